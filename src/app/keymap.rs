@@ -1,0 +1,348 @@
+//! The key map: defaults embedded from `assets/keymap.toml`, user overrides from the
+//! config's `[keys.<scope>]`, commands deserialised by their snake_case names.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+/// The embedded default bindings.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+
+/// Everything a key can be bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    Quit,
+    Help,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    Refresh,
+    Filter,
+    Sort,
+    ReverseSort,
+    NextPane,
+    PrevPane,
+    /// Removes a default binding.
+    None,
+}
+
+impl Command {
+    /// The short label shown in the key-hint bar and the help overlay.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Help => "help",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::Open => "open",
+            Self::Back => "back",
+            Self::Refresh => "refresh",
+            Self::Filter => "filter",
+            Self::Sort => "sort",
+            Self::ReverseSort => "reverse sort",
+            Self::NextPane => "next pane",
+            Self::PrevPane => "prev pane",
+            Self::None => "",
+        }
+    }
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Global,
+    Stacks,
+    Detail,
+}
+
+impl Scope {
+    const ALL: [Scope; 3] = [Scope::Global, Scope::Stacks, Scope::Detail];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Stacks => "stacks",
+            Self::Detail => "detail",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|sc| sc.name() == s)
+    }
+}
+
+/// A key with its modifiers, as written in the key map (`ctrl-d`, `G`, `enter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises a terminal key event (shift is folded into upper-case characters).
+    pub fn from_event(ev: KeyEvent) -> Self {
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if let KeyCode::Char(_) = ev.code {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        let code = ev.code;
+        if code == KeyCode::BackTab {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Self { code, mods }
+    }
+
+    /// Parses `ctrl-d`, `alt-x`, `G`, `enter`, `f5`, `space`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("shift-") {
+                mods |= KeyModifiers::SHIFT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "backspace" => KeyCode::Backspace,
+            "delete" => KeyCode::Delete,
+            "space" => KeyCode::Char(' '),
+            f if f.len() > 1 && f.starts_with('f') => {
+                let n: u8 = f[1..].parse().map_err(|_| format!("unknown key {s:?}"))?;
+                if !(1..=12).contains(&n) {
+                    return Err(format!("unknown key {s:?}"));
+                }
+                KeyCode::F(n)
+            }
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
+            _ => return Err(format!("unknown key {s:?}")),
+        };
+        if let KeyCode::Char(_) = code {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Ok(Self { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::Backspace => f.write_str("bksp"),
+            KeyCode::Delete => f.write_str("del"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// The effective bindings, per scope.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    /// Per scope, in the order written (the first key of a command is its hint).
+    bindings: HashMap<Scope, Vec<(Key, Command)>>,
+}
+
+impl Keymap {
+    /// The defaults with the user's `[keys]` overrides applied; errors name the binding.
+    pub fn load(overrides: &toml::Table) -> Result<Self, String> {
+        let defaults: toml::Table =
+            toml::from_str(DEFAULT_KEYMAP).map_err(|e| format!("default keymap: {e}"))?;
+        let mut map = Self {
+            bindings: HashMap::new(),
+        };
+        map.apply(&defaults, "default keymap")?;
+        map.apply(overrides, "[keys]")?;
+        Ok(map)
+    }
+
+    fn apply(&mut self, table: &toml::Table, origin: &str) -> Result<(), String> {
+        for (scope_name, entries) in table {
+            let scope = Scope::from_name(scope_name).ok_or_else(|| {
+                format!(
+                    "{origin}: unknown key-map scope `{scope_name}` (use global, stacks, detail)"
+                )
+            })?;
+            let entries = entries.as_table().ok_or_else(|| {
+                format!("{origin}: `{scope_name}` must be a table of \"key\" = \"command\"")
+            })?;
+            for (key_text, cmd) in entries {
+                let key =
+                    Key::parse(key_text).map_err(|e| format!("{origin}.{scope_name}: {e}"))?;
+                let cmd_text = cmd.as_str().ok_or_else(|| {
+                    format!("{origin}.{scope_name}.\"{key_text}\": the command must be a string")
+                })?;
+                let command: Command = Command::deserialize(toml::Value::String(cmd_text.into()))
+                    .map_err(|_| {
+                    format!("{origin}.{scope_name}.\"{key_text}\": unknown command `{cmd_text}`")
+                })?;
+                let scope_map = self.bindings.entry(scope).or_default();
+                match scope_map.iter().position(|(k, _)| *k == key) {
+                    Some(i) if command == Command::None => {
+                        scope_map.remove(i);
+                    }
+                    Some(i) => scope_map[i].1 = command,
+                    None if command == Command::None => {}
+                    None => scope_map.push((key, command)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The command for a key on a screen: the screen's binding first, then the global one.
+    pub fn lookup(&self, scope: Scope, key: Key) -> Option<Command> {
+        let find = |sc: Scope| {
+            self.bindings
+                .get(&sc)
+                .and_then(|m| m.iter().find(|(k, _)| *k == key))
+                .map(|(_, c)| *c)
+        };
+        find(scope).or_else(|| find(Scope::Global))
+    }
+
+    /// The keys bound to `command` on a screen (screen first, then global), sorted.
+    pub fn keys_for(&self, scope: Scope, command: Command) -> Vec<Key> {
+        let mut out: Vec<Key> = Vec::new();
+        for sc in [scope, Scope::Global] {
+            if let Some(m) = self.bindings.get(&sc) {
+                let ks = m
+                    .iter()
+                    .filter(|(k, c)| *c == command && self.lookup(scope, *k) == Some(command))
+                    .map(|(k, _)| *k);
+                for k in ks {
+                    if !out.contains(&k) {
+                        out.push(k);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The first key for `command`, for the hint bar (`?` when unbound).
+    pub fn hint(&self, scope: Scope, command: Command) -> String {
+        self.keys_for(scope, command)
+            .first()
+            .map_or_else(|| "-".to_string(), ToString::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: char) -> Key {
+        Key::from_event(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn defaults_load() {
+        let km = Keymap::load(&toml::Table::new()).unwrap();
+        assert_eq!(km.lookup(Scope::Stacks, key('q')), Some(Command::Quit));
+        assert_eq!(km.lookup(Scope::Stacks, key('/')), Some(Command::Filter));
+        assert_eq!(km.lookup(Scope::Detail, key('/')), None);
+        let ctrl_c = Key::from_event(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(km.lookup(Scope::Detail, ctrl_c), Some(Command::Quit));
+    }
+
+    #[test]
+    fn shifted_chars_match_uppercase() {
+        let km = Keymap::load(&toml::Table::new()).unwrap();
+        let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            km.lookup(Scope::Stacks, Key::from_event(ev)),
+            Some(Command::Bottom)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_and_unbind() {
+        let overrides: toml::Table =
+            toml::from_str("[global]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
+        let km = Keymap::load(&overrides).unwrap();
+        assert_eq!(km.lookup(Scope::Stacks, key('x')), Some(Command::Quit));
+        assert_eq!(km.lookup(Scope::Stacks, key('q')), None);
+        assert_eq!(km.hint(Scope::Stacks, Command::Quit), "ctrl-c");
+        let km = Keymap::load(&toml::Table::new()).unwrap();
+        assert_eq!(
+            km.hint(Scope::Stacks, Command::Quit),
+            "q",
+            "first written key is the hint"
+        );
+    }
+
+    #[test]
+    fn bad_overrides_are_named() {
+        let t: toml::Table = toml::from_str("[global]\n\"q\" = \"explode\"\n").unwrap();
+        let err = Keymap::load(&t).unwrap_err();
+        assert!(err.contains("unknown command `explode`"), "{err}");
+        let t: toml::Table = toml::from_str("[nowhere]\n\"q\" = \"quit\"\n").unwrap();
+        assert!(
+            Keymap::load(&t)
+                .unwrap_err()
+                .contains("unknown key-map scope `nowhere`")
+        );
+        let t: toml::Table = toml::from_str("[global]\n\"hyper-q\" = \"quit\"\n").unwrap();
+        assert!(Keymap::load(&t).unwrap_err().contains("unknown key"));
+    }
+
+    #[test]
+    fn key_round_trip() {
+        for s in ["ctrl-d", "G", "enter", "f5", "space", "alt-x"] {
+            let k = Key::parse(s).unwrap();
+            assert_eq!(Key::parse(&k.to_string()).unwrap(), k, "{s}");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The stack list: discovered stacks, a filter, a sort.
+
+use chrono::{DateTime, Utc};
+
+use super::list::ListState;
+use crate::domain::stack::Stack;
+
+/// Whether data is on its way, there, or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LoadState {
+    #[default]
+    Idle,
+    Loading,
+    Loaded,
+    Failed(String),
+}
+
+/// The column the stack list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Status,
+    Age,
+    Updated,
+}
+
+impl SortKey {
+    /// The column name shown in the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Status => "status",
+            Self::Age => "age",
+            Self::Updated => "updated",
+        }
+    }
+
+    fn next(self) -> Self {
+        match self {
+            Self::Name => Self::Status,
+            Self::Status => Self::Age,
+            Self::Age => Self::Updated,
+            Self::Updated => Self::Name,
+        }
+    }
+}
+
+/// State of the stack list screen.
+#[derive(Debug, Default)]
+pub struct StacksState {
+    pub load: LoadState,
+    pub stacks: Vec<Stack>,
+    /// Indices into `stacks` after filter and sort.
+    pub view: Vec<usize>,
+    pub list: ListState,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub request_id: u64,
+    pub loaded_at: Option<DateTime<Utc>>,
+}
+
+impl StacksState {
+    /// Marks a load in flight (stale rows stay visible meanwhile).
+    pub fn start_loading(&mut self, request_id: u64) {
+        self.request_id = request_id;
+        self.load = LoadState::Loading;
+    }
+
+    /// Stores a fresh list, keeping the cursor on the same stack when it is still there.
+    pub fn set(&mut self, stacks: Vec<Stack>, now: DateTime<Utc>) {
+        let keep = self.selected().map(|s| s.id.clone());
+        self.stacks = stacks;
+        self.load = LoadState::Loaded;
+        self.loaded_at = Some(now);
+        self.refilter(now);
+        if let Some(id) = keep
+            && let Some(pos) = self.view.iter().position(|&i| self.stacks[i].id == id)
+        {
+            self.list.selected = pos;
+        }
+    }
+
+    /// Records a failed load.
+    pub fn fail(&mut self, e: String) {
+        self.load = LoadState::Failed(e);
+    }
+
+    /// The stack under the cursor.
+    pub fn selected(&self) -> Option<&Stack> {
+        self.view
+            .get(self.list.selected)
+            .and_then(|&i| self.stacks.get(i))
+    }
+
+    /// Rebuilds the view from the filter and sort.
+    pub fn refilter(&mut self, _now: DateTime<Utc>) {
+        let needle = self.filter.to_lowercase();
+        let mut view: Vec<usize> = self
+            .stacks
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| needle.is_empty() || matches_filter(s, &needle))
+            .map(|(i, _)| i)
+            .collect();
+        let stacks = &self.stacks;
+        view.sort_by(|&a, &b| {
+            let (a, b) = (&stacks[a], &stacks[b]);
+            let ord = match self.sort {
+                SortKey::Name => a.name.cmp(&b.name),
+                SortKey::Status => a.status.cmp(&b.status).then(a.name.cmp(&b.name)),
+                // Age: youngest first.
+                SortKey::Age => b.created.cmp(&a.created).then(a.name.cmp(&b.name)),
+                SortKey::Updated => b
+                    .last_updated
+                    .unwrap_or(b.created)
+                    .cmp(&a.last_updated.unwrap_or(a.created))
+                    .then(a.name.cmp(&b.name)),
+            };
+            if self.reverse { ord.reverse() } else { ord }
+        });
+        self.view = view;
+        self.list.set_len(self.view.len());
+    }
+
+    /// Moves to the next sort column (or flips the direction).
+    pub fn cycle_sort(&mut self, reverse: bool, now: DateTime<Utc>) {
+        if reverse {
+            self.reverse = !self.reverse;
+        } else {
+            self.sort = self.sort.next();
+            self.reverse = false;
+        }
+        self.refilter(now);
+    }
+}
+
+fn matches_filter(s: &Stack, needle: &str) -> bool {
+    s.name.to_lowercase().contains(needle)
+        || s.status.to_lowercase().contains(needle)
+        || s.tags
+            .iter()
+            .any(|(k, v)| k.to_lowercase().contains(needle) || v.to_lowercase().contains(needle))
+}

@@ -1,0 +1,213 @@
+//! `update` tests: made-up results in, state and follow-up effects checked.
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::domain::stack::Stack;
+
+pub(crate) fn stack(name: &str, status: &str, created_day: u32) -> Stack {
+    Stack {
+        name: name.into(),
+        id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/0000"),
+        status: status.into(),
+        created: Utc
+            .with_ymd_and_hms(2026, 11, created_day, 9, 0, 0)
+            .unwrap(),
+        last_updated: None,
+        tags: BTreeMap::from([
+            ("protoctl:prototype".to_string(), "true".to_string()),
+            ("owner".to_string(), format!("{name}-owner")),
+        ]),
+        termination_protection: false,
+        outputs: BTreeMap::new(),
+        description: None,
+        region: "us-east-1".into(),
+    }
+}
+
+fn app() -> App {
+    let km = Keymap::load(&toml::Table::new()).unwrap();
+    App::new(
+        km,
+        Clock::new(Some(Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap())),
+        HeaderInfo::default(),
+    )
+}
+
+fn ready(app: &mut App) -> u64 {
+    let ctx = AwsContext {
+        sdk: aws_config::SdkConfig::builder().build(),
+        profile: None,
+        region: "us-east-1".into(),
+        endpoint_url: Some("http://127.0.0.1:1".into()),
+    };
+    let effects = app.update(Action::AwsReady(Ok(Arc::new(ctx))));
+    match effects.as_slice() {
+        [Effect::LoadStacks { request_id }] => *request_id,
+        other => panic!("expected LoadStacks, got {other:?}"),
+    }
+}
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+#[test]
+fn loads_stacks_when_aws_is_ready() {
+    let mut a = app();
+    assert!(
+        a.update(Action::Command(Command::Refresh)).is_empty(),
+        "no AWS yet: no effect"
+    );
+    let id = ready(&mut a);
+    assert_eq!(a.stacks.load, stacks::LoadState::Loading);
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(vec![
+            stack("b", "CREATE_COMPLETE", 2),
+            stack("a", "UPDATE_COMPLETE", 3),
+        ]),
+    });
+    assert_eq!(a.stacks.load, stacks::LoadState::Loaded);
+    assert_eq!(a.stacks.selected().unwrap().name, "a");
+}
+
+#[test]
+fn stale_results_are_dropped() {
+    let mut a = app();
+    let first = ready(&mut a);
+    let second = match a.update(Action::Command(Command::Refresh)).as_slice() {
+        [Effect::LoadStacks { request_id }] => *request_id,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(first, second);
+    a.update(Action::StacksLoaded {
+        request_id: first,
+        result: Ok(vec![stack("old", "CREATE_COMPLETE", 1)]),
+    });
+    assert!(a.stacks.stacks.is_empty(), "stale result must be ignored");
+    a.update(Action::StacksLoaded {
+        request_id: second,
+        result: Ok(vec![stack("new", "CREATE_COMPLETE", 1)]),
+    });
+    assert_eq!(a.stacks.stacks[0].name, "new");
+}
+
+#[test]
+fn failure_keeps_old_rows_and_notifies() {
+    let mut a = app();
+    let id = ready(&mut a);
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(vec![stack("a", "CREATE_COMPLETE", 1)]),
+    });
+    let id2 = match a.update(Action::Command(Command::Refresh)).as_slice() {
+        [Effect::LoadStacks { request_id }] => *request_id,
+        other => panic!("{other:?}"),
+    };
+    a.update(Action::StacksLoaded {
+        request_id: id2,
+        result: Err("DescribeStacks: throttled".into()),
+    });
+    assert_eq!(a.stacks.stacks.len(), 1);
+    assert_eq!(a.notifications.back().unwrap().level, Level::Error);
+    for _ in 0..NOTIFY_TICKS {
+        a.update(Action::Tick);
+    }
+    assert!(a.notifications.is_empty(), "notifications expire");
+}
+
+#[test]
+fn filter_input_and_sort() {
+    let mut a = app();
+    let id = ready(&mut a);
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(vec![
+            stack("orders-dev", "CREATE_COMPLETE", 1),
+            stack("survey-dev", "CREATE_COMPLETE", 5),
+            stack("ledger-dev", "UPDATE_IN_PROGRESS", 3),
+        ]),
+    });
+    let slash = a.map_event(&key('/')).unwrap();
+    a.update(slash);
+    assert!(a.input_focused());
+    for c in "sur".chars() {
+        let act = a.map_event(&key(c)).unwrap();
+        assert!(
+            matches!(act, Action::Input(_)),
+            "typing goes to the filter, not the keymap"
+        );
+        a.update(act);
+    }
+    assert_eq!(a.stacks.view.len(), 1);
+    a.update(Action::Input(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert!(!a.input_focused());
+    a.update(Action::Command(Command::Back));
+    assert_eq!(a.stacks.view.len(), 3, "esc clears the filter");
+    a.update(Action::Command(Command::Sort)); // status
+    assert_eq!(a.stacks.selected().unwrap().status, "CREATE_COMPLETE");
+    a.update(Action::Command(Command::Sort)); // age: youngest first
+    let names: Vec<_> = a
+        .stacks
+        .view
+        .iter()
+        .map(|&i| a.stacks.stacks[i].name.as_str())
+        .collect();
+    assert_eq!(names, ["survey-dev", "ledger-dev", "orders-dev"]);
+}
+
+#[test]
+fn open_detail_then_back() {
+    let mut a = app();
+    let id = ready(&mut a);
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(vec![stack("orders-dev", "CREATE_COMPLETE", 1)]),
+    });
+    let effects = a.update(Action::Command(Command::Open));
+    let (rid, sid) = match effects.as_slice() {
+        [
+            Effect::LoadDetail {
+                request_id,
+                stack_id,
+            },
+        ] => (*request_id, stack_id.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(a.screen(), Screen::Detail);
+    assert!(sid.contains("orders-dev"));
+    let st = stack("orders-dev", "CREATE_COMPLETE", 1);
+    a.update(Action::DetailLoaded {
+        request_id: rid,
+        result: Box::new(Ok(DetailData {
+            stack: st,
+            resources: vec![],
+            events: vec![],
+        })),
+    });
+    assert_eq!(a.detail.as_ref().unwrap().load, stacks::LoadState::Loaded);
+    a.update(Action::Command(Command::Back));
+    assert_eq!(a.screen(), Screen::Stacks);
+    assert!(a.detail.is_none());
+}
+
+#[test]
+fn help_toggles_and_quit_quits() {
+    let mut a = app();
+    let act = a.map_event(&key('?')).unwrap();
+    a.update(act);
+    assert!(a.show_help);
+    let act = a.map_event(&key('x')).unwrap();
+    a.update(act);
+    assert!(!a.show_help, "any key closes help");
+    let act = a.map_event(&key('q')).unwrap();
+    a.update(act);
+    assert!(a.should_quit);
+}

@@ -1,0 +1,352 @@
+//! CloudFormation: discovery of prototype stacks, their resources, events and templates.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudformation::types as cfn;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{AwsContext, AwsError, ErrorKind, to_chrono};
+use crate::domain::discovery::{self, TagFilter};
+use crate::domain::stack::{Stack, StackResource};
+
+/// One stack event (newest first when listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackEvent {
+    pub timestamp: DateTime<Utc>,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+fn region_of(id: &str) -> String {
+    id.split(':').nth(3).unwrap_or_default().to_string()
+}
+
+fn stack_from_sdk(s: &cfn::Stack) -> Stack {
+    let id = s.stack_id().unwrap_or_default().to_string();
+    Stack {
+        name: s.stack_name().unwrap_or_default().to_string(),
+        region: region_of(&id),
+        id,
+        status: s
+            .stack_status()
+            .map(|st| st.as_str().to_string())
+            .unwrap_or_default(),
+        created: s.creation_time().map(to_chrono).unwrap_or_default(),
+        last_updated: s.last_updated_time().map(to_chrono),
+        tags: s
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        termination_protection: s.enable_termination_protection().unwrap_or(false),
+        outputs: s
+            .outputs()
+            .iter()
+            .map(|o| {
+                (
+                    o.output_key().unwrap_or_default().to_string(),
+                    o.output_value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect::<BTreeMap<_, _>>(),
+        description: s.description().map(ToString::to_string),
+    }
+}
+
+/// Every live stack of the account/region (all pages of DescribeStacks).
+pub async fn all_stacks(ctx: &AwsContext) -> Result<Vec<Stack>, AwsError> {
+    let client = ctx.cloudformation();
+    let mut out = Vec::new();
+    let mut pages = client.describe_stacks().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("DescribeStacks", e))?;
+        out.extend(page.stacks().iter().map(stack_from_sdk));
+    }
+    Ok(out)
+}
+
+/// The prototype stacks: every stack whose tags match all `filters`, sorted by name.
+pub async fn discover(ctx: &AwsContext, filters: &[TagFilter]) -> Result<Vec<Stack>, AwsError> {
+    Ok(discovery::discover(filters, all_stacks(ctx).await?))
+}
+
+/// One stack by name or id, whatever its tags (`None` when it does not exist).
+pub async fn describe(ctx: &AwsContext, name_or_id: &str) -> Result<Option<Stack>, AwsError> {
+    let res = ctx
+        .cloudformation()
+        .describe_stacks()
+        .stack_name(name_or_id)
+        .send()
+        .await;
+    match res {
+        Ok(out) => Ok(out.stacks().first().map(stack_from_sdk)),
+        Err(e) => {
+            let err = AwsError::from_sdk("DescribeStacks", e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Resolves a user's `STACK` argument to a prototype stack: it must exist and match the
+/// discovery tags (protoctl never acts on stacks outside the shelf).
+pub async fn resolve(
+    ctx: &AwsContext,
+    name_or_id: &str,
+    filters: &[TagFilter],
+) -> Result<Stack, AwsError> {
+    let shown = crate::domain::sanitize::sanitize(name_or_id).into_owned();
+    let stack = describe(ctx, name_or_id).await?.ok_or_else(|| {
+        AwsError::new(
+            ErrorKind::NotFound,
+            format!(
+                "stack {shown:?} not found in {} (run `protoctl stacks` to list them)",
+                ctx.region
+            ),
+        )
+    })?;
+    if discovery::is_deleted_status(&stack.status) {
+        return Err(AwsError::new(
+            ErrorKind::NotFound,
+            format!("stack {shown:?} is deleted"),
+        ));
+    }
+    if !discovery::matches_all(filters, &stack.tags) {
+        return Err(AwsError::new(
+            ErrorKind::Invalid,
+            format!(
+                "stack {shown:?} does not carry the discovery tags ({}): protoctl only works on prototype stacks",
+                discovery::describe_filters(filters)
+            ),
+        ));
+    }
+    Ok(stack)
+}
+
+/// Every resource of a stack (all pages of ListStackResources), sorted by logical id.
+pub async fn resources(ctx: &AwsContext, stack: &str) -> Result<Vec<StackResource>, AwsError> {
+    let client = ctx.cloudformation();
+    let mut out = Vec::new();
+    let mut pages = client
+        .list_stack_resources()
+        .stack_name(stack)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("ListStackResources", e))?;
+        out.extend(page.stack_resource_summaries().iter().map(|r| {
+            StackResource {
+                logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+                physical_id: r.physical_resource_id().map(ToString::to_string),
+                resource_type: r.resource_type().unwrap_or_default().to_string(),
+                status: r
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            }
+        }));
+    }
+    out.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+    Ok(out)
+}
+
+/// The most recent `limit` events of a stack, newest first.
+pub async fn events(
+    ctx: &AwsContext,
+    stack: &str,
+    limit: usize,
+) -> Result<Vec<StackEvent>, AwsError> {
+    let client = ctx.cloudformation();
+    let mut out = Vec::new();
+    let mut pages = client
+        .describe_stack_events()
+        .stack_name(stack)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("DescribeStackEvents", e))?;
+        for e in page.stack_events() {
+            out.push(StackEvent {
+                timestamp: e.timestamp().map(to_chrono).unwrap_or_default(),
+                logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: e.resource_type().unwrap_or_default().to_string(),
+                status: e
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: e.resource_status_reason().map(ToString::to_string),
+            });
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.timestamp));
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// The stack's original template body (JSON or YAML text).
+pub async fn template(ctx: &AwsContext, stack: &str) -> Result<String, AwsError> {
+    let out = ctx
+        .cloudformation()
+        .get_template()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetTemplate", e))?;
+    Ok(out.template_body().unwrap_or_default().to_string())
+}
+
+/// Finds the resource a user named: a logical id, a physical id, or (for functions)
+/// the Serverless short name (the physical name without the `<stack>-` prefix).
+/// With no name, the only resource of that type. Errors list the candidates.
+pub fn pick_resource<'a>(
+    resources: &'a [StackResource],
+    resource_type: &str,
+    what: &str,
+    stack_name: &str,
+    wanted: Option<&str>,
+) -> Result<&'a StackResource, AwsError> {
+    let candidates: Vec<&StackResource> = resources
+        .iter()
+        .filter(|r| r.resource_type == resource_type)
+        .collect();
+    let names = || {
+        candidates
+            .iter()
+            .map(|r| {
+                r.physical_id
+                    .as_deref()
+                    .unwrap_or(&r.logical_id)
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let shown_stack = crate::domain::sanitize::sanitize(stack_name).into_owned();
+    match wanted {
+        None => match candidates.as_slice() {
+            [one] => Ok(one),
+            [] => Err(AwsError::new(
+                ErrorKind::NotFound,
+                format!("stack {shown_stack:?} has no {what}"),
+            )),
+            _ => Err(AwsError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "stack {shown_stack:?} has {} {what}s: name one of {}",
+                    candidates.len(),
+                    crate::domain::sanitize::sanitize(&names())
+                ),
+            )),
+        },
+        Some(w) => {
+            let prefix = format!("{stack_name}-");
+            candidates
+                .iter()
+                .find(|r| r.logical_id == w)
+                .or_else(|| {
+                    candidates
+                        .iter()
+                        .find(|r| r.physical_id.as_deref() == Some(w))
+                })
+                .or_else(|| {
+                    candidates.iter().find(|r| {
+                        r.physical_id
+                            .as_deref()
+                            .and_then(|p| p.strip_prefix(&prefix))
+                            .is_some_and(|short| short == w)
+                    })
+                })
+                .copied()
+                .ok_or_else(|| {
+                    AwsError::new(
+                        ErrorKind::NotFound,
+                        format!(
+                            "{what} {:?} not found in stack {shown_stack:?} (it has: {})",
+                            crate::domain::sanitize::sanitize(w),
+                            crate::domain::sanitize::sanitize(&names())
+                        ),
+                    )
+                })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(logical: &str, physical: &str, t: &str) -> StackResource {
+        StackResource {
+            logical_id: logical.into(),
+            physical_id: Some(physical.into()),
+            resource_type: t.into(),
+            status: "CREATE_COMPLETE".into(),
+        }
+    }
+
+    #[test]
+    fn picks_by_logical_physical_and_short_name() {
+        let rs = vec![
+            res(
+                "CreateLambdaFunction",
+                "shop-dev-create",
+                "AWS::Lambda::Function",
+            ),
+            res(
+                "ListLambdaFunction",
+                "shop-dev-list",
+                "AWS::Lambda::Function",
+            ),
+            res("ItemsTable", "shop-items", "AWS::DynamoDB::Table"),
+        ];
+        let f = "AWS::Lambda::Function";
+        assert_eq!(
+            pick_resource(&rs, f, "function", "shop-dev", Some("CreateLambdaFunction"))
+                .unwrap()
+                .logical_id,
+            "CreateLambdaFunction"
+        );
+        assert_eq!(
+            pick_resource(&rs, f, "function", "shop-dev", Some("shop-dev-list"))
+                .unwrap()
+                .logical_id,
+            "ListLambdaFunction"
+        );
+        assert_eq!(
+            pick_resource(&rs, f, "function", "shop-dev", Some("create"))
+                .unwrap()
+                .logical_id,
+            "CreateLambdaFunction"
+        );
+        let err = pick_resource(&rs, f, "function", "shop-dev", None).unwrap_err();
+        assert!(err.message.contains("2 functions"), "{}", err.message);
+        let t = pick_resource(&rs, "AWS::DynamoDB::Table", "table", "shop-dev", None).unwrap();
+        assert_eq!(t.logical_id, "ItemsTable");
+        let err = pick_resource(&rs, f, "function", "shop-dev", Some("nope")).unwrap_err();
+        assert!(err.is_not_found());
+        assert!(err.message.contains("shop-dev-create"));
+    }
+
+    #[test]
+    fn region_from_arn() {
+        assert_eq!(
+            region_of("arn:aws:cloudformation:eu-west-1:123:stack/a/b"),
+            "eu-west-1"
+        );
+        assert_eq!(region_of("garbage"), "");
+    }
+}

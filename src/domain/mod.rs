@@ -1,0 +1,13 @@
+//! The domain: plain synchronous Rust, no terminal and no network.
+
+pub mod abandon;
+pub mod discovery;
+pub mod dynamo;
+pub mod logbuf;
+pub mod report;
+pub mod sanitize;
+pub mod srp;
+pub mod stack;
+pub mod teardown;
+pub mod time;
+pub mod tokens;

@@ -1,0 +1,32 @@
+//! The stack model: a prototype is one CloudFormation stack.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One CloudFormation stack as protoctl sees it (strings exactly as AWS sent them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stack {
+    pub name: String,
+    pub id: String,
+    pub status: String,
+    pub created: DateTime<Utc>,
+    pub last_updated: Option<DateTime<Utc>>,
+    pub tags: BTreeMap<String, String>,
+    pub termination_protection: bool,
+    pub outputs: BTreeMap<String, String>,
+    pub description: Option<String>,
+    /// The account/region the stack was discovered in (from the stack id ARN).
+    pub region: String,
+}
+
+/// One resource of a stack, from DescribeStackResources / ListStackResources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackResource {
+    pub logical_id: String,
+    pub physical_id: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub status: String,
+}

@@ -1,0 +1,557 @@
+//! Teardown of an abandoned stack: the plan of what goes and what survives, and the guards
+//! that must all pass right before protoctl calls `DeleteStack`.
+//!
+//! Pure data in, pure data out; the AWS calls that gather the inputs live elsewhere.
+
+mod guards;
+mod template;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::stack::{Stack, StackResource};
+
+pub use guards::{GuardInput, Refusal, account_from_stack_id, check_guards, guard};
+pub use template::{DeletionPolicy, PlanError, deletion_policies};
+
+const S3_BUCKET: &str = "AWS::S3::Bucket";
+const LOG_GROUP: &str = "AWS::Logs::LogGroup";
+
+/// What an S3 bucket of the stack holds, measured before the plan is shown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BucketContents {
+    pub bucket: String,
+    pub objects: u64,
+    pub versions: u64,
+    pub delete_markers: u64,
+    pub bytes: u64,
+    pub versioned: bool,
+}
+
+impl BucketContents {
+    /// One short phrase such as "12 objects, 40 versions, 3 delete markers, 1.5 MiB".
+    pub fn summary(&self) -> String {
+        if self.versioned {
+            format!(
+                "{} objects, {} versions, {} delete markers, {}",
+                self.objects,
+                self.versions,
+                self.delete_markers,
+                human_bytes(self.bytes)
+            )
+        } else {
+            format!("{} objects, {}", self.objects, human_bytes(self.bytes))
+        }
+    }
+}
+
+/// What happens to one resource when the stack is torn down.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum PlanAction {
+    Delete,
+    /// An S3 bucket that must be emptied (all versions and delete markers) before deletion.
+    EmptyThenDelete,
+    /// Left in place by its `DeletionPolicy` (`policy` is the policy name, e.g. "Retain").
+    Survives {
+        policy: String,
+    },
+    /// Lambda log groups not in the template, which a stack delete leaves behind.
+    DeleteOutsideStack,
+}
+
+impl PlanAction {
+    /// A short human-readable description of the action.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Delete => "deleted with the stack".to_owned(),
+            Self::EmptyThenDelete => "emptied, then deleted with the stack".to_owned(),
+            Self::Survives { policy } => {
+                format!("survives (DeletionPolicy {policy}) and keeps costing")
+            }
+            Self::DeleteOutsideStack => "deleted separately (not part of the stack)".to_owned(),
+        }
+    }
+}
+
+/// One line of a teardown plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanStep {
+    pub logical_id: Option<String>,
+    pub physical_id: Option<String>,
+    pub resource_type: String,
+    pub action: PlanAction,
+    pub note: Option<String>,
+}
+
+/// The full teardown plan for one stack, with any refusals that block it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub stack_name: String,
+    pub stack_id: String,
+    pub account: String,
+    pub region: String,
+    pub steps: Vec<PlanStep>,
+    pub buckets: Vec<BucketContents>,
+    pub refusals: Vec<Refusal>,
+}
+
+impl Plan {
+    /// True when no guard refused the teardown.
+    pub fn allowed(&self) -> bool {
+        self.refusals.is_empty()
+    }
+
+    /// The steps whose resource outlives the teardown (and keeps costing).
+    pub fn surviving(&self) -> impl Iterator<Item = &PlanStep> {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.action, PlanAction::Survives { .. }))
+    }
+}
+
+/// Builds the teardown plan from the stack's resources and their deletion policies.
+///
+/// Resources already `DELETE_COMPLETE` are left out; resources missing from `policies` count
+/// as `Delete`. `account` comes from the stack id (empty if it cannot be read).
+pub fn build_plan(
+    stack: &Stack,
+    resources: &[StackResource],
+    policies: &BTreeMap<String, DeletionPolicy>,
+    buckets: Vec<BucketContents>,
+    function_log_groups_outside_template: Vec<String>,
+    refusals: Vec<Refusal>,
+) -> Plan {
+    let mut steps: Vec<PlanStep> = resources
+        .iter()
+        .filter(|r| r.status != "DELETE_COMPLETE")
+        .map(|r| resource_step(r, policies, &buckets))
+        .collect();
+
+    let mut outside = function_log_groups_outside_template;
+    outside.sort();
+    outside.dedup();
+    for group in outside {
+        let in_stack = resources
+            .iter()
+            .any(|r| r.physical_id.as_deref() == Some(group.as_str()));
+        if !in_stack {
+            steps.push(PlanStep {
+                logical_id: None,
+                physical_id: Some(group),
+                resource_type: LOG_GROUP.to_owned(),
+                action: PlanAction::DeleteOutsideStack,
+                note: Some("created by Lambda at first run; a stack delete leaves it".to_owned()),
+            });
+        }
+    }
+
+    Plan {
+        stack_name: stack.name.clone(),
+        stack_id: stack.id.clone(),
+        account: account_from_stack_id(&stack.id).unwrap_or_default(),
+        region: stack.region.clone(),
+        steps,
+        buckets,
+        refusals,
+    }
+}
+
+fn resource_step(
+    r: &StackResource,
+    policies: &BTreeMap<String, DeletionPolicy>,
+    buckets: &[BucketContents],
+) -> PlanStep {
+    let policy = policies
+        .get(&r.logical_id)
+        .copied()
+        .unwrap_or(DeletionPolicy::Delete);
+    let is_bucket = r.resource_type == S3_BUCKET;
+    let contents = r
+        .physical_id
+        .as_deref()
+        .and_then(|p| buckets.iter().find(|b| b.bucket == p));
+    let (action, note) = if policy.keeps_resource() {
+        let note = contents.map(|c| format!("keeps {}", c.summary()));
+        let policy = policy.as_str().to_owned();
+        (PlanAction::Survives { policy }, note)
+    } else if r.physical_id.is_none() {
+        (
+            PlanAction::Delete,
+            Some("never created; nothing to remove".to_owned()),
+        )
+    } else if is_bucket {
+        let note = contents.map_or_else(
+            || "contents not measured".to_owned(),
+            BucketContents::summary,
+        );
+        (PlanAction::EmptyThenDelete, Some(note))
+    } else if policy == DeletionPolicy::Snapshot {
+        let note = "a final snapshot is kept (DeletionPolicy Snapshot) and keeps costing";
+        (PlanAction::Delete, Some(note.to_owned()))
+    } else {
+        (PlanAction::Delete, None)
+    };
+    PlanStep {
+        logical_id: Some(r.logical_id.clone()),
+        physical_id: r.physical_id.clone(),
+        resource_type: r.resource_type.clone(),
+        action,
+        note,
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use rstest::rstest;
+
+    const ID: &str = "arn:aws:cloudformation:eu-west-1:123456789012:stack/proto-demo/0a1b";
+
+    fn stack() -> Stack {
+        Stack {
+            name: "proto-demo".into(),
+            id: ID.into(),
+            status: "CREATE_COMPLETE".into(),
+            created: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            last_updated: None,
+            tags: BTreeMap::new(),
+            termination_protection: false,
+            outputs: BTreeMap::new(),
+            description: None,
+            region: "eu-west-1".into(),
+        }
+    }
+
+    fn res(id: &str, ty: &str, physical: Option<&str>, status: &str) -> StackResource {
+        StackResource {
+            logical_id: id.into(),
+            physical_id: physical.map(str::to_owned),
+            resource_type: ty.into(),
+            status: status.into(),
+        }
+    }
+
+    fn step(
+        id: &str,
+        ty: &str,
+        physical: Option<&str>,
+        action: PlanAction,
+        note: Option<&str>,
+    ) -> PlanStep {
+        PlanStep {
+            logical_id: Some(id.into()),
+            physical_id: physical.map(str::to_owned),
+            resource_type: ty.into(),
+            action,
+            note: note.map(str::to_owned),
+        }
+    }
+
+    fn survives(policy: &str) -> PlanAction {
+        PlanAction::Survives {
+            policy: policy.into(),
+        }
+    }
+
+    const JSON: &str = r#"{
+      "Resources": {
+        "Queue": { "Type": "AWS::SQS::Queue" },
+        "Topic": { "Type": "AWS::SNS::Topic", "DeletionPolicy": "Delete" },
+        "Kept": { "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain" },
+        "Table": { "Type": "AWS::DynamoDB::Table", "DeletionPolicy": "RetainExceptOnCreate" },
+        "Db": { "Type": "AWS::RDS::DBCluster", "DeletionPolicy": "Snapshot" },
+        "Data": { "Type": "AWS::S3::Bucket" },
+        "Unmeasured": { "Type": "AWS::S3::Bucket", "DeletionPolicy": "Delete" },
+        "Failed": { "Type": "AWS::S3::Bucket" },
+        "Removed": { "Type": "AWS::SQS::Queue" },
+        "FnLogs": { "Type": "AWS::Logs::LogGroup" }
+      }
+    }"#;
+
+    fn json_resources() -> Vec<StackResource> {
+        vec![
+            res(
+                "Queue",
+                "AWS::SQS::Queue",
+                Some("https://sqs/q"),
+                "CREATE_COMPLETE",
+            ),
+            res(
+                "Topic",
+                "AWS::SNS::Topic",
+                Some("arn:sns:t"),
+                "CREATE_COMPLETE",
+            ),
+            res("Kept", S3_BUCKET, Some("kept-bucket"), "CREATE_COMPLETE"),
+            res(
+                "Table",
+                "AWS::DynamoDB::Table",
+                Some("tbl"),
+                "UPDATE_COMPLETE",
+            ),
+            res("Db", "AWS::RDS::DBCluster", Some("db-1"), "CREATE_COMPLETE"),
+            res("Data", S3_BUCKET, Some("data-bucket"), "CREATE_COMPLETE"),
+            res(
+                "Unmeasured",
+                S3_BUCKET,
+                Some("other-bucket"),
+                "CREATE_COMPLETE",
+            ),
+            res("Failed", S3_BUCKET, None, "CREATE_FAILED"),
+            res(
+                "Removed",
+                "AWS::SQS::Queue",
+                Some("https://sqs/old"),
+                "DELETE_COMPLETE",
+            ),
+            res(
+                "FnLogs",
+                LOG_GROUP,
+                Some("/aws/lambda/fn-a"),
+                "CREATE_COMPLETE",
+            ),
+            res(
+                "Generated",
+                "AWS::IAM::Role",
+                Some("role-1"),
+                "CREATE_COMPLETE",
+            ),
+        ]
+    }
+
+    fn json_buckets() -> Vec<BucketContents> {
+        vec![
+            BucketContents {
+                bucket: "kept-bucket".into(),
+                objects: 3,
+                bytes: 2048,
+                ..Default::default()
+            },
+            BucketContents {
+                bucket: "data-bucket".into(),
+                objects: 12,
+                versions: 40,
+                delete_markers: 3,
+                bytes: 1_572_864,
+                versioned: true,
+            },
+        ]
+    }
+
+    #[test]
+    fn plan_from_json_template_with_every_policy() {
+        let policies = deletion_policies(JSON).unwrap();
+        let outside = vec![
+            "/aws/lambda/fn-b".into(),
+            "/aws/lambda/fn-a".into(),
+            "/aws/lambda/fn-b".into(),
+        ];
+        let plan = build_plan(
+            &stack(),
+            &json_resources(),
+            &policies,
+            json_buckets(),
+            outside,
+            vec![],
+        );
+        let snapshot_note = "a final snapshot is kept (DeletionPolicy Snapshot) and keeps costing";
+        let expected = vec![
+            step(
+                "Queue",
+                "AWS::SQS::Queue",
+                Some("https://sqs/q"),
+                PlanAction::Delete,
+                None,
+            ),
+            step(
+                "Topic",
+                "AWS::SNS::Topic",
+                Some("arn:sns:t"),
+                PlanAction::Delete,
+                None,
+            ),
+            step(
+                "Kept",
+                S3_BUCKET,
+                Some("kept-bucket"),
+                survives("Retain"),
+                Some("keeps 3 objects, 2.0 KiB"),
+            ),
+            step(
+                "Table",
+                "AWS::DynamoDB::Table",
+                Some("tbl"),
+                survives("RetainExceptOnCreate"),
+                None,
+            ),
+            step(
+                "Db",
+                "AWS::RDS::DBCluster",
+                Some("db-1"),
+                PlanAction::Delete,
+                Some(snapshot_note),
+            ),
+            step(
+                "Data",
+                S3_BUCKET,
+                Some("data-bucket"),
+                PlanAction::EmptyThenDelete,
+                Some("12 objects, 40 versions, 3 delete markers, 1.5 MiB"),
+            ),
+            step(
+                "Unmeasured",
+                S3_BUCKET,
+                Some("other-bucket"),
+                PlanAction::EmptyThenDelete,
+                Some("contents not measured"),
+            ),
+            step(
+                "Failed",
+                S3_BUCKET,
+                None,
+                PlanAction::Delete,
+                Some("never created; nothing to remove"),
+            ),
+            step(
+                "FnLogs",
+                LOG_GROUP,
+                Some("/aws/lambda/fn-a"),
+                PlanAction::Delete,
+                None,
+            ),
+            step(
+                "Generated",
+                "AWS::IAM::Role",
+                Some("role-1"),
+                PlanAction::Delete,
+                None,
+            ),
+            PlanStep {
+                logical_id: None,
+                physical_id: Some("/aws/lambda/fn-b".into()),
+                resource_type: LOG_GROUP.into(),
+                action: PlanAction::DeleteOutsideStack,
+                note: Some("created by Lambda at first run; a stack delete leaves it".into()),
+            },
+        ];
+        assert_eq!(plan.steps, expected);
+        let surviving: Vec<_> = plan
+            .surviving()
+            .filter_map(|s| s.logical_id.as_deref())
+            .collect();
+        assert_eq!(surviving, ["Kept", "Table"]);
+        assert_eq!(plan.buckets, json_buckets());
+        assert_eq!(plan.account, "123456789012");
+        assert_eq!(
+            (plan.stack_name.as_str(), plan.region.as_str()),
+            ("proto-demo", "eu-west-1")
+        );
+        assert!(plan.allowed());
+    }
+
+    #[test]
+    fn plan_from_yaml_template() {
+        let yaml = "Resources:\n  Site:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n  \
+                    Uploads:\n    Type: AWS::S3::Bucket\n  Fn:\n    Type: AWS::Lambda::Function\n";
+        let policies = deletion_policies(yaml).unwrap();
+        let resources = [
+            res("Site", S3_BUCKET, Some("site"), "CREATE_COMPLETE"),
+            res("Uploads", S3_BUCKET, Some("uploads"), "CREATE_COMPLETE"),
+            res("Fn", "AWS::Lambda::Function", Some("fn"), "CREATE_COMPLETE"),
+        ];
+        let plan = build_plan(
+            &stack(),
+            &resources,
+            &policies,
+            vec![],
+            vec!["/aws/lambda/fn".into()],
+            vec![],
+        );
+        let actions: Vec<_> = plan.steps.iter().map(|s| s.action.clone()).collect();
+        assert_eq!(
+            actions,
+            [
+                survives("Retain"),
+                PlanAction::EmptyThenDelete,
+                PlanAction::Delete,
+                PlanAction::DeleteOutsideStack
+            ]
+        );
+        assert_eq!(plan.surviving().count(), 1);
+        assert_eq!(plan.steps[0].note, None);
+    }
+
+    #[test]
+    fn refusals_block_the_plan_and_bad_ids_give_empty_account() {
+        let mut s = stack();
+        s.id = "not-an-arn".into();
+        let refusal = Refusal {
+            guard: guard::READ_ONLY,
+            reason: "read-only".into(),
+        };
+        let plan = build_plan(
+            &s,
+            &[],
+            &BTreeMap::new(),
+            vec![],
+            vec![],
+            vec![refusal.clone()],
+        );
+        assert!(!plan.allowed());
+        assert_eq!(plan.refusals, [refusal]);
+        assert_eq!(plan.account, "");
+        assert!(plan.steps.is_empty());
+    }
+
+    #[rstest]
+    #[case(PlanAction::Delete, "deleted with the stack")]
+    #[case(PlanAction::EmptyThenDelete, "emptied, then deleted with the stack")]
+    #[case(
+        survives("Retain"),
+        "survives (DeletionPolicy Retain) and keeps costing"
+    )]
+    #[case(
+        PlanAction::DeleteOutsideStack,
+        "deleted separately (not part of the stack)"
+    )]
+    fn action_descriptions(#[case] action: PlanAction, #[case] text: &str) {
+        assert_eq!(action.describe(), text);
+    }
+
+    #[test]
+    fn plan_serializes_actions_by_name() {
+        let json = serde_json::to_string(&survives("Retain")).unwrap();
+        assert_eq!(json, r#"{"Survives":{"policy":"Retain"}}"#);
+        assert_eq!(
+            serde_json::to_string(&PlanAction::EmptyThenDelete).unwrap(),
+            r#""EmptyThenDelete""#
+        );
+    }
+
+    #[rstest]
+    #[case(0, "0 B")]
+    #[case(1023, "1023 B")]
+    #[case(1024, "1.0 KiB")]
+    #[case(1536, "1.5 KiB")]
+    #[case(5 * 1024 * 1024 * 1024, "5.0 GiB")]
+    #[case(u64::MAX, "16.0 EiB")]
+    fn bytes_are_human_readable(#[case] bytes: u64, #[case] text: &str) {
+        assert_eq!(human_bytes(bytes), text);
+    }
+}

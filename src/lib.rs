@@ -1,0 +1,12 @@
+//! protoctl: a terminal console (and headless CLI) for the serverless prototype stacks on
+//! your AWS shelf. See docs/architecture.md for the module map and the data flow.
+
+pub mod app;
+pub mod aws;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod logging;
+pub mod tui;
+pub mod ui;

@@ -1,0 +1,68 @@
+//! Starts each effect as a task; every result comes back on the action channel.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::app::{Action, DetailData, Effect};
+use crate::aws::{AwsContext, cloudformation};
+use crate::domain::discovery::TagFilter;
+
+/// Spawns the network work the app asks for.
+pub struct Runner {
+    tx: UnboundedSender<Action>,
+    filters: Arc<Vec<TagFilter>>,
+}
+
+impl Runner {
+    /// A runner sending results on `tx`.
+    pub fn new(tx: UnboundedSender<Action>, filters: Vec<TagFilter>) -> Self {
+        Self {
+            tx,
+            filters: Arc::new(filters),
+        }
+    }
+
+    /// Starts `effect` in a task (nothing happens without an AWS context yet).
+    pub fn spawn(&self, effect: Effect, aws: Option<Arc<AwsContext>>) {
+        let Some(aws) = aws else {
+            return;
+        };
+        let tx = self.tx.clone();
+        let filters = Arc::clone(&self.filters);
+        tokio::spawn(async move {
+            let action = match effect {
+                Effect::LoadStacks { request_id } => Action::StacksLoaded {
+                    request_id,
+                    result: cloudformation::discover(&aws, &filters)
+                        .await
+                        .map_err(|e| e.to_string()),
+                },
+                Effect::LoadDetail {
+                    request_id,
+                    stack_id,
+                } => Action::DetailLoaded {
+                    request_id,
+                    result: Box::new(load_detail(&aws, &stack_id).await),
+                },
+            };
+            let _ = tx.send(action);
+        });
+    }
+}
+
+async fn load_detail(aws: &AwsContext, stack_id: &str) -> Result<DetailData, String> {
+    let (stack, resources, events) = tokio::join!(
+        cloudformation::describe(aws, stack_id),
+        cloudformation::resources(aws, stack_id),
+        cloudformation::events(aws, stack_id, 50),
+    );
+    let stack = stack
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the stack no longer exists".to_string())?;
+    Ok(DetailData {
+        stack,
+        resources: resources.map_err(|e| e.to_string())?,
+        events: events.map_err(|e| e.to_string())?,
+    })
+}

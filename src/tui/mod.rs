@@ -1,0 +1,155 @@
+//! The interactive console: terminal setup and restore, the event loop, the task runner.
+
+mod effects;
+
+use std::io::{self, BufWriter, Stdout};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use crate::app::keymap::Keymap;
+use crate::app::{Action, App, HeaderInfo};
+use crate::aws::AwsContext;
+use crate::cli::{GlobalArgs, aws_options};
+use crate::config::Config;
+use crate::domain::discovery::describe_filters;
+use crate::domain::time::Clock;
+use crate::ui::{self, Theme};
+
+type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Set while the terminal is in raw mode on the alternate screen.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Restores the terminal: leaves raw mode and the alternate screen (idempotent, and a
+/// no-op when the console never took the terminal).
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+fn setup(mouse: bool) -> anyhow::Result<Term> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        hook(info);
+    }));
+    ACTIVE.store(true, Ordering::SeqCst);
+    enable_raw_mode().context("cannot switch the terminal to raw mode (is stdin a terminal?)")?;
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen).context("cannot enter the alternate screen")?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    let term = Terminal::new(CrosstermBackend::new(BufWriter::new(io::stdout())))?;
+    Ok(term)
+}
+
+/// Runs the console until the user quits. Config errors are reported before the
+/// terminal is touched; the terminal is always restored.
+pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
+    let (config, _) = Config::load(global.config.as_deref())?;
+    let keymap = Keymap::load(&config.keys).map_err(|e| anyhow::anyhow!("config: {e}"))?;
+    let filters = if global.tags.is_empty() {
+        config.discovery.tags.clone()
+    } else {
+        global.tags.clone()
+    };
+    let theme = Theme::new(
+        config.ui.theme,
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    );
+    let header = HeaderInfo {
+        connection: String::new(),
+        filters: describe_filters(&filters),
+        read_only: global.read_only,
+    };
+    let mut app = App::new(keymap, Clock::new(global.now), header);
+    let mut term = setup(config.ui.mouse)?;
+    let result = event_loop(&mut term, &mut app, &theme, &global, &config, filters).await;
+    restore();
+    result
+}
+
+async fn event_loop(
+    term: &mut Term,
+    app: &mut App,
+    theme: &Theme,
+    global: &GlobalArgs,
+    config: &Config,
+    filters: Vec<crate::domain::discovery::TagFilter>,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    // The first frame is drawn before any network call.
+    draw(term, app, theme)?;
+
+    let opts = aws_options(global, config);
+    let ctx_tx = tx.clone();
+    tokio::spawn(async move {
+        let res = AwsContext::load(&opts)
+            .await
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        let _ = ctx_tx.send(Action::AwsReady(res));
+    });
+    let runner = effects::Runner::new(tx.clone(), filters);
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut batch: Vec<Action> = Vec::new();
+    loop {
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    if let crossterm::event::Event::Resize(..) = ev {
+                        batch.push(Action::Tick);
+                    } else if let Some(a) = app.map_event(&ev) {
+                        batch.push(a);
+                    }
+                }
+                Some(Err(e)) => return Err(e).context("reading terminal events"),
+                None => break,
+            },
+            Some(a) = rx.recv() => batch.push(a),
+            _ = tick.tick() => batch.push(Action::Tick),
+        }
+        while let Ok(a) = rx.try_recv() {
+            batch.push(a);
+        }
+        for action in batch.drain(..) {
+            for effect in app.update(action) {
+                runner.spawn(effect, app.aws.clone());
+            }
+        }
+        if app.should_quit {
+            break;
+        }
+        app.page_rows = ui::list_rows(term.size()?.height);
+        draw(term, app, theme)?;
+    }
+    Ok(())
+}
+
+fn draw(term: &mut Term, app: &App, theme: &Theme) -> anyhow::Result<()> {
+    term.draw(|f| ui::render(f, app, theme))?;
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Pure render functions: `render(frame, &app)` draws the whole screen; no I/O, no awaits.
+
+mod detail;
+mod help;
+mod stacks;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::keymap::Command;
+use crate::app::{App, Level, Screen};
+use crate::domain::sanitize::sanitize;
+pub use theme::Theme;
+
+/// Draws the header, the current screen, the footer and any overlay.
+pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    render_header(frame, header, app, theme);
+    match app.screen() {
+        Screen::Stacks => stacks::render(frame, body, app, theme),
+        Screen::Detail => detail::render(frame, body, app, theme),
+    }
+    render_footer(frame, footer, app, theme);
+    if app.show_help {
+        help::render(frame, body, app, theme);
+    }
+}
+
+/// The number of body rows a list gets in a terminal of `height` lines (header, footer,
+/// block borders and the column header row taken away).
+pub fn list_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(5))
+}
+
+fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let conn = if app.header.connection.is_empty() {
+        "connecting…".to_string()
+    } else {
+        sanitize(&app.header.connection).into_owned()
+    };
+    let mut spans = vec![
+        Span::styled(" protoctl ", theme.header),
+        Span::raw(" "),
+        Span::styled(conn, theme.accent),
+        Span::styled(
+            format!("  tags: {}", sanitize(&app.header.filters)),
+            theme.dim,
+        ),
+    ];
+    if app.header.read_only {
+        spans.push(Span::styled("  READ-ONLY", theme.warn));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn hint_commands(screen: Screen) -> &'static [Command] {
+    match screen {
+        Screen::Stacks => &[
+            Command::Open,
+            Command::Filter,
+            Command::Sort,
+            Command::Refresh,
+            Command::Help,
+            Command::Quit,
+        ],
+        Screen::Detail => &[
+            Command::NextPane,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+        ],
+    }
+}
+
+fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if app.input_focused() {
+        let line = Line::from(vec![
+            Span::styled("/", theme.key),
+            Span::raw(sanitize(&app.stacks.filter).into_owned()),
+            Span::styled("█", theme.accent),
+            Span::styled("  enter keep · esc clear", theme.dim),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let Some(n) = app.notifications.back() {
+        let style = match n.level {
+            Level::Error => theme.error,
+            Level::Info => theme.ok,
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(sanitize(&n.text).into_owned(), style)),
+            area,
+        );
+        return;
+    }
+    let scope = app.screen().scope();
+    let mut spans = Vec::new();
+    for cmd in hint_commands(app.screen()) {
+        spans.push(Span::styled(app.keymap.hint(scope, *cmd), theme.key));
+        spans.push(Span::styled(format!(" {}  ", cmd.label()), theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

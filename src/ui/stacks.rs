@@ -1,0 +1,114 @@
+//! The stack list screen.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::Theme;
+use super::widgets::{block, gutter, message, spinner, truncate};
+use crate::app::App;
+use crate::app::stacks::LoadState;
+use crate::domain::sanitize::sanitize;
+use crate::domain::time::short_age;
+
+/// Draws the stack list (only the visible rows are built).
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let st = &app.stacks;
+    let loading = matches!(st.load, LoadState::Loading | LoadState::Idle);
+    let mut title = format!(" Stacks ({}", st.view.len());
+    if st.view.len() != st.stacks.len() {
+        title.push_str(&format!(" of {}", st.stacks.len()));
+    }
+    title.push_str(&format!(
+        ") · sort: {}{} ",
+        st.sort.label(),
+        if st.reverse { " ↑" } else { "" }
+    ));
+    if !st.filter.is_empty() {
+        title.push_str(&format!("· filter: {} ", sanitize(&st.filter)));
+    }
+    if loading {
+        title.push_str(&format!("{} ", spinner(app.tick)));
+    }
+    let blk = block(title, theme, true);
+    if st.stacks.is_empty() {
+        match &st.load {
+            LoadState::Idle | LoadState::Loading => {
+                message(frame, area, blk, "Discovering prototype stacks…", theme.dim);
+            }
+            LoadState::Failed(e) => message(
+                frame,
+                area,
+                blk,
+                &format!("Could not list stacks:\n{e}\n\npress r to retry"),
+                theme.error,
+            ),
+            LoadState::Loaded => message(
+                frame,
+                area,
+                blk,
+                &format!(
+                    "No prototype stacks carry the tags {}.\nDeploy one with those tags, or change [discovery] tags / --tag.",
+                    app.header.filters
+                ),
+                theme.dim,
+            ),
+        }
+        return;
+    }
+    let now = app.clock.now();
+    let height = usize::from(area.height.saturating_sub(3));
+    let window = st.list.visible(height);
+    let rows: Vec<Row> = window
+        .clone()
+        .filter_map(|pos| st.view.get(pos).map(|&i| (pos, &st.stacks[i])))
+        .map(|(pos, s)| {
+            let tags = s
+                .tags
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let row = Row::new(vec![
+                Cell::from(format!(
+                    "{}{}",
+                    gutter(pos == st.list.selected),
+                    sanitize(&s.name)
+                )),
+                Cell::from(Span::styled(
+                    sanitize(&s.status).into_owned(),
+                    theme.status(&s.status),
+                )),
+                Cell::from(short_age(s.created, now)),
+                Cell::from(
+                    s.last_updated
+                        .map_or_else(|| "-".to_string(), |t| short_age(t, now)),
+                ),
+                Cell::from(Line::from(Span::styled(
+                    truncate(&sanitize(&tags), 200),
+                    theme.dim,
+                ))),
+            ]);
+            if pos == st.list.selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header = Row::new(["  NAME", "STATUS", "AGE", "UPDATED", "TAGS"]).style(theme.title);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(30),
+            Constraint::Length(22),
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Min(10),
+        ],
+    )
+    .header(header)
+    .block(blk);
+    frame.render_widget(table, area);
+}

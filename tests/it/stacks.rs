@@ -1,0 +1,183 @@
+//! `stacks` and `resources` against the emulator with the demo data.
+
+use serde_json::Value;
+
+use crate::support::{protoctl, run, stderr, stdout};
+
+fn json_stacks(extra: &[&str]) -> Vec<Value> {
+    let mut c = protoctl();
+    c.args(extra).args(["stacks", "--output", "json"]);
+    let out = run(c);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    serde_json::from_str::<Value>(&stdout(&out))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn names(stacks: &[Value]) -> Vec<String> {
+    stacks
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn lists_exactly_the_tagged_stacks() {
+    let stacks = json_stacks(&[]);
+    let names = names(&stacks);
+    for want in [
+        "ledger-dev",
+        "legacy-quiz-dev",
+        "orders-dev",
+        "payments-poc-dev",
+        "survey-dev",
+    ] {
+        assert!(
+            names.contains(&want.to_string()),
+            "{want} missing from {names:?}"
+        );
+    }
+    assert!(
+        !names.contains(&"scratch-dev".to_string()),
+        "untagged stack leaked"
+    );
+    assert!(
+        !names.contains(&"billing-dev".to_string()),
+        "other team's stack leaked"
+    );
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "sorted by name");
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let stacks = json_stacks(&[]);
+    let orders = stacks.iter().find(|s| s["name"] == "orders-dev").unwrap();
+    for field in [
+        "name",
+        "id",
+        "status",
+        "created",
+        "last_updated",
+        "tags",
+        "termination_protection",
+        "outputs",
+    ] {
+        assert!(orders.get(field).is_some(), "missing {field}: {orders}");
+    }
+    assert_eq!(orders["status"], "CREATE_COMPLETE");
+    assert_eq!(orders["tags"]["team"], "proto-lab");
+    assert!(
+        orders["outputs"]["ServiceEndpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    assert!(
+        orders["outputs"]["UserPoolId"]
+            .as_str()
+            .unwrap()
+            .contains('_')
+    );
+    let ledger = stacks.iter().find(|s| s["name"] == "ledger-dev").unwrap();
+    assert_eq!(ledger["termination_protection"], true);
+    assert!(chrono::DateTime::parse_from_rfc3339(orders["created"].as_str().unwrap()).is_ok());
+}
+
+#[test]
+fn tag_flag_replaces_config_tags() {
+    let stacks = json_stacks(&["--tag", "team=payments-core"]);
+    assert_eq!(names(&stacks), ["billing-dev"]);
+    let stacks = json_stacks(&["--tag", "owner=ana"]);
+    assert_eq!(
+        names(&stacks),
+        ["orders-dev", "scratch-dev"],
+        "key=value across teams"
+    );
+    let stacks = json_stacks(&["--tag", "protoctl:keep"]);
+    assert_eq!(names(&stacks), ["payments-poc-dev"], "key-only filter");
+    let stacks = json_stacks(&["--tag", "team=nobody"]);
+    assert!(stacks.is_empty());
+}
+
+#[test]
+fn table_output_lists_names() {
+    let mut c = protoctl();
+    c.arg("stacks");
+    let out = run(c);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.starts_with("NAME"), "{text}");
+    assert!(text.contains("orders-dev"));
+    assert!(!text.contains("scratch-dev"));
+}
+
+#[test]
+fn resources_of_a_stack() {
+    let mut c = protoctl();
+    c.args(["resources", "orders-dev", "--output", "json"]);
+    let out = run(c);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let res: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let types: Vec<&str> = res.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    for t in [
+        "AWS::Lambda::Function",
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::Logs::LogGroup",
+        "AWS::IAM::Role",
+        "AWS::ApiGateway::RestApi",
+    ] {
+        assert!(types.contains(&t), "{t} missing: {types:?}");
+    }
+    let f = res
+        .iter()
+        .find(|r| r["logical_id"] == "CreateLambdaFunction")
+        .unwrap();
+    assert_eq!(f["physical_id"], "orders-dev-create");
+    assert_eq!(f["status"], "CREATE_COMPLETE");
+}
+
+#[test]
+fn resources_refuses_unknown_and_untagged_stacks() {
+    let mut c = protoctl();
+    c.args(["resources", "no-such-stack"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("not found"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+
+    let mut c = protoctl();
+    c.args(["resources", "scratch-dev"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("discovery tags"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_tag_is_a_usage_error() {
+    let mut c = protoctl();
+    c.args(["--tag", "=oops", "stacks"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("empty key"), "{}", stderr(&out));
+}
+
+#[test]
+fn unreachable_endpoint_fails_in_one_line() {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_protoctl"));
+    c.args(["--endpoint-url", "http://127.0.0.1:9", "--config"])
+        .arg(crate::support::demo_config())
+        .arg("--log-file")
+        .arg(crate::support::log_file("unreachable"))
+        .args(["stacks"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("cannot reach"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
