@@ -30,6 +30,11 @@ pub enum Command {
     ReverseSort,
     NextPane,
     PrevPane,
+    // ── dynamodb (issue 3) ──
+    // ── s3 (issue 4) ──
+    // ── logs (issue 5) ──
+    // ── invoke (issue 6) ──
+    // ── teardown (issue 7) ──
     /// Removes a default binding.
     None,
 }
@@ -54,6 +59,11 @@ impl Command {
             Self::ReverseSort => "reverse sort",
             Self::NextPane => "next pane",
             Self::PrevPane => "prev pane",
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            // ── logs (issue 5) ──
+            // ── invoke (issue 6) ──
+            // ── teardown (issue 7) ──
             Self::None => "",
         }
     }
@@ -65,21 +75,40 @@ pub enum Scope {
     Global,
     Stacks,
     Detail,
+    // ── dynamodb (issue 3) ──
+    // ── s3 (issue 4) ──
+    // ── logs (issue 5) ──
+    // ── invoke (issue 6) ──
+    // ── teardown (issue 7) ──
 }
 
 impl Scope {
-    const ALL: [Scope; 3] = [Scope::Global, Scope::Stacks, Scope::Detail];
-
-    fn name(self) -> &'static str {
+    /// The scope's name in the key map and config.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Global => "global",
             Self::Stacks => "stacks",
             Self::Detail => "detail",
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            // ── logs (issue 5) ──
+            // ── invoke (issue 6) ──
+            // ── teardown (issue 7) ──
         }
     }
 
     fn from_name(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|sc| sc.name() == s)
+        match s {
+            "global" => Some(Self::Global),
+            "stacks" => Some(Self::Stacks),
+            "detail" => Some(Self::Detail),
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            // ── logs (issue 5) ──
+            // ── invoke (issue 6) ──
+            // ── teardown (issue 7) ──
+            _ => None,
+        }
     }
 }
 
@@ -264,6 +293,23 @@ impl Keymap {
                 for k in ks {
                     if !out.contains(&k) {
                         out.push(k);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every command reachable on a screen with its keys: the screen's own bindings
+    /// first, then the global ones, each in the order written.
+    pub fn bindings_for(&self, scope: Scope) -> Vec<(Command, Vec<Key>)> {
+        let mut out: Vec<(Command, Vec<Key>)> = Vec::new();
+        for sc in [scope, Scope::Global] {
+            for (_, cmd) in self.bindings.get(&sc).into_iter().flatten() {
+                if !out.iter().any(|(c, _)| c == cmd) {
+                    let keys = self.keys_for(scope, *cmd);
+                    if !keys.is_empty() {
+                        out.push((*cmd, keys));
                     }
                 }
             }

@@ -4,6 +4,11 @@ pub mod detail;
 pub mod keymap;
 pub mod list;
 pub mod stacks;
+// ── dynamodb (issue 3) ──
+// ── s3 (issue 4) ──
+// ── logs (issue 5) ──
+// ── invoke (issue 6) ──
+// ── teardown (issue 7) ──
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -34,6 +39,11 @@ pub enum Action {
         request_id: u64,
         result: Box<Result<DetailData, String>>,
     },
+    // ── dynamodb (issue 3) ──
+    // ── s3 (issue 4) ──
+    // ── logs (issue 5) ──
+    // ── invoke (issue 6) ──
+    // ── teardown (issue 7) ──
 }
 
 /// Work for the loop to start in a task; each sends its result back as an action.
@@ -41,6 +51,11 @@ pub enum Action {
 pub enum Effect {
     LoadStacks { request_id: u64 },
     LoadDetail { request_id: u64, stack_id: String },
+    // ── dynamodb (issue 3) ──
+    // ── s3 (issue 4) ──
+    // ── logs (issue 5) ──
+    // ── invoke (issue 6) ──
+    // ── teardown (issue 7) ──
 }
 
 /// Which screen is on top.
@@ -48,6 +63,11 @@ pub enum Effect {
 pub enum Screen {
     Stacks,
     Detail,
+    // ── dynamodb (issue 3) ──
+    // ── s3 (issue 4) ──
+    // ── logs (issue 5) ──
+    // ── invoke (issue 6) ──
+    // ── teardown (issue 7) ──
 }
 
 impl Screen {
@@ -56,6 +76,11 @@ impl Screen {
         match self {
             Self::Stacks => Scope::Stacks,
             Self::Detail => Scope::Detail,
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            // ── logs (issue 5) ──
+            // ── invoke (issue 6) ──
+            // ── teardown (issue 7) ──
         }
     }
 }
@@ -92,6 +117,11 @@ pub struct App {
     pub screens: Vec<Screen>,
     pub stacks: StacksState,
     pub detail: Option<DetailState>,
+    // ── dynamodb (issue 3) ──
+    // ── s3 (issue 4) ──
+    // ── logs (issue 5) ──
+    // ── invoke (issue 6) ──
+    // ── teardown (issue 7) ──
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
     pub show_help: bool,
@@ -113,6 +143,11 @@ impl App {
             screens: vec![Screen::Stacks],
             stacks: StacksState::default(),
             detail: None,
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            // ── logs (issue 5) ──
+            // ── invoke (issue 6) ──
+            // ── teardown (issue 7) ──
             header,
             notifications: VecDeque::new(),
             show_help: false,
@@ -233,6 +268,11 @@ impl App {
                 self.stacks_input(key);
                 Vec::new()
             }
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            // ── logs (issue 5) ──
+            // ── invoke (issue 6) ──
+            // ── teardown (issue 7) ──
             Action::Command(cmd) => self.command(cmd),
         }
     }
@@ -321,6 +361,11 @@ impl App {
                     }
                     Vec::new()
                 }
+                // ── dynamodb (issue 3) ──
+                // ── s3 (issue 4) ──
+                // ── logs (issue 5) ──
+                // ── invoke (issue 6) ──
+                // ── teardown (issue 7) ──
                 other => {
                     if let Some(d) = self.detail.as_mut() {
                         d.navigate(other, page);
@@ -328,6 +373,11 @@ impl App {
                     Vec::new()
                 }
             },
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            // ── logs (issue 5) ──
+            // ── invoke (issue 6) ──
+            // ── teardown (issue 7) ──
         }
     }
 

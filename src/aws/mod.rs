@@ -3,6 +3,11 @@
 
 pub mod cloudformation;
 pub mod error;
+// ── dynamodb (issue 3) ──
+// ── s3 (issue 4) ──
+// ── logs (issue 5) ──
+// ── invoke (issue 6) ──
+// ── teardown (issue 7) ──
 
 use std::time::Duration;
 

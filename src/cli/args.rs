@@ -66,6 +66,11 @@ pub enum Command {
         /// Stack name or id
         stack: String,
     },
+    // ── dynamodb (issue 3) ──
+    // ── s3 (issue 4) ──
+    // ── logs (issue 5) ──
+    // ── invoke (issue 6) ──
+    // ── teardown (issue 7) ──
     /// Seed the demo data into an emulator (idempotent)
     #[command(hide = true)]
     DemoSeed {

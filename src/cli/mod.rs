@@ -4,6 +4,11 @@ pub mod args;
 mod output;
 mod resources;
 mod stacks;
+// ── dynamodb (issue 3) ──
+// ── s3 (issue 4) ──
+// ── logs (issue 5) ──
+// ── invoke (issue 6) ──
+// ── teardown (issue 7) ──
 
 use std::process::ExitCode;
 
@@ -93,6 +98,11 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
     match command {
         Command::Stacks => stacks::run(&ctx).await,
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
+        // ── dynamodb (issue 3) ──
+        // ── s3 (issue 4) ──
+        // ── logs (issue 5) ──
+        // ── invoke (issue 6) ──
+        // ── teardown (issue 7) ──
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)
             .await
             .context("seeding the demo failed")

@@ -45,6 +45,11 @@ impl Runner {
                     request_id,
                     result: Box::new(load_detail(&aws, &stack_id).await),
                 },
+                // ── dynamodb (issue 3) ──
+                // ── s3 (issue 4) ──
+                // ── logs (issue 5) ──
+                // ── invoke (issue 6) ──
+                // ── teardown (issue 7) ──
             };
             let _ = tx.send(action);
         });

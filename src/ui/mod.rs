@@ -3,6 +3,11 @@
 mod detail;
 mod help;
 mod stacks;
+// ── dynamodb (issue 3) ──
+// ── s3 (issue 4) ──
+// ── logs (issue 5) ──
+// ── invoke (issue 6) ──
+// ── teardown (issue 7) ──
 pub mod theme;
 pub mod widgets;
 
@@ -28,6 +33,11 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.screen() {
         Screen::Stacks => stacks::render(frame, body, app, theme),
         Screen::Detail => detail::render(frame, body, app, theme),
+        // ── dynamodb (issue 3) ──
+        // ── s3 (issue 4) ──
+        // ── logs (issue 5) ──
+        // ── invoke (issue 6) ──
+        // ── teardown (issue 7) ──
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {
@@ -79,6 +89,11 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Help,
             Command::Quit,
         ],
+        // ── dynamodb (issue 3) ──
+        // ── s3 (issue 4) ──
+        // ── logs (issue 5) ──
+        // ── invoke (issue 6) ──
+        // ── teardown (issue 7) ──
     }
 }
 

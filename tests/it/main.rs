@@ -2,5 +2,10 @@
 //! real emulator started by `scripts/test` (its URL in `PROTOCTL_TEST_ENDPOINT`).
 
 mod e2e;
+// ── dynamodb (issue 3) ──
+// ── s3 (issue 4) ──
+// ── logs (issue 5) ──
+// ── invoke (issue 6) ──
+// ── teardown (issue 7) ──
 mod stacks;
 mod support;
