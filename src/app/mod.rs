@@ -31,6 +31,11 @@ pub enum Action {
     Tick,
     /// The SDK configuration finished loading (credentials and region resolved).
     AwsReady(Result<Arc<AwsContext>, String>),
+    /// `$EDITOR` closed: the edited text (or why editing failed), for the requester `tag`.
+    EditFinished {
+        tag: String,
+        result: Result<String, String>,
+    },
     StacksLoaded {
         request_id: u64,
         result: Result<Vec<crate::domain::stack::Stack>, String>,
@@ -46,11 +51,27 @@ pub enum Action {
     // ── teardown (issue 7) ──
 }
 
-/// Work for the loop to start in a task; each sends its result back as an action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Work for the loop: network effects start a task that sends its result back as an
+/// action; terminal effects (clipboard, editor) are done by the loop itself.
+/// Long-lived work carries a `CancellationToken` that the screen's state keeps and cancels.
+#[derive(Debug, Clone)]
 pub enum Effect {
-    LoadStacks { request_id: u64 },
-    LoadDetail { request_id: u64, stack_id: String },
+    /// Put text on the clipboard (OSC 52: works over SSH).
+    CopyToClipboard(String),
+    /// Suspend the console, edit `initial` in `$EDITOR` (a temp file with `extension`),
+    /// resume, and answer with `Action::EditFinished { tag, .. }`.
+    EditText {
+        tag: String,
+        initial: String,
+        extension: &'static str,
+    },
+    LoadStacks {
+        request_id: u64,
+    },
+    LoadDetail {
+        request_id: u64,
+        stack_id: String,
+    },
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
@@ -273,7 +294,22 @@ impl App {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
+        }
+    }
+
+    /// Routes an editor result to the screen that asked for it (by the tag's prefix).
+    fn edit_finished(&mut self, tag: &str, result: Result<String, String>) -> Vec<Effect> {
+        let prefix = tag.split(':').next().unwrap_or("");
+        match (prefix, result) {
+            // ── dynamodb (issue 3) ──
+            // ── invoke (issue 6) ──
+            (_, Err(e)) => {
+                self.notify(Level::Error, e);
+                Vec::new()
+            }
+            (_, Ok(_)) => Vec::new(),
         }
     }
 

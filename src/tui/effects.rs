@@ -32,6 +32,8 @@ impl Runner {
         let filters = Arc::clone(&self.filters);
         tokio::spawn(async move {
             let action = match effect {
+                // Done by the event loop itself, never here.
+                Effect::CopyToClipboard(_) | Effect::EditText { .. } => return,
                 Effect::LoadStacks { request_id } => Action::StacksLoaded {
                     request_id,
                     result: cloudformation::discover(&aws, &filters)

@@ -1,5 +1,7 @@
 //! The interactive console: terminal setup and restore, the event loop, the task runner.
 
+mod clipboard;
+mod editor;
 mod effects;
 
 use std::io::{self, BufWriter, Stdout};
@@ -19,7 +21,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
 use crate::app::keymap::Keymap;
-use crate::app::{Action, App, HeaderInfo};
+use crate::app::{Action, App, Effect, HeaderInfo, Level};
 use crate::aws::AwsContext;
 use crate::cli::{GlobalArgs, aws_options};
 use crate::config::Config;
@@ -135,9 +137,40 @@ async fn event_loop(
         while let Ok(a) = rx.try_recv() {
             batch.push(a);
         }
-        for action in batch.drain(..) {
-            for effect in app.update(action) {
-                runner.spawn(effect, app.aws.clone());
+        let mut pending: Vec<Action> = std::mem::take(&mut batch);
+        while !pending.is_empty() {
+            for action in std::mem::take(&mut pending) {
+                for effect in app.update(action) {
+                    match effect {
+                        Effect::CopyToClipboard(text) => {
+                            let ok = clipboard::copy(
+                                term.backend_mut(),
+                                &text,
+                                app_clipboard_enabled(config),
+                            );
+                            app.notify(
+                                if ok { Level::Info } else { Level::Error },
+                                if ok {
+                                    "copied to the clipboard"
+                                } else {
+                                    "clipboard is off ([ui] clipboard)"
+                                },
+                            );
+                        }
+                        Effect::EditText {
+                            tag,
+                            initial,
+                            extension,
+                        } => {
+                            // The event reader must not compete with the editor for stdin.
+                            drop(events);
+                            let result = editor::edit(term, &initial, extension);
+                            events = EventStream::new();
+                            pending.push(Action::EditFinished { tag, result });
+                        }
+                        other => runner.spawn(other, app.aws.clone()),
+                    }
+                }
             }
         }
         if app.should_quit {
@@ -147,6 +180,10 @@ async fn event_loop(
         draw(term, app, theme)?;
     }
     Ok(())
+}
+
+fn app_clipboard_enabled(config: &Config) -> bool {
+    config.ui.clipboard != "none"
 }
 
 fn draw(term: &mut Term, app: &App, theme: &Theme) -> anyhow::Result<()> {
