@@ -86,8 +86,7 @@ impl Default for AwsConfig {
 pub struct UiConfig {
     pub theme: Theme,
     pub mouse: bool,
-    /// `osc52` (default, works over SSH) or `none`.
-    pub clipboard: String,
+    pub clipboard: ClipboardMode,
 }
 
 impl Default for UiConfig {
@@ -95,9 +94,22 @@ impl Default for UiConfig {
         Self {
             theme: Theme::Dark,
             mouse: false,
-            clipboard: "osc52".into(),
+            clipboard: ClipboardMode::Osc52,
         }
     }
+}
+
+/// Where copied text goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClipboardMode {
+    /// The terminal's clipboard through OSC 52 (works over SSH).
+    #[default]
+    Osc52,
+    /// The desktop clipboard through `pbcopy`, `wl-copy`, `xclip` or `xsel`.
+    Native,
+    /// Copying is off.
+    None,
 }
 
 /// A colour theme.
@@ -108,6 +120,18 @@ pub enum Theme {
     Dark,
     Light,
     HighContrast,
+}
+
+impl Theme {
+    /// Parses a theme name as written in the config (`dark`, `light`, `high-contrast`).
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "dark" => Some(Self::Dark),
+            "light" => Some(Self::Light),
+            "high-contrast" => Some(Self::HighContrast),
+            _ => None,
+        }
+    }
 }
 
 /// `[abandon]`: when a prototype counts as abandoned.
@@ -286,9 +310,23 @@ impl Config {
         Ok((cfg, Some(path)))
     }
 
-    /// Parses config text; `path` only names the file in errors.
+    /// Parses config text; `path` only names the file in errors. The key map is checked
+    /// too, so a bad binding fails every command, not only the console.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str::<Self>(text).map_err(|e| invalid(text, path, &e))
+        let cfg = toml::from_str::<Self>(text).map_err(|e| invalid(text, path, &e))?;
+        if let Err(e) = crate::app::keymap::Keymap::load(&cfg.keys) {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: key_line(text, &e.scope, &e.key),
+                key: if e.key.is_empty() {
+                    format!("keys.{}", e.scope)
+                } else {
+                    format!("keys.{}.\"{}\"", e.scope, e.key)
+                },
+                message: e.message,
+            });
+        }
+        Ok(cfg)
     }
 }
 
@@ -318,6 +356,36 @@ fn invalid(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
         key,
         message,
     }
+}
+
+/// The line of `key` in the `[keys.<scope>]` table (or of the table header itself).
+fn key_line(text: &str, scope: &str, key: &str) -> usize {
+    let header = format!("[keys.{scope}]");
+    let mut in_table = false;
+    let mut header_line = 0;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_table = t.replace(' ', "") == header;
+            if in_table {
+                header_line = i + 1;
+            }
+            continue;
+        }
+        if in_table && !key.is_empty() {
+            let lhs = t
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"')
+                .trim_matches('\'');
+            if lhs == key {
+                return i + 1;
+            }
+        }
+    }
+    header_line
 }
 
 /// The key named on a config line: the left of `=`, or a `[table]` header.
@@ -420,6 +488,12 @@ mod tests {
     #[case::bad_duration("[abandon]\nafter = \"soon\"\n", 2, "after", "not a duration")]
     #[case::bad_tag("[discovery]\ntags = [\"=x\"]\n", 2, "tags", "empty key")]
     #[case::bad_theme("[ui]\ntheme = \"neon\"\n", 2, "theme", "unknown variant")]
+    #[case::bad_clipboard(
+        "[ui]\nclipboard = \"carrier-pigeon\"\n",
+        2,
+        "clipboard",
+        "unknown variant"
+    )]
     #[case::syntax("[ui\n", 1, "ui", "")]
     fn errors_name_file_line_key(
         #[case] text: &str,
@@ -455,6 +529,49 @@ mod tests {
     #[case("99999999999999999999d")]
     fn bad_durations(#[case] s: &str) {
         assert!(parse_duration(s).is_err());
+    }
+
+    #[rstest]
+    #[case::unknown_command(
+        "[keys.global]\n\"x\" = \"explode\"\n",
+        2,
+        "keys.global.\"x\"",
+        "unknown command"
+    )]
+    #[case::unknown_key(
+        "\n[keys.stacks]\n\"j\" = \"down\"\n\"hyper-k\" = \"up\"\n",
+        4,
+        "keys.stacks.\"hyper-k\"",
+        "unknown key"
+    )]
+    #[case::unknown_scope(
+        "[keys.nowhere]\n\"q\" = \"quit\"\n",
+        1,
+        "keys.nowhere",
+        "unknown key-map scope"
+    )]
+    #[case::conflict(
+        "[keys.stacks]\n\"G\" = \"bottom\"\n\"shift-g\" = \"top\"\n",
+        3,
+        "keys.stacks.\"shift-g\"",
+        "conflicting bindings"
+    )]
+    fn keymap_errors_name_file_line_key(
+        #[case] text: &str,
+        #[case] line: usize,
+        #[case] key: &str,
+        #[case] msg: &str,
+    ) {
+        let shown = parse(text).unwrap_err().to_string();
+        assert!(shown.contains(&format!("line {line}")), "{shown}");
+        assert!(shown.contains(&format!("`{key}`")), "{shown}");
+        assert!(shown.contains(msg), "{shown}");
+    }
+
+    #[test]
+    fn keymap_overrides_are_accepted() {
+        let c = parse("[keys.global]\n\"ctrl-q\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
+        assert!(c.keys.contains_key("global"));
     }
 
     #[test]

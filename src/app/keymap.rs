@@ -16,6 +16,7 @@ pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 pub enum Command {
     Quit,
     Help,
+    Palette,
     Up,
     Down,
     PageUp,
@@ -45,6 +46,7 @@ impl Command {
         match self {
             Self::Quit => "quit",
             Self::Help => "help",
+            Self::Palette => "command palette",
             Self::Up => "up",
             Self::Down => "down",
             Self::PageUp => "page up",
@@ -178,6 +180,12 @@ impl Key {
             c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
             _ => return Err(format!("unknown key {s:?}")),
         };
+        let code = match code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::SHIFT) => {
+                KeyCode::Char(c.to_uppercase().next().unwrap_or(c))
+            }
+            other => other,
+        };
         if let KeyCode::Char(_) = code {
             mods.remove(KeyModifiers::SHIFT);
         }
@@ -216,6 +224,15 @@ impl fmt::Display for Key {
     }
 }
 
+/// A key-map entry that cannot be used: its scope, its key text and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct KeymapError {
+    pub scope: String,
+    pub key: String,
+    pub message: String,
+}
+
 /// The effective bindings, per scope.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -225,37 +242,55 @@ pub struct Keymap {
 
 impl Keymap {
     /// The defaults with the user's `[keys]` overrides applied; errors name the binding.
-    pub fn load(overrides: &toml::Table) -> Result<Self, String> {
-        let defaults: toml::Table =
-            toml::from_str(DEFAULT_KEYMAP).map_err(|e| format!("default keymap: {e}"))?;
+    pub fn load(overrides: &toml::Table) -> Result<Self, KeymapError> {
+        let defaults: toml::Table = toml::from_str(DEFAULT_KEYMAP).map_err(|e| KeymapError {
+            scope: String::new(),
+            key: String::new(),
+            message: format!("default keymap: {e}"),
+        })?;
         let mut map = Self {
             bindings: HashMap::new(),
         };
-        map.apply(&defaults, "default keymap")?;
-        map.apply(overrides, "[keys]")?;
+        map.apply(&defaults)?;
+        map.apply(overrides)?;
         Ok(map)
     }
 
-    fn apply(&mut self, table: &toml::Table, origin: &str) -> Result<(), String> {
+    fn apply(&mut self, table: &toml::Table) -> Result<(), KeymapError> {
         for (scope_name, entries) in table {
-            let scope = Scope::from_name(scope_name).ok_or_else(|| {
-                format!(
-                    "{origin}: unknown key-map scope `{scope_name}` (use global, stacks, detail)"
+            let err = |key: &str, message: String| KeymapError {
+                scope: scope_name.clone(),
+                key: key.to_string(),
+                message,
+            };
+            let scope = Scope::from_name(scope_name)
+                .ok_or_else(|| err("", format!("unknown key-map scope `{scope_name}`")))?;
+            let entries = entries.as_table().ok_or_else(|| {
+                err(
+                    "",
+                    format!("`{scope_name}` must be a table of \"key\" = \"command\""),
                 )
             })?;
-            let entries = entries.as_table().ok_or_else(|| {
-                format!("{origin}: `{scope_name}` must be a table of \"key\" = \"command\"")
-            })?;
+            let mut seen: Vec<(Key, &str, &str)> = Vec::new();
             for (key_text, cmd) in entries {
-                let key =
-                    Key::parse(key_text).map_err(|e| format!("{origin}.{scope_name}: {e}"))?;
-                let cmd_text = cmd.as_str().ok_or_else(|| {
-                    format!("{origin}.{scope_name}.\"{key_text}\": the command must be a string")
-                })?;
-                let command: Command = Command::deserialize(toml::Value::String(cmd_text.into()))
-                    .map_err(|_| {
-                    format!("{origin}.{scope_name}.\"{key_text}\": unknown command `{cmd_text}`")
-                })?;
+                let key = Key::parse(key_text).map_err(|e| err(key_text, e))?;
+                let cmd_text = cmd
+                    .as_str()
+                    .ok_or_else(|| err(key_text, "the command must be a string".into()))?;
+                let command: Command =
+                    Command::deserialize(toml::Value::String(cmd_text.into()))
+                        .map_err(|_| err(key_text, format!("unknown command `{cmd_text}`")))?;
+                if let Some((_, other, other_cmd)) =
+                    seen.iter().find(|(k, _, c)| *k == key && *c != cmd_text)
+                {
+                    return Err(err(
+                        key_text,
+                        format!(
+                            "conflicting bindings: \"{key_text}\" = \"{cmd_text}\" and \"{other}\" = \"{other_cmd}\" are the same key"
+                        ),
+                    ));
+                }
+                seen.push((key, key_text, cmd_text));
                 let scope_map = self.bindings.entry(scope).or_default();
                 match scope_map.iter().position(|(k, _)| *k == key) {
                     Some(i) if command == Command::None => {
@@ -373,15 +408,23 @@ mod tests {
     fn bad_overrides_are_named() {
         let t: toml::Table = toml::from_str("[global]\n\"q\" = \"explode\"\n").unwrap();
         let err = Keymap::load(&t).unwrap_err();
-        assert!(err.contains("unknown command `explode`"), "{err}");
+        assert!(err.message.contains("unknown command `explode`"), "{err}");
+        assert_eq!((err.scope.as_str(), err.key.as_str()), ("global", "q"));
         let t: toml::Table = toml::from_str("[nowhere]\n\"q\" = \"quit\"\n").unwrap();
+        let err = Keymap::load(&t).unwrap_err();
+        assert!(err.message.contains("unknown key-map scope `nowhere`"));
+        let t: toml::Table = toml::from_str("[global]\n\"hyper-q\" = \"quit\"\n").unwrap();
         assert!(
             Keymap::load(&t)
                 .unwrap_err()
-                .contains("unknown key-map scope `nowhere`")
+                .message
+                .contains("unknown key")
         );
-        let t: toml::Table = toml::from_str("[global]\n\"hyper-q\" = \"quit\"\n").unwrap();
-        assert!(Keymap::load(&t).unwrap_err().contains("unknown key"));
+        let t: toml::Table =
+            toml::from_str("[stacks]\n\"G\" = \"bottom\"\n\"shift-g\" = \"top\"\n").unwrap();
+        let err = Keymap::load(&t).unwrap_err();
+        assert!(err.message.contains("conflicting bindings"), "{err}");
+        assert_eq!(err.key, "shift-g");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod detail;
 pub mod keymap;
 pub mod list;
+pub mod palette;
 pub mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
@@ -13,12 +14,14 @@ pub mod stacks;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 
 use crate::aws::AwsContext;
+use crate::config::Theme as ThemeName;
 use crate::domain::time::Clock;
 pub use detail::{DetailData, DetailState};
 use keymap::{Command, Key, Keymap, Scope};
+use palette::{Overlay, PaletteAction};
 pub use stacks::StacksState;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
@@ -31,6 +34,10 @@ pub enum Action {
     Tick,
     /// The SDK configuration finished loading (credentials and region resolved).
     AwsReady(Result<Arc<AwsContext>, String>),
+    /// The profiles of the user's AWS config files, for the profile picker.
+    ProfilesListed(Vec<String>),
+    /// A mouse click on row `n` of the current list.
+    ClickRow(usize),
     /// `$EDITOR` closed: the edited text (or why editing failed), for the requester `tag`.
     EditFinished {
         tag: String,
@@ -56,6 +63,13 @@ pub enum Action {
 /// Long-lived work carries a `CancellationToken` that the screen's state keeps and cancels.
 #[derive(Debug, Clone)]
 pub enum Effect {
+    /// Reload the AWS context with another profile and/or region (`None`: keep).
+    SwitchAws {
+        profile: Option<String>,
+        region: Option<String>,
+    },
+    /// Read the profile names of the user's AWS config files.
+    ListProfiles,
     /// Put text on the clipboard (OSC 52: works over SSH).
     CopyToClipboard(String),
     /// Suspend the console, edit `initial` in `$EDITOR` (a temp file with `extension`),
@@ -145,6 +159,10 @@ pub struct App {
     // ── teardown (issue 7) ──
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
+    /// The command palette or a picker, when open.
+    pub overlay: Option<Overlay>,
+    /// The colour theme in use (switchable from the palette).
+    pub theme: ThemeName,
     pub show_help: bool,
     pub should_quit: bool,
     pub clock: Clock,
@@ -171,6 +189,8 @@ impl App {
             // ── teardown (issue 7) ──
             header,
             notifications: VecDeque::new(),
+            overlay: None,
+            theme: ThemeName::Dark,
             show_help: false,
             should_quit: false,
             clock,
@@ -206,11 +226,14 @@ impl App {
 
     /// True while a line of text input has the keyboard.
     pub fn input_focused(&self) -> bool {
-        self.screen() == Screen::Stacks && self.stacks.filter_editing
+        self.overlay.is_some() || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
     pub fn map_event(&self, ev: &Event) -> Option<Action> {
+        if let Event::Mouse(m) = ev {
+            return self.map_mouse(m.kind, m.row);
+        }
         let Event::Key(key) = ev else {
             return None;
         };
@@ -235,6 +258,24 @@ impl App {
             .map(Action::Command)
     }
 
+    /// Mouse (opt-in in the config): the wheel scrolls, a click on the stack list selects
+    /// that row and a second click on it opens it.
+    fn map_mouse(&self, kind: MouseEventKind, row: u16) -> Option<Action> {
+        match kind {
+            MouseEventKind::ScrollDown => Some(Action::Command(Command::Down)),
+            MouseEventKind::ScrollUp => Some(Action::Command(Command::Up)),
+            MouseEventKind::Down(MouseButton::Left)
+                if self.overlay.is_none() && self.screen() == Screen::Stacks =>
+            {
+                // Header line, block border and column header come before the first row.
+                let first_row = 3_u16;
+                let pos = self.stacks.list.offset + usize::from(row.checked_sub(first_row)?);
+                (pos < self.stacks.view.len()).then_some(Action::ClickRow(pos))
+            }
+            _ => None,
+        }
+    }
+
     /// Applies one action; returns the effects to start.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
@@ -248,8 +289,35 @@ impl App {
             }
             Action::AwsReady(Ok(ctx)) => {
                 self.header.connection = ctx.describe();
+                let switched = self.aws.is_some();
                 self.aws = Some(ctx);
+                if switched {
+                    // Another account or region: views of the old one's stacks close.
+                    self.screens.truncate(1);
+                    self.detail = None;
+                    self.stacks.stacks.clear();
+                    let now = self.clock.now();
+                    self.stacks.refilter(now);
+                }
                 self.reload_stacks()
+            }
+            Action::ProfilesListed(profiles) => {
+                if profiles.is_empty() {
+                    self.notify(
+                        Level::Error,
+                        "no profiles in ~/.aws/config or ~/.aws/credentials",
+                    );
+                } else {
+                    self.overlay = Some(Overlay::picker("profile", profiles));
+                }
+                Vec::new()
+            }
+            Action::ClickRow(pos) => {
+                if self.stacks.list.selected == pos {
+                    return self.open_detail();
+                }
+                self.stacks.list.selected = pos;
+                Vec::new()
             }
             Action::AwsReady(Err(e)) => {
                 self.stacks.fail(e.clone());
@@ -286,6 +354,9 @@ impl App {
                 Vec::new()
             }
             Action::Input(key) => {
+                if self.overlay.is_some() {
+                    return self.overlay_input(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
@@ -311,6 +382,111 @@ impl App {
             }
             (_, Ok(_)) => Vec::new(),
         }
+    }
+
+    fn overlay_input(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(o) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.overlay = None,
+            KeyCode::Enter => {
+                let choice = o.choose();
+                self.overlay = None;
+                return match choice {
+                    Some(a) => self.run_palette(a),
+                    None => Vec::new(),
+                };
+            }
+            KeyCode::Up => {
+                o.list.navigate(Command::Up, 1);
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                o.list.navigate(Command::Down, 1);
+            }
+            KeyCode::Backspace => {
+                o.input.pop();
+                o.refilter();
+            }
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL)
+                    && o.input.chars().count() < 100 =>
+            {
+                o.input.push(c);
+                o.refilter();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Does what a palette entry or picker choice says.
+    pub fn run_palette(&mut self, action: PaletteAction) -> Vec<Effect> {
+        match action {
+            PaletteAction::Stacks => {
+                self.screens.truncate(1);
+                self.detail = None;
+                Vec::new()
+            }
+            PaletteAction::Abandoned => {
+                self.screens.truncate(1);
+                self.detail = None;
+                self.show_abandoned()
+            }
+            PaletteAction::Region(None) => {
+                let regions = palette::REGIONS.iter().map(ToString::to_string).collect();
+                self.overlay = Some(Overlay::picker("region", regions));
+                Vec::new()
+            }
+            PaletteAction::Region(Some(r)) => {
+                self.header.connection = format!("switching to {r}…");
+                vec![Effect::SwitchAws {
+                    profile: None,
+                    region: Some(r),
+                }]
+            }
+            PaletteAction::Profile(None) => vec![Effect::ListProfiles],
+            PaletteAction::Profile(Some(p)) => {
+                self.header.connection = format!("switching to profile {p}…");
+                vec![Effect::SwitchAws {
+                    profile: Some(p),
+                    region: None,
+                }]
+            }
+            PaletteAction::Theme(None) => {
+                let themes = palette::THEMES.iter().map(ToString::to_string).collect();
+                self.overlay = Some(Overlay::picker("theme", themes));
+                Vec::new()
+            }
+            PaletteAction::Theme(Some(t)) => {
+                match ThemeName::from_name(&t) {
+                    Some(theme) => self.theme = theme,
+                    None => self.notify(
+                        Level::Error,
+                        format!("unknown theme {t:?}: dark, light or high-contrast"),
+                    ),
+                }
+                Vec::new()
+            }
+            PaletteAction::Refresh => self.command(Command::Refresh),
+            PaletteAction::Help => self.command(Command::Help),
+            PaletteAction::Quit => self.command(Command::Quit),
+            PaletteAction::Screen(name) => self.open_screen(name),
+        }
+    }
+
+    /// The stack list filtered to abandoned stacks.
+    fn show_abandoned(&mut self) -> Vec<Effect> {
+        self.notify(Level::Info, "abandonment is shown by the teardown view");
+        Vec::new()
+    }
+
+    /// Opens a capability screen for the selected stack (from the list or the detail).
+    fn open_screen(&mut self, name: &str) -> Vec<Effect> {
+        self.notify(Level::Error, format!("no {name} screen in this build"));
+        Vec::new()
     }
 
     fn stacks_input(&mut self, key: KeyEvent) {
@@ -355,6 +531,10 @@ impl App {
         }
         if cmd == Command::Help {
             self.show_help = !self.show_help;
+            return Vec::new();
+        }
+        if cmd == Command::Palette {
+            self.overlay = Some(Overlay::palette());
             return Vec::new();
         }
         let page = self.page_rows.max(1);

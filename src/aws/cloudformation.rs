@@ -24,6 +24,11 @@ fn region_of(id: &str) -> String {
     id.split(':').nth(3).unwrap_or_default().to_string()
 }
 
+/// The region named in a stack id ARN, when it is one.
+pub fn region_of_id(id: &str) -> Option<String> {
+    Some(region_of(id)).filter(|r| id.starts_with("arn:") && !r.is_empty())
+}
+
 fn stack_from_sdk(s: &cfn::Stack) -> Stack {
     let id = s.stack_id().unwrap_or_default().to_string();
     Stack {
@@ -76,6 +81,26 @@ pub async fn all_stacks(ctx: &AwsContext) -> Result<Vec<Stack>, AwsError> {
 /// The prototype stacks: every stack whose tags match all `filters`, sorted by name.
 pub async fn discover(ctx: &AwsContext, filters: &[TagFilter]) -> Result<Vec<Stack>, AwsError> {
     Ok(discovery::discover(filters, all_stacks(ctx).await?))
+}
+
+/// Discovery across `regions` at once (queried in parallel); with no regions, the context's
+/// own. The first failing region's error is returned.
+pub async fn discover_in_regions(
+    ctx: &AwsContext,
+    regions: &[String],
+    filters: &[TagFilter],
+) -> Result<Vec<Stack>, AwsError> {
+    if regions.is_empty() {
+        return discover(ctx, filters).await;
+    }
+    let contexts: Vec<AwsContext> = regions.iter().map(|r| ctx.with_region(r)).collect();
+    let results = futures::future::join_all(contexts.iter().map(|c| discover(c, filters))).await;
+    let mut all = Vec::new();
+    for r in results {
+        all.extend(r?);
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.region.cmp(&b.region)));
+    Ok(all)
 }
 
 /// One stack by name or id, whatever its tags (`None` when it does not exist).

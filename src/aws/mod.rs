@@ -3,6 +3,7 @@
 
 pub mod cloudformation;
 pub mod error;
+pub mod profiles;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──

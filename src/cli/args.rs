@@ -71,6 +71,13 @@ pub enum Command {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from this command line
+    Man,
     /// Seed the demo data into an emulator (idempotent)
     #[command(hide = true)]
     DemoSeed {

@@ -1,6 +1,7 @@
 //! The headless face: one module per subcommand, all on the shared `aws/` + `domain/` core.
 
 pub mod args;
+mod completions;
 mod output;
 mod resources;
 mod stacks;
@@ -78,12 +79,21 @@ pub fn aws_options(g: &GlobalArgs, config: &Config) -> AwsOptions {
 pub async fn run(global: GlobalArgs, command: Command) -> ExitCode {
     match dispatch(global, command).await {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "command failed");
             eprintln!("protoctl: {}", one_line_error(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// True when stdout was closed by the reader (`protoctl ... | head`): not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error's outermost messages on one line, sanitised and free of tokens.
@@ -94,6 +104,12 @@ pub fn one_line_error(e: &anyhow::Error) -> String {
 }
 
 async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
+    // Commands that need neither config nor AWS.
+    match command {
+        Command::Completions { shell } => return completions::print(shell),
+        Command::Man => return completions::man(),
+        _ => {}
+    }
     let ctx = Context::from_args(&global).await?;
     match command {
         Command::Stacks => stacks::run(&ctx).await,
@@ -103,6 +119,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)
             .await
             .context("seeding the demo failed")

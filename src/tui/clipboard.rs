@@ -1,8 +1,12 @@
-//! The clipboard through OSC 52: the terminal (even over SSH) sets its own clipboard.
+//! The clipboard: OSC 52 by default (the terminal sets its own clipboard, even over SSH),
+//! or the desktop's through the usual command-line tools.
 
 use std::io::Write;
+use std::process::{Command, Stdio};
 
 use base64::Engine as _;
+
+use crate::config::ClipboardMode;
 
 /// Largest payload terminals reliably accept in one OSC 52 sequence.
 const MAX_BYTES: usize = 100_000;
@@ -17,13 +21,45 @@ pub fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{b64}\x07")
 }
 
-/// Writes the sequence to the terminal; false when the clipboard is off or writing failed.
-pub fn copy(out: &mut impl Write, text: &str, enabled: bool) -> bool {
-    enabled
-        && out
+/// Desktop clipboard tools, tried in order.
+const NATIVE: &[(&str, &[&str])] = &[
+    ("pbcopy", &[]),
+    ("wl-copy", &[]),
+    ("xclip", &["-selection", "clipboard"]),
+    ("xsel", &["--clipboard", "--input"]),
+];
+
+fn native(text: &str) -> Result<(), String> {
+    for (cmd, args) in NATIVE {
+        let Ok(mut child) = Command::new(cmd)
+            .args(*args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        else {
+            continue;
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(text.as_bytes());
+        }
+        if child.wait().is_ok_and(|s| s.success()) {
+            return Ok(());
+        }
+    }
+    Err("no desktop clipboard tool found (pbcopy, wl-copy, xclip, xsel); set [ui] clipboard = \"osc52\"".into())
+}
+
+/// Copies `text`; the error says why nothing was copied.
+pub fn copy(out: &mut impl Write, text: &str, mode: ClipboardMode) -> Result<(), String> {
+    match mode {
+        ClipboardMode::None => Err("the clipboard is off ([ui] clipboard = \"none\")".into()),
+        ClipboardMode::Native => native(text),
+        ClipboardMode::Osc52 => out
             .write_all(osc52(text).as_bytes())
             .and_then(|()| out.flush())
-            .is_ok()
+            .map_err(|e| format!("cannot write to the terminal: {e}")),
+    }
 }
 
 #[cfg(test)]
@@ -34,9 +70,13 @@ mod tests {
     fn encodes_osc52() {
         assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
         let mut buf = Vec::new();
-        assert!(copy(&mut buf, "hi", true));
+        assert!(copy(&mut buf, "hi", ClipboardMode::Osc52).is_ok());
         assert_eq!(buf, b"\x1b]52;c;aGk=\x07");
-        assert!(!copy(&mut Vec::new(), "hi", false));
+        assert!(
+            copy(&mut Vec::new(), "hi", ClipboardMode::None)
+                .unwrap_err()
+                .contains("off")
+        );
     }
 
     #[test]

@@ -1,42 +1,92 @@
 //! Starts each effect as a task; every result comes back on the action channel.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{Action, DetailData, Effect};
-use crate::aws::{AwsContext, cloudformation};
+use crate::aws::{AwsContext, AwsOptions, cloudformation};
 use crate::domain::discovery::TagFilter;
 
 /// Spawns the network work the app asks for.
 pub struct Runner {
     tx: UnboundedSender<Action>,
     filters: Arc<Vec<TagFilter>>,
+    /// Extra regions to discover in at once (`[discovery] regions`).
+    regions: Arc<Vec<String>>,
+    /// The connection options, changed by profile/region switches.
+    options: Mutex<AwsOptions>,
 }
 
 impl Runner {
     /// A runner sending results on `tx`.
-    pub fn new(tx: UnboundedSender<Action>, filters: Vec<TagFilter>) -> Self {
+    pub fn new(
+        tx: UnboundedSender<Action>,
+        filters: Vec<TagFilter>,
+        regions: Vec<String>,
+        options: AwsOptions,
+    ) -> Self {
         Self {
             tx,
             filters: Arc::new(filters),
+            regions: Arc::new(regions),
+            options: Mutex::new(options),
         }
     }
 
-    /// Starts `effect` in a task (nothing happens without an AWS context yet).
+    /// Starts `effect` in a task (AWS work waits for an AWS context).
     pub fn spawn(&self, effect: Effect, aws: Option<Arc<AwsContext>>) {
+        match effect {
+            Effect::SwitchAws { profile, region } => {
+                let opts = {
+                    let mut o = self
+                        .options
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if profile.is_some() {
+                        o.profile = profile;
+                    }
+                    if region.is_some() {
+                        o.region = region;
+                    }
+                    o.clone()
+                };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let res = AwsContext::load(&opts)
+                        .await
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Action::AwsReady(res));
+                });
+            }
+            Effect::ListProfiles => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Action::ProfilesListed(crate::aws::profiles::list_profiles()));
+                });
+            }
+            other => self.spawn_aws(other, aws),
+        }
+    }
+
+    fn spawn_aws(&self, effect: Effect, aws: Option<Arc<AwsContext>>) {
         let Some(aws) = aws else {
             return;
         };
         let tx = self.tx.clone();
         let filters = Arc::clone(&self.filters);
+        let regions = Arc::clone(&self.regions);
         tokio::spawn(async move {
             let action = match effect {
                 // Done by the event loop itself, never here.
-                Effect::CopyToClipboard(_) | Effect::EditText { .. } => return,
+                Effect::CopyToClipboard(_)
+                | Effect::EditText { .. }
+                | Effect::SwitchAws { .. }
+                | Effect::ListProfiles => return,
                 Effect::LoadStacks { request_id } => Action::StacksLoaded {
                     request_id,
-                    result: cloudformation::discover(&aws, &filters)
+                    result: cloudformation::discover_in_regions(&aws, &regions, &filters)
                         .await
                         .map_err(|e| e.to_string()),
                 },
@@ -59,6 +109,15 @@ impl Runner {
 }
 
 async fn load_detail(aws: &AwsContext, stack_id: &str) -> Result<DetailData, String> {
+    // A stack found by multi-region discovery lives in its own region.
+    let regional;
+    let aws = match cloudformation::region_of_id(stack_id) {
+        Some(r) if r != aws.region => {
+            regional = aws.with_region(&r);
+            &regional
+        }
+        _ => aws,
+    };
     let (stack, resources, events) = tokio::join!(
         cloudformation::describe(aws, stack_id),
         cloudformation::resources(aws, stack_id),

@@ -5,7 +5,6 @@ mod editor;
 mod effects;
 
 use std::io::{self, BufWriter, Stdout};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -22,7 +21,6 @@ use tokio::sync::mpsc;
 
 use crate::app::keymap::Keymap;
 use crate::app::{Action, App, Effect, HeaderInfo, Level};
-use crate::aws::AwsContext;
 use crate::cli::{GlobalArgs, aws_options};
 use crate::config::Config;
 use crate::domain::discovery::describe_filters;
@@ -70,24 +68,22 @@ fn setup(mouse: bool) -> anyhow::Result<Term> {
 /// terminal is touched; the terminal is always restored.
 pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
     let (config, _) = Config::load(global.config.as_deref())?;
-    let keymap = Keymap::load(&config.keys).map_err(|e| anyhow::anyhow!("config: {e}"))?;
+    let keymap = Keymap::load(&config.keys).map_err(|e| anyhow::anyhow!("config [keys]: {e}"))?;
     let filters = if global.tags.is_empty() {
         config.discovery.tags.clone()
     } else {
         global.tags.clone()
     };
-    let theme = Theme::new(
-        config.ui.theme,
-        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-    );
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let header = HeaderInfo {
         connection: String::new(),
         filters: describe_filters(&filters),
         read_only: global.read_only,
     };
     let mut app = App::new(keymap, Clock::new(global.now), header);
+    app.theme = config.ui.theme;
     let mut term = setup(config.ui.mouse)?;
-    let result = event_loop(&mut term, &mut app, &theme, &global, &config, filters).await;
+    let result = event_loop(&mut term, &mut app, no_color, &global, &config, filters).await;
     restore();
     result
 }
@@ -95,25 +91,28 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
 async fn event_loop(
     term: &mut Term,
     app: &mut App,
-    theme: &Theme,
+    no_color: bool,
     global: &GlobalArgs,
     config: &Config,
     filters: Vec<crate::domain::discovery::TagFilter>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     // The first frame is drawn before any network call.
-    draw(term, app, theme)?;
+    draw(term, app, no_color)?;
 
-    let opts = aws_options(global, config);
-    let ctx_tx = tx.clone();
-    tokio::spawn(async move {
-        let res = AwsContext::load(&opts)
-            .await
-            .map(Arc::new)
-            .map_err(|e| e.to_string());
-        let _ = ctx_tx.send(Action::AwsReady(res));
-    });
-    let runner = effects::Runner::new(tx.clone(), filters);
+    let runner = effects::Runner::new(
+        tx.clone(),
+        filters,
+        config.discovery.regions.clone(),
+        aws_options(global, config),
+    );
+    runner.spawn(
+        Effect::SwitchAws {
+            profile: None,
+            region: None,
+        },
+        None,
+    );
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -143,19 +142,10 @@ async fn event_loop(
                 for effect in app.update(action) {
                     match effect {
                         Effect::CopyToClipboard(text) => {
-                            let ok = clipboard::copy(
-                                term.backend_mut(),
-                                &text,
-                                app_clipboard_enabled(config),
-                            );
-                            app.notify(
-                                if ok { Level::Info } else { Level::Error },
-                                if ok {
-                                    "copied to the clipboard"
-                                } else {
-                                    "clipboard is off ([ui] clipboard)"
-                                },
-                            );
+                            match clipboard::copy(term.backend_mut(), &text, config.ui.clipboard) {
+                                Ok(()) => app.notify(Level::Info, "copied to the clipboard"),
+                                Err(e) => app.notify(Level::Error, e),
+                            }
                         }
                         Effect::EditText {
                             tag,
@@ -177,16 +167,13 @@ async fn event_loop(
             break;
         }
         app.page_rows = ui::list_rows(term.size()?.height);
-        draw(term, app, theme)?;
+        draw(term, app, no_color)?;
     }
     Ok(())
 }
 
-fn app_clipboard_enabled(config: &Config) -> bool {
-    config.ui.clipboard != "none"
-}
-
-fn draw(term: &mut Term, app: &App, theme: &Theme) -> anyhow::Result<()> {
-    term.draw(|f| ui::render(f, app, theme))?;
+fn draw(term: &mut Term, app: &App, no_color: bool) -> anyhow::Result<()> {
+    let theme = Theme::new(app.theme, no_color);
+    term.draw(|f| ui::render(f, app, &theme))?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod detail;
 mod help;
+mod palette;
 mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
@@ -29,6 +30,10 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(frame.area());
+    frame.render_widget(
+        ratatui::widgets::Block::new().style(theme.base),
+        frame.area(),
+    );
     render_header(frame, header, app, theme);
     match app.screen() {
         Screen::Stacks => stacks::render(frame, body, app, theme),
@@ -42,6 +47,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     render_footer(frame, footer, app, theme);
     if app.show_help {
         help::render(frame, body, app, theme);
+    }
+    if let Some(o) = &app.overlay {
+        palette::render(frame, body, o, theme);
     }
 }
 
@@ -98,7 +106,7 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    if app.input_focused() {
+    if app.input_focused() && app.overlay.is_none() {
         let line = Line::from(vec![
             Span::styled("/", theme.key),
             Span::raw(sanitize(&app.stacks.filter).into_owned()),

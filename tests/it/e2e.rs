@@ -127,6 +127,33 @@ impl Drop for Tmux {
 }
 
 #[test]
+fn palette_switches_region_and_back() {
+    let t = Tmux::start("palette", &[]);
+    t.wait_for("orders-dev");
+    t.send(&[":"]);
+    t.wait_for("Command (enter run");
+    t.send(&["-l", "region eu-west-1"]);
+    t.send(&["Enter"]);
+    let screen = t.wait_for("No prototype stacks");
+    assert!(
+        screen.contains("eu-west-1"),
+        "header shows the new region:\n{screen}"
+    );
+    assert!(!screen.contains("orders-dev"), "{screen}");
+    // The picker: `:region` alone, then type to narrow, Enter picks.
+    t.send(&[":"]);
+    t.send(&["-l", "region"]);
+    t.send(&["Enter"]);
+    t.wait_for("Choose a region");
+    t.send(&["-l", "us-east-1"]);
+    t.send(&["Enter"]);
+    let screen = t.wait_for("orders-dev");
+    assert!(screen.contains("us-east-1"), "{screen}");
+    t.send(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
 fn stack_list_detail_and_quit() {
     let t = Tmux::start("basic", &[]);
     let screen = t.wait_for("orders-dev");
