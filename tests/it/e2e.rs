@@ -25,14 +25,19 @@ pub fn patience() -> Duration {
 impl Tmux {
     /// Starts `protoctl <args>` in a new 120x36 session; its exit code goes to `exit_file`.
     pub fn start(name: &str, args: &[&str]) -> Self {
+        Self::start_with(name, &endpoint(), &demo_config(), args)
+    }
+
+    /// Like [`Tmux::start`] against another endpoint and config.
+    pub fn start_with(name: &str, endpoint: &str, config: &std::path::Path, args: &[&str]) -> Self {
         let socket = format!("protoctl-e2e-{name}-{}", std::process::id());
         let exit_file = std::env::temp_dir().join(format!("{socket}.exit"));
         let _ = std::fs::remove_file(&exit_file);
         let bin = env!("CARGO_BIN_EXE_protoctl");
         let mut cmd = format!(
             "{bin} --endpoint-url {} --config {} --log-file {}",
-            endpoint(),
-            demo_config().display(),
+            endpoint,
+            config.display(),
             log_file(&format!("e2e-{name}")).display()
         );
         for a in args {
@@ -95,6 +100,20 @@ impl Tmux {
                 "timed out waiting for {needle:?}; screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `needle` is no longer on the screen (an ESC must not merge with the next
+    /// key into alt-KEY, so tests wait for its effect before typing on).
+    pub fn wait_gone(&self, needle: &str) {
+        let deadline = Instant::now() + patience();
+        while self.capture().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} stayed on screen:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -176,7 +195,7 @@ fn stack_list_detail_and_quit() {
     assert!(screen.contains("CreateLambdaFunction"), "{screen}");
     assert!(screen.contains("ServiceEndpoint"), "{screen}");
     t.send(&["Escape"]);
-    t.wait_for("Stacks (");
+    t.wait_gone("Resources (");
     t.send(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
