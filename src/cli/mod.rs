@@ -7,6 +7,7 @@ mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
+pub mod logs;
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
 
@@ -101,6 +102,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
+        Command::Logs(args) => Box::pin(logs::run(&ctx, *args)).await,
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)

@@ -86,6 +86,7 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
         read_only: global.read_only,
     };
     let mut app = App::new(keymap, Clock::new(global.now), header);
+    app.logs_config = config.logs.clone(); // logs (issue 5)
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, &theme, &global, &config, filters).await;
     restore();

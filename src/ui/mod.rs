@@ -6,6 +6,7 @@ mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
+mod logs;
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
 pub mod theme;
@@ -36,6 +37,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
+        Screen::Logs => logs::render(frame, body, app, theme),
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
     }
@@ -92,6 +94,17 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
+        Screen::Logs => &[
+            Command::LogsPause,
+            Command::Bottom,
+            Command::Filter,
+            Command::LogsNextMatch,
+            Command::LogsWrap,
+            Command::Open,
+            Command::LogsByRequest,
+            Command::LogsInsights,
+            Command::Back,
+        ],
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
     }
