@@ -435,7 +435,7 @@ pub async fn follow(
     }
     let mut seen = SeenLines::default();
     let mut plan = PollPlan::new(groups.len(), opts.start_ms, opts.late_window, opts.interval);
-    if !poll_round(ctx, groups, opts, &mut plan, cancel, tx, &mut seen).await {
+    if !backlog(ctx, groups, opts, &mut plan, cancel, tx, &mut seen).await {
         return;
     }
     let reason = if !opts.live_tail {
@@ -469,6 +469,47 @@ pub async fn follow(
         return;
     }
     while poll_one(ctx, groups, opts, &mut plan, cancel, tx, &mut seen).await {}
+}
+
+/// The history since `start_ms`: every group at once (a one-off burst, so a stack of many
+/// functions shows its past without waiting a second per group); `false` when cancelled.
+async fn backlog(
+    ctx: &AwsContext,
+    groups: &[LogGroupRef],
+    opts: &FollowOptions,
+    plan: &mut PollPlan,
+    cancel: &CancellationToken,
+    tx: &UnboundedSender<TailMsg>,
+    seen: &mut SeenLines,
+) -> bool {
+    let now = now_ms();
+    let q = LogQuery {
+        start_ms: Some(opts.start_ms),
+        end_ms: None,
+        filter: opts.filter.clone(),
+        limit: Some(HARD_CAP),
+    };
+    let results = tokio::select! {
+        () = cancel.cancelled() => return false,
+        r = futures::future::join_all(groups.iter().map(|g| filter_group(ctx, g, &q))) => r,
+    };
+    let mut events = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(f) => {
+                plan.covered[i] = now;
+                events.extend(seen.filter_polled(f.events));
+            }
+            // That group is read again by the poller from the start.
+            Err(e) => {
+                if tx.send(TailMsg::Warning(e.message)).is_err() {
+                    return false;
+                }
+            }
+        }
+    }
+    sort_events(&mut events);
+    events.is_empty() || tx.send(TailMsg::Events(events)).is_ok()
 }
 
 /// Polls every group once (the backlog before live tail, or a catch-up).
@@ -642,9 +683,13 @@ fn live_event(
     start_ms: i64,
 ) -> Option<LogEvent> {
     let id = e.log_group_identifier()?;
-    let group = arns
-        .get(id)
-        .or_else(|| arns.get(id.trim_end_matches(":*")))?;
+    let bare = id.trim_end_matches(":*");
+    let group = arns.get(bare).copied().or_else(|| {
+        // Some shapes name the group rather than its ARN.
+        arns.values()
+            .copied()
+            .find(|g| g.name == bare || bare.ends_with(&format!(":log-group:{}", g.name)))
+    })?;
     let timestamp_ms = e.timestamp().unwrap_or_default();
     if timestamp_ms < start_ms {
         return None;

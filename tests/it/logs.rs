@@ -372,3 +372,34 @@ fn follow_prints_each_event_once_and_stops_on_sigterm() {
     assert_eq!(ids.len(), events.len(), "each event once");
     assert!(events.iter().all(|e| e["function"] == "orders-dev-list"));
 }
+
+#[test]
+fn tail_screen_end_to_end() {
+    let t = crate::e2e::Tmux::start("logs", &[]);
+    t.wait_for("orders-dev");
+    t.send(&["/"]);
+    t.send(&["-l", "orders"]);
+    t.send(&["Enter"]);
+    t.wait_for("filter: orders");
+    t.send(&["Enter"]);
+    t.wait_for("Resources (");
+    t.send(&["l"]);
+    let screen = t.wait_for("Insights");
+    assert!(
+        screen.contains("Logs · orders-dev · all functions"),
+        "{screen}"
+    );
+    let screen = t.wait_for("REPORT RequestId");
+    assert!(screen.contains("INVOKES"), "{screen}");
+    assert!(
+        screen.contains(" create ") && screen.contains(" list "),
+        "{screen}"
+    );
+    t.send(&["p"]);
+    t.wait_for("PAUSED (0 new)");
+    t.send(&["G"]);
+    t.send(&["Escape"]);
+    t.wait_for("Resources (");
+    t.send(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
