@@ -203,23 +203,15 @@ fn render_lines(
     // window starts early enough to keep the cursor's lines on screen.
     let window = l.list.visible(height);
     let mut start = window.start;
-    if l.wrap {
-        let mut used = 0;
-        let mut row = l.list.selected.min(l.len().saturating_sub(1));
-        start = row;
-        loop {
-            let h = l.event_at(row).map_or(1, |e| wrapped_height(e, text_w));
-            if used + h > height {
-                break;
-            }
-            used += h;
-            start = row;
-            if row == 0 || row < window.start {
-                break;
-            }
-            row -= 1;
+    if l.wrap && l.list.selected >= start {
+        let h = |row: usize| l.event_at(row).map_or(1, |e| wrapped_height(e, text_w));
+        let sel = l.list.selected;
+        let mut used = h(sel);
+        start = sel;
+        while start > window.start && used + h(start - 1) <= height {
+            start -= 1;
+            used += h(start);
         }
-        start = start.min(window.start);
     }
     let mut lines: Vec<Line> = Vec::with_capacity(height);
     let mut row = start;

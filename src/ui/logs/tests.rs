@@ -161,6 +161,14 @@ fn tail_with_insights() {
         (2, 1, 1)
     );
     insta::assert_snapshot!("logs__tail_insights", draw_sized(&a, 120, 32).backend());
+    // Wrapped at 70 columns, the cursor's row stays on screen wherever it goes.
+    a.update(Action::Command(Command::LogsWrap));
+    for _ in 0..16 {
+        a.update(Action::Command(Command::Up));
+        let screen = draw_sized(&a, 70, 24).backend().to_string();
+        assert!(screen.contains('›'), "cursor off screen:\n{screen}");
+    }
+    insta::assert_snapshot!("logs__wrapped_narrow", draw_sized(&a, 70, 24).backend());
 }
 
 #[test]
