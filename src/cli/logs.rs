@@ -253,7 +253,7 @@ impl Printer {
                 "{}  {:<w$}  {}",
                 timestamp(e.timestamp_ms),
                 sanitize(short_name(&e.function, &self.prefix)),
-                sanitize(e.message.trim_end_matches(['\n', '\r'])),
+                sanitize(&e.message.trim_end().replace('\t', "  ")),
                 w = self.width
             ),
         };
