@@ -442,3 +442,133 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::tests::{app, demo_stacks, detail_data, ready};
+
+    /// An app on orders-dev's detail, loaded.
+    fn on_detail() -> App {
+        let mut a = app();
+        let id = ready(&mut a);
+        a.update(Action::StacksLoaded {
+            request_id: id,
+            result: Ok(demo_stacks()),
+        });
+        a.update(Action::Command(Command::Down));
+        a.update(Action::Command(Command::Down));
+        let effects = a.update(Action::Command(Command::Open));
+        let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        let stack = a.detail.as_ref().unwrap().stack.clone();
+        a.update(Action::DetailLoaded {
+            request_id: *request_id,
+            result: Box::new(Ok(detail_data(stack))),
+        });
+        a
+    }
+
+    #[test]
+    fn one_function_needs_a_function_under_the_cursor() {
+        let mut a = on_detail();
+        // The cursor is on the first group heading: no function.
+        assert!(a.update(Action::Command(Command::LogsFunction)).is_empty());
+        assert_eq!(a.screen(), Screen::Detail);
+        assert!(
+            a.notifications
+                .back()
+                .unwrap()
+                .text
+                .contains("Lambda function")
+        );
+        // Lambda group heading, then CreateLambdaFunction.
+        a.update(Action::Command(Command::Down));
+        let effects = a.update(Action::Command(Command::LogsFunction));
+        let Some(Effect::LoadLogGroups { function, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(function.as_deref(), Some("orders-dev-create"));
+        assert_eq!(a.screen(), Screen::Logs);
+    }
+
+    #[test]
+    fn no_groups_is_a_clear_state_and_back_cancels_the_tail() {
+        let mut a = on_detail();
+        let effects = a.update(Action::Command(Command::Logs));
+        let Some(Effect::LoadLogGroups { request_id, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        let rid = *request_id;
+        a.update(Action::LogGroupsLoaded {
+            request_id: rid,
+            result: Ok(vec![]),
+        });
+        let l = a.logs.as_ref().unwrap();
+        assert!(matches!(&l.load, LoadState::Failed(e) if e.contains("no log groups")));
+
+        // A retry finds a group and starts following; esc cancels the task.
+        let effects = a.update(Action::Command(Command::Refresh));
+        let Some(Effect::LoadLogGroups { request_id, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        let group = LogGroupRef {
+            name: "/aws/lambda/orders-dev-create".into(),
+            function: "orders-dev-create".into(),
+            arn: None,
+        };
+        let effects = a.update(Action::LogGroupsLoaded {
+            request_id: *request_id,
+            result: Ok(vec![group]),
+        });
+        let Some(Effect::FollowLogs { cancel, opts, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(
+            opts.start_ms,
+            (crate::ui::tests::now() - chrono::Duration::hours(1)).timestamp_millis(),
+            "[logs] since"
+        );
+        let cancel = cancel.clone();
+        assert!(!cancel.is_cancelled());
+        a.update(Action::Command(Command::Back));
+        assert!(cancel.is_cancelled());
+        assert_eq!(a.screen(), Screen::Detail);
+    }
+
+    #[test]
+    fn warnings_and_mode_changes_are_notified_and_failures_shown() {
+        let mut a = on_detail();
+        let effects = a.update(Action::Command(Command::Logs));
+        let Some(Effect::LoadLogGroups { request_id, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        let rid = *request_id;
+        a.update(Action::LogsTail {
+            request_id: rid,
+            msg: TailMsg::Mode(TailMode::Polling {
+                reason: "live tail session ended".into(),
+            }),
+        });
+        assert!(a.notifications.back().unwrap().text.contains("polling"));
+        a.update(Action::LogsTail {
+            request_id: rid,
+            msg: TailMsg::Warning("FilterLogEvents: ThrottlingException".into()),
+        });
+        assert!(a.notifications.back().unwrap().text.contains("Throttling"));
+        a.update(Action::LogsTail {
+            request_id: rid,
+            msg: TailMsg::Sampled(true),
+        });
+        assert!(a.logs.as_ref().unwrap().sampled);
+        a.update(Action::LogGroupsLoaded {
+            request_id: rid,
+            result: Err("DescribeLogGroups: AccessDeniedException".into()),
+        });
+        assert!(matches!(
+            &a.logs.as_ref().unwrap().load,
+            LoadState::Failed(e) if e.contains("AccessDenied")
+        ));
+    }
+}
