@@ -158,6 +158,7 @@ pub async fn filter_group(
     let limit = q.limit.unwrap_or(HARD_CAP).min(HARD_CAP);
     let mut out = Filtered::default();
     let mut token: Option<String> = None;
+    let mut last_token: Option<String> = None;
     loop {
         let page = client
             .filter_log_events()
@@ -184,8 +185,13 @@ pub async fn filter_group(
                 message: e.message().unwrap_or_default().to_string(),
             });
         }
+        // FilterLogEvents may answer an empty page with a token while it is still
+        // searching streams: keep going until the token ends (or repeats).
         match page.next_token() {
-            Some(t) if !out.truncated && !page.events().is_empty() => token = Some(t.to_string()),
+            Some(t) if !out.truncated && last_token.as_deref() != Some(t) => {
+                last_token = Some(t.to_string());
+                token = Some(t.to_string());
+            }
             _ => break,
         }
     }
