@@ -403,3 +403,40 @@ fn tail_screen_end_to_end() {
     t.send(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn time_range_on_the_demo_and_usage_errors() {
+    let mut c = protoctl();
+    c.args([
+        "logs",
+        "orders-dev",
+        "--since",
+        "40m",
+        "--until",
+        "20m",
+        "--output",
+        "json",
+    ]);
+    let out = run(c);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let events = json_lines(&stdout(&out));
+    assert!(!events.is_empty());
+    let now = chrono::Utc::now();
+    for e in &events {
+        let t = chrono::DateTime::parse_from_rfc3339(e["timestamp"].as_str().unwrap()).unwrap();
+        let age = now.signed_duration_since(t).num_seconds();
+        // A few seconds of slack for the time the command took.
+        assert!(
+            (20 * 60 - 5..=40 * 60 + 5).contains(&age),
+            "{age}s old: {e}"
+        );
+    }
+    let mut c = protoctl();
+    c.args(["logs", "orders-dev", "--follow", "--until", "5m"]);
+    assert_eq!(run(c).status.code(), Some(2), "--until with --follow");
+    let mut c = protoctl();
+    c.args(["logs", "orders-dev", "--since", "5m", "--until", "1h"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("before --since"), "{}", stderr(&out));
+}
