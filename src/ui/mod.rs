@@ -102,7 +102,6 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::LogsWrap,
             Command::Open,
             Command::LogsByRequest,
-            Command::LogsInsights,
             Command::Back,
         ],
         // ── invoke (issue 6) ──
