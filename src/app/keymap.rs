@@ -34,6 +34,22 @@ pub enum Command {
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
+    /// Opens the log tail of the stack (detail screen).
+    Logs,
+    /// Opens the log tail of the selected function (detail screen).
+    LogsFunction,
+    /// Pauses or resumes following the log tail.
+    LogsPause,
+    /// Wraps long log lines or not.
+    LogsWrap,
+    /// Shows or hides the insights panel.
+    LogsInsights,
+    /// Groups log lines by request id, or orders them by time.
+    LogsByRequest,
+    /// The next line matching the search.
+    LogsNextMatch,
+    /// The previous line matching the search.
+    LogsPrevMatch,
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
     /// Removes a default binding.
@@ -64,6 +80,14 @@ impl Command {
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
+            Self::Logs => "logs",
+            Self::LogsFunction => "function logs",
+            Self::LogsPause => "pause",
+            Self::LogsWrap => "wrap",
+            Self::LogsInsights => "insights",
+            Self::LogsByRequest => "by request",
+            Self::LogsNextMatch => "next match",
+            Self::LogsPrevMatch => "prev match",
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
             Self::None => "",
@@ -80,6 +104,7 @@ pub enum Scope {
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
+    Logs,
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
 }
@@ -94,6 +119,7 @@ impl Scope {
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
+            Self::Logs => "logs",
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
         }
@@ -107,6 +133,7 @@ impl Scope {
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
+            "logs" => Some(Self::Logs),
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
             _ => None,

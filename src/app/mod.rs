@@ -8,6 +8,7 @@ pub mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
+pub mod logs;
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
 
@@ -54,6 +55,15 @@ pub enum Action {
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
+    LogGroupsLoaded {
+        request_id: u64,
+        result: Result<Vec<crate::aws::logs::LogGroupRef>, String>,
+    },
+    /// A message of the running tail (events, mode, sampling, warnings).
+    LogsTail {
+        request_id: u64,
+        msg: crate::aws::logs::TailMsg,
+    },
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
 }
@@ -89,6 +99,20 @@ pub enum Effect {
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
+    /// Find the stack's (or one function's) log groups.
+    LoadLogGroups {
+        request_id: u64,
+        stack_name: String,
+        stack_id: String,
+        function: Option<String>,
+    },
+    /// Follow the groups until the token is cancelled; messages come back as `LogsTail`.
+    FollowLogs {
+        request_id: u64,
+        groups: Vec<crate::aws::logs::LogGroupRef>,
+        opts: crate::aws::logs::FollowOptions,
+        cancel: tokio_util::sync::CancellationToken,
+    },
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
 }
@@ -101,6 +125,7 @@ pub enum Screen {
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
+    Logs,
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
 }
@@ -114,6 +139,7 @@ impl Screen {
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
+            Self::Logs => Scope::Logs,
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
         }
@@ -155,6 +181,9 @@ pub struct App {
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
+    pub logs: Option<logs::LogsState>,
+    /// `[logs]` of the config (buffer size, default time range).
+    pub logs_config: crate::config::LogsConfig,
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
     pub header: HeaderInfo,
@@ -185,6 +214,8 @@ impl App {
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
+            logs: None,
+            logs_config: crate::config::LogsConfig::default(),
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
             header,
@@ -363,6 +394,10 @@ impl App {
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
+            a @ (Action::LogGroupsLoaded { .. } | Action::LogsTail { .. }) => self.logs_update(a),
+            a @ Action::EditFinished { .. } if matches!(&a, Action::EditFinished { tag, .. } if tag.starts_with(logs::SEARCH_TAG)) => {
+                self.logs_update(a)
+            }
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
@@ -580,6 +615,9 @@ impl App {
                 // ── dynamodb (issue 3) ──
                 // ── s3 (issue 4) ──
                 // ── logs (issue 5) ──
+                Command::Logs | Command::LogsFunction => {
+                    self.open_logs(cmd == Command::LogsFunction)
+                }
                 // ── invoke (issue 6) ──
                 // ── teardown (issue 7) ──
                 other => {
@@ -592,6 +630,7 @@ impl App {
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
+            Screen::Logs => self.logs_command(cmd),
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
         }

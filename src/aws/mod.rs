@@ -7,6 +7,7 @@ pub mod profiles;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
+pub mod logs;
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
 

@@ -69,6 +69,8 @@ pub enum Command {
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
+    /// Print (or follow) the logs of a stack's functions, interleaved by time
+    Logs(Box<super::logs::LogsArgs>),
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)

@@ -8,6 +8,7 @@ mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
+pub mod logs;
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
 
@@ -117,6 +118,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
+        Command::Logs(args) => Box::pin(logs::run(&ctx, *args)).await,
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),

@@ -100,8 +100,48 @@ impl Runner {
                 // ── dynamodb (issue 3) ──
                 // ── s3 (issue 4) ──
                 // ── logs (issue 5) ──
-                // ── invoke (issue 6) ──
-                // ── teardown (issue 7) ──
+                Effect::LoadLogGroups {
+                    request_id,
+                    stack_name,
+                    stack_id,
+                    function,
+                } => Action::LogGroupsLoaded {
+                    request_id,
+                    result: async {
+                        let resources = cloudformation::resources(&aws, &stack_id).await?;
+                        crate::aws::logs::groups_for(
+                            &aws,
+                            &stack_name,
+                            &resources,
+                            function.as_deref(),
+                        )
+                        .await
+                    }
+                    .await
+                    .map_err(|e| e.to_string()),
+                },
+                Effect::FollowLogs {
+                    request_id,
+                    groups,
+                    opts,
+                    cancel,
+                } => {
+                    let (ttx, mut trx) = tokio::sync::mpsc::unbounded_channel();
+                    let fwd = tx.clone();
+                    let forward = async move {
+                        while let Some(msg) = trx.recv().await {
+                            if fwd.send(Action::LogsTail { request_id, msg }).is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    let tail = async move {
+                        crate::aws::logs::follow(&aws, &groups, &opts, &cancel, &ttx).await;
+                    };
+                    tokio::join!(tail, forward);
+                    return;
+                } // ── invoke (issue 6) ──
+                  // ── teardown (issue 7) ──
             };
             let _ = tx.send(action);
         });

@@ -82,6 +82,7 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
     };
     let mut app = App::new(keymap, Clock::new(global.now), header);
     app.theme = config.ui.theme;
+    app.logs_config = config.logs.clone(); // logs (issue 5)
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, no_color, &global, &config, filters).await;
     restore();

@@ -7,6 +7,7 @@ mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
+mod logs;
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
 pub mod theme;
@@ -41,6 +42,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
+        Screen::Logs => logs::render(frame, body, app, theme),
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
     }
@@ -100,6 +102,16 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
+        Screen::Logs => &[
+            Command::LogsPause,
+            Command::Bottom,
+            Command::Filter,
+            Command::LogsNextMatch,
+            Command::LogsWrap,
+            Command::Open,
+            Command::LogsByRequest,
+            Command::Back,
+        ],
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
     }

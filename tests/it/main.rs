@@ -7,6 +7,7 @@ mod reliability;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
+mod logs;
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
 mod stacks;
