@@ -34,6 +34,11 @@ pub enum Command {
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
+    Invoke,
+    InvokeCall,
+    InvokeFanOut,
+    InvokeEditPayload,
+    InvokeSavePayload,
     // ── teardown (issue 7) ──
     /// Removes a default binding.
     None,
@@ -63,6 +68,11 @@ impl Command {
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
+            Self::Invoke => "invoke",
+            Self::InvokeCall => "call",
+            Self::InvokeFanOut => "fan out",
+            Self::InvokeEditPayload => "$EDITOR",
+            Self::InvokeSavePayload => "save payload",
             // ── teardown (issue 7) ──
             Self::None => "",
         }
@@ -79,6 +89,7 @@ pub enum Scope {
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
+    Invoke,
     // ── teardown (issue 7) ──
 }
 
@@ -93,6 +104,7 @@ impl Scope {
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
+            Self::Invoke => "invoke",
             // ── teardown (issue 7) ──
         }
     }
@@ -106,6 +118,7 @@ impl Scope {
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
+            "invoke" => Some(Self::Invoke),
             // ── teardown (issue 7) ──
             _ => None,
         }

@@ -8,6 +8,7 @@ pub mod stacks;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
+pub mod invoke;
 // ── teardown (issue 7) ──
 
 use std::collections::VecDeque;
@@ -48,6 +49,7 @@ pub enum Action {
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
+    Invoke(invoke::InvokeMsg),
     // ── teardown (issue 7) ──
 }
 
@@ -76,6 +78,7 @@ pub enum Effect {
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
+    Invoke(Box<invoke::InvokeEffect>),
     // ── teardown (issue 7) ──
 }
 
@@ -88,6 +91,7 @@ pub enum Screen {
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
+    Invoke,
     // ── teardown (issue 7) ──
 }
 
@@ -101,6 +105,7 @@ impl Screen {
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
+            Self::Invoke => Scope::Invoke,
             // ── teardown (issue 7) ──
         }
     }
@@ -142,6 +147,7 @@ pub struct App {
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
+    pub invoke: Option<invoke::InvokeState>,
     // ── teardown (issue 7) ──
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
@@ -168,6 +174,7 @@ impl App {
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
+            invoke: None,
             // ── teardown (issue 7) ──
             header,
             notifications: VecDeque::new(),
@@ -218,6 +225,10 @@ impl App {
             return None;
         }
         if self.input_focused() {
+            return Some(Action::Input(*key));
+        }
+        // ── invoke (issue 6) ──
+        if self.invoke_input_focused() {
             return Some(Action::Input(*key));
         }
         if self.show_help {
@@ -286,6 +297,10 @@ impl App {
                 Vec::new()
             }
             Action::Input(key) => {
+                // ── invoke (issue 6) ──
+                if self.screen() == Screen::Invoke {
+                    return self.invoke_key(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
@@ -293,6 +308,7 @@ impl App {
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
+            Action::Invoke(msg) => self.invoke_msg(msg),
             // ── teardown (issue 7) ──
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
@@ -305,6 +321,7 @@ impl App {
         match (prefix, result) {
             // ── dynamodb (issue 3) ──
             // ── invoke (issue 6) ──
+            ("invoke", Ok(text)) => self.invoke_edited(text),
             (_, Err(e)) => {
                 self.notify(Level::Error, e);
                 Vec::new()
@@ -401,6 +418,7 @@ impl App {
                 // ── s3 (issue 4) ──
                 // ── logs (issue 5) ──
                 // ── invoke (issue 6) ──
+                Command::Invoke => self.open_invoke(),
                 // ── teardown (issue 7) ──
                 other => {
                     if let Some(d) = self.detail.as_mut() {
@@ -413,6 +431,7 @@ impl App {
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
+            Screen::Invoke => self.invoke_command(cmd),
             // ── teardown (issue 7) ──
         }
     }

@@ -7,6 +7,10 @@ pub mod error;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
+pub mod api;
+pub mod cognito;
+pub mod invoke;
+pub mod lambda;
 // ── teardown (issue 7) ──
 
 use std::time::Duration;

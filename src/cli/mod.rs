@@ -8,6 +8,8 @@ mod stacks;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
+pub mod invoke;
+mod login;
 // ── teardown (issue 7) ──
 
 use std::process::ExitCode;
@@ -102,6 +104,20 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
+        Command::Login {
+            user,
+            stack,
+            print_token,
+        } => {
+            Box::pin(login::run(
+                &ctx,
+                user.as_deref(),
+                stack.as_deref(),
+                print_token,
+            ))
+            .await
+        }
+        Command::Invoke(args) => Box::pin(invoke::run(&ctx, &args)).await,
         // ── teardown (issue 7) ──
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)
             .await

@@ -51,6 +51,7 @@ impl Runner {
                 // ── s3 (issue 4) ──
                 // ── logs (issue 5) ──
                 // ── invoke (issue 6) ──
+                Effect::Invoke(fx) => return super::invoke::run(*fx, aws, tx).await,
                 // ── teardown (issue 7) ──
             };
             let _ = tx.send(action);

@@ -7,6 +7,7 @@ mod stacks;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
+mod invoke;
 // ── teardown (issue 7) ──
 pub mod theme;
 pub mod widgets;
@@ -37,6 +38,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
+        Screen::Invoke => invoke::render(frame, body, app, theme),
         // ── teardown (issue 7) ──
     }
     render_footer(frame, footer, app, theme);
@@ -93,6 +95,13 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
+        Screen::Invoke => &[
+            Command::InvokeCall,
+            Command::InvokeFanOut,
+            Command::InvokeEditPayload,
+            Command::InvokeSavePayload,
+            Command::Back,
+        ],
         // ── teardown (issue 7) ──
     }
 }

@@ -6,6 +6,7 @@ mod e2e;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
+mod invoke;
 // ── teardown (issue 7) ──
 mod stacks;
 mod support;
