@@ -219,13 +219,27 @@ async fn password_verifier(
         .map_or(user.username.as_str(), String::as_str);
     let timestamp = cognito_timestamp(now);
     let secret_block = get("SECRET_BLOCK")?;
+    // Cognito sends base64; an emulator may send an opaque id, which is signed as its bytes.
+    let block_b64 = if base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        secret_block.trim(),
+    )
+    .is_ok()
+    {
+        secret_block.to_string()
+    } else {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            secret_block.as_bytes(),
+        )
+    };
     let signature = srp
         .password_claim(
             user_id,
             password,
             get("SRP_B")?,
             get("SALT")?,
-            secret_block,
+            &block_b64,
             &timestamp,
         )
         .map_err(|e| AwsError::new(ErrorKind::Invalid, e.to_string()))?;

@@ -301,7 +301,7 @@ impl Summary {
                 p50: percentile(&lat, 50.0),
                 p90: percentile(&lat, 90.0),
                 p99: percentile(&lat, 99.0),
-                max: lat.last().copied().unwrap_or(0.0),
+                max: percentile(&lat, 100.0),
             },
             distinct_responses: distinct.len(),
             cancelled: requested.saturating_sub(samples.len()),
