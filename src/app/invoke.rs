@@ -245,6 +245,8 @@ pub struct InvokeState {
     pub response: Option<Outcome>,
     pub error: Option<String>,
     pub fanout: Option<FanOut>,
+    /// First response line shown (page up / page down).
+    pub scroll: u16,
 }
 
 impl InvokeState {
@@ -280,6 +282,7 @@ impl InvokeState {
             response: None,
             error: None,
             fanout: None,
+            scroll: 0,
         };
         if st.user.is_empty()
             && let (Ok((p, c)), Ok(cache)) = (&st.pool, cognito::TokenCache::platform())
@@ -604,6 +607,16 @@ impl App {
                 }
             }
             Command::InvokeSavePayload => self.invoke_save(),
+            Command::PageDown | Command::PageUp | Command::Top => {
+                let page = u16::try_from(self.page_rows.max(1)).unwrap_or(u16::MAX);
+                if let Some(st) = self.invoke.as_mut() {
+                    st.scroll = match cmd {
+                        Command::PageDown => st.scroll.saturating_add(page),
+                        Command::PageUp => st.scroll.saturating_sub(page),
+                        _ => 0,
+                    };
+                }
+            }
             _ => {}
         }
         Vec::new()
@@ -821,7 +834,10 @@ impl App {
             InvokeMsg::Called { result, .. } => {
                 st.busy = false;
                 match *result {
-                    Ok(o) => st.response = Some(o),
+                    Ok(o) => {
+                        st.response = Some(o);
+                        st.scroll = 0;
+                    }
                     Err(e) => st.error = Some(e),
                 }
             }

@@ -80,10 +80,7 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
         let status = if st.signing_in {
             Line::styled(format!("  {} signing in…", spinner(app.tick)), theme.dim)
         } else {
-            Line::styled(
-                "  enter: sign in (the password is never shown or logged)",
-                theme.dim,
-            )
+            Line::styled("  enter: sign in · the password is never shown", theme.dim)
         };
         lines.push(status);
     } else {
@@ -211,12 +208,15 @@ fn render_response(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, t
         response_lines(o, w, theme, &mut lines);
     } else if st.tokens.is_some() {
         lines.push(Line::styled(
-            "enter or ctrl-r: call once · ctrl-f: fan out N at concurrency C",
+            "enter or ctrl-r: call once · ctrl-f: fan out N at concurrency C · pgup/pgdn scroll",
             theme.dim,
         ));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(blk).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(blk)
+            .wrap(Wrap { trim: false })
+            .scroll((st.scroll, 0)),
         area,
     );
 }

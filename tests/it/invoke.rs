@@ -597,3 +597,45 @@ fn no_token_or_password_reaches_a_trace_log() {
     );
     assert!(!log.contains(PASSWORD), "the password reached the log file");
 }
+
+/// The console: from the stack detail, sign in once, call the function, fan out 100 calls.
+#[test]
+fn console_signs_in_calls_and_fans_out() {
+    let user = fixture_user("e2e");
+    let t = crate::e2e::Tmux::start("invoke", &[]);
+    t.wait_for("orders-dev");
+    t.send(&["/"]);
+    t.send(&["-l", "orders"]);
+    t.send(&["Enter"]);
+    t.wait_for("filter: orders");
+    t.send(&["Enter"]);
+    t.wait_for("CreateLambdaFunction");
+    t.send(&["i"]);
+    t.wait_for("Invoke · orders-dev");
+    t.send(&["-l", &user]);
+    t.send(&["Enter"]);
+    t.send(&["-l", PASSWORD]);
+    let screen = t.wait_for("••••");
+    assert!(!screen.contains(PASSWORD), "password on screen:\n{screen}");
+    t.send(&["Enter"]);
+    t.wait_for("signed in");
+    // Tab to the payload, type an invalid then a valid JSON body.
+    for _ in 0..4 {
+        t.send(&["Tab"]);
+    }
+    t.send(&["-l", "{\"title\":"]);
+    t.wait_for("invalid JSON payload");
+    t.send(&["-l", "\"from-e2e\"}"]);
+    t.wait_for("valid JSON");
+    t.send(&["C-r"]);
+    let screen = t.wait_for("status 200");
+    assert!(screen.contains("\"resource\""), "{screen}");
+    t.send(&["C-f"]);
+    let screen = t.wait_for("ok 100");
+    assert!(screen.contains("distinct responses 1"), "{screen}");
+    assert!(screen.contains("p50"), "{screen}");
+    t.send(&["Escape"]);
+    t.wait_for("Resources (");
+    t.send(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
