@@ -52,6 +52,7 @@ impl Home {
         c.arg("--log-file").arg(&self.log);
         c.env("XDG_CACHE_HOME", self.dir.join("cache"));
         c.env_remove("PROTOCTL_PASSWORD");
+        c.env_remove("PROTOCTL_NEW_PASSWORD");
         if let Some(p) = password {
             c.env("PROTOCTL_PASSWORD", p);
         }
@@ -638,4 +639,57 @@ fn console_signs_in_calls_and_fans_out() {
     t.wait_for("Resources (");
     t.send(&["q"]);
     assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn new_password_required_is_answered() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let user = rt.block_on(async {
+        let ctx = aws().await;
+        let (pool, _) = demo_pool().await;
+        let user = format!(
+            "it-newpw-{}-{}@example.com",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        ctx.cognito()
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username(&user)
+            .temporary_password("Temp-Passw0rd!")
+            .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        user
+    });
+    let home = Home::new("newpw", "auth_flow = \"password\"");
+    // Without a new password and no terminal: a clear refusal.
+    let mut c = home.cmd(Some("Temp-Passw0rd!"));
+    c.args(["login", "--stack", "orders-dev", "--user", &user]);
+    c.stdin(std::process::Stdio::null());
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("PROTOCTL_NEW_PASSWORD"),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut c = home.cmd(Some("Temp-Passw0rd!"));
+    c.env("PROTOCTL_NEW_PASSWORD", PASSWORD);
+    c.args([
+        "login",
+        "--stack",
+        "orders-dev",
+        "--user",
+        &user,
+        "--output",
+        "json",
+    ]);
+    let v = json(&run(c));
+    assert_eq!(v["user"], user.as_str());
+    // The new password now signs in directly.
+    let v = login(&home, &user);
+    assert_eq!(v["user"], user.as_str());
 }
