@@ -560,11 +560,52 @@ mod tests {
     }
 
     #[test]
+    fn named_payloads_are_saved_per_stack_and_function() {
+        let mut a = screen(true);
+        let dir =
+            std::env::temp_dir().join(format!("protoctl-ui-invoke-named-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let st = a.invoke.as_mut().unwrap();
+        st.store = Some(PayloadStore::at(dir.clone()));
+        st.saved.clear();
+        st.focus = Field::Payload;
+        typed(&mut a, "{\"a\":1}");
+        a.update(Action::Command(Command::InvokeSavePayload));
+        let st = a.invoke.as_mut().unwrap();
+        assert_eq!(
+            st.saved.get("default").map(String::as_str),
+            Some("{\"a\":1}")
+        );
+        st.payload.clear();
+        st.focus = Field::Name;
+        a.update(key(KeyCode::Right));
+        assert_eq!(a.invoke.as_ref().unwrap().payload, "{\"a\":1}");
+        // Another function has its own (empty) set.
+        let st = a.invoke.as_mut().unwrap();
+        st.focus = Field::Function;
+        a.update(key(KeyCode::Right));
+        assert!(a.invoke.as_ref().unwrap().saved.is_empty());
+        let back = PayloadStore::at(dir.clone()).load("orders-dev", "orders-dev-create");
+        assert_eq!(back.len(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn read_only_refuses_the_screen() {
         let mut a = app();
         a.header.read_only = true;
         ready(&mut a);
-        let fx = a.open_invoke();
+        let stack = demo_stack("orders-dev", "UPDATE_COMPLETE", 12, &[]);
+        a.detail = Some(crate::app::DetailState::new(stack));
+        a.screens.push(crate::app::Screen::Detail);
+        let fx = a.update(Action::Command(Command::Invoke));
         assert!(fx.is_empty());
+        assert!(a.invoke.is_none());
+        assert_eq!(a.screen(), crate::app::Screen::Detail);
+        let n = a.notifications.back().unwrap();
+        assert!(n.text.contains("--read-only"), "{}", n.text);
+        a.header.read_only = false;
+        a.update(Action::Command(Command::Invoke));
+        assert_eq!(a.screen(), crate::app::Screen::Invoke);
     }
 }
