@@ -51,6 +51,11 @@ pub enum Command {
     /// The previous line matching the search.
     LogsPrevMatch,
     // ── invoke (issue 6) ──
+    Invoke,
+    InvokeCall,
+    InvokeFanOut,
+    InvokeEditPayload,
+    InvokeSavePayload,
     // ── teardown (issue 7) ──
     /// Removes a default binding.
     None,
@@ -89,6 +94,11 @@ impl Command {
             Self::LogsNextMatch => "next match",
             Self::LogsPrevMatch => "prev match",
             // ── invoke (issue 6) ──
+            Self::Invoke => "invoke",
+            Self::InvokeCall => "call",
+            Self::InvokeFanOut => "fan out",
+            Self::InvokeEditPayload => "$EDITOR",
+            Self::InvokeSavePayload => "save payload",
             // ── teardown (issue 7) ──
             Self::None => "",
         }
@@ -106,6 +116,7 @@ pub enum Scope {
     // ── logs (issue 5) ──
     Logs,
     // ── invoke (issue 6) ──
+    Invoke,
     // ── teardown (issue 7) ──
 }
 
@@ -121,6 +132,7 @@ impl Scope {
             // ── logs (issue 5) ──
             Self::Logs => "logs",
             // ── invoke (issue 6) ──
+            Self::Invoke => "invoke",
             // ── teardown (issue 7) ──
         }
     }
@@ -135,6 +147,7 @@ impl Scope {
             // ── logs (issue 5) ──
             "logs" => Some(Self::Logs),
             // ── invoke (issue 6) ──
+            "invoke" => Some(Self::Invoke),
             // ── teardown (issue 7) ──
             _ => None,
         }

@@ -10,6 +10,7 @@ pub mod stacks;
 // ── logs (issue 5) ──
 pub mod logs;
 // ── invoke (issue 6) ──
+pub mod invoke;
 // ── teardown (issue 7) ──
 
 use std::collections::VecDeque;
@@ -65,6 +66,7 @@ pub enum Action {
         msg: crate::aws::logs::TailMsg,
     },
     // ── invoke (issue 6) ──
+    Invoke(invoke::InvokeMsg),
     // ── teardown (issue 7) ──
 }
 
@@ -114,6 +116,7 @@ pub enum Effect {
         cancel: tokio_util::sync::CancellationToken,
     },
     // ── invoke (issue 6) ──
+    Invoke(Box<invoke::InvokeEffect>),
     // ── teardown (issue 7) ──
 }
 
@@ -127,6 +130,7 @@ pub enum Screen {
     // ── logs (issue 5) ──
     Logs,
     // ── invoke (issue 6) ──
+    Invoke,
     // ── teardown (issue 7) ──
 }
 
@@ -141,6 +145,7 @@ impl Screen {
             // ── logs (issue 5) ──
             Self::Logs => Scope::Logs,
             // ── invoke (issue 6) ──
+            Self::Invoke => Scope::Invoke,
             // ── teardown (issue 7) ──
         }
     }
@@ -185,6 +190,7 @@ pub struct App {
     /// `[logs]` of the config (buffer size, default time range).
     pub logs_config: crate::config::LogsConfig,
     // ── invoke (issue 6) ──
+    pub invoke: Option<invoke::InvokeState>,
     // ── teardown (issue 7) ──
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
@@ -217,6 +223,7 @@ impl App {
             logs: None,
             logs_config: crate::config::LogsConfig::default(),
             // ── invoke (issue 6) ──
+            invoke: None,
             // ── teardown (issue 7) ──
             header,
             notifications: VecDeque::new(),
@@ -272,6 +279,10 @@ impl App {
             return None;
         }
         if self.input_focused() {
+            return Some(Action::Input(*key));
+        }
+        // ── invoke (issue 6) ──
+        if self.invoke_input_focused() {
             return Some(Action::Input(*key));
         }
         if self.show_help {
@@ -388,6 +399,10 @@ impl App {
                 if self.overlay.is_some() {
                     return self.overlay_input(key);
                 }
+                // ── invoke (issue 6) ──
+                if self.screen() == Screen::Invoke {
+                    return self.invoke_key(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
@@ -399,6 +414,7 @@ impl App {
                 self.logs_update(a)
             }
             // ── invoke (issue 6) ──
+            Action::Invoke(msg) => self.invoke_msg(msg),
             // ── teardown (issue 7) ──
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
@@ -411,6 +427,7 @@ impl App {
         match (prefix, result) {
             // ── dynamodb (issue 3) ──
             // ── invoke (issue 6) ──
+            ("invoke", Ok(text)) => self.invoke_edited(text),
             (_, Err(e)) => {
                 self.notify(Level::Error, e);
                 Vec::new()
@@ -619,6 +636,7 @@ impl App {
                     self.open_logs(cmd == Command::LogsFunction)
                 }
                 // ── invoke (issue 6) ──
+                Command::Invoke => self.open_invoke(),
                 // ── teardown (issue 7) ──
                 other => {
                     if let Some(d) = self.detail.as_mut() {
@@ -632,6 +650,7 @@ impl App {
             // ── logs (issue 5) ──
             Screen::Logs => self.logs_command(cmd),
             // ── invoke (issue 6) ──
+            Screen::Invoke => self.invoke_command(cmd),
             // ── teardown (issue 7) ──
         }
     }

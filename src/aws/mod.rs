@@ -9,6 +9,10 @@ pub mod profiles;
 // ── logs (issue 5) ──
 pub mod logs;
 // ── invoke (issue 6) ──
+pub mod api;
+pub mod cognito;
+pub mod invoke;
+pub mod lambda;
 // ── teardown (issue 7) ──
 
 use std::time::Duration;

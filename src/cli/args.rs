@@ -72,6 +72,20 @@ pub enum Command {
     /// Print (or follow) the logs of a stack's functions, interleaved by time
     Logs(Box<super::logs::LogsArgs>),
     // ── invoke (issue 6) ──
+    /// Sign in to the Cognito user pool and cache the tokens (password from PROTOCTL_PASSWORD or a hidden prompt)
+    Login {
+        /// The user (else [cognito] username, else the last user signed in, else a prompt)
+        #[arg(long, value_name = "U")]
+        user: Option<String>,
+        /// Use this stack's user pool (its UserPoolId / UserPoolClientId outputs)
+        #[arg(long, value_name = "STACK")]
+        stack: Option<String>,
+        /// Also print the tokens (they are secrets: only when you mean it)
+        #[arg(long)]
+        print_token: bool,
+    },
+    /// Call a function as the signed-in user, directly or through its API, once or fanned out
+    Invoke(Box<crate::cli::invoke::InvokeArgs>),
     // ── teardown (issue 7) ──
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {

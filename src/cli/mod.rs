@@ -10,6 +10,8 @@ mod stacks;
 // ── logs (issue 5) ──
 pub mod logs;
 // ── invoke (issue 6) ──
+pub mod invoke;
+mod login;
 // ── teardown (issue 7) ──
 
 use std::process::ExitCode;
@@ -120,6 +122,20 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         // ── logs (issue 5) ──
         Command::Logs(args) => Box::pin(logs::run(&ctx, *args)).await,
         // ── invoke (issue 6) ──
+        Command::Login {
+            user,
+            stack,
+            print_token,
+        } => {
+            Box::pin(login::run(
+                &ctx,
+                user.as_deref(),
+                stack.as_deref(),
+                print_token,
+            ))
+            .await
+        }
+        Command::Invoke(args) => Box::pin(invoke::run(&ctx, &args)).await,
         // ── teardown (issue 7) ──
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)

@@ -140,8 +140,10 @@ impl Runner {
                     };
                     tokio::join!(tail, forward);
                     return;
-                } // ── invoke (issue 6) ──
-                  // ── teardown (issue 7) ──
+                }
+                // ── invoke (issue 6) ──
+                Effect::Invoke(fx) => return super::invoke::run(*fx, aws, tx).await,
+                // ── teardown (issue 7) ──
             };
             let _ = tx.send(action);
         });

@@ -3,6 +3,8 @@
 mod clipboard;
 mod editor;
 mod effects;
+// ── invoke (issue 6) ──
+mod invoke;
 
 use std::io::{self, BufWriter, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -80,6 +82,8 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
         filters: describe_filters(&filters),
         read_only: global.read_only,
     };
+    // ── invoke (issue 6) ──
+    crate::app::invoke::configure(&config);
     let mut app = App::new(keymap, Clock::new(global.now), header);
     app.theme = config.ui.theme;
     app.logs_config = config.logs.clone(); // logs (issue 5)

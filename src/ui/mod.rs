@@ -9,6 +9,7 @@ mod stacks;
 // ── logs (issue 5) ──
 mod logs;
 // ── invoke (issue 6) ──
+mod invoke;
 // ── teardown (issue 7) ──
 pub mod theme;
 pub mod widgets;
@@ -44,6 +45,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         // ── logs (issue 5) ──
         Screen::Logs => logs::render(frame, body, app, theme),
         // ── invoke (issue 6) ──
+        Screen::Invoke => invoke::render(frame, body, app, theme),
         // ── teardown (issue 7) ──
     }
     render_footer(frame, footer, app, theme);
@@ -113,6 +115,13 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Back,
         ],
         // ── invoke (issue 6) ──
+        Screen::Invoke => &[
+            Command::InvokeCall,
+            Command::InvokeFanOut,
+            Command::InvokeEditPayload,
+            Command::InvokeSavePayload,
+            Command::Back,
+        ],
         // ── teardown (issue 7) ──
     }
 }

@@ -9,6 +9,7 @@ mod reliability;
 // ── logs (issue 5) ──
 mod logs;
 // ── invoke (issue 6) ──
+mod invoke;
 // ── teardown (issue 7) ──
 mod stacks;
 mod support;

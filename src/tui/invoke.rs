@@ -1,0 +1,90 @@
+//! Runs the invoke screen's effects: sign-in, one call, a fan-out streaming samples back.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::app::Action;
+use crate::app::invoke::{InvokeEffect, InvokeMsg, SignInResult, signed_in};
+use crate::aws::AwsContext;
+use crate::aws::cognito::{self, SignIn, TokenCache};
+use crate::aws::invoke::fan_out;
+
+/// Does `fx` and sends its result(s) back on `tx`.
+pub async fn run(fx: InvokeEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Action>) {
+    let now = chrono::Utc::now();
+    match fx {
+        InvokeEffect::Resume { request_id, user } => {
+            let result = match TokenCache::platform() {
+                Ok(cache) => cognito::cached_tokens(&aws, &cache, &user, now)
+                    .await
+                    .map(|t| t.map_or(SignInResult::None, SignInResult::Tokens))
+                    .map_err(|e| e.message),
+                Err(e) => Err(e.message),
+            };
+            let _ = tx.send(signed_in(request_id, result));
+        }
+        InvokeEffect::SignIn {
+            request_id,
+            user,
+            password,
+            flow,
+        } => {
+            let result = match cognito::sign_in(&aws, &user, &password.0, flow, now).await {
+                Ok(SignIn::Tokens(t)) => store(&user, t),
+                Ok(SignIn::NewPasswordRequired { session }) => {
+                    Ok(SignInResult::NewPasswordRequired { session })
+                }
+                Err(e) => Err(e.message),
+            };
+            let _ = tx.send(signed_in(request_id, result));
+        }
+        InvokeEffect::NewPassword {
+            request_id,
+            user,
+            session,
+            password,
+        } => {
+            let result =
+                match cognito::complete_new_password(&aws, &user, &session, &password.0, now).await
+                {
+                    Ok(t) => store(&user, t),
+                    Err(e) => Err(e.message),
+                };
+            let _ = tx.send(signed_in(request_id, result));
+        }
+        InvokeEffect::Call { request_id, target } => {
+            let result = target.call().await.map_err(|e| e.message);
+            let _ = tx.send(Action::Invoke(InvokeMsg::Called {
+                request_id,
+                result: Box::new(result),
+            }));
+        }
+        InvokeEffect::FanOut {
+            request_id,
+            target,
+            count,
+            concurrency,
+            cancel,
+        } => {
+            fan_out(&target, count, concurrency, &cancel, |s| {
+                let _ = tx.send(Action::Invoke(InvokeMsg::Sample {
+                    request_id,
+                    sample: s.clone(),
+                }));
+            })
+            .await;
+            let _ = tx.send(Action::Invoke(InvokeMsg::FanOutDone { request_id }));
+        }
+    }
+}
+
+fn store(
+    user: &cognito::PoolUser,
+    tokens: crate::domain::tokens::Tokens,
+) -> Result<SignInResult, String> {
+    TokenCache::platform()
+        .and_then(|c| c.store(user, &tokens))
+        .map_err(|e| e.message)?;
+    Ok(SignInResult::Tokens(tokens))
+}
