@@ -8,6 +8,9 @@ pub mod error;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
+pub mod activity;
+pub mod audit;
+pub mod teardown;
 
 use std::time::Duration;
 

@@ -71,6 +71,8 @@ pub enum Command {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    /// Plan (and with --yes, do) the teardown of prototype stacks
+    Teardown(crate::cli::teardown::TeardownArgs),
     /// Seed the demo data into an emulator (idempotent)
     #[command(hide = true)]
     DemoSeed {

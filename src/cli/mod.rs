@@ -9,6 +9,7 @@ mod stacks;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
+pub mod teardown;
 
 use std::process::ExitCode;
 
@@ -103,6 +104,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
+        Command::Teardown(args) => teardown::run(&ctx, &args).await,
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)
             .await
             .context("seeding the demo failed")
