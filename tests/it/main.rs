@@ -9,3 +9,4 @@ mod e2e;
 // ── teardown (issue 7) ──
 mod stacks;
 mod support;
+mod teardown;
