@@ -85,8 +85,11 @@ async fn stack_status(name: &str) -> Option<StackStatus> {
     out.stacks().first().and_then(|s| s.stack_status()).cloned()
 }
 
-fn gone(status: Option<StackStatus>) -> bool {
-    matches!(status, None | Some(StackStatus::DeleteComplete))
+async fn gone(name: &str) -> bool {
+    matches!(
+        stack_status(name).await,
+        None | Some(StackStatus::DeleteComplete)
+    )
 }
 
 /// Puts `keys` objects twice each (two versions), then deletes the first `markers` keys
@@ -286,10 +289,7 @@ async fn versioned_bucket_is_emptied_and_stack_deleted() {
             .iter()
             .any(|s| s["logical_id"] == "Data" && s["action"] == "EmptyThenDelete")
     );
-    assert!(
-        !gone(stack_status(&name).await),
-        "dry run deleted the stack"
-    );
+    assert!(!gone(&name).await, "dry run deleted the stack");
     assert!(log_group_exists(&group).await);
     assert_eq!(
         object_count(&bucket).await,
@@ -320,7 +320,7 @@ async fn versioned_bucket_is_emptied_and_stack_deleted() {
             "delete_log_group"
         ]
     );
-    assert!(gone(stack_status(&name).await));
+    assert!(gone(&name).await);
     assert_eq!(object_count(&bucket).await, None, "bucket is gone");
     assert!(!log_group_exists(&group).await, "outside log group deleted");
     assert!(started.elapsed().as_secs() < 60);
@@ -455,7 +455,7 @@ async fn abandoned_selects_only_expired_unprotected_stacks() {
     let out = teardown_cmd(&config, &audit, &["--abandoned", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("deleted"), "{}", stdout(&out));
-    assert!(gone(stack_status(&expired).await));
+    assert!(gone(&expired).await);
     assert_eq!(
         stack_status(&fresh).await,
         Some(StackStatus::CreateComplete)
