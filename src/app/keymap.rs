@@ -35,6 +35,9 @@ pub enum Command {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    Teardown,
+    Mark,
+    AbandonedFilter,
     /// Removes a default binding.
     None,
 }
@@ -64,6 +67,9 @@ impl Command {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            Self::Teardown => "teardown",
+            Self::Mark => "mark",
+            Self::AbandonedFilter => "abandoned",
             Self::None => "",
         }
     }
@@ -80,6 +86,7 @@ pub enum Scope {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    Teardown,
 }
 
 impl Scope {
@@ -94,6 +101,7 @@ impl Scope {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            Self::Teardown => "teardown",
         }
     }
 
@@ -107,6 +115,7 @@ impl Scope {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            "teardown" => Some(Self::Teardown),
             _ => None,
         }
     }

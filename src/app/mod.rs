@@ -9,6 +9,7 @@ pub mod stacks;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
+pub mod teardown;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -49,6 +50,21 @@ pub enum Action {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    ActivityLoaded {
+        request_id: u64,
+        result:
+            std::collections::BTreeMap<String, Result<Vec<chrono::DateTime<chrono::Utc>>, String>>,
+    },
+    TeardownPlanned {
+        request_id: u64,
+        result: Box<Result<(String, Vec<crate::aws::teardown::StackPlan>), String>>,
+    },
+    TeardownProgress {
+        stack_id: String,
+        progress: crate::aws::teardown::Progress,
+    },
+    TeardownOutcome(crate::aws::teardown::Outcome),
+    TeardownFinished,
 }
 
 /// Work for the loop: network effects start a task that sends its result back as an
@@ -77,6 +93,21 @@ pub enum Effect {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    LoadActivity {
+        request_id: u64,
+        stacks: Vec<crate::domain::stack::Stack>,
+    },
+    PlanTeardown {
+        request_id: u64,
+        stacks: Vec<crate::domain::stack::Stack>,
+        settings: Box<crate::aws::teardown::Settings>,
+    },
+    RunTeardown {
+        plans: Vec<crate::aws::teardown::StackPlan>,
+        account: String,
+        settings: Box<crate::aws::teardown::Settings>,
+        cancel: tokio_util::sync::CancellationToken,
+    },
 }
 
 /// Which screen is on top.
@@ -89,6 +120,7 @@ pub enum Screen {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    Teardown,
 }
 
 impl Screen {
@@ -102,6 +134,7 @@ impl Screen {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            Self::Teardown => Scope::Teardown,
         }
     }
 }
@@ -143,6 +176,9 @@ pub struct App {
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
+    pub teardown: Option<teardown::TeardownState>,
+    /// Guards and abandonment settings from the config (filters are the runner's).
+    pub teardown_settings: crate::aws::teardown::Settings,
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
     pub show_help: bool,
@@ -169,6 +205,8 @@ impl App {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            teardown: None,
+            teardown_settings: teardown::default_settings(),
             header,
             notifications: VecDeque::new(),
             show_help: false,
@@ -206,7 +244,9 @@ impl App {
 
     /// True while a line of text input has the keyboard.
     pub fn input_focused(&self) -> bool {
-        self.screen() == Screen::Stacks && self.stacks.filter_editing
+        (self.screen() == Screen::Stacks && self.stacks.filter_editing)
+            // ── teardown (issue 7) ──
+            || self.teardown_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -244,7 +284,8 @@ impl App {
                     n.ttl = n.ttl.saturating_sub(1);
                 }
                 self.notifications.retain(|n| n.ttl > 0);
-                Vec::new()
+                // ── teardown (issue 7) ──
+                self.teardown_tick()
             }
             Action::AwsReady(Ok(ctx)) => {
                 self.header.connection = ctx.describe();
@@ -261,7 +302,11 @@ impl App {
                     return Vec::new();
                 }
                 match result {
-                    Ok(stacks) => self.stacks.set(stacks, self.clock.now()),
+                    Ok(stacks) => {
+                        self.stacks.set(stacks, self.clock.now());
+                        // ── teardown (issue 7) ──
+                        return self.load_activity();
+                    }
                     Err(e) => {
                         self.stacks.fail(e.clone());
                         self.notify(Level::Error, e);
@@ -286,6 +331,10 @@ impl App {
                 Vec::new()
             }
             Action::Input(key) => {
+                // ── teardown (issue 7) ──
+                if self.screen() == Screen::Teardown {
+                    return self.teardown_input(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
@@ -294,6 +343,17 @@ impl App {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            Action::ActivityLoaded { request_id, result } => {
+                if request_id == self.stacks.activity_request {
+                    let now = self.clock.now();
+                    self.stacks.set_activity(&result, now);
+                }
+                Vec::new()
+            }
+            a @ (Action::TeardownPlanned { .. }
+            | Action::TeardownProgress { .. }
+            | Action::TeardownOutcome(_)
+            | Action::TeardownFinished) => self.teardown_update(a),
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
         }
@@ -339,6 +399,15 @@ impl App {
         st.refilter(now);
     }
 
+    fn load_activity(&mut self) -> Vec<Effect> {
+        let request_id = self.request_id();
+        self.stacks.activity_request = request_id;
+        vec![Effect::LoadActivity {
+            request_id,
+            stacks: self.stacks.stacks.clone(),
+        }]
+    }
+
     fn reload_stacks(&mut self) -> Vec<Effect> {
         if self.aws.is_none() {
             return Vec::new();
@@ -371,6 +440,20 @@ impl App {
                     Vec::new()
                 }
                 Command::Open => self.open_detail(),
+                Command::Teardown => {
+                    let targets = self.teardown_targets();
+                    self.open_teardown(targets)
+                }
+                Command::Mark => {
+                    self.stacks.toggle_mark();
+                    Vec::new()
+                }
+                Command::AbandonedFilter => {
+                    let now = self.clock.now();
+                    self.stacks.abandoned_only = !self.stacks.abandoned_only;
+                    self.stacks.refilter(now);
+                    Vec::new()
+                }
                 Command::Back => {
                     if !self.stacks.filter.is_empty() {
                         self.stacks.filter.clear();
@@ -402,6 +485,10 @@ impl App {
                 // ── logs (issue 5) ──
                 // ── invoke (issue 6) ──
                 // ── teardown (issue 7) ──
+                Command::Teardown => {
+                    let stack = self.detail.as_ref().map(|d| d.stack.clone());
+                    self.open_teardown(stack.into_iter().collect())
+                }
                 other => {
                     if let Some(d) = self.detail.as_mut() {
                         d.navigate(other, page);
@@ -414,6 +501,7 @@ impl App {
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
+            Screen::Teardown => self.teardown_command(cmd),
         }
     }
 

@@ -80,15 +80,21 @@ pub async fn activity_of(
     stacks: &[Stack],
     concurrency: usize,
 ) -> BTreeMap<String, Result<Vec<DateTime<Utc>>, String>> {
-    futures::stream::iter(stacks.iter().map(|s| async move {
-        let r = stack_log_activity(ctx, &s.id)
-            .await
-            .map_err(|e| e.to_string());
-        (s.id.clone(), r)
-    }))
-    .buffer_unordered(concurrency.max(1))
-    .collect()
-    .await
+    // Futures collected first: a lazy `map` closure in the stream makes the future
+    // non-Send for spawned tasks (higher-ranked lifetime inference).
+    let futs: Vec<_> = stacks
+        .iter()
+        .map(|s| async move {
+            let r = stack_log_activity(ctx, &s.id)
+                .await
+                .map_err(|e| e.to_string());
+            (s.id.clone(), r)
+        })
+        .collect();
+    futures::stream::iter(futs)
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
 }
 
 /// The abandonment policy of the config's `[abandon]` section.

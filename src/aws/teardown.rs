@@ -133,11 +133,15 @@ pub async fn plan_stack(
         .filter(|r| r.resource_type == "AWS::S3::Bucket" && r.status != "DELETE_COMPLETE")
         .filter_map(|r| r.physical_id.clone())
         .collect();
-    let measured: Vec<Result<Option<BucketContents>, AwsError>> =
-        futures::stream::iter(bucket_names.iter().map(|b| measure_bucket(ctx, b)))
-            .buffered(settings.concurrency.max(1))
-            .collect()
-            .await;
+    let measured: Vec<Result<Option<BucketContents>, AwsError>> = futures::stream::iter(
+        bucket_names
+            .iter()
+            .map(|b| measure_bucket(ctx, b))
+            .collect::<Vec<_>>(),
+    )
+    .buffered(settings.concurrency.max(1))
+    .collect()
+    .await;
     let mut buckets = Vec::new();
     for m in measured {
         if let Some(b) = m? {
@@ -543,14 +547,18 @@ impl Teardown<'_> {
         )));
         let conc = self.settings.concurrency.max(1);
         let (ctx, progress, cancel) = (self.ctx, self.progress, self.cancel);
-        let results: Vec<(String, Result<u64, AwsError>)> =
-            futures::stream::iter(targets.iter().map(|(b, total)| async move {
-                let r = empty_bucket(ctx, b, *total, conc, progress, cancel).await;
-                (b.clone(), r)
-            }))
-            .buffer_unordered(conc)
-            .collect()
-            .await;
+        let results: Vec<(String, Result<u64, AwsError>)> = futures::stream::iter(
+            targets
+                .iter()
+                .map(|(b, total)| async move {
+                    let r = empty_bucket(ctx, b, *total, conc, progress, cancel).await;
+                    (b.clone(), r)
+                })
+                .collect::<Vec<_>>(),
+        )
+        .buffer_unordered(conc)
+        .collect()
+        .await;
         let mut first_err = None;
         for (bucket, r) in results {
             match r {
@@ -896,7 +904,8 @@ pub async fn plan_many(
     let plans: Vec<Result<StackPlan, AwsError>> = futures::stream::iter(
         stacks
             .into_iter()
-            .map(|s| plan_stack(ctx, s, &account, settings)),
+            .map(|s| plan_stack(ctx, s, &account, settings))
+            .collect::<Vec<_>>(),
     )
     .buffered(settings.concurrency.max(1))
     .collect()

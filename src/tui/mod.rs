@@ -3,6 +3,8 @@
 mod clipboard;
 mod editor;
 mod effects;
+// ── teardown (issue 7) ──
+mod teardown;
 
 use std::io::{self, BufWriter, Stdout};
 use std::sync::Arc;
@@ -86,6 +88,8 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
         read_only: global.read_only,
     };
     let mut app = App::new(keymap, Clock::new(global.now), header);
+    // ── teardown (issue 7) ──
+    teardown::configure(&mut app, &config, global.read_only);
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, &theme, &global, &config, filters).await;
     restore();

@@ -8,6 +8,7 @@ mod stacks;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
+mod teardown;
 pub mod theme;
 pub mod widgets;
 
@@ -38,6 +39,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
+        Screen::Teardown => teardown::render(frame, body, app, theme),
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {
@@ -76,6 +78,9 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
     match screen {
         Screen::Stacks => &[
             Command::Open,
+            Command::Teardown,
+            Command::Mark,
+            Command::AbandonedFilter,
             Command::Filter,
             Command::Sort,
             Command::Refresh,
@@ -94,10 +99,16 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
+        Screen::Teardown => &[Command::Open, Command::Back, Command::Help],
     }
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // ── teardown (issue 7) ──
+    if app.teardown_input_focused() {
+        teardown::render_footer(frame, area, app, theme);
+        return;
+    }
     if app.input_focused() {
         let line = Line::from(vec![
             Span::styled("/", theme.key),
