@@ -63,6 +63,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         return;
     }
+    if st.view.is_empty() && st.abandoned_only && st.filter.is_empty() {
+        let text = if st.assessments.is_empty() {
+            "Looking up the stacks' activity…"
+        } else {
+            "No abandoned stacks: every prototype is in use, protected or within its TTL.\npress A to show all stacks"
+        };
+        message(frame, area, blk, text, theme.dim);
+        return;
+    }
     let now = app.clock.now();
     let height = usize::from(area.height.saturating_sub(3));
     let window = st.list.visible(height);

@@ -227,7 +227,7 @@ fn render_progress(
         if let Some(p) = prog {
             for (bucket, (deleted, total)) in &p.buckets {
                 section.push(Line::from(vec![
-                    Span::raw(format!("  {} ", truncate(&sanitize(bucket), 40))),
+                    Span::raw(format!("  {:<40} ", truncate(&sanitize(bucket), 40))),
                     Span::styled(bar(*deleted, *total, 24), theme.accent),
                     Span::raw(format!(" {deleted}/{total}")),
                 ]));
