@@ -408,6 +408,8 @@ async fn refusals_delete_nothing() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--read-only"), "{}", stderr(&out));
+    // The retaining retry is only for a stack in DELETE_FAILED.
+    assert_refused(&config, &plain, &["--retain-failed"], "not DELETE_FAILED").await;
     // One refused stack in a batch stops the whole batch: the plain one survives too.
     let out = teardown_cmd(&config, &audit_path(&plain), &[&plain, &kept, "--yes"]);
     assert_eq!(out.status.code(), Some(1));
@@ -511,4 +513,38 @@ async fn stacks_report_activity_from_function_logs() {
         "termination protection is on"
     );
     assert_eq!(by("orders-dev")["abandoned"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn console_tears_down_an_abandoned_stack_with_one_key() {
+    let team = unique("td-console");
+    let expired = unique("td-conexp");
+    let mut tags = prototype_tags(&team);
+    tags.push(("expires-at".into(), "2026-01-31".into()));
+    create_stack(&expired, &tags, false).await;
+    fill_bucket(&format!("{expired}-data"), 20, 5).await;
+    let team_tag = format!("team={team}");
+    let t = crate::e2e::Tmux::start(
+        "teardown",
+        &["--tag", "protoctl:prototype=true", "--tag", &team_tag],
+    );
+    t.wait_for("ABANDONED: expires-at");
+    t.send(&["A"]);
+    t.wait_for("abandoned only");
+    t.send(&["D"]);
+    let screen = t.wait_for("enter to confirm");
+    assert!(screen.contains("emptied, then deleted"), "{screen}");
+    t.send(&["Enter"]);
+    t.wait_for("to confirm:");
+    t.send(&["-l", &expired]);
+    t.send(&["Enter"]);
+    t.wait_for("Deleting in");
+    let screen = t.wait_for("finished");
+    assert!(screen.contains("deleted"), "{screen}");
+    assert!(gone(&expired).await);
+    assert_eq!(object_count(&format!("{expired}-data")).await, None);
+    t.send(&["Escape"]);
+    t.wait_for("Stacks (0)");
+    t.send(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
 }
