@@ -57,6 +57,9 @@ pub enum Command {
     InvokeEditPayload,
     InvokeSavePayload,
     // ── teardown (issue 7) ──
+    Teardown,
+    Mark,
+    AbandonedFilter,
     /// Removes a default binding.
     None,
 }
@@ -100,6 +103,9 @@ impl Command {
             Self::InvokeEditPayload => "$EDITOR",
             Self::InvokeSavePayload => "save payload",
             // ── teardown (issue 7) ──
+            Self::Teardown => "teardown",
+            Self::Mark => "mark",
+            Self::AbandonedFilter => "abandoned",
             Self::None => "",
         }
     }
@@ -118,6 +124,7 @@ pub enum Scope {
     // ── invoke (issue 6) ──
     Invoke,
     // ── teardown (issue 7) ──
+    Teardown,
 }
 
 impl Scope {
@@ -134,6 +141,7 @@ impl Scope {
             // ── invoke (issue 6) ──
             Self::Invoke => "invoke",
             // ── teardown (issue 7) ──
+            Self::Teardown => "teardown",
         }
     }
 
@@ -149,6 +157,7 @@ impl Scope {
             // ── invoke (issue 6) ──
             "invoke" => Some(Self::Invoke),
             // ── teardown (issue 7) ──
+            "teardown" => Some(Self::Teardown),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ pub mod logs;
 // ── invoke (issue 6) ──
 pub mod invoke;
 // ── teardown (issue 7) ──
+pub mod teardown;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -68,6 +69,21 @@ pub enum Action {
     // ── invoke (issue 6) ──
     Invoke(invoke::InvokeMsg),
     // ── teardown (issue 7) ──
+    ActivityLoaded {
+        request_id: u64,
+        result:
+            std::collections::BTreeMap<String, Result<Vec<chrono::DateTime<chrono::Utc>>, String>>,
+    },
+    TeardownPlanned {
+        request_id: u64,
+        result: Box<Result<(String, Vec<crate::aws::teardown::StackPlan>), String>>,
+    },
+    TeardownProgress {
+        stack_id: String,
+        progress: crate::aws::teardown::Progress,
+    },
+    TeardownOutcome(crate::aws::teardown::Outcome),
+    TeardownFinished,
 }
 
 /// Work for the loop: network effects start a task that sends its result back as an
@@ -118,6 +134,21 @@ pub enum Effect {
     // ── invoke (issue 6) ──
     Invoke(Box<invoke::InvokeEffect>),
     // ── teardown (issue 7) ──
+    LoadActivity {
+        request_id: u64,
+        stacks: Vec<crate::domain::stack::Stack>,
+    },
+    PlanTeardown {
+        request_id: u64,
+        stacks: Vec<crate::domain::stack::Stack>,
+        settings: Box<crate::aws::teardown::Settings>,
+    },
+    RunTeardown {
+        plans: Vec<crate::aws::teardown::StackPlan>,
+        account: String,
+        settings: Box<crate::aws::teardown::Settings>,
+        cancel: tokio_util::sync::CancellationToken,
+    },
 }
 
 /// Which screen is on top.
@@ -132,6 +163,7 @@ pub enum Screen {
     // ── invoke (issue 6) ──
     Invoke,
     // ── teardown (issue 7) ──
+    Teardown,
 }
 
 impl Screen {
@@ -147,6 +179,7 @@ impl Screen {
             // ── invoke (issue 6) ──
             Self::Invoke => Scope::Invoke,
             // ── teardown (issue 7) ──
+            Self::Teardown => Scope::Teardown,
         }
     }
 }
@@ -192,6 +225,9 @@ pub struct App {
     // ── invoke (issue 6) ──
     pub invoke: Option<invoke::InvokeState>,
     // ── teardown (issue 7) ──
+    pub teardown: Option<teardown::TeardownState>,
+    /// Guards and abandonment settings from the config (filters are the runner's).
+    pub teardown_settings: crate::aws::teardown::Settings,
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
     /// The command palette or a picker, when open.
@@ -225,6 +261,8 @@ impl App {
             // ── invoke (issue 6) ──
             invoke: None,
             // ── teardown (issue 7) ──
+            teardown: None,
+            teardown_settings: teardown::default_settings(),
             header,
             notifications: VecDeque::new(),
             overlay: None,
@@ -264,7 +302,10 @@ impl App {
 
     /// True while a line of text input has the keyboard.
     pub fn input_focused(&self) -> bool {
-        self.overlay.is_some() || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
+        self.overlay.is_some()
+            || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
+            // ── teardown (issue 7) ──
+            || self.teardown_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -327,7 +368,8 @@ impl App {
                     n.ttl = n.ttl.saturating_sub(1);
                 }
                 self.notifications.retain(|n| n.ttl > 0);
-                Vec::new()
+                // ── teardown (issue 7) ──
+                self.teardown_tick()
             }
             Action::AwsReady(Ok(ctx)) => {
                 self.header.connection = ctx.describe();
@@ -371,7 +413,11 @@ impl App {
                     return Vec::new();
                 }
                 match result {
-                    Ok(stacks) => self.stacks.set(stacks, self.clock.now()),
+                    Ok(stacks) => {
+                        self.stacks.set(stacks, self.clock.now());
+                        // ── teardown (issue 7) ──
+                        return self.load_activity();
+                    }
                     Err(e) => {
                         self.stacks.fail(e.clone());
                         self.notify(Level::Error, e);
@@ -403,6 +449,10 @@ impl App {
                 if self.screen() == Screen::Invoke {
                     return self.invoke_key(key);
                 }
+                // ── teardown (issue 7) ──
+                if self.screen() == Screen::Teardown {
+                    return self.teardown_input(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
@@ -416,6 +466,17 @@ impl App {
             // ── invoke (issue 6) ──
             Action::Invoke(msg) => self.invoke_msg(msg),
             // ── teardown (issue 7) ──
+            Action::ActivityLoaded { request_id, result } => {
+                if request_id == self.stacks.activity_request {
+                    let now = self.clock.now();
+                    self.stacks.set_activity(&result, now);
+                }
+                Vec::new()
+            }
+            a @ (Action::TeardownPlanned { .. }
+            | Action::TeardownProgress { .. }
+            | Action::TeardownOutcome(_)
+            | Action::TeardownFinished) => self.teardown_update(a),
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
         }
@@ -531,14 +592,40 @@ impl App {
 
     /// The stack list filtered to abandoned stacks.
     fn show_abandoned(&mut self) -> Vec<Effect> {
-        self.notify(Level::Info, "abandonment is shown by the teardown view");
+        let now = self.clock.now();
+        self.stacks.abandoned_only = true;
+        self.stacks.refilter(now);
         Vec::new()
     }
 
-    /// Opens a capability screen for the selected stack (from the list or the detail).
+    /// Opens a capability screen for the selected stack (from the list or the detail):
+    /// the palette's `:items`, `:logs`, ... do what the detail screen's key does.
     fn open_screen(&mut self, name: &str) -> Vec<Effect> {
-        self.notify(Level::Error, format!("no {name} screen in this build"));
-        Vec::new()
+        let cmd = match name {
+            "logs" => Command::Logs,
+            "invoke" => Command::Invoke,
+            "teardown" => Command::Teardown,
+            // ── dynamodb (issue 3) ──
+            // ── s3 (issue 4) ──
+            _ => {
+                self.notify(Level::Error, format!("no {name} screen in this build"));
+                return Vec::new();
+            }
+        };
+        let mut effects = Vec::new();
+        if self.screens.get(1) == Some(&Screen::Detail) && self.detail.is_some() {
+            // From the detail or a screen above it: that stack's detail first.
+            self.screens.truncate(2);
+        } else {
+            self.screens.truncate(1);
+            if self.stacks.selected().is_none() {
+                self.notify(Level::Error, format!("select a stack first, then :{name}"));
+                return effects;
+            }
+            effects = self.open_detail();
+        }
+        effects.extend(self.command(cmd));
+        effects
     }
 
     fn stacks_input(&mut self, key: KeyEvent) {
@@ -565,6 +652,15 @@ impl App {
         }
         let now = self.clock.now();
         st.refilter(now);
+    }
+
+    fn load_activity(&mut self) -> Vec<Effect> {
+        let request_id = self.request_id();
+        self.stacks.activity_request = request_id;
+        vec![Effect::LoadActivity {
+            request_id,
+            stacks: self.stacks.stacks.clone(),
+        }]
     }
 
     fn reload_stacks(&mut self) -> Vec<Effect> {
@@ -603,6 +699,20 @@ impl App {
                     Vec::new()
                 }
                 Command::Open => self.open_detail(),
+                Command::Teardown => {
+                    let targets = self.teardown_targets();
+                    self.open_teardown(targets)
+                }
+                Command::Mark => {
+                    self.stacks.toggle_mark();
+                    Vec::new()
+                }
+                Command::AbandonedFilter => {
+                    let now = self.clock.now();
+                    self.stacks.abandoned_only = !self.stacks.abandoned_only;
+                    self.stacks.refilter(now);
+                    Vec::new()
+                }
                 Command::Back => {
                     if !self.stacks.filter.is_empty() {
                         self.stacks.filter.clear();
@@ -638,6 +748,10 @@ impl App {
                 // ── invoke (issue 6) ──
                 Command::Invoke => self.open_invoke(),
                 // ── teardown (issue 7) ──
+                Command::Teardown => {
+                    let stack = self.detail.as_ref().map(|d| d.stack.clone());
+                    self.open_teardown(stack.into_iter().collect())
+                }
                 other => {
                     if let Some(d) = self.detail.as_mut() {
                         d.navigate(other, page);
@@ -652,6 +766,7 @@ impl App {
             // ── invoke (issue 6) ──
             Screen::Invoke => self.invoke_command(cmd),
             // ── teardown (issue 7) ──
+            Screen::Teardown => self.teardown_command(cmd),
         }
     }
 

@@ -1,8 +1,11 @@
 //! The stack list: discovered stacks, a filter, a sort.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{DateTime, Utc};
 
 use super::list::ListState;
+use crate::domain::abandon::{AbandonPolicy, Assessment};
 use crate::domain::stack::Stack;
 
 /// Whether data is on its way, there, or failed.
@@ -60,6 +63,14 @@ pub struct StacksState {
     pub reverse: bool,
     pub request_id: u64,
     pub loaded_at: Option<DateTime<Utc>>,
+    /// Abandonment verdicts by stack id (after the log activity arrives).
+    pub assessments: BTreeMap<String, Assessment>,
+    pub activity_request: u64,
+    pub policy: AbandonPolicy,
+    /// Show only the abandoned stacks.
+    pub abandoned_only: bool,
+    /// Stack ids marked for a teardown of several stacks.
+    pub marked: BTreeSet<String>,
 }
 
 impl StacksState {
@@ -83,6 +94,35 @@ impl StacksState {
         }
     }
 
+    /// Stores the stacks' log activity and assesses every stack at `now`.
+    pub fn set_activity(
+        &mut self,
+        activity: &BTreeMap<String, Result<Vec<DateTime<Utc>>, String>>,
+        now: DateTime<Utc>,
+    ) {
+        self.assessments = self
+            .stacks
+            .iter()
+            .map(|s| {
+                let a =
+                    crate::aws::activity::assess_stack(s, activity.get(&s.id), &self.policy, now);
+                (s.id.clone(), a)
+            })
+            .collect();
+        self.refilter(now);
+    }
+
+    /// Marks or unmarks the stack under the cursor and moves down.
+    pub fn toggle_mark(&mut self) {
+        let Some(id) = self.selected().map(|s| s.id.clone()) else {
+            return;
+        };
+        if !self.marked.remove(&id) {
+            self.marked.insert(id);
+        }
+        self.list.navigate(super::keymap::Command::Down, 1);
+    }
+
     /// Records a failed load.
     pub fn fail(&mut self, e: String) {
         self.load = LoadState::Failed(e);
@@ -103,6 +143,9 @@ impl StacksState {
             .iter()
             .enumerate()
             .filter(|(_, s)| needle.is_empty() || matches_filter(s, &needle))
+            .filter(|(_, s)| {
+                !self.abandoned_only || self.assessments.get(&s.id).is_some_and(|a| a.abandoned)
+            })
             .map(|(i, _)| i)
             .collect();
         let stacks = &self.stacks;
@@ -123,6 +166,8 @@ impl StacksState {
         });
         self.view = view;
         self.list.set_len(self.view.len());
+        let live: BTreeSet<&str> = self.stacks.iter().map(|s| s.id.as_str()).collect();
+        self.marked.retain(|id| live.contains(id.as_str()));
     }
 
     /// Moves to the next sort column (or flips the direction).

@@ -14,6 +14,9 @@ pub mod cognito;
 pub mod invoke;
 pub mod lambda;
 // ── teardown (issue 7) ──
+pub mod activity;
+pub mod audit;
+pub mod teardown;
 
 use std::time::Duration;
 

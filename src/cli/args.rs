@@ -94,6 +94,8 @@ pub enum Command {
     },
     /// Print the man page (roff) generated from this command line
     Man,
+    /// Plan (and with --yes, do) the teardown of prototype stacks
+    Teardown(crate::cli::teardown::TeardownArgs),
     /// Seed the demo data into an emulator (idempotent)
     #[command(hide = true)]
     DemoSeed {

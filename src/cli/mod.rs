@@ -13,6 +13,7 @@ pub mod logs;
 pub mod invoke;
 mod login;
 // ── teardown (issue 7) ──
+pub mod teardown;
 
 use std::process::ExitCode;
 
@@ -138,6 +139,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         Command::Invoke(args) => Box::pin(invoke::run(&ctx, &args)).await,
         // ── teardown (issue 7) ──
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+        Command::Teardown(args) => teardown::run(&ctx, &args).await,
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)
             .await
             .context("seeding the demo failed")

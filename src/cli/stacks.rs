@@ -1,28 +1,63 @@
-//! `protoctl stacks`: the prototype stacks discovered by tag.
+//! `protoctl stacks`: the prototype stacks discovered by tag, with their activity and
+//! whether they are abandoned or protected.
 
 use std::process::ExitCode;
 
+use serde::Serialize;
+
 use super::Context;
 use super::output::{print_json, print_table};
-use crate::aws::cloudformation;
+use crate::aws::{activity, cloudformation};
 use crate::cli::OutputFormat;
+use crate::domain::abandon::Assessment;
+use crate::domain::stack::Stack;
 use crate::domain::time::{rfc3339, short_age};
+
+/// One element of `stacks --output json`: the stack's fields and its assessment's.
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    stack: &'a Stack,
+    #[serde(flatten)]
+    assessment: &'a Assessment,
+}
+
+/// The ABANDONED/PROTECTED column: the verdict and its reasons.
+pub fn verdict(a: &Assessment) -> String {
+    if a.protected {
+        format!("protected: {}", a.protection_reasons.join("; "))
+    } else if a.abandoned {
+        format!("ABANDONED: {}", a.abandoned_reasons.join("; "))
+    } else {
+        "-".to_string()
+    }
+}
 
 /// Lists the discovered stacks.
 pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let stacks = cloudformation::discover(&ctx.aws, &ctx.filters).await?;
+    let now = ctx.clock.now();
+    let policy = activity::policy_of(&ctx.config.abandon);
+    let assessed = activity::assess_all(&ctx.aws, stacks, &policy, now).await;
     match ctx.output {
-        OutputFormat::Json => print_json(&stacks)?,
-        OutputFormat::Table => {
-            let now = ctx.clock.now();
-            let rows: Vec<Vec<String>> = stacks
+        OutputFormat::Json => {
+            let rows: Vec<Row> = assessed
                 .iter()
-                .map(|s| {
+                .map(|(stack, assessment)| Row { stack, assessment })
+                .collect();
+            print_json(&rows)?;
+        }
+        OutputFormat::Table => {
+            let rows: Vec<Vec<String>> = assessed
+                .iter()
+                .map(|(s, a)| {
                     vec![
                         s.name.clone(),
                         s.status.clone(),
                         short_age(s.created, now),
                         s.last_updated.map_or_else(|| "-".into(), rfc3339),
+                        format!("{}d", a.idle_days),
+                        verdict(a),
                         s.tags
                             .iter()
                             .map(|(k, v)| format!("{k}={v}"))
@@ -31,7 +66,18 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            print_table(&["NAME", "STATUS", "AGE", "LAST UPDATED", "TAGS"], &rows)?;
+            print_table(
+                &[
+                    "NAME",
+                    "STATUS",
+                    "AGE",
+                    "LAST UPDATED",
+                    "IDLE",
+                    "ABANDONED/PROTECTED",
+                    "TAGS",
+                ],
+                &rows,
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -126,6 +126,51 @@ pub fn assess(
     }
 }
 
+/// The policy from the config's `[abandon]` values: `after`, `keep_tags` as `KEY=VALUE`
+/// (a bare `KEY` means `KEY=true`), `ttl_tags`.
+pub fn policy_from_config(
+    after: std::time::Duration,
+    keep_tags: &[String],
+    ttl_tags: &[String],
+) -> AbandonPolicy {
+    AbandonPolicy {
+        idle_after: Duration::from_std(after).unwrap_or(Duration::MAX),
+        keep_tags: keep_tags
+            .iter()
+            .map(|t| match t.split_once('=') {
+                Some((k, v)) => (k.trim().to_owned(), v.trim().to_owned()),
+                None => (t.trim().to_owned(), "true".to_owned()),
+            })
+            .filter(|(k, _)| !k.is_empty())
+            .collect(),
+        ttl_tags: ttl_tags.iter().map(|t| t.trim().to_owned()).collect(),
+    }
+}
+
+/// Like [`assess`], but when the functions' log activity could not be read the stack is
+/// protected (an unknown activity must never make a busy stack look idle).
+pub fn assess_with_activity(
+    stack: &Stack,
+    activity: Result<&[DateTime<Utc>], &str>,
+    policy: &AbandonPolicy,
+    now: DateTime<Utc>,
+) -> Assessment {
+    match activity {
+        Ok(events) => assess(stack, events, policy, now),
+        Err(e) => {
+            let mut a = assess(stack, &[], policy, now);
+            a.abandoned = false;
+            a.abandoned_reasons.clear();
+            a.protected = true;
+            a.protection_reasons.push(format!(
+                "log activity unknown ({}); left alone",
+                quote_short(e)
+            ));
+            a
+        }
+    }
+}
+
 /// Parses a TTL tag value into the instant the stack expires.
 ///
 /// Accepts RFC 3339 (which covers cloud-nuke's `2006-01-02T15:04:05Z`) or a bare date
@@ -374,6 +419,37 @@ mod tests {
     #[case("２０２６-01-01", None)]
     fn ttl_parsing(#[case] input: &str, #[case] expected: Option<DateTime<Utc>>) {
         assert_eq!(parse_ttl(input), expected);
+    }
+
+    #[test]
+    fn policy_from_config_values() {
+        let p = policy_from_config(
+            std::time::Duration::from_secs(7 * 86_400),
+            &["protoctl:keep=true".into(), " pin ".into(), "=x".into()],
+            &["expires-at".into()],
+        );
+        assert_eq!(p.idle_after, Duration::days(7));
+        assert_eq!(
+            p.keep_tags,
+            [
+                ("protoctl:keep".to_owned(), "true".to_owned()),
+                ("pin".to_owned(), "true".to_owned())
+            ]
+        );
+        assert_eq!(p.ttl_tags, ["expires-at"]);
+    }
+
+    #[test]
+    fn unknown_activity_protects() {
+        let s = stack(days_ago(90), &[]);
+        let a = assess_with_activity(&s, Err("AccessDenied"), &AbandonPolicy::default(), now());
+        assert!(a.protected && !a.abandoned, "{a:?}");
+        assert_eq!(
+            a.protection_reasons,
+            ["log activity unknown (AccessDenied); left alone"]
+        );
+        let b = assess_with_activity(&s, Ok(&[]), &AbandonPolicy::default(), now());
+        assert!(b.abandoned);
     }
 
     #[test]

@@ -144,6 +144,40 @@ impl Runner {
                 // ── invoke (issue 6) ──
                 Effect::Invoke(fx) => return super::invoke::run(*fx, aws, tx).await,
                 // ── teardown (issue 7) ──
+                Effect::LoadActivity { request_id, stacks } => Action::ActivityLoaded {
+                    request_id,
+                    result: crate::aws::activity::activity_of(
+                        &aws,
+                        &stacks,
+                        crate::aws::activity::DEFAULT_CONCURRENCY,
+                    )
+                    .await,
+                },
+                Effect::PlanTeardown {
+                    request_id,
+                    stacks,
+                    mut settings,
+                } => {
+                    settings.filters.clone_from(&filters);
+                    Action::TeardownPlanned {
+                        request_id,
+                        result: Box::new(
+                            crate::aws::teardown::plan_many(&aws, stacks, &settings)
+                                .await
+                                .map_err(|e| e.to_string()),
+                        ),
+                    }
+                }
+                Effect::RunTeardown {
+                    plans,
+                    account,
+                    mut settings,
+                    cancel,
+                } => {
+                    settings.filters.clone_from(&filters);
+                    super::teardown::run(&aws, &plans, &account, &settings, &cancel, &tx).await;
+                    Action::TeardownFinished
+                }
             };
             let _ = tx.send(action);
         });

@@ -5,6 +5,8 @@ mod editor;
 mod effects;
 // ── invoke (issue 6) ──
 mod invoke;
+// ── teardown (issue 7) ──
+mod teardown;
 
 use std::io::{self, BufWriter, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,6 +89,8 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
     let mut app = App::new(keymap, Clock::new(global.now), header);
     app.theme = config.ui.theme;
     app.logs_config = config.logs.clone(); // logs (issue 5)
+    // ── teardown (issue 7) ──
+    teardown::configure(&mut app, &config, global.read_only);
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, no_color, &global, &config, filters).await;
     restore();

@@ -11,6 +11,7 @@ mod logs;
 // ── invoke (issue 6) ──
 mod invoke;
 // ── teardown (issue 7) ──
+mod teardown;
 pub mod theme;
 pub mod widgets;
 
@@ -47,6 +48,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         // ── invoke (issue 6) ──
         Screen::Invoke => invoke::render(frame, body, app, theme),
         // ── teardown (issue 7) ──
+        Screen::Teardown => teardown::render(frame, body, app, theme),
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {
@@ -88,6 +90,9 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
     match screen {
         Screen::Stacks => &[
             Command::Open,
+            Command::Teardown,
+            Command::Mark,
+            Command::AbandonedFilter,
             Command::Filter,
             Command::Sort,
             Command::Refresh,
@@ -123,10 +128,16 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Back,
         ],
         // ── teardown (issue 7) ──
+        Screen::Teardown => &[Command::Open, Command::Back, Command::Help],
     }
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // ── teardown (issue 7) ──
+    if app.teardown_input_focused() {
+        teardown::render_footer(frame, area, app, theme);
+        return;
+    }
     if app.input_focused() && app.overlay.is_none() {
         let line = Line::from(vec![
             Span::styled("/", theme.key),

@@ -28,6 +28,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !st.filter.is_empty() {
         title.push_str(&format!("· filter: {} ", sanitize(&st.filter)));
     }
+    if st.abandoned_only {
+        title.push_str("· abandoned only ");
+    }
+    if !st.marked.is_empty() {
+        title.push_str(&format!("· {} marked ", st.marked.len()));
+    }
     if loading {
         title.push_str(&format!("{} ", spinner(app.tick)));
     }
@@ -57,6 +63,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         return;
     }
+    if st.view.is_empty() && st.abandoned_only && st.filter.is_empty() {
+        let text = if st.assessments.is_empty() {
+            "Looking up the stacks' activity…"
+        } else {
+            "No abandoned stacks: every prototype is in use, protected or within its TTL.\npress A to show all stacks"
+        };
+        message(frame, area, blk, text, theme.dim);
+        return;
+    }
     let now = app.clock.now();
     let height = usize::from(area.height.saturating_sub(3));
     let window = st.list.visible(height);
@@ -70,9 +85,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(" ");
+            let mark = if st.marked.contains(&s.id) {
+                "●"
+            } else {
+                " "
+            };
+            let verdict = match st.assessments.get(&s.id) {
+                Some(a) if a.protected => Span::styled(
+                    format!("protected: {}", a.protection_reasons.join("; ")),
+                    theme.ok,
+                ),
+                Some(a) if a.abandoned => Span::styled(
+                    format!("ABANDONED: {}", a.abandoned_reasons.join("; ")),
+                    theme.warn,
+                ),
+                Some(a) => Span::styled(format!("idle {}d", a.idle_days), theme.dim),
+                None => Span::styled("…", theme.dim),
+            };
+            let verdict = Span::styled(truncate(&sanitize(&verdict.content), 120), verdict.style);
             let row = Row::new(vec![
                 Cell::from(format!(
-                    "{}{}",
+                    "{}{mark}{}",
                     gutter(pos == st.list.selected),
                     sanitize(&s.name)
                 )),
@@ -85,6 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     s.last_updated
                         .map_or_else(|| "-".to_string(), |t| short_age(t, now)),
                 ),
+                Cell::from(Line::from(verdict)),
                 Cell::from(Line::from(Span::styled(
                     truncate(&sanitize(&tags), 200),
                     theme.dim,
@@ -97,14 +131,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let header = Row::new(["  NAME", "STATUS", "AGE", "UPDATED", "TAGS"]).style(theme.title);
+    let header = Row::new([
+        "   NAME",
+        "STATUS",
+        "AGE",
+        "UPDATED",
+        "ABANDONED/PROTECTED",
+        "TAGS",
+    ])
+    .style(theme.title);
     let table = Table::new(
         rows,
         [
-            Constraint::Length(30),
+            Constraint::Length(24),
             Constraint::Length(22),
-            Constraint::Length(6),
+            Constraint::Length(5),
             Constraint::Length(8),
+            Constraint::Length(42),
             Constraint::Min(10),
         ],
     )

@@ -13,3 +13,4 @@ mod invoke;
 // ── teardown (issue 7) ──
 mod stacks;
 mod support;
+mod teardown;

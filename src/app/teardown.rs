@@ -1,0 +1,364 @@
+//! The teardown screen: the plan of the chosen stacks, a typed confirmation, a 3-second
+//! countdown any key cancels, then progress per stack (bucket bars, live stack events).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio_util::sync::CancellationToken;
+
+use super::keymap::Command;
+use super::list::ListState;
+use super::{Action, App, Effect, Level, Screen};
+use crate::aws::cloudformation::StackEvent;
+use crate::aws::teardown::{Outcome, OutcomeKind, Progress, Settings, StackPlan};
+use crate::domain::stack::Stack;
+
+/// Ticks of the countdown (4 ticks a second: 3 seconds).
+pub const COUNTDOWN_TICKS: u32 = 12;
+/// Stack events kept per stack while a teardown runs.
+const EVENTS_KEPT: usize = 200;
+
+/// Where the teardown screen is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    Planning,
+    /// The plan is shown; enter goes on when no guard refused.
+    Review,
+    /// The user types the stack name (or the count of stacks).
+    Confirm,
+    /// Ticks left before the teardown starts; any key cancels.
+    Countdown(u32),
+    Running,
+    Done,
+    Failed(String),
+}
+
+/// Progress of one stack's teardown.
+#[derive(Debug, Clone, Default)]
+pub struct StackProgress {
+    pub phase: String,
+    /// Bucket → (deleted, total).
+    pub buckets: BTreeMap<String, (u64, u64)>,
+    pub events: VecDeque<StackEvent>,
+    pub outcome: Option<Outcome>,
+}
+
+/// State of the teardown screen.
+#[derive(Debug)]
+pub struct TeardownState {
+    pub stacks: Vec<Stack>,
+    pub request_id: u64,
+    pub phase: Phase,
+    pub account: String,
+    pub plans: Vec<StackPlan>,
+    /// Scroll over the plan lines.
+    pub list: ListState,
+    pub typed: String,
+    pub progress: BTreeMap<String, StackProgress>,
+    pub cancel: Option<CancellationToken>,
+}
+
+impl TeardownState {
+    /// A teardown of `stacks`, its plan not built yet.
+    pub fn new(stacks: Vec<Stack>) -> Self {
+        Self {
+            stacks,
+            request_id: 0,
+            phase: Phase::Planning,
+            account: String::new(),
+            plans: Vec::new(),
+            list: ListState::default(),
+            typed: String::new(),
+            progress: BTreeMap::new(),
+            cancel: None,
+        }
+    }
+
+    /// What the user must type: the stack name, or the number of stacks when several.
+    pub fn expected_confirmation(&self) -> String {
+        match self.plans.as_slice() {
+            [one] => one.stack.name.clone(),
+            many => many.len().to_string(),
+        }
+    }
+
+    /// True when every plan passed every guard.
+    pub fn allowed(&self) -> bool {
+        !self.plans.is_empty() && self.plans.iter().all(|p| p.plan.allowed())
+    }
+
+    /// The number of lines the plan view has (for scrolling).
+    pub fn plan_lines(&self) -> usize {
+        self.plans
+            .iter()
+            .map(|p| 2 + p.plan.steps.len() + p.plan.refusals.len())
+            .sum()
+    }
+
+    fn record(&mut self, stack_id: &str, p: Progress) {
+        let sp = self.progress.entry(stack_id.to_string()).or_default();
+        match p {
+            Progress::Phase(s) => sp.phase = s,
+            Progress::Bucket {
+                bucket,
+                deleted,
+                total,
+            } => {
+                sp.buckets.insert(bucket, (deleted, total));
+            }
+            Progress::Event(e) => {
+                sp.events.push_front(e);
+                sp.events.truncate(EVENTS_KEPT);
+            }
+        }
+    }
+}
+
+impl App {
+    /// Opens the teardown of the marked stacks (or the selected one) and plans it.
+    pub fn open_teardown(&mut self, stacks: Vec<Stack>) -> Vec<Effect> {
+        if stacks.is_empty() || self.aws.is_none() {
+            return Vec::new();
+        }
+        let request_id = self.request_id();
+        let mut st = TeardownState::new(stacks.clone());
+        st.request_id = request_id;
+        self.teardown = Some(st);
+        self.screens.push(Screen::Teardown);
+        let mut settings = self.teardown_settings.clone();
+        settings.read_only = self.header.read_only;
+        settings.now = self.clock.now();
+        vec![Effect::PlanTeardown {
+            request_id,
+            stacks,
+            settings: Box::new(settings),
+        }]
+    }
+
+    /// The stacks `D` acts on from the list: the marked ones, else the one under the cursor.
+    pub fn teardown_targets(&self) -> Vec<Stack> {
+        let st = &self.stacks;
+        let marked: Vec<Stack> = st
+            .stacks
+            .iter()
+            .filter(|s| st.marked.contains(&s.id))
+            .cloned()
+            .collect();
+        if marked.is_empty() {
+            st.selected().cloned().into_iter().collect()
+        } else {
+            marked
+        }
+    }
+
+    /// True while the confirmation line or the countdown has the keyboard.
+    pub fn teardown_input_focused(&self) -> bool {
+        self.screen() == Screen::Teardown
+            && self
+                .teardown
+                .as_ref()
+                .is_some_and(|t| matches!(t.phase, Phase::Confirm | Phase::Countdown(_)))
+    }
+
+    /// A raw key on the teardown screen: typing the confirmation, or cancelling the countdown.
+    pub fn teardown_input(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(t) = self.teardown.as_mut() else {
+            return Vec::new();
+        };
+        match t.phase {
+            Phase::Countdown(_) => {
+                t.phase = Phase::Review;
+                t.typed.clear();
+                self.notify(Level::Info, "teardown cancelled: nothing was deleted");
+            }
+            Phase::Confirm => match key.code {
+                KeyCode::Esc => {
+                    t.phase = Phase::Review;
+                    t.typed.clear();
+                }
+                KeyCode::Backspace => {
+                    t.typed.pop();
+                }
+                KeyCode::Enter => {
+                    if t.typed == t.expected_confirmation() {
+                        t.phase = Phase::Countdown(COUNTDOWN_TICKS);
+                    } else {
+                        let want = t.expected_confirmation();
+                        self.notify(
+                            Level::Error,
+                            format!("type {want:?} exactly to confirm (esc to go back)"),
+                        );
+                    }
+                }
+                KeyCode::Char(c)
+                    if !key.modifiers.contains(KeyModifiers::CONTROL)
+                        && t.typed.chars().count() < 256 =>
+                {
+                    t.typed.push(c);
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A bound command on the teardown screen.
+    pub fn teardown_command(&mut self, cmd: Command) -> Vec<Effect> {
+        let page = self.page_rows.max(1);
+        let Some(t) = self.teardown.as_mut() else {
+            return Vec::new();
+        };
+        match (cmd, t.phase.clone()) {
+            (Command::Back, Phase::Running) => {
+                if let Some(c) = &t.cancel {
+                    c.cancel();
+                }
+                t.progress
+                    .values_mut()
+                    .for_each(|p| p.phase = "cancelling…".into());
+                Vec::new()
+            }
+            (Command::Back, _) => {
+                self.close_teardown();
+                self.reload_stacks_after_teardown()
+            }
+            (Command::Open, Phase::Review) => {
+                if self.header.read_only {
+                    self.notify(Level::Error, "read-only mode: teardown is refused");
+                } else if t.allowed() {
+                    t.phase = Phase::Confirm;
+                    t.typed.clear();
+                } else {
+                    self.notify(
+                        Level::Error,
+                        "refused by a guard (see the plan): nothing will be deleted",
+                    );
+                }
+                Vec::new()
+            }
+            (other, _) => {
+                t.list.navigate(other, page);
+                Vec::new()
+            }
+        }
+    }
+
+    fn close_teardown(&mut self) {
+        if let Some(t) = self.teardown.take()
+            && let Some(c) = t.cancel
+        {
+            c.cancel();
+        }
+        if self.screen() == Screen::Teardown {
+            self.screens.pop();
+        }
+    }
+
+    fn reload_stacks_after_teardown(&mut self) -> Vec<Effect> {
+        self.stacks.marked.clear();
+        if self.screen() == Screen::Detail {
+            // The stack may be gone: back to the list.
+            self.screens.pop();
+            self.detail = None;
+        }
+        let request_id = self.request_id();
+        if self.aws.is_none() {
+            return Vec::new();
+        }
+        self.stacks.start_loading(request_id);
+        vec![Effect::LoadStacks { request_id }]
+    }
+
+    /// The countdown ticks; at zero the teardown starts.
+    pub fn teardown_tick(&mut self) -> Vec<Effect> {
+        let Some(t) = self.teardown.as_mut() else {
+            return Vec::new();
+        };
+        let Phase::Countdown(left) = t.phase else {
+            return Vec::new();
+        };
+        if left > 1 {
+            t.phase = Phase::Countdown(left - 1);
+            return Vec::new();
+        }
+        let cancel = CancellationToken::new();
+        t.cancel = Some(cancel.clone());
+        t.phase = Phase::Running;
+        for p in &t.plans {
+            t.progress.entry(p.stack.id.clone()).or_default().phase = "waiting".into();
+        }
+        let mut settings = self.teardown_settings.clone();
+        settings.read_only = self.header.read_only;
+        settings.now = self.clock.now();
+        vec![Effect::RunTeardown {
+            plans: t.plans.clone(),
+            account: t.account.clone(),
+            settings: Box::new(settings),
+            cancel,
+        }]
+    }
+
+    /// Results and progress of the teardown tasks.
+    pub fn teardown_update(&mut self, action: Action) -> Vec<Effect> {
+        let Some(t) = self.teardown.as_mut() else {
+            return Vec::new();
+        };
+        match action {
+            Action::TeardownPlanned { request_id, result } => {
+                if request_id != t.request_id {
+                    return Vec::new();
+                }
+                match *result {
+                    Ok((account, plans)) => {
+                        t.account = account;
+                        t.plans = plans;
+                        t.phase = Phase::Review;
+                        let n = t.plan_lines();
+                        t.list.set_len(n);
+                    }
+                    Err(e) => {
+                        t.phase = Phase::Failed(e.clone());
+                        self.notify(Level::Error, e);
+                    }
+                }
+            }
+            Action::TeardownProgress { stack_id, progress } => t.record(&stack_id, progress),
+            Action::TeardownOutcome(outcome) => {
+                let failed = outcome.result != OutcomeKind::Deleted;
+                let name = outcome.stack_name.clone();
+                let entry = t.progress.entry(outcome.stack_id.clone()).or_default();
+                entry.phase = match outcome.result {
+                    OutcomeKind::Deleted => "deleted".into(),
+                    OutcomeKind::Refused => "refused".into(),
+                    OutcomeKind::Failed => "failed".into(),
+                    OutcomeKind::Cancelled => "cancelled".into(),
+                };
+                let err = outcome.error.clone();
+                entry.outcome = Some(outcome);
+                if failed {
+                    self.notify(
+                        Level::Error,
+                        format!("{name}: {}", err.unwrap_or_else(|| "not deleted".into())),
+                    );
+                }
+            }
+            Action::TeardownFinished => {
+                t.phase = Phase::Done;
+                t.cancel = None;
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+/// Default settings before the config is applied (tests, and the console's start).
+pub fn default_settings() -> Settings {
+    Settings::from_config(
+        &crate::config::Config::default(),
+        Vec::new(),
+        false,
+        chrono::DateTime::<chrono::Utc>::default(),
+    )
+}

@@ -1,0 +1,702 @@
+//! Teardown against AWS: building a stack's plan (resources, deletion policies, bucket
+//! contents, log groups outside the template, the caller's account), then executing it
+//! (guards again, empty the buckets, DeleteStack by StackId, follow the events, delete the
+//! surviving log groups), every step recorded in the audit log.
+
+mod buckets;
+
+pub use buckets::{empty_bucket, measure_bucket};
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_cloudformation::types::TemplateStage;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::activity::{self, function_names, log_group_of};
+use super::audit::{Audit, Entry, random_id};
+use super::cloudformation::{self, StackEvent};
+use super::{AwsContext, AwsError};
+use crate::domain::abandon::{AbandonPolicy, Assessment};
+use crate::domain::discovery::{self, TagFilter};
+use crate::domain::stack::{Stack, StackResource};
+use crate::domain::teardown::{
+    BucketContents, GuardInput, Plan, PlanAction, Refusal, build_plan, check_guards,
+    deletion_policies,
+};
+
+/// Buckets emptied (and DeleteObjects requests in flight per bucket) at once by default.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// Everything the plan and the guards depend on besides the stack.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub filters: Vec<TagFilter>,
+    pub policy: AbandonPolicy,
+    pub blocked_accounts: Vec<String>,
+    /// Empty = every account that is not blocked.
+    pub allowed_accounts: Vec<String>,
+    pub concurrency: usize,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+    /// Time between polls while following a stack delete.
+    pub poll: Duration,
+    /// Longest wait for DELETE_COMPLETE before giving up following (the delete goes on).
+    pub max_wait: Duration,
+}
+
+impl Settings {
+    /// Settings from the config file and the global flags.
+    pub fn from_config(
+        config: &crate::config::Config,
+        filters: Vec<TagFilter>,
+        read_only: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            filters,
+            policy: activity::policy_of(&config.abandon),
+            blocked_accounts: config.teardown.blocked_accounts.clone(),
+            allowed_accounts: config.teardown.allowed_accounts.clone(),
+            concurrency: if config.teardown.concurrency == 0 {
+                DEFAULT_CONCURRENCY
+            } else {
+                config.teardown.concurrency.min(64)
+            },
+            read_only,
+            now,
+            poll: Duration::from_secs(2),
+            max_wait: Duration::from_secs(3600),
+        }
+    }
+
+    fn allowed(&self) -> Option<&[String]> {
+        (!self.allowed_accounts.is_empty()).then_some(self.allowed_accounts.as_slice())
+    }
+}
+
+/// A stack, its assessment and its teardown plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct StackPlan {
+    pub stack: Stack,
+    pub assessment: Assessment,
+    pub plan: Plan,
+}
+
+/// The account the credentials act in (STS GetCallerIdentity).
+pub async fn caller_account(ctx: &AwsContext) -> Result<String, AwsError> {
+    let out = ctx
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetCallerIdentity", e))?;
+    Ok(out.account().unwrap_or_default().to_string())
+}
+
+/// Builds the plan of one stack (read-only: nothing is changed).
+pub async fn plan_stack(
+    ctx: &AwsContext,
+    stack: Stack,
+    account: &str,
+    settings: &Settings,
+) -> Result<StackPlan, AwsError> {
+    let activity = activity::stack_log_activity(ctx, &stack.id)
+        .await
+        .map_err(|e| e.to_string());
+    let assessment =
+        activity::assess_stack(&stack, Some(&activity), &settings.policy, settings.now);
+    let resources = cloudformation::resources(ctx, &stack.id).await?;
+    let template = processed_template(ctx, &stack.id).await?;
+    let mut extra = Vec::new();
+    let policies = match deletion_policies(&template) {
+        Ok(p) => p,
+        Err(e) => {
+            extra.push(Refusal {
+                guard: "template_unreadable",
+                reason: format!(
+                    "the template of stack {} cannot be read ({e}), so what survives is unknown",
+                    stack.name
+                ),
+            });
+            std::collections::BTreeMap::default()
+        }
+    };
+    let bucket_names: Vec<String> = resources
+        .iter()
+        .filter(|r| r.resource_type == "AWS::S3::Bucket" && r.status != "DELETE_COMPLETE")
+        .filter_map(|r| r.physical_id.clone())
+        .collect();
+    let measured: Vec<Result<Option<BucketContents>, AwsError>> = futures::stream::iter(
+        bucket_names
+            .iter()
+            .map(|b| measure_bucket(ctx, b))
+            .collect::<Vec<_>>(),
+    )
+    .buffered(settings.concurrency.max(1))
+    .collect()
+    .await;
+    let mut buckets = Vec::new();
+    for m in measured {
+        if let Some(b) = m? {
+            buckets.push(b);
+        }
+    }
+    let outside = log_groups_outside(ctx, &resources).await?;
+    let mut refusals = check_guards(&GuardInput {
+        stack: &stack,
+        matches_discovery: discovery::matches_all(&settings.filters, &stack.tags),
+        discovery_tags_text: discovery::describe_filters(&settings.filters),
+        account,
+        blocked_accounts: &settings.blocked_accounts,
+        allowed_accounts: settings.allowed(),
+        assessment: &assessment,
+        read_only: settings.read_only,
+        redescribed: Some(&stack),
+    });
+    refusals.extend(extra);
+    let plan = build_plan(&stack, &resources, &policies, buckets, outside, refusals);
+    Ok(StackPlan {
+        stack,
+        assessment,
+        plan,
+    })
+}
+
+async fn processed_template(ctx: &AwsContext, stack_id: &str) -> Result<String, AwsError> {
+    let res = ctx
+        .cloudformation()
+        .get_template()
+        .stack_name(stack_id)
+        .template_stage(TemplateStage::Processed)
+        .send()
+        .await;
+    match res {
+        Ok(out) if out.template_body().is_some_and(|b| !b.trim().is_empty()) => {
+            Ok(out.template_body().unwrap_or_default().to_string())
+        }
+        _ => cloudformation::template(ctx, stack_id).await,
+    }
+}
+
+async fn log_groups_outside(
+    ctx: &AwsContext,
+    resources: &[StackResource],
+) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    for f in function_names(resources) {
+        let group = log_group_of(&f);
+        if resources
+            .iter()
+            .any(|r| r.physical_id.as_deref() == Some(group.as_str()))
+        {
+            continue;
+        }
+        let found = ctx
+            .logs()
+            .describe_log_groups()
+            .log_group_name_prefix(&group)
+            .limit(5)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeLogGroups", e))?;
+        if found
+            .log_groups()
+            .iter()
+            .any(|g| g.log_group_name() == Some(group.as_str()))
+        {
+            out.push(group);
+        }
+    }
+    Ok(out)
+}
+
+/// What a running teardown reports as it goes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Progress {
+    /// A phase starts ("checking guards", "emptying buckets", ...).
+    Phase(String),
+    /// Versions and delete markers removed from a bucket so far, of `total` planned.
+    Bucket {
+        bucket: String,
+        deleted: u64,
+        total: u64,
+    },
+    /// A new stack event while the delete runs.
+    Event(StackEvent),
+}
+
+/// One step done (or refused, or failed), as recorded in the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepRecord {
+    pub time: DateTime<Utc>,
+    pub step: String,
+    pub target: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// A resource CloudFormation could not delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedResource {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub reason: Option<String>,
+}
+
+/// How a stack's teardown ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Deleted,
+    Refused,
+    Failed,
+    Cancelled,
+}
+
+/// The end of one stack's teardown: what was done and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub stack_name: String,
+    pub stack_id: String,
+    pub result: OutcomeKind,
+    pub steps: Vec<StepRecord>,
+    pub refusals: Vec<Refusal>,
+    /// On DELETE_FAILED: the resources that stopped the delete (retry retaining them).
+    pub failed_resources: Vec<FailedResource>,
+    pub error: Option<String>,
+}
+
+struct Teardown<'a> {
+    ctx: &'a AwsContext,
+    sp: &'a StackPlan,
+    account: &'a str,
+    settings: &'a Settings,
+    audit: &'a Audit,
+    run: &'a str,
+    progress: &'a (dyn Fn(Progress) + Send + Sync),
+    cancel: &'a CancellationToken,
+    outcome: Outcome,
+}
+
+/// Tears one planned stack down. `retain` (logical ids) is only for the retry of a stack in
+/// DELETE_FAILED. Guards run again right before the buckets are emptied and right before
+/// DeleteStack; any refusal stops everything. Every step goes to the audit log first.
+#[allow(clippy::too_many_arguments)]
+pub async fn execute(
+    ctx: &AwsContext,
+    sp: &StackPlan,
+    account: &str,
+    settings: &Settings,
+    audit: &Audit,
+    run_id: &str,
+    retain: &[String],
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    cancel: &CancellationToken,
+) -> Outcome {
+    let mut run = Teardown {
+        ctx,
+        sp,
+        account,
+        settings,
+        audit,
+        run: run_id,
+        progress,
+        cancel,
+        outcome: Outcome {
+            stack_name: sp.stack.name.clone(),
+            stack_id: sp.stack.id.clone(),
+            result: OutcomeKind::Failed,
+            steps: Vec::new(),
+            refusals: Vec::new(),
+            failed_resources: Vec::new(),
+            error: None,
+        },
+    };
+    if let Err(e) = run.audit_line(
+        "plan",
+        json!({"plan": &sp.plan, "assessment": &sp.assessment, "retain": retain}),
+    ) {
+        run.outcome.error = Some(format!("refused: {e}; nothing was deleted"));
+        run.outcome.result = OutcomeKind::Refused;
+        return run.outcome;
+    }
+    let result = run.go(retain).await;
+    if let Err(e) = result {
+        run.outcome.error = Some(e);
+    }
+    let outcome_json = json!({
+        "result": run.outcome.result,
+        "error": &run.outcome.error,
+        "refusals": &run.outcome.refusals,
+        "failed_resources": &run.outcome.failed_resources,
+    });
+    let _ = run.audit_line("result", outcome_json);
+    run.outcome
+}
+
+impl Teardown<'_> {
+    fn audit_line(&self, event: &str, detail: serde_json::Value) -> Result<(), String> {
+        self.audit.record(&Entry {
+            time: Utc::now(),
+            run: self.run,
+            account: self.account,
+            region: &self.sp.plan.region,
+            stack_id: &self.sp.stack.id,
+            stack_name: &self.sp.stack.name,
+            event,
+            detail,
+        })
+    }
+
+    fn step(&mut self, step: &str, target: &str, ok: bool, detail: String) {
+        let rec = StepRecord {
+            time: Utc::now(),
+            step: step.to_string(),
+            target: target.to_string(),
+            ok,
+            detail,
+        };
+        let _ = self.audit_line("step", json!(&rec));
+        self.outcome.steps.push(rec);
+    }
+
+    fn cancelled(&mut self) -> bool {
+        if self.cancel.is_cancelled() {
+            self.outcome.result = OutcomeKind::Cancelled;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Describes the stack again by StackId and runs every guard; false = refused.
+    async fn guards_pass(&mut self, when: &str) -> Result<bool, String> {
+        (self.progress)(Progress::Phase(format!("checking guards {when}")));
+        let current = cloudformation::describe(self.ctx, &self.sp.stack.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let input_stack = &self.sp.stack;
+        let refusals = check_guards(&GuardInput {
+            stack: input_stack,
+            matches_discovery: discovery::matches_all(&self.settings.filters, &input_stack.tags),
+            discovery_tags_text: discovery::describe_filters(&self.settings.filters),
+            account: self.account,
+            blocked_accounts: &self.settings.blocked_accounts,
+            allowed_accounts: self.settings.allowed(),
+            assessment: &self.sp.assessment,
+            read_only: self.settings.read_only,
+            redescribed: current.as_ref(),
+        });
+        let ok = refusals.is_empty();
+        let detail = if ok {
+            "all guards pass".to_string()
+        } else {
+            refusals
+                .iter()
+                .map(|r| r.reason.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        self.step("guards", when, ok, detail);
+        if !ok {
+            self.outcome.refusals = refusals;
+            self.outcome.result = OutcomeKind::Refused;
+        }
+        Ok(ok)
+    }
+
+    async fn go(&mut self, retain: &[String]) -> Result<(), String> {
+        if !self.sp.plan.allowed() {
+            self.outcome.refusals.clone_from(&self.sp.plan.refusals);
+            self.outcome.result = OutcomeKind::Refused;
+            self.step(
+                "guards",
+                "plan",
+                false,
+                "the plan was refused; nothing was deleted".into(),
+            );
+            return Ok(());
+        }
+        if !self.guards_pass("before emptying buckets").await? || self.cancelled() {
+            return Ok(());
+        }
+        self.empty_buckets().await?;
+        if self.cancelled() {
+            return Ok(());
+        }
+        if !self.guards_pass("before DeleteStack").await? || self.cancelled() {
+            return Ok(());
+        }
+        let status = self.delete_stack(retain).await?;
+        match status.as_str() {
+            "DELETE_COMPLETE" => {}
+            "DELETE_FAILED" => {
+                self.outcome.failed_resources = self.failed_resources().await;
+                self.outcome.result = OutcomeKind::Failed;
+                let names: Vec<&str> = self
+                    .outcome
+                    .failed_resources
+                    .iter()
+                    .map(|r| r.logical_id.as_str())
+                    .collect();
+                return Err(format!(
+                    "DELETE_FAILED: {} could not be deleted; retry retaining them",
+                    if names.is_empty() {
+                        "some resources".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ));
+            }
+            other if self.cancel.is_cancelled() => {
+                self.outcome.result = OutcomeKind::Cancelled;
+                return Err(format!(
+                    "stopped following the delete ({other}); CloudFormation goes on with it"
+                ));
+            }
+            other => return Err(format!("the stack delete ended in {other}")),
+        }
+        self.delete_outside_log_groups().await?;
+        self.outcome.result = OutcomeKind::Deleted;
+        Ok(())
+    }
+
+    async fn empty_buckets(&mut self) -> Result<(), String> {
+        let targets: Vec<(String, u64)> = self
+            .sp
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.action == PlanAction::EmptyThenDelete)
+            .filter_map(|s| s.physical_id.clone())
+            .map(|b| {
+                let total = self
+                    .sp
+                    .plan
+                    .buckets
+                    .iter()
+                    .find(|c| c.bucket == b)
+                    .map_or(0, |c| c.versions + c.delete_markers);
+                (b, total)
+            })
+            .collect();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        (self.progress)(Progress::Phase(format!(
+            "emptying {} bucket(s)",
+            targets.len()
+        )));
+        let conc = self.settings.concurrency.max(1);
+        let (ctx, progress, cancel) = (self.ctx, self.progress, self.cancel);
+        let results: Vec<(String, Result<u64, AwsError>)> = futures::stream::iter(
+            targets
+                .iter()
+                .map(|(b, total)| async move {
+                    let r = empty_bucket(ctx, b, *total, conc, progress, cancel).await;
+                    (b.clone(), r)
+                })
+                .collect::<Vec<_>>(),
+        )
+        .buffer_unordered(conc)
+        .collect()
+        .await;
+        let mut first_err = None;
+        for (bucket, r) in results {
+            match r {
+                Ok(n) => self.step(
+                    "empty_bucket",
+                    &bucket,
+                    true,
+                    format!("{n} versions and delete markers deleted"),
+                ),
+                Err(e) => {
+                    self.step("empty_bucket", &bucket, false, e.to_string());
+                    first_err.get_or_insert(e.to_string());
+                }
+            }
+        }
+        match first_err {
+            Some(e) if self.cancel.is_cancelled() => {
+                self.outcome.result = OutcomeKind::Cancelled;
+                Err(e)
+            }
+            Some(e) => Err(format!("{e}; the stack was not deleted")),
+            None => Ok(()),
+        }
+    }
+
+    async fn delete_stack(&mut self, retain: &[String]) -> Result<String, String> {
+        let token = format!("protoctl-{}", random_id());
+        (self.progress)(Progress::Phase("deleting the stack".into()));
+        let started = Utc::now() - chrono::Duration::seconds(2);
+        let mut req = self
+            .ctx
+            .cloudformation()
+            .delete_stack()
+            .stack_name(&self.sp.stack.id)
+            .client_request_token(&token);
+        for r in retain {
+            req = req.retain_resources(r);
+        }
+        if let Err(e) = req.send().await {
+            let e = AwsError::from_sdk("DeleteStack", e);
+            self.step(
+                "delete_stack",
+                &self.sp.stack.id.clone(),
+                false,
+                e.to_string(),
+            );
+            return Err(e.to_string());
+        }
+        let detail = if retain.is_empty() {
+            format!("DeleteStack sent (ClientRequestToken {token})")
+        } else {
+            format!(
+                "DeleteStack sent retaining {} (ClientRequestToken {token})",
+                retain.join(", ")
+            )
+        };
+        self.step("delete_stack", &self.sp.stack.id.clone(), true, detail);
+        let status = self.follow(started).await?;
+        let ok = status == "DELETE_COMPLETE";
+        self.step(
+            "stack_status",
+            &self.sp.stack.id.clone(),
+            ok,
+            status.clone(),
+        );
+        Ok(status)
+    }
+
+    /// Polls the stack by id and streams its new events until the delete settles.
+    async fn follow(&mut self, started: DateTime<Utc>) -> Result<String, String> {
+        let deadline = tokio::time::Instant::now() + self.settings.max_wait;
+        let mut seen: BTreeSet<(DateTime<Utc>, String, String)> = BTreeSet::new();
+        loop {
+            let events = cloudformation::events(self.ctx, &self.sp.stack.id, 100)
+                .await
+                .unwrap_or_default();
+            for e in events.into_iter().rev() {
+                if e.timestamp >= started
+                    && seen.insert((e.timestamp, e.logical_id.clone(), e.status.clone()))
+                {
+                    (self.progress)(Progress::Event(e));
+                }
+            }
+            let current = cloudformation::describe(self.ctx, &self.sp.stack.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = current.map_or_else(|| "DELETE_COMPLETE".to_string(), |s| s.status);
+            if status == "DELETE_COMPLETE" || status == "DELETE_FAILED" {
+                return Ok(status);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "still {status} after {} minutes; CloudFormation goes on with it",
+                    self.settings.max_wait.as_secs() / 60
+                ));
+            }
+            tokio::select! {
+                () = self.cancel.cancelled() => return Ok(status),
+                () = tokio::time::sleep(self.settings.poll) => {}
+            }
+        }
+    }
+
+    async fn failed_resources(&self) -> Vec<FailedResource> {
+        let resources = cloudformation::resources(self.ctx, &self.sp.stack.id)
+            .await
+            .unwrap_or_default();
+        let events = cloudformation::events(self.ctx, &self.sp.stack.id, 200)
+            .await
+            .unwrap_or_default();
+        resources
+            .iter()
+            .filter(|r| r.status == "DELETE_FAILED")
+            .map(|r| FailedResource {
+                logical_id: r.logical_id.clone(),
+                resource_type: r.resource_type.clone(),
+                reason: events
+                    .iter()
+                    .find(|e| e.logical_id == r.logical_id && e.status == "DELETE_FAILED")
+                    .and_then(|e| e.reason.clone()),
+            })
+            .collect()
+    }
+
+    async fn delete_outside_log_groups(&mut self) -> Result<(), String> {
+        let groups: Vec<String> = self
+            .sp
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.action == PlanAction::DeleteOutsideStack)
+            .filter_map(|s| s.physical_id.clone())
+            .collect();
+        let mut failed = None;
+        for g in groups {
+            (self.progress)(Progress::Phase(format!("deleting log group {g}")));
+            let res = self
+                .ctx
+                .logs()
+                .delete_log_group()
+                .log_group_name(&g)
+                .send()
+                .await;
+            match res.map_err(|e| AwsError::from_sdk("DeleteLogGroup", e)) {
+                Ok(_) => self.step("delete_log_group", &g, true, "deleted".into()),
+                Err(e) if e.is_not_found() => {
+                    self.step("delete_log_group", &g, true, "already gone".into());
+                }
+                Err(e) => {
+                    self.step("delete_log_group", &g, false, e.to_string());
+                    failed.get_or_insert(e.to_string());
+                }
+            }
+        }
+        match failed {
+            Some(e) => Err(format!("the stack is deleted but a log group is left: {e}")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Plans several stacks (named, or discovered) at once, in order. `account` is asked once.
+pub async fn plan_many(
+    ctx: &AwsContext,
+    stacks: Vec<Stack>,
+    settings: &Settings,
+) -> Result<(String, Vec<StackPlan>), AwsError> {
+    let account = caller_account(ctx).await?;
+    let plans: Vec<Result<StackPlan, AwsError>> = futures::stream::iter(
+        stacks
+            .into_iter()
+            .map(|s| plan_stack(ctx, s, &account, settings))
+            .collect::<Vec<_>>(),
+    )
+    .buffered(settings.concurrency.max(1))
+    .collect()
+    .await;
+    let plans = plans.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok((account, plans))
+}
+
+/// The stacks `--abandoned` selects: discovered, assessed, abandoned (never protected).
+pub async fn abandoned_stacks(
+    ctx: &AwsContext,
+    settings: &Settings,
+) -> Result<Vec<Stack>, AwsError> {
+    let stacks = cloudformation::discover(ctx, &settings.filters).await?;
+    let assessed = activity::assess_all(ctx, stacks, &settings.policy, settings.now).await;
+    Ok(assessed
+        .into_iter()
+        .filter(|(_, a)| a.abandoned && !a.protected)
+        .map(|(s, _)| s)
+        .collect())
+}

@@ -1,0 +1,368 @@
+//! `protoctl teardown [STACK...] [--abandoned] [--yes]`: the plan (nothing deleted), or with
+//! `--yes` the teardown itself. Any refusal exits 1 with its reason and deletes nothing.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::Context;
+use super::output::print_json;
+use crate::aws::audit::{Audit, Entry, random_id};
+use crate::aws::teardown::{self, Outcome, OutcomeKind, Progress, Settings, StackPlan};
+use crate::aws::{AwsError, cloudformation};
+use crate::cli::OutputFormat;
+use crate::domain::discovery;
+use crate::domain::sanitize::sanitize;
+use crate::domain::teardown::{Plan, Refusal};
+
+/// The arguments of `protoctl teardown`.
+#[derive(Debug, Clone, Args)]
+pub struct TeardownArgs {
+    /// Stack names or ids
+    #[arg(value_name = "STACK")]
+    pub stacks: Vec<String>,
+    /// Every abandoned (and unprotected) prototype stack
+    #[arg(long)]
+    pub abandoned: bool,
+    /// Really delete; without it only the plan is shown and nothing is deleted
+    #[arg(long)]
+    pub yes: bool,
+    /// Retry stacks in DELETE_FAILED, retaining the resources that failed to delete
+    #[arg(long)]
+    pub retain_failed: bool,
+    /// Audit log (default: audit.jsonl in the platform data dir)
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct PlanOut<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    allowed: bool,
+    status: &'a str,
+    last_activity: chrono::DateTime<chrono::Utc>,
+    idle_days: i64,
+    abandoned: bool,
+    abandoned_reasons: &'a [String],
+    protected: bool,
+    protection_reasons: &'a [String],
+}
+
+impl<'a> PlanOut<'a> {
+    fn of(sp: &'a StackPlan) -> Self {
+        Self {
+            plan: &sp.plan,
+            allowed: sp.plan.allowed(),
+            status: &sp.stack.status,
+            last_activity: sp.assessment.last_activity,
+            idle_days: sp.assessment.idle_days,
+            abandoned: sp.assessment.abandoned,
+            abandoned_reasons: &sp.assessment.abandoned_reasons,
+            protected: sp.assessment.protected,
+            protection_reasons: &sp.assessment.protection_reasons,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DoneOut<'a> {
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+    account: &'a str,
+    region: &'a str,
+    plan: &'a Plan,
+}
+
+/// Plans, and with `--yes` executes, the teardown of the chosen stacks.
+pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode> {
+    if args.stacks.is_empty() && !args.abandoned {
+        eprintln!("protoctl: name the stacks to tear down, or pass --abandoned");
+        return Ok(ExitCode::from(2));
+    }
+    if args.yes {
+        ctx.ensure_writable("teardown")?;
+    }
+    let settings = Settings::from_config(
+        &ctx.config,
+        ctx.filters.clone(),
+        ctx.read_only,
+        ctx.clock.now(),
+    );
+    let audit = Audit::new(
+        args.audit_log
+            .clone()
+            .or_else(Audit::default_path)
+            .ok_or_else(|| anyhow::anyhow!("no data dir for the audit log: pass --audit-log"))?,
+    );
+    let stacks = choose_stacks(ctx, args, &settings).await?;
+    let (account, mut plans) = teardown::plan_many(&ctx.aws, stacks, &settings).await?;
+    let mut retain: Vec<Vec<String>> = Vec::new();
+    for sp in &mut plans {
+        retain.push(retain_list(ctx, sp, args.retain_failed).await?);
+    }
+    let run_id = random_id();
+    let refusals: Vec<&Refusal> = plans.iter().flat_map(|p| &p.plan.refusals).collect();
+
+    if !args.yes || !refusals.is_empty() {
+        for sp in &plans {
+            let event = if args.yes { "refused" } else { "dry_run" };
+            record(
+                &audit,
+                &run_id,
+                &account,
+                sp,
+                event,
+                json!({"plan": &sp.plan, "assessment": &sp.assessment}),
+            )?;
+        }
+        match ctx.output {
+            OutputFormat::Json => {
+                print_json(&plans.iter().map(PlanOut::of).collect::<Vec<_>>())?;
+            }
+            OutputFormat::Table => print!("{}", plans_text(&plans)),
+        }
+        if refusals.is_empty() {
+            if plans.is_empty() {
+                eprintln!("protoctl: no stack to tear down");
+            } else if ctx.output == OutputFormat::Table {
+                eprintln!("dry run: nothing was deleted; run again with --yes to tear down");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let reasons: Vec<String> = refusals.iter().map(|r| r.reason.clone()).collect();
+        anyhow::bail!("refused: {}; nothing was deleted", reasons.join("; "));
+    }
+
+    let cancel = CancellationToken::new();
+    let c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c.cancel();
+        }
+    });
+    let mut outcomes = Vec::new();
+    for (sp, retain) in plans.iter().zip(&retain) {
+        let name = sanitize(&sp.stack.name).into_owned();
+        let verbose = ctx.output == OutputFormat::Table;
+        let progress = move |p: Progress| {
+            if verbose {
+                print_progress(&name, &p);
+            }
+        };
+        let outcome = teardown::execute(
+            &ctx.aws, sp, &account, &settings, &audit, &run_id, retain, &progress, &cancel,
+        )
+        .await;
+        let stop = outcome.result != OutcomeKind::Deleted;
+        outcomes.push(outcome);
+        if stop {
+            break;
+        }
+    }
+    match ctx.output {
+        OutputFormat::Json => {
+            let out: Vec<DoneOut> = outcomes
+                .iter()
+                .zip(&plans)
+                .map(|(o, sp)| DoneOut {
+                    outcome: o,
+                    account: &account,
+                    region: &sp.plan.region,
+                    plan: &sp.plan,
+                })
+                .collect();
+            print_json(&out)?;
+        }
+        OutputFormat::Table => {
+            for o in &outcomes {
+                println!(
+                    "{}  {}{}",
+                    sanitize(&o.stack_name),
+                    result_word(o.result),
+                    o.error
+                        .as_deref()
+                        .map(|e| format!(": {}", sanitize(e)))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    if let Some(bad) = outcomes.iter().find(|o| o.result != OutcomeKind::Deleted) {
+        let reason = bad.error.clone().unwrap_or_else(|| {
+            bad.refusals
+                .iter()
+                .map(|r| r.reason.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+        let left = plans.len()
+            - outcomes
+                .iter()
+                .filter(|o| o.result == OutcomeKind::Deleted)
+                .count();
+        anyhow::bail!(
+            "{} {}: {reason} ({left} stack(s) not deleted)",
+            bad.stack_name,
+            result_word(bad.result)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn result_word(k: OutcomeKind) -> &'static str {
+    match k {
+        OutcomeKind::Deleted => "deleted",
+        OutcomeKind::Refused => "refused",
+        OutcomeKind::Failed => "failed",
+        OutcomeKind::Cancelled => "cancelled",
+    }
+}
+
+fn record(
+    audit: &Audit,
+    run: &str,
+    account: &str,
+    sp: &StackPlan,
+    event: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    audit
+        .record(&Entry {
+            time: chrono::Utc::now(),
+            run,
+            account,
+            region: &sp.plan.region,
+            stack_id: &sp.stack.id,
+            stack_name: &sp.stack.name,
+            event,
+            detail,
+        })
+        .map_err(|e| anyhow::anyhow!(e))
+}
+
+/// The named stacks (any tags: the guards refuse untagged ones) and, with `--abandoned`,
+/// the abandoned prototypes; each once, in order.
+async fn choose_stacks(
+    ctx: &Context,
+    args: &TeardownArgs,
+    settings: &Settings,
+) -> anyhow::Result<Vec<crate::domain::stack::Stack>> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for name in &args.stacks {
+        let shown = sanitize(name).into_owned();
+        let stack = cloudformation::describe(&ctx.aws, name)
+            .await?
+            .filter(|s| !discovery::is_deleted_status(&s.status))
+            .ok_or_else(|| {
+                AwsError::new(
+                    crate::aws::ErrorKind::NotFound,
+                    format!("stack {shown:?} not found in {}", ctx.aws.region),
+                )
+            })?;
+        if seen.insert(stack.id.clone()) {
+            out.push(stack);
+        }
+    }
+    if args.abandoned {
+        for s in teardown::abandoned_stacks(&ctx.aws, settings).await? {
+            if seen.insert(s.id.clone()) {
+                out.push(s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// With `--retain-failed`: the DELETE_FAILED resources to retain (a refusal when the stack
+/// is not in DELETE_FAILED).
+async fn retain_list(
+    ctx: &Context,
+    sp: &mut StackPlan,
+    retain_failed: bool,
+) -> anyhow::Result<Vec<String>> {
+    if !retain_failed {
+        return Ok(Vec::new());
+    }
+    if sp.stack.status != "DELETE_FAILED" {
+        sp.plan.refusals.push(Refusal {
+            guard: "retain_failed",
+            reason: format!(
+                "stack {} is {}, not DELETE_FAILED: --retain-failed only retries a failed delete",
+                sp.stack.name, sp.stack.status
+            ),
+        });
+        return Ok(Vec::new());
+    }
+    Ok(cloudformation::resources(&ctx.aws, &sp.stack.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == "DELETE_FAILED")
+        .map(|r| r.logical_id)
+        .collect())
+}
+
+fn print_progress(stack: &str, p: &Progress) {
+    match p {
+        Progress::Phase(s) => eprintln!("{stack}: {}", sanitize(s)),
+        Progress::Bucket {
+            bucket,
+            deleted,
+            total,
+        } => eprintln!("{stack}: {}: {deleted}/{total} deleted", sanitize(bucket)),
+        Progress::Event(e) => eprintln!(
+            "{stack}: {} {} {}",
+            sanitize(&e.logical_id),
+            sanitize(&e.status),
+            sanitize(e.reason.as_deref().unwrap_or(""))
+        ),
+    }
+}
+
+/// The plans as text for people (every AWS string sanitised).
+pub fn plans_text(plans: &[StackPlan]) -> String {
+    let mut s = String::new();
+    for sp in plans {
+        let p = &sp.plan;
+        s.push_str(&format!(
+            "{} ({} · account {} · {})\n",
+            sanitize(&p.stack_name),
+            sanitize(&sp.stack.status),
+            sanitize(&p.account),
+            sanitize(&p.region)
+        ));
+        if sp.assessment.abandoned {
+            s.push_str(&format!(
+                "  abandoned: {}\n",
+                sanitize(&sp.assessment.abandoned_reasons.join("; "))
+            ));
+        } else if !sp.assessment.protected {
+            s.push_str(&format!(
+                "  not abandoned: last activity {} days ago\n",
+                sp.assessment.idle_days
+            ));
+        }
+        for st in &p.steps {
+            s.push_str(&format!(
+                "  {:<28} {:<26} {}{}\n",
+                sanitize(st.logical_id.as_deref().unwrap_or("-")),
+                sanitize(&st.resource_type),
+                st.action.describe(),
+                st.note
+                    .as_deref()
+                    .map(|n| format!(" ({})", sanitize(n)))
+                    .unwrap_or_default()
+            ));
+        }
+        for r in &p.refusals {
+            s.push_str(&format!("  REFUSED: {}\n", sanitize(&r.reason)));
+        }
+    }
+    s
+}

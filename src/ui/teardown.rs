@@ -1,0 +1,620 @@
+//! The teardown screen: the plan, the typed confirmation, the countdown, the progress.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use super::widgets::{block, message, spinner, truncate};
+use crate::app::App;
+use crate::app::teardown::{Phase, TeardownState};
+use crate::domain::sanitize::sanitize;
+use crate::domain::teardown::PlanAction;
+
+/// Draws the teardown screen.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(t) = app.teardown.as_ref() else {
+        return;
+    };
+    let mut title = format!(" Teardown · {} stack(s) ", t.stacks.len());
+    if !t.account.is_empty() {
+        title.push_str(&format!("· account {} ", sanitize(&t.account)));
+    }
+    match &t.phase {
+        Phase::Planning => {
+            title.push_str(&format!("{} ", spinner(app.tick)));
+            message(
+                frame,
+                area,
+                block(title, theme, true),
+                "Building the plan: resources, deletion policies, bucket contents…",
+                theme.dim,
+            );
+        }
+        Phase::Failed(e) => message(
+            frame,
+            area,
+            block(title, theme, true),
+            &format!("Could not build the plan:\n{e}\n\nesc to go back"),
+            theme.error,
+        ),
+        Phase::Review | Phase::Confirm | Phase::Countdown(_) => {
+            let [body, prompt] =
+                Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
+            render_plan(frame, body, t, title, theme);
+            render_prompt(frame, prompt, app, t, theme);
+        }
+        Phase::Running | Phase::Done => render_progress(frame, area, app, t, title, theme),
+    }
+}
+
+fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    for sp in &t.plans {
+        let p = &sp.plan;
+        let verdict = if sp.assessment.abandoned {
+            Span::styled(
+                format!(
+                    "  abandoned: {}",
+                    sanitize(&sp.assessment.abandoned_reasons.join("; "))
+                ),
+                theme.warn,
+            )
+        } else if sp.assessment.protected {
+            Span::styled(
+                format!(
+                    "  protected: {}",
+                    sanitize(&sp.assessment.protection_reasons.join("; "))
+                ),
+                theme.ok,
+            )
+        } else {
+            Span::styled(
+                format!(
+                    "  not abandoned: last activity {} days ago",
+                    sp.assessment.idle_days
+                ),
+                theme.dim,
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} ({} · {})",
+                    sanitize(&p.stack_name),
+                    sanitize(&sp.stack.status),
+                    sanitize(&p.region)
+                ),
+                theme.title,
+            ),
+            verdict,
+        ]));
+        for st in &p.steps {
+            let style = match st.action {
+                PlanAction::Survives { .. } => theme.warn,
+                PlanAction::EmptyThenDelete | PlanAction::DeleteOutsideStack => theme.accent,
+                PlanAction::Delete => Style::default(),
+            };
+            let name = st
+                .logical_id
+                .as_deref()
+                .or(st.physical_id.as_deref())
+                .unwrap_or("-");
+            let note = st
+                .note
+                .as_deref()
+                .map(|n| format!(" ({})", sanitize(n)))
+                .unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {:<32} ", truncate(&sanitize(name), 32))),
+                Span::styled(
+                    format!("{:<28} ", truncate(&sanitize(&st.resource_type), 28)),
+                    theme.dim,
+                ),
+                Span::styled(format!("{}{note}", st.action.describe()), style),
+            ]));
+        }
+        for r in &p.refusals {
+            lines.push(Line::styled(
+                format!("  ✗ REFUSED: {}", sanitize(&r.reason)),
+                theme.error,
+            ));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines
+}
+
+fn render_plan(frame: &mut Frame, area: Rect, t: &TeardownState, title: String, theme: &Theme) {
+    let height = usize::from(area.height.saturating_sub(2));
+    let window = t.list.visible(height);
+    let all = plan_lines(t, theme);
+    let visible: Vec<Line> = all
+        .into_iter()
+        .skip(window.start)
+        .take(window.len().max(height))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(visible).block(block(title + "· plan ", theme, true)),
+        area,
+    );
+}
+
+fn render_prompt(frame: &mut Frame, area: Rect, app: &App, t: &TeardownState, theme: &Theme) {
+    let want = sanitize(&t.expected_confirmation()).into_owned();
+    let line = match t.phase {
+        Phase::Review if app.header.read_only => Line::styled(
+            "READ-ONLY: teardown is refused; nothing will be deleted · esc back",
+            theme.error,
+        ),
+        Phase::Review if !t.allowed() => Line::styled(
+            "Refused by the guards above: nothing will be deleted · esc back",
+            theme.error,
+        ),
+        Phase::Review => Line::from(vec![
+            Span::styled("enter", theme.key),
+            Span::raw(" to confirm the teardown · "),
+            Span::styled("esc", theme.key),
+            Span::raw(" back"),
+        ]),
+        Phase::Confirm => Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(want.clone(), theme.warn),
+            Span::raw(if t.plans.len() == 1 {
+                " (the stack name) to confirm: "
+            } else {
+                " (the number of stacks) to confirm: "
+            }),
+            Span::styled(sanitize(&t.typed).into_owned(), theme.accent),
+            Span::styled("█", theme.accent),
+        ]),
+        Phase::Countdown(left) => Line::styled(
+            format!(
+                "Deleting in {}… press any key to cancel",
+                left.div_ceil(4).max(1)
+            ),
+            theme.warn,
+        ),
+        _ => Line::raw(""),
+    };
+    frame.render_widget(
+        Paragraph::new(line).block(block(" Confirm ".into(), theme, true)),
+        area,
+    );
+}
+
+fn bar(deleted: u64, total: u64, width: usize) -> String {
+    let total = total.max(1);
+    let filled = ((deleted.min(total) as f64 / total as f64) * width as f64).round() as usize;
+    format!(
+        "[{}{}]",
+        "█".repeat(filled),
+        "░".repeat(width.saturating_sub(filled))
+    )
+}
+
+fn render_progress(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    t: &TeardownState,
+    mut title: String,
+    theme: &Theme,
+) {
+    if t.phase == Phase::Running {
+        title.push_str(&format!("· running {} · esc cancels ", spinner(app.tick)));
+    } else {
+        title.push_str("· finished · esc back to the stacks ");
+    }
+    let height = usize::from(area.height.saturating_sub(2));
+    let per_stack = (height / t.plans.len().max(1)).max(3);
+    let mut lines: Vec<Line> = Vec::new();
+    for sp in &t.plans {
+        let prog = t.progress.get(&sp.stack.id);
+        let phase = prog.map_or("waiting", |p| p.phase.as_str());
+        let style = match phase {
+            "deleted" => theme.ok,
+            "failed" | "refused" | "cancelled" => theme.error,
+            _ => theme.accent,
+        };
+        let mut section = vec![Line::from(vec![
+            Span::styled(sanitize(&sp.stack.name).into_owned(), theme.title),
+            Span::raw("  "),
+            Span::styled(sanitize(phase).into_owned(), style),
+        ])];
+        if let Some(p) = prog {
+            for (bucket, (deleted, total)) in &p.buckets {
+                section.push(Line::from(vec![
+                    Span::raw(format!("  {:<40} ", truncate(&sanitize(bucket), 40))),
+                    Span::styled(bar(*deleted, *total, 24), theme.accent),
+                    Span::raw(format!(" {deleted}/{total}")),
+                ]));
+            }
+            if let Some(o) = &p.outcome {
+                if let Some(e) = &o.error {
+                    section.push(Line::styled(format!("  {}", sanitize(e)), theme.error));
+                }
+                for r in &o.failed_resources {
+                    section.push(Line::styled(
+                        format!(
+                            "  ✗ {} {}: {}",
+                            sanitize(&r.logical_id),
+                            sanitize(&r.resource_type),
+                            sanitize(r.reason.as_deref().unwrap_or("DELETE_FAILED"))
+                        ),
+                        theme.error,
+                    ));
+                }
+                if !o.failed_resources.is_empty() {
+                    section.push(Line::styled(
+                        format!(
+                            "  retry retaining them: protoctl teardown {} --retain-failed --yes",
+                            sanitize(&o.stack_name)
+                        ),
+                        theme.warn,
+                    ));
+                }
+            }
+            let room = per_stack.saturating_sub(section.len());
+            for e in p.events.iter().take(room) {
+                section.push(Line::from(vec![
+                    Span::styled(format!("  {} ", e.timestamp.format("%H:%M:%S")), theme.dim),
+                    Span::raw(format!("{:<32} ", truncate(&sanitize(&e.logical_id), 32))),
+                    Span::styled(sanitize(&e.status).into_owned(), theme.status(&e.status)),
+                    Span::styled(
+                        e.reason
+                            .as_deref()
+                            .map(|r| format!(" {}", sanitize(r)))
+                            .unwrap_or_default(),
+                        theme.dim,
+                    ),
+                ]));
+            }
+        }
+        section.truncate(per_stack);
+        lines.extend(section);
+    }
+    lines.truncate(height);
+    frame.render_widget(Paragraph::new(lines).block(block(title, theme, true)), area);
+}
+
+/// The footer while the confirmation line or the countdown has the keyboard.
+pub fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let text = match app.teardown.as_ref().map(|t| &t.phase) {
+        Some(Phase::Countdown(_)) => "any key cancels",
+        _ => "enter confirm · esc back · backspace delete",
+    };
+    frame.render_widget(Paragraph::new(Line::styled(text, theme.dim)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use crate::app::keymap::Command;
+    use crate::app::teardown::{COUNTDOWN_TICKS, Phase};
+    use crate::app::{Action, App, Effect};
+    use crate::aws::cloudformation::StackEvent;
+    use crate::aws::teardown::{Outcome, OutcomeKind, Progress, StackPlan};
+    use crate::domain::abandon::{AbandonPolicy, assess};
+    use crate::domain::stack::{Stack, StackResource};
+    use crate::domain::teardown::{BucketContents, DeletionPolicy, build_plan};
+    use crate::ui::tests::{app, assert_clean, demo_stacks, draw, draw_sized, now, ready};
+
+    fn loaded() -> App {
+        let mut a = app();
+        let id = ready(&mut a);
+        let effects = a.update(Action::StacksLoaded {
+            request_id: id,
+            result: Ok(demo_stacks()),
+        });
+        let Some(Effect::LoadActivity { request_id, stacks }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        // orders-dev was busy an hour ago; the others have no log activity.
+        let activity = stacks
+            .iter()
+            .map(|s| {
+                let logs = if s.name == "orders-dev" {
+                    vec![now() - chrono::Duration::hours(1)]
+                } else {
+                    vec![]
+                };
+                (s.id.clone(), Ok(logs))
+            })
+            .collect();
+        let request_id = *request_id;
+        a.update(Action::ActivityLoaded {
+            request_id,
+            result: activity,
+        });
+        a
+    }
+
+    fn plan_for(stack: &Stack) -> StackPlan {
+        let r = |l: &str, p: &str, t: &str| StackResource {
+            logical_id: l.into(),
+            physical_id: Some(p.into()),
+            resource_type: t.into(),
+            status: "CREATE_COMPLETE".into(),
+        };
+        let resources = vec![
+            r(
+                "DataBucket",
+                &format!("{}-data-123456789012", stack.name),
+                "AWS::S3::Bucket",
+            ),
+            r(
+                "ItemsTable",
+                &format!("{}-items", stack.name),
+                "AWS::DynamoDB::Table",
+            ),
+            r(
+                "ListLambdaFunction",
+                &format!("{}-list", stack.name),
+                "AWS::Lambda::Function",
+            ),
+            r("UploadsBucket", "kept-uploads", "AWS::S3::Bucket"),
+        ];
+        let policies = BTreeMap::from([
+            ("UploadsBucket".to_string(), DeletionPolicy::Retain),
+            ("DataBucket".to_string(), DeletionPolicy::Delete),
+        ]);
+        let buckets = vec![
+            BucketContents {
+                bucket: format!("{}-data-123456789012", stack.name),
+                objects: 1200,
+                versions: 3400,
+                delete_markers: 600,
+                bytes: 5 * 1024 * 1024,
+                versioned: true,
+            },
+            BucketContents {
+                bucket: "kept-uploads".into(),
+                objects: 4,
+                bytes: 4096,
+                ..Default::default()
+            },
+        ];
+        let assessment = assess(stack, &[], &AbandonPolicy::default(), now());
+        let plan = build_plan(
+            stack,
+            &resources,
+            &policies,
+            buckets,
+            vec![format!("/aws/lambda/{}-list", stack.name)],
+            vec![],
+        );
+        StackPlan {
+            stack: stack.clone(),
+            assessment,
+            plan,
+        }
+    }
+
+    fn key(c: char) -> Action {
+        Action::Input(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn type_text(a: &mut App, text: &str) {
+        for c in text.chars() {
+            a.update(key(c));
+        }
+    }
+
+    /// The list filtered to abandoned stacks, the teardown of legacy-quiz-dev planned.
+    fn planned() -> App {
+        let mut a = loaded();
+        a.update(Action::Command(Command::AbandonedFilter));
+        let effects = a.update(Action::Command(Command::Teardown));
+        let Some(Effect::PlanTeardown {
+            request_id, stacks, ..
+        }) = effects.first()
+        else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(stacks.len(), 1);
+        let plan = plan_for(&stacks[0]);
+        let request_id = *request_id;
+        a.update(Action::TeardownPlanned {
+            request_id,
+            result: Box::new(Ok(("123456789012".into(), vec![plan]))),
+        });
+        a
+    }
+
+    #[test]
+    fn abandoned_view() {
+        let mut a = loaded();
+        insta::assert_snapshot!(
+            "teardown__stacks_assessed",
+            draw_sized(&a, 140, 14).backend()
+        );
+        a.update(Action::Command(Command::AbandonedFilter));
+        let names: Vec<&str> = a
+            .stacks
+            .view
+            .iter()
+            .map(|&i| a.stacks.stacks[i].name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["legacy-quiz-dev"],
+            "survey-dev was updated 22 days ago (limit 30)"
+        );
+        insta::assert_snapshot!("teardown__abandoned", draw_sized(&a, 140, 12).backend());
+    }
+
+    #[test]
+    fn plan_confirm_countdown_progress() {
+        let mut a = planned();
+        insta::assert_snapshot!("teardown__plan", draw_sized(&a, 140, 20).backend());
+
+        a.update(Action::Command(Command::Open));
+        assert!(a.input_focused());
+        type_text(&mut a, "legacy-quiz");
+        insta::assert_snapshot!("teardown__confirm_typed", draw_sized(&a, 140, 20).backend());
+        // A wrong name does not start anything.
+        a.update(Action::Input(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        let t = a.teardown.as_ref().unwrap();
+        assert_eq!(t.phase, Phase::Confirm);
+        type_text(&mut a, "-dev");
+        a.update(Action::Input(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        assert_eq!(
+            a.teardown.as_ref().unwrap().phase,
+            Phase::Countdown(COUNTDOWN_TICKS)
+        );
+        for _ in 0..COUNTDOWN_TICKS - 1 {
+            assert!(a.update(Action::Tick).is_empty());
+        }
+        let effects = a.update(Action::Tick);
+        let Some(Effect::RunTeardown { plans, account, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!((plans.len(), account.as_str()), (1, "123456789012"));
+        let id = plans[0].stack.id.clone();
+        let bucket = plans[0].plan.buckets[0].bucket.clone();
+        a.update(Action::TeardownProgress {
+            stack_id: id.clone(),
+            progress: Progress::Phase("emptying 1 bucket(s)".into()),
+        });
+        a.update(Action::TeardownProgress {
+            stack_id: id.clone(),
+            progress: Progress::Bucket {
+                bucket,
+                deleted: 2000,
+                total: 4000,
+            },
+        });
+        for (mins, logical, status) in [
+            (3, "legacy-quiz-dev", "DELETE_IN_PROGRESS"),
+            (2, "ItemsTable", "DELETE_COMPLETE"),
+        ] {
+            a.update(Action::TeardownProgress {
+                stack_id: id.clone(),
+                progress: Progress::Event(StackEvent {
+                    timestamp: now() - chrono::Duration::minutes(mins),
+                    logical_id: logical.into(),
+                    resource_type: "AWS::CloudFormation::Stack".into(),
+                    status: status.into(),
+                    reason: None,
+                }),
+            });
+        }
+        insta::assert_snapshot!("teardown__progress", draw_sized(&a, 120, 16).backend());
+        a.update(Action::TeardownOutcome(Outcome {
+            stack_name: "legacy-quiz-dev".into(),
+            stack_id: id,
+            result: OutcomeKind::Deleted,
+            steps: vec![],
+            refusals: vec![],
+            failed_resources: vec![],
+            error: None,
+        }));
+        a.update(Action::TeardownFinished);
+        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Done);
+        let effects = a.update(Action::Command(Command::Back));
+        assert!(matches!(effects.first(), Some(Effect::LoadStacks { .. })));
+        assert!(a.teardown.is_none());
+    }
+
+    #[test]
+    fn any_key_cancels_the_countdown() {
+        let mut a = planned();
+        a.update(Action::Command(Command::Open));
+        type_text(&mut a, "legacy-quiz-dev");
+        a.update(Action::Input(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        a.update(Action::Tick);
+        insta::assert_snapshot!("teardown__countdown", draw_sized(&a, 140, 20).backend());
+        // `q` during the countdown cancels; it does not quit and nothing runs.
+        let ev =
+            crossterm::event::Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+        let action = a.map_event(&ev).unwrap();
+        assert!(a.update(action).is_empty());
+        assert!(!a.should_quit);
+        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        for _ in 0..20 {
+            assert!(a.update(Action::Tick).is_empty());
+        }
+    }
+
+    #[test]
+    fn refused_plan_cannot_be_confirmed() {
+        let mut a = loaded();
+        // payments-poc-dev (protected) with the cursor on it.
+        while a.stacks.selected().unwrap().name != "payments-poc-dev" {
+            a.update(Action::Command(Command::Down));
+        }
+        let effects = a.update(Action::Command(Command::Teardown));
+        let Some(Effect::PlanTeardown {
+            request_id, stacks, ..
+        }) = effects.first()
+        else {
+            panic!()
+        };
+        let mut plan = plan_for(&stacks[0]);
+        plan.plan.refusals.push(crate::domain::teardown::Refusal {
+            guard: "protected",
+            reason: "stack payments-poc-dev is protected: tagged protoctl:keep=true".into(),
+        });
+        let request_id = *request_id;
+        a.update(Action::TeardownPlanned {
+            request_id,
+            result: Box::new(Ok(("123456789012".into(), vec![plan]))),
+        });
+        a.update(Action::Command(Command::Open));
+        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        insta::assert_snapshot!("teardown__refused", draw_sized(&a, 140, 20).backend());
+    }
+
+    #[test]
+    fn several_stacks_confirm_by_count_and_read_only_refuses() {
+        let mut a = loaded();
+        a.update(Action::Command(Command::Mark));
+        a.update(Action::Command(Command::Mark));
+        assert_eq!(a.stacks.marked.len(), 2);
+        let effects = a.update(Action::Command(Command::Teardown));
+        let Some(Effect::PlanTeardown {
+            request_id, stacks, ..
+        }) = effects.first()
+        else {
+            panic!()
+        };
+        assert_eq!(stacks.len(), 2);
+        let plans = stacks.iter().map(plan_for).collect();
+        let request_id = *request_id;
+        a.update(Action::TeardownPlanned {
+            request_id,
+            result: Box::new(Ok(("123456789012".into(), plans))),
+        });
+        assert_eq!(a.teardown.as_ref().unwrap().expected_confirmation(), "2");
+        a.header.read_only = true;
+        a.update(Action::Command(Command::Open));
+        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        a.header.read_only = false;
+        a.update(Action::Command(Command::Open));
+        type_text(&mut a, "2");
+        a.update(Action::Input(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        assert!(matches!(
+            a.teardown.as_ref().unwrap().phase,
+            Phase::Countdown(_)
+        ));
+        assert_clean(&draw(&a));
+    }
+}
