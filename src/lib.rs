@@ -10,3 +10,6 @@ pub mod domain;
 pub mod logging;
 pub mod tui;
 pub mod ui;
+
+/// When the process started (set first thing in `main`), for start-up timings.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

@@ -6,6 +6,7 @@ use clap::Parser;
 use protoctl::cli::{self, Cli};
 
 fn main() -> ExitCode {
+    let _ = protoctl::STARTED.set(std::time::Instant::now());
     let args = Cli::parse();
     protoctl::logging::init(args.global.log_file.as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -108,6 +108,8 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     // The first frame is drawn before any network call.
     draw(term, app, no_color)?;
+    tracing::info!(first_frame_ms = since_start_ms(), "first frame drawn");
+    let mut stacks_logged = false;
 
     let runner = effects::Runner::new(
         tx.clone(),
@@ -177,8 +179,17 @@ async fn event_loop(
         }
         app.page_rows = ui::list_rows(term.size()?.height);
         draw(term, app, no_color)?;
+        if !stacks_logged && !app.stacks.stacks.is_empty() {
+            stacks_logged = true;
+            tracing::info!(stacks_drawn_ms = since_start_ms(), "stack list drawn");
+        }
     }
     Ok(())
+}
+
+/// Milliseconds since the process started.
+fn since_start_ms() -> u128 {
+    crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis())
 }
 
 fn draw(term: &mut Term, app: &App, no_color: bool) -> anyhow::Result<()> {

@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""protoctl against the AWS CLI v1 on the same emulator (run by scripts/bench).
+
+Seeds benchmark data through the AWS APIs (boto3), then times each task with both tools,
+alternating them, and reports per task: median wall time, client CPU (user+sys of the
+client processes), the ratio, the emulator floor (the minimum requests made by a bare
+boto3 loop in-process), and request counts (from the emulator's request log).
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+from botocore.config import Config
+
+SIZES = {
+    "quick": dict(stacks=40, tagged=20, items=2000, objects=2500, versions=1500, events=5000, runs=3, empty_runs=1),
+    "full": dict(stacks=1000, tagged=500, items=50000, objects=20000, versions=10000, events=100000, runs=5, empty_runs=2),
+}
+
+TAGS = [{"Key": "protoctl:prototype", "Value": "true"}, {"Key": "team", "Value": "bench"}]
+DATA_STACK = "bench-data"
+
+
+def template(versioned_bucket: bool, table: bool, function: bool) -> str:
+    res = {}
+    if table:
+        res["Table"] = {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "TableName": {"Fn::Sub": "${AWS::StackName}-items"}, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}}
+        res["Objects"] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Fn::Sub": "${AWS::StackName}-objects"}}}
+    if versioned_bucket:
+        res["Versions"] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Fn::Sub": "${AWS::StackName}-versions"}}}
+    if function:
+        res["FnLogGroup"] = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${AWS::StackName}-fn"}}}
+        res["Role"] = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]}}}
+        res["Fn"] = {"Type": "AWS::Lambda::Function", "DependsOn": ["FnLogGroup"], "Properties": {
+            "FunctionName": {"Fn::Sub": "${AWS::StackName}-fn"}, "Runtime": "nodejs20.x", "Handler": "index.handler",
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]}, "Code": {"ZipFile": "exports.handler = async () => ({});"}}}
+    if not res:
+        res["Topic"] = {"Type": "AWS::SNS::Topic"}
+    return json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": res})
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.size = SIZES["quick" if args.quick else "full"]
+        cfg = Config(retries={"max_attempts": 10, "mode": "standard"}, max_pool_connections=32)
+        kw = dict(endpoint_url=args.endpoint, region_name="us-east-1", config=cfg)
+        self.cfn = boto3.client("cloudformation", **kw)
+        self.s3 = boto3.client("s3", **kw)
+        self.ddb = boto3.client("dynamodb", **kw)
+        self.logs = boto3.client("logs", **kw)
+        self.config = os.path.join(args.home, "bench.toml")
+        with open(self.config, "w") as f:
+            f.write('[discovery]\ntags = ["protoctl:prototype=true", "team=bench"]\n[logs]\nbuffer = 100000\n')
+        self.rows = []
+
+    # ---- seeding -------------------------------------------------------------------------
+    def create_stack(self, name, body, tagged=True):
+        kw = dict(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
+        if tagged:
+            kw["Tags"] = TAGS
+        else:
+            kw["Tags"] = [{"Key": "team", "Value": "other"}]
+        self.cfn.create_stack(**kw)
+
+    def seed(self):
+        s = self.size
+        t0 = time.perf_counter()
+        plain = template(False, False, False)
+        with ThreadPoolExecutor(16) as ex:
+            list(ex.map(lambda i: self.create_stack(f"bench-shelf-{i:04d}", plain, tagged=i < s["tagged"]), range(s["stacks"])))
+        self.create_stack(DATA_STACK, template(False, True, True))
+        table, bucket = f"{DATA_STACK}-items", f"{DATA_STACK}-objects"
+
+        def put_items(start):
+            reqs = [{"PutRequest": {"Item": {"pk": {"S": f"item-{i:06d}"}, "n": {"N": str(i)}, "name": {"S": f"name {i}"},
+                                            "tags": {"SS": ["a", "b"]}, "blob": {"B": b"\x00\x01" * 8}}}}
+                    for i in range(start, min(start + 25, s["items"]))]
+            while reqs:
+                out = self.ddb.batch_write_item(RequestItems={table: reqs})
+                reqs = out.get("UnprocessedItems", {}).get(table, [])
+
+        with ThreadPoolExecutor(8) as ex:
+            list(ex.map(put_items, range(0, s["items"], 25)))
+        with ThreadPoolExecutor(16) as ex:
+            list(ex.map(lambda i: self.s3.put_object(Bucket=bucket, Key=f"data/{i % 50:02d}/obj-{i:06d}.json", Body=b'{"x":1}'), range(s["objects"])))
+        group = f"/aws/lambda/{DATA_STACK}-fn"
+        self.logs.create_log_stream(logGroupName=group, logStreamName="bench")
+        now = int(time.time() * 1000) - 3_600_000
+        for start in range(0, s["events"], 10_000):
+            events = [{"timestamp": now + i, "message": f"REPORT RequestId: {i:08d}-0000-4000-8000-000000000000\tDuration: 1.0 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t"}
+                      for i in range(start, min(start + 10_000, s["events"]))]
+            self.logs.put_log_events(logGroupName=group, logStreamName="bench", logEvents=events)
+        print(f"seeded in {time.perf_counter() - t0:.1f}s: {s}", file=sys.stderr)
+
+    def seed_versions(self, name):
+        """A stack whose versioned bucket holds `versions` versions (a fifth delete markers)."""
+        self.create_stack(name, template(True, False, False))
+        bucket = f"{name}-versions"
+        self.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        keys = self.size["versions"] // 5
+
+        def fill(k):
+            for v in range(4):
+                self.s3.put_object(Bucket=bucket, Key=f"v/{k:05d}", Body=f"{v}".encode())
+            self.s3.delete_object(Bucket=bucket, Key=f"v/{k:05d}")
+
+        with ThreadPoolExecutor(16) as ex:
+            list(ex.map(fill, range(keys)))
+        return bucket
+
+    def seed_plain(self, name):
+        self.create_stack(name, template(True, False, False))
+        bucket = f"{name}-versions"
+        with ThreadPoolExecutor(16) as ex:
+            list(ex.map(lambda i: self.s3.put_object(Bucket=bucket, Key=f"p/{i:06d}", Body=b"x"), range(self.size["versions"])))
+        return bucket
+
+    # ---- measuring -----------------------------------------------------------------------
+    def requests_so_far(self):
+        with open(self.a.emulator_log, errors="replace") as f:
+            return sum(1 for line in f if 'HTTP/1.1" ' in line)
+
+    def measure(self, fn):
+        """Runs fn (which starts child processes or makes in-process calls); returns
+        wall seconds, client CPU seconds (children), and requests seen by the emulator."""
+        r0 = self.requests_so_far()
+        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        s0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        fn()
+        wall = time.perf_counter() - t0
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        s1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+        self_cpu = (s1.ru_utime - s0.ru_utime) + (s1.ru_stime - s0.ru_stime)
+        time.sleep(0.3)  # let the emulator flush its request log
+        return wall, cpu, self_cpu, self.requests_so_far() - r0
+
+    def run(self, argv, out=subprocess.DEVNULL):
+        env = dict(os.environ)
+        r = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, env=env)
+        if r.returncode != 0:
+            raise SystemExit(f"{argv[:4]} failed: {r.stderr.decode(errors='replace')[-400:]}")
+
+    def protoctl(self, *args):
+        return [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config,
+                "--log-file", os.path.join(self.a.home, "protoctl.log"), *args]
+
+    def aws(self, *args):
+        return [self.a.aws, "--endpoint-url", self.a.endpoint, "--region", "us-east-1", "--output", "json", *args]
+
+    def task(self, name, p_argv, cli_argv_or_fn, floor_fn, runs):
+        p, c = [], []
+        for _ in range(runs):
+            p.append(self.measure(lambda: self.run(p_argv)))
+            if callable(cli_argv_or_fn):
+                c.append(self.measure(cli_argv_or_fn))
+            else:
+                c.append(self.measure(lambda: self.run(cli_argv_or_fn)))
+        floor = self.measure(floor_fn)
+        self.add_row(name, p, c, floor)
+
+    def add_row(self, name, p, c, floor):
+        med = lambda xs, i: statistics.median(x[i] for x in xs)
+        row = dict(task=name, p_wall=med(p, 0), p_cpu=med(p, 1), p_req=int(med(p, 3)),
+                   c_wall=med(c, 0), c_cpu=med(c, 1), c_req=int(med(c, 3)), floor_wall=floor[0], min_req=floor[3])
+        self.rows.append(row)
+        print(f"{name}: protoctl {row['p_wall']:.2f}s/{row['p_cpu']:.2f}cpu/{row['p_req']}req  "
+              f"aws {row['c_wall']:.2f}s/{row['c_cpu']:.2f}cpu/{row['c_req']}req  floor {row['floor_wall']:.2f}s/{row['min_req']}req",
+              file=sys.stderr)
+
+    # ---- the tasks -----------------------------------------------------------------------
+    def read_tasks(self):
+        runs = self.size["runs"]
+        table, bucket, group = f"{DATA_STACK}-items", f"{DATA_STACK}-objects", f"/aws/lambda/{DATA_STACK}-fn"
+
+        def floor_stacks():
+            for _ in self.cfn.get_paginator("describe_stacks").paginate():
+                pass
+
+        self.task("list tagged stacks", self.protoctl("stacks", "--output", "json"),
+                  self.aws("cloudformation", "describe-stacks", "--query",
+                           "Stacks[?Tags[?Key=='team' && Value=='bench']]"), floor_stacks, runs)
+
+        def floor_objects():
+            for _ in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                pass
+
+        self.task("list all objects", self.protoctl("objects", DATA_STACK, "--bucket", bucket, "--recursive", "--output", "json"),
+                  self.aws("s3api", "list-objects-v2", "--bucket", bucket), floor_objects, runs)
+
+        def floor_items():
+            for _ in self.ddb.get_paginator("scan").paginate(TableName=table):
+                pass
+
+        self.task("scan all items", self.protoctl("items", DATA_STACK, "--table", table, "--output", "json"),
+                  self.aws("dynamodb", "scan", "--table-name", table), floor_items, runs)
+
+        start = str(int((time.time() - 14 * 86400) * 1000))
+
+        def floor_logs():
+            for _ in self.logs.get_paginator("filter_log_events").paginate(logGroupName=group, startTime=int(start)):
+                pass
+
+        self.task("fetch all log events", self.protoctl("logs", DATA_STACK, "--since", "14d", "--output", "json"),
+                  self.aws("logs", "filter-log-events", "--log-group-name", group, "--start-time", start), floor_logs, runs)
+
+    def cli_empty_versions(self, bucket):
+        """What a user scripts with the CLI: list-object-versions + delete-objects, page by page."""
+        while True:
+            out = subprocess.run(self.aws("s3api", "list-object-versions", "--bucket", bucket, "--max-items", "1000"),
+                                 capture_output=True, check=True).stdout
+            page = json.loads(out or b"{}")
+            objs = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if not objs:
+                return
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                json.dump({"Objects": objs, "Quiet": True}, f)
+            subprocess.run(self.aws("s3api", "delete-objects", "--bucket", bucket, "--delete", f"file://{f.name}"),
+                           capture_output=True, check=True)
+            os.unlink(f.name)
+
+    def empty_tasks(self):
+        p, c, pp, cc = [], [], [], []
+        for run in range(self.size["empty_runs"]):
+            name = f"bench-empty-p{run}"
+            self.seed_versions(name)
+            p.append(self.measure(lambda: self.run(self.protoctl("teardown", name, "--yes", "--output", "json"))))
+            name = f"bench-empty-c{run}"
+            bucket = self.seed_versions(name)
+            c.append(self.measure(lambda: self.cli_empty_versions(bucket)))
+            name = f"bench-plain-p{run}"
+            self.seed_plain(name)
+            pp.append(self.measure(lambda: self.run(self.protoctl("teardown", name, "--yes", "--output", "json"))))
+            name = f"bench-plain-c{run}"
+            bucket = self.seed_plain(name)
+            cc.append(self.measure(lambda: self.run(self.aws("s3", "rm", f"s3://{bucket}", "--recursive"))))
+        bucket = self.seed_versions("bench-empty-floor")
+
+        def floor_versions():
+            pages = list(self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket))
+            for pg in pages:
+                objs = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in pg.get("Versions", []) + pg.get("DeleteMarkers", [])]
+                if objs:
+                    self.s3.delete_objects(Bucket=bucket, Delete={"Objects": objs, "Quiet": True})
+
+        self.add_row(f"empty versioned bucket ({self.size['versions']} versions + markers)", p, c, self.measure(floor_versions))
+        bucket = self.seed_plain("bench-plain-floor")
+
+        def floor_plain():
+            for pg in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                objs = [{"Key": o["Key"]} for o in pg.get("Contents", [])]
+                if objs:
+                    self.s3.delete_objects(Bucket=bucket, Delete={"Objects": objs, "Quiet": True})
+
+        self.add_row(f"empty plain bucket ({self.size['versions']} objects; aws s3 rm --recursive)", pp, cc, self.measure(floor_plain))
+
+    def startup_and_memory(self):
+        extra = {}
+        # Peak RSS of the log fetch (all events) and the recursive listing.
+        for label, argv in [("logs (all events)", self.protoctl("logs", DATA_STACK, "--since", "14d", "--output", "json")),
+                            ("objects --recursive", self.protoctl("objects", DATA_STACK, "--recursive", "--bucket", f"{DATA_STACK}-objects", "--output", "json"))]:
+            out = os.path.join(self.a.home, "time.txt")
+            self.run(["/usr/bin/time", "-f", "%M", "-o", out, *argv])
+            extra[f"peak RSS, {label}"] = f"{int(open(out).read().split()[-1]) / 1024:.1f} MB"
+        # Start-up: the console logs when its first frame and the stack list are drawn.
+        log = os.path.join(self.a.home, "startup.log")
+        sock = f"protoctl-bench-{os.getpid()}"
+        cmd = " ".join(self.protoctl("--log-file", log)) + "; sleep 5"
+        env = dict(os.environ, PROTOCTL_LOG="info")
+        subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "sh", "-c", cmd], env=env, check=True)
+        first = drawn = None
+        deadline = time.time() + 30
+        while time.time() < deadline and drawn is None:
+            time.sleep(0.2)
+            if os.path.exists(log):
+                for line in open(log):
+                    if "first_frame_ms" in line and first is None:
+                        first = line.split("first_frame_ms=")[1].split()[0]
+                    if "stacks_drawn_ms" in line and drawn is None:
+                        drawn = line.split("stacks_drawn_ms=")[1].split()[0]
+        subprocess.run(["tmux", "-L", sock, "send-keys", "q"], check=False)
+        subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
+        extra["first frame after launch"] = f"{first} ms"
+        extra["stack list drawn after launch"] = f"{drawn} ms"
+        return extra
+
+    def report(self, extra):
+        mode = "quick" if self.a.quick else "full"
+        lines = [f"| task | protoctl wall | aws wall | wall ratio | emulator floor | protoctl CPU | aws CPU | CPU ratio | protoctl requests | aws requests | minimum requests |",
+                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in self.rows:
+            ratio = r["p_wall"] / r["c_wall"] if r["c_wall"] else float("nan")
+            cratio = r["p_cpu"] / r["c_cpu"] if r["c_cpu"] else float("nan")
+            lines.append(f"| {r['task']} | {r['p_wall']:.2f} s | {r['c_wall']:.2f} s | {ratio:.2f} | {r['floor_wall']:.2f} s | "
+                         f"{r['p_cpu']:.2f} s | {r['c_cpu']:.2f} s | {cratio:.2f} | {r['p_req']} | {r['c_req']} | {r['min_req']} |")
+        lines.append("")
+        for k, v in extra.items():
+            lines.append(f"- {k}: {v}")
+        table = "\n".join(lines)
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+        print(table)
+        target = self.a.write or ("docs/benchmarks.md" if not self.a.quick else None)
+        if target:
+            marker = "<!-- bench:begin -->"
+            text = open(target).read() if os.path.exists(target) else f"# Benchmarks\n\n{marker}\n<!-- bench:end -->\n"
+            head, _, rest = text.partition(marker)
+            _, _, tail = rest.partition("<!-- bench:end -->")
+            body = (f"{marker}\nRun: `scripts/bench{' --quick' if self.a.quick else ''}` ({mode} sizes: {self.size}), "
+                    f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, on {machine}; emulator moto 5.2.5; "
+                    f"medians of {self.size['runs']} alternating runs (emptying: {self.size['empty_runs']}).\n\n{table}\n<!-- bench:end -->")
+            open(target, "w").write(head + body + tail)
+            print(f"wrote {target}", file=sys.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--emulator-log", required=True)
+    ap.add_argument("--protoctl", required=True)
+    ap.add_argument("--aws", required=True)
+    ap.add_argument("--home", required=True)
+    ap.add_argument("--quick", action="store_true", help="small sizes (CI)")
+    ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
+    a = ap.parse_args()
+    b = Bench(a)
+    b.seed()
+    b.read_tasks()
+    b.empty_tasks()
+    b.report(b.startup_and_memory())
+
+
+if __name__ == "__main__":
+    main()
