@@ -6,6 +6,7 @@ pub mod list;
 pub mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+pub mod s3;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
@@ -46,6 +47,8 @@ pub enum Action {
     },
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    /// An S3 task's result.
+    S3(s3::S3Action),
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
@@ -74,6 +77,8 @@ pub enum Effect {
     },
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    /// S3 work (listing, preview, download, ...).
+    S3(s3::S3Effect),
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
@@ -86,6 +91,10 @@ pub enum Screen {
     Detail,
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    S3Buckets,
+    S3Browser,
+    S3Object,
+    S3Versions,
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
@@ -99,6 +108,10 @@ impl Screen {
             Self::Detail => Scope::Detail,
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            Self::S3Buckets => Scope::S3Buckets,
+            Self::S3Browser => Scope::S3Objects,
+            Self::S3Object => Scope::S3Object,
+            Self::S3Versions => Scope::S3Versions,
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
@@ -140,6 +153,9 @@ pub struct App {
     pub detail: Option<DetailState>,
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    pub s3: Option<Box<s3::S3State>>,
+    /// `[s3]` of the config (preview size, presign expiry).
+    pub s3_config: crate::config::S3Config,
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
     // ── teardown (issue 7) ──
@@ -166,6 +182,8 @@ impl App {
             detail: None,
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            s3: None,
+            s3_config: crate::config::S3Config::default(),
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
@@ -206,7 +224,7 @@ impl App {
 
     /// True while a line of text input has the keyboard.
     pub fn input_focused(&self) -> bool {
-        self.screen() == Screen::Stacks && self.stacks.filter_editing
+        (self.screen() == Screen::Stacks && self.stacks.filter_editing) || self.s3_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -286,11 +304,15 @@ impl App {
                 Vec::new()
             }
             Action::Input(key) => {
+                if self.s3_input_focused() {
+                    return self.s3_input(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            Action::S3(a) => self.s3_update(a),
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
             // ── teardown (issue 7) ──
@@ -399,6 +421,7 @@ impl App {
                 }
                 // ── dynamodb (issue 3) ──
                 // ── s3 (issue 4) ──
+                Command::S3Buckets => self.open_s3(),
                 // ── logs (issue 5) ──
                 // ── invoke (issue 6) ──
                 // ── teardown (issue 7) ──
@@ -411,9 +434,11 @@ impl App {
             },
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
-            // ── logs (issue 5) ──
-            // ── invoke (issue 6) ──
-            // ── teardown (issue 7) ──
+            Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
+                self.s3_command(cmd)
+            } // ── logs (issue 5) ──
+              // ── invoke (issue 6) ──
+              // ── teardown (issue 7) ──
         }
     }
 

@@ -5,6 +5,7 @@ pub mod cloudformation;
 pub mod error;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+pub mod s3;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──

@@ -49,9 +49,12 @@ impl Runner {
                 },
                 // ── dynamodb (issue 3) ──
                 // ── s3 (issue 4) ──
-                // ── logs (issue 5) ──
-                // ── invoke (issue 6) ──
-                // ── teardown (issue 7) ──
+                Effect::S3(e) => {
+                    super::s3_effects::run(e, &aws, &tx).await;
+                    return;
+                } // ── logs (issue 5) ──
+                  // ── invoke (issue 6) ──
+                  // ── teardown (issue 7) ──
             };
             let _ = tx.send(action);
         });

@@ -3,6 +3,7 @@
 mod clipboard;
 mod editor;
 mod effects;
+mod s3_effects;
 
 use std::io::{self, BufWriter, Stdout};
 use std::sync::Arc;
@@ -86,6 +87,7 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
         read_only: global.read_only,
     };
     let mut app = App::new(keymap, Clock::new(global.now), header);
+    app.s3_config = config.s3.clone();
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, &theme, &global, &config, filters).await;
     restore();

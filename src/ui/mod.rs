@@ -5,6 +5,7 @@ mod help;
 mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+mod s3;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
@@ -35,9 +36,11 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Detail => detail::render(frame, body, app, theme),
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
-        // ── logs (issue 5) ──
-        // ── invoke (issue 6) ──
-        // ── teardown (issue 7) ──
+        Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
+            s3::render(frame, body, app, theme);
+        } // ── logs (issue 5) ──
+          // ── invoke (issue 6) ──
+          // ── teardown (issue 7) ──
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {
@@ -91,6 +94,41 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
         ],
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
+        Screen::S3Buckets => &[
+            Command::Open,
+            Command::S3Count,
+            Command::S3Versions,
+            Command::S3CopyKey,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::S3Browser => &[
+            Command::Open,
+            Command::Filter,
+            Command::S3Jump,
+            Command::S3Download,
+            Command::S3Versions,
+            Command::S3CopyKey,
+            Command::S3CopyUrl,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::S3Object => &[
+            Command::Down,
+            Command::S3Download,
+            Command::S3Versions,
+            Command::S3CopyUri,
+            Command::S3CopyUrl,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::S3Versions => &[
+            Command::Open,
+            Command::S3Download,
+            Command::S3CopyUrl,
+            Command::Back,
+            Command::Help,
+        ],
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
         // ── teardown (issue 7) ──
@@ -98,6 +136,9 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if s3::render_input(frame, area, app, theme) {
+        return;
+    }
     if app.input_focused() {
         let line = Line::from(vec![
             Span::styled("/", theme.key),

@@ -4,6 +4,7 @@
 mod e2e;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+mod s3;
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
 // ── teardown (issue 7) ──
