@@ -453,24 +453,19 @@ fn render_versions(frame: &mut Frame, area: Rect, app: &App, v: &VersionsView, t
     );
 }
 
+/// Cells of the download progress bar.
+const BAR_WIDTH: u64 = 24;
+
 fn render_download(frame: &mut Frame, area: Rect, s: &S3State, theme: &Theme) {
     let Some(d) = s.download.as_ref() else {
         return;
     };
-    const WIDTH: u64 = 24;
-    let filled = if d.total == 0 {
-        0
-    } else {
-        (d.done.min(d.total) * WIDTH / d.total) as usize
-    };
-    let pct = if d.total == 0 {
-        0
-    } else {
-        d.done.min(d.total) * 100 / d.total
-    };
+    let done = d.done.min(d.total);
+    let filled = (done * BAR_WIDTH).checked_div(d.total).unwrap_or(0) as usize;
+    let pct = (done * 100).checked_div(d.total).unwrap_or(0);
     let line = Line::from(vec![
         Span::styled("█".repeat(filled), theme.accent),
-        Span::styled("░".repeat(WIDTH as usize - filled), theme.dim),
+        Span::styled("░".repeat(BAR_WIDTH as usize - filled), theme.dim),
         Span::raw(format!(
             " {pct:>3}%  {} / {}  {} → {}",
             human_size(d.done),
