@@ -175,7 +175,12 @@ pub async fn list_page(
     token: Option<&str>,
     max_keys: i32,
 ) -> Result<ListPage, AwsError> {
-    let mut req = ctx.s3().list_objects_v2().bucket(bucket).max_keys(max_keys);
+    let mut req = ctx
+        .s3()
+        .list_objects_v2()
+        .bucket(bucket)
+        .encoding_type(EncodingType::Url)
+        .max_keys(max_keys);
     if !prefix.is_empty() {
         req = req.prefix(prefix);
     }

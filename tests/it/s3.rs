@@ -128,8 +128,8 @@ fn core_lists_previews_downloads_and_versions() {
         let stack = unique("core");
         let bucket = fixture_stack(&ctx, &stack).await;
 
-        // Paging past 1,000 keys under one prefix, plus folders beside it.
-        let many: Vec<String> = (0..1050).map(|i| format!("many/k{i:05}")).collect();
+        // Paging (100 keys a page here; the CLI test goes past the service's 1,000).
+        let many: Vec<String> = (0..250).map(|i| format!("many/k{i:05}")).collect();
         put_many(&ctx, &bucket, many).await;
         put(&ctx, &bucket, "nested/a/b/deep.txt", b"deep".to_vec()).await;
         put(&ctx, &bucket, "empty.bin", Vec::new()).await;
@@ -154,17 +154,23 @@ fn core_lists_previews_downloads_and_versions() {
         assert!(nested.objects.is_empty());
 
         // Pages with continuation tokens.
-        let p1 = s3::list_page(&ctx, &bucket, "many/", Some("/"), None, 1000)
-            .await
-            .unwrap();
-        assert_eq!(p1.objects.len(), 1000);
-        let token = p1.next_token.clone().expect("a second page");
-        let p2 = s3::list_page(&ctx, &bucket, "many/", Some("/"), Some(&token), 1000)
-            .await
-            .unwrap();
-        assert_eq!(p2.objects.len(), 50);
-        assert!(p2.next_token.is_none());
-        assert_eq!(p2.objects.last().unwrap().key, "many/k01049");
+        let mut token: Option<String> = None;
+        let mut sizes = Vec::new();
+        let mut all = Vec::new();
+        loop {
+            let p = s3::list_page(&ctx, &bucket, "many/", Some("/"), token.as_deref(), 100)
+                .await
+                .unwrap();
+            sizes.push(p.objects.len());
+            all.extend(p.objects.into_iter().map(|o| o.key));
+            match p.next_token {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        assert_eq!(sizes, [100, 100, 50]);
+        let expected: Vec<String> = (0..250).map(|i| format!("many/k{i:05}")).collect();
+        assert_eq!(all, expected, "every key once, in order");
 
         // Keys with spaces, unicode and control characters come back exactly.
         let odd = s3::list_page(&ctx, &bucket, "odd/", Some("/"), None, 1000)
@@ -180,9 +186,9 @@ fn core_lists_previews_downloads_and_versions() {
         })
         .await
         .unwrap();
-        assert_eq!(stats.objects, 1050 + 3 + ODD_KEYS.len() as u64);
+        assert_eq!(stats.objects, 250 + 3 + ODD_KEYS.len() as u64);
         assert!(stats.bytes > big.len() as u64);
-        assert!(reports >= 2, "progress per page");
+        assert!(reports >= 1, "progress per page");
 
         // Head and a bounded Range preview.
         let head = s3::head(&ctx, &bucket, "big.bin", None).await.unwrap();
