@@ -523,7 +523,7 @@ pub async fn download(
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::NotFound => "no such folder".into(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => "no such folder".into(),
         std::io::ErrorKind::IsADirectory => "it is a folder".into(),
         std::io::ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
         std::io::ErrorKind::StorageFull => "no space left on the device".into(),

@@ -441,7 +441,7 @@ fn render_versions(frame: &mut Frame, area: Rect, app: &App, v: &VersionsView, t
             rows,
             [
                 Constraint::Min(20),
-                Constraint::Length(34),
+                Constraint::Length(36),
                 Constraint::Length(22),
                 Constraint::Length(10),
                 Constraint::Length(16),

@@ -510,3 +510,48 @@ fn demo_versions_and_buckets() {
     assert_eq!(out.status.code(), Some(1), "two buckets: must name one");
     assert!(stderr(&out).contains("2 buckets"), "{}", stderr(&out));
 }
+
+#[test]
+fn console_walks_previews_and_shows_versions() {
+    let t = crate::e2e::Tmux::start("s3", &[]);
+    t.wait_for("orders-dev");
+    t.send(&["/"]);
+    t.send(&["-l", "orders"]);
+    t.send(&["Enter"]);
+    t.wait_for("filter: orders");
+    t.send(&["Enter"]);
+    t.wait_for("Resources (");
+    t.send(&["b"]);
+    t.wait_for("Buckets of orders-dev");
+    // The table (and its header) appears once the buckets are loaded.
+    let screen = t.wait_for("VERSIONING");
+    assert!(screen.contains("orders-dev-data-123456789012"), "{screen}");
+    assert!(screen.contains("ServerlessDeploymentBucket"), "{screen}");
+    t.send(&["Enter"]);
+    t.wait_for("uploads/");
+    // Jump to a typed prefix, open the object: detail and preview.
+    t.send(&[":"]);
+    t.send(&["-l", "nested/a/b/c/"]);
+    t.send(&["Enter"]);
+    t.wait_for("deep.txt");
+    t.send(&["Enter"]);
+    let screen = t.wait_for("four prefixes down");
+    assert!(screen.contains("text/plain"), "{screen}");
+    assert!(screen.contains("Preview · text"), "{screen}");
+    // Back up to the root, into config/, versions of the folder: the delete marker shows.
+    t.send(&["Escape"]);
+    t.wait_for("deep.txt");
+    t.send(&["Escape"]);
+    t.wait_for("uploads/");
+    t.send(&["V"]);
+    let screen = t.wait_for("Versions of config/*");
+    assert!(screen.contains("delete marker (latest)"), "{screen}");
+    assert!(screen.contains("config/settings.json"), "{screen}");
+    t.send(&["Escape"]);
+    t.send(&["Escape"]);
+    t.wait_for("Buckets of orders-dev");
+    t.send(&["Escape"]);
+    t.wait_for("Resources (");
+    t.send(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
