@@ -380,14 +380,15 @@ fn render_versions(frame: &mut Frame, area: Rect, app: &App, v: &VersionsView, t
         format!("{}*", sanitize(&v.key))
     };
     let markers = v.entries.iter().filter(|e| e.delete_marker).count();
-    let mut title = format!(
-        " Versions of {what} in {} ({} versions, {markers} delete markers{}) ",
-        sanitize(&v.bucket),
-        v.entries.len() - markers,
-        if v.truncated { ", first ones only" } else { "" }
-    );
+    let mut title = format!(" Versions of {what} in {} ", sanitize(&v.bucket));
     if v.load == LoadState::Loading {
         title.push_str(&format!("{} ", spinner(app.tick)));
+    } else {
+        title.push_str(&format!(
+            "({} versions, {markers} delete markers{}) ",
+            v.entries.len() - markers,
+            if v.truncated { ", first ones only" } else { "" }
+        ));
     }
     let blk = block(title, theme, true);
     if v.entries.is_empty() {
