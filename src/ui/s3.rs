@@ -411,7 +411,7 @@ fn render_versions(frame: &mut Frame, area: Rect, app: &App, v: &VersionsView, t
         .map(|(i, e)| {
             let sel = i == v.list.selected;
             let state = match (e.delete_marker, e.is_latest) {
-                (true, true) => Span::styled("delete marker (latest)", theme.error),
+                (true, true) => Span::styled("marker (latest)", theme.error),
                 (true, false) => Span::styled("delete marker", theme.warn),
                 (false, true) => Span::styled("latest", theme.ok),
                 (false, false) => Span::styled("old", theme.dim),
@@ -443,7 +443,7 @@ fn render_versions(frame: &mut Frame, area: Rect, app: &App, v: &VersionsView, t
             [
                 Constraint::Min(20),
                 Constraint::Length(36),
-                Constraint::Length(22),
+                Constraint::Length(15),
                 Constraint::Length(10),
                 Constraint::Length(16),
             ],

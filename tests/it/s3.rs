@@ -545,7 +545,7 @@ fn console_walks_previews_and_shows_versions() {
     t.wait_for("uploads/");
     t.send(&["V"]);
     t.wait_for("Versions of config/*");
-    let screen = t.wait_for("delete marker (latest)");
+    let screen = t.wait_for("marker (latest)");
     assert!(screen.contains("config/settings.json"), "{screen}");
     t.send(&["Escape"]);
     t.send(&["Escape"]);
