@@ -232,11 +232,12 @@ fn render_browser(frame: &mut Frame, area: Rect, app: &App, b: &Browser, theme: 
             LoadState::Loaded if b.entries.is_empty() => {
                 ("Nothing under this prefix.".to_string(), theme.dim)
             }
-            LoadState::Loaded => (
-                "No loaded name matches the filter.\nMove down or press enter to load more pages."
+            LoadState::Loaded if b.next_token.is_some() => (
+                "No loaded name matches the filter.\nMove down (j) to load the next page."
                     .to_string(),
                 theme.dim,
             ),
+            LoadState::Loaded => ("No name matches the filter.".to_string(), theme.dim),
             _ => ("Listing…".to_string(), theme.dim),
         };
         message(frame, area, blk, &text, style);
