@@ -124,8 +124,8 @@ impl Printer {
             (_, None) => "-".to_string(),
         };
         let version = match (l.delete_marker, l.is_latest) {
-            (Some(true), Some(true)) => "deleted*",
-            (Some(true), _) => "deleted",
+            (Some(true), Some(true)) => "deleted",
+            (Some(true), _) => "marker",
             (_, Some(true)) => "latest",
             (_, Some(false)) => "old",
             _ => "",
