@@ -49,12 +49,10 @@ impl Runner {
                 },
                 // ── dynamodb (issue 3) ──
                 // ── s3 (issue 4) ──
-                Effect::S3(e) => {
-                    super::s3_effects::run(e, &aws, &tx).await;
-                    return;
-                } // ── logs (issue 5) ──
-                  // ── invoke (issue 6) ──
-                  // ── teardown (issue 7) ──
+                Effect::S3(e) => return super::s3_effects::run(e, &aws, &tx).await,
+                // ── logs (issue 5) ──
+                // ── invoke (issue 6) ──
+                // ── teardown (issue 7) ──
             };
             let _ = tx.send(action);
         });
