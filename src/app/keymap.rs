@@ -33,6 +33,15 @@ pub enum Command {
     PrevPane,
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    S3Buckets,
+    S3Count,
+    S3Jump,
+    S3Download,
+    S3Versions,
+    S3CopyKey,
+    S3CopyUri,
+    S3CopyUrl,
+    S3Cancel,
     // ── logs (issue 5) ──
     /// Opens the log tail of the stack (detail screen).
     Logs,
@@ -87,6 +96,15 @@ impl Command {
             Self::PrevPane => "prev pane",
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            Self::S3Buckets => "buckets",
+            Self::S3Count => "count size",
+            Self::S3Jump => "go to prefix",
+            Self::S3Download => "download",
+            Self::S3Versions => "versions",
+            Self::S3CopyKey => "copy key",
+            Self::S3CopyUri => "copy s3:// URI",
+            Self::S3CopyUrl => "copy presigned URL",
+            Self::S3Cancel => "cancel",
             // ── logs (issue 5) ──
             Self::Logs => "logs",
             Self::LogsFunction => "function logs",
@@ -119,6 +137,10 @@ pub enum Scope {
     Detail,
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    S3Buckets,
+    S3Objects,
+    S3Object,
+    S3Versions,
     // ── logs (issue 5) ──
     Logs,
     // ── invoke (issue 6) ──
@@ -136,6 +158,10 @@ impl Scope {
             Self::Detail => "detail",
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            Self::S3Buckets => "s3_buckets",
+            Self::S3Objects => "s3_objects",
+            Self::S3Object => "s3_object",
+            Self::S3Versions => "s3_versions",
             // ── logs (issue 5) ──
             Self::Logs => "logs",
             // ── invoke (issue 6) ──
@@ -152,6 +178,10 @@ impl Scope {
             "detail" => Some(Self::Detail),
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            "s3_buckets" => Some(Self::S3Buckets),
+            "s3_objects" => Some(Self::S3Objects),
+            "s3_object" => Some(Self::S3Object),
+            "s3_versions" => Some(Self::S3Versions),
             // ── logs (issue 5) ──
             "logs" => Some(Self::Logs),
             // ── invoke (issue 6) ──

@@ -7,6 +7,7 @@ pub mod palette;
 pub mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+pub mod s3;
 // ── logs (issue 5) ──
 pub mod logs;
 // ── invoke (issue 6) ──
@@ -56,6 +57,8 @@ pub enum Action {
     },
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    /// An S3 task's result.
+    S3(s3::S3Action),
     // ── logs (issue 5) ──
     LogGroupsLoaded {
         request_id: u64,
@@ -116,6 +119,8 @@ pub enum Effect {
     },
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    /// S3 work (listing, preview, download, ...).
+    S3(s3::S3Effect),
     // ── logs (issue 5) ──
     /// Find the stack's (or one function's) log groups.
     LoadLogGroups {
@@ -158,6 +163,10 @@ pub enum Screen {
     Detail,
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    S3Buckets,
+    S3Browser,
+    S3Object,
+    S3Versions,
     // ── logs (issue 5) ──
     Logs,
     // ── invoke (issue 6) ──
@@ -174,6 +183,10 @@ impl Screen {
             Self::Detail => Scope::Detail,
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            Self::S3Buckets => Scope::S3Buckets,
+            Self::S3Browser => Scope::S3Objects,
+            Self::S3Object => Scope::S3Object,
+            Self::S3Versions => Scope::S3Versions,
             // ── logs (issue 5) ──
             Self::Logs => Scope::Logs,
             // ── invoke (issue 6) ──
@@ -218,6 +231,9 @@ pub struct App {
     pub detail: Option<DetailState>,
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    pub s3: Option<Box<s3::S3State>>,
+    /// `[s3]` of the config (preview size, presign expiry).
+    pub s3_config: crate::config::S3Config,
     // ── logs (issue 5) ──
     pub logs: Option<logs::LogsState>,
     /// `[logs]` of the config (buffer size, default time range).
@@ -255,6 +271,8 @@ impl App {
             detail: None,
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            s3: None,
+            s3_config: crate::config::S3Config::default(),
             // ── logs (issue 5) ──
             logs: None,
             logs_config: crate::config::LogsConfig::default(),
@@ -306,6 +324,8 @@ impl App {
             || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
             // ── teardown (issue 7) ──
             || self.teardown_input_focused()
+            // ── s3 (issue 4) ──
+            || self.s3_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -453,11 +473,16 @@ impl App {
                 if self.screen() == Screen::Teardown {
                     return self.teardown_input(key);
                 }
+                // ── s3 (issue 4) ──
+                if self.s3_input_focused() {
+                    return self.s3_input(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            Action::S3(a) => self.s3_update(a),
             // ── logs (issue 5) ──
             a @ (Action::LogGroupsLoaded { .. } | Action::LogsTail { .. }) => self.logs_update(a),
             a @ Action::EditFinished { .. } if matches!(&a, Action::EditFinished { tag, .. } if tag.starts_with(logs::SEARCH_TAG)) => {
@@ -741,6 +766,7 @@ impl App {
                 }
                 // ── dynamodb (issue 3) ──
                 // ── s3 (issue 4) ──
+                Command::S3Buckets => self.open_s3(),
                 // ── logs (issue 5) ──
                 Command::Logs | Command::LogsFunction => {
                     self.open_logs(cmd == Command::LogsFunction)
@@ -761,6 +787,8 @@ impl App {
             },
             // ── dynamodb (issue 3) ──
             // ── s3 (issue 4) ──
+            #[rustfmt::skip] // a block arm here makes rustfmt glue the markers below onto it
+            Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => self.s3_command(cmd),
             // ── logs (issue 5) ──
             Screen::Logs => self.logs_command(cmd),
             // ── invoke (issue 6) ──

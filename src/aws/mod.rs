@@ -6,6 +6,7 @@ pub mod error;
 pub mod profiles;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+pub mod s3;
 // ── logs (issue 5) ──
 pub mod logs;
 // ── invoke (issue 6) ──

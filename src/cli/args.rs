@@ -68,6 +68,39 @@ pub enum Command {
     },
     // ── dynamodb (issue 3) ──
     // ── s3 (issue 4) ──
+    /// List a stack's objects (one level with folders, or --recursive), JSON lines with --output json
+    Objects {
+        /// Stack name or id
+        stack: String,
+        /// Bucket: logical id or name (default: every bucket of the stack)
+        #[arg(long, value_name = "B")]
+        bucket: Option<String>,
+        /// Only keys starting with this prefix
+        #[arg(long, value_name = "P", default_value = "")]
+        prefix: String,
+        /// Every key under the prefix, not one level with folders
+        #[arg(long)]
+        recursive: bool,
+        /// Every version and delete marker instead of the current objects
+        #[arg(long)]
+        versions: bool,
+    },
+    /// Print or save one object's exact bytes
+    GetObject {
+        /// Stack name or id
+        stack: String,
+        /// The object's key, exactly
+        key: String,
+        /// Bucket: logical id or name (may be left out when the stack has one bucket)
+        #[arg(long, value_name = "B")]
+        bucket: Option<String>,
+        /// A version id (default: the current version)
+        #[arg(long, value_name = "ID")]
+        version_id: Option<String>,
+        /// Write to this file (or into this folder); `-` or nothing: stdout
+        #[arg(short = 'o', long = "output-file", value_name = "PATH|-")]
+        out: Option<std::path::PathBuf>,
+    },
     // ── logs (issue 5) ──
     /// Print (or follow) the logs of a stack's functions, interleaved by time
     Logs(Box<super::logs::LogsArgs>),

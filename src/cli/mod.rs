@@ -7,6 +7,7 @@ mod resources;
 mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+mod objects;
 // ── logs (issue 5) ──
 pub mod logs;
 // ── invoke (issue 6) ──
@@ -120,6 +121,38 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
+        Command::Objects {
+            stack,
+            bucket,
+            prefix,
+            recursive,
+            versions,
+        } => {
+            let opts = objects::ListOptions {
+                bucket,
+                prefix,
+                recursive,
+                versions,
+            };
+            objects::list(&ctx, &stack, &opts).await
+        }
+        Command::GetObject {
+            stack,
+            key,
+            bucket,
+            version_id,
+            out,
+        } => {
+            objects::get(
+                &ctx,
+                &stack,
+                &key,
+                bucket.as_deref(),
+                version_id.as_deref(),
+                out,
+            )
+            .await
+        }
         // ── logs (issue 5) ──
         Command::Logs(args) => Box::pin(logs::run(&ctx, *args)).await,
         // ── invoke (issue 6) ──

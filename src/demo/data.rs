@@ -194,6 +194,21 @@ pub async fn seed_objects(ctx: &AwsContext, spec: &StackSpec, bucket: &str) -> a
     if exists(ctx, bucket, "notes/readme.txt").await? {
         return Ok(());
     }
+    if spec.versioning == "Enabled" {
+        // Emulators ignore the template's VersioningConfiguration: set it through the API
+        // too, so the versions and delete marker below really exist.
+        ctx.s3()
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PutBucketVersioning", e))?;
+    }
     let mut rng = Rng(seed_of(&spec.service) ^ 0xb0b);
     for i in 0..spec.objects {
         let key = match i % 4 {

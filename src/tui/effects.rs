@@ -99,6 +99,7 @@ impl Runner {
                 },
                 // ── dynamodb (issue 3) ──
                 // ── s3 (issue 4) ──
+                Effect::S3(e) => return super::s3_effects::run(e, &aws, &tx).await,
                 // ── logs (issue 5) ──
                 Effect::LoadLogGroups {
                     request_id,

@@ -7,6 +7,7 @@ mod effects;
 mod invoke;
 // ── teardown (issue 7) ──
 mod teardown;
+mod s3_effects;
 
 use std::io::{self, BufWriter, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,6 +92,7 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
     app.logs_config = config.logs.clone(); // logs (issue 5)
     // ── teardown (issue 7) ──
     teardown::configure(&mut app, &config, global.read_only);
+    app.s3_config = config.s3.clone();
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, no_color, &global, &config, filters).await;
     restore();

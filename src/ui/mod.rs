@@ -6,6 +6,7 @@ mod palette;
 mod stacks;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+mod s3;
 // ── logs (issue 5) ──
 mod logs;
 // ── invoke (issue 6) ──
@@ -43,6 +44,8 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Detail => detail::render(frame, body, app, theme),
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
+        #[rustfmt::skip] // a block arm here makes rustfmt glue the markers below onto it
+        Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => s3::render(frame, body, app, theme),
         // ── logs (issue 5) ──
         Screen::Logs => logs::render(frame, body, app, theme),
         // ── invoke (issue 6) ──
@@ -108,6 +111,41 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
         ],
         // ── dynamodb (issue 3) ──
         // ── s3 (issue 4) ──
+        Screen::S3Buckets => &[
+            Command::Open,
+            Command::S3Count,
+            Command::S3Versions,
+            Command::S3CopyKey,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::S3Browser => &[
+            Command::Open,
+            Command::Filter,
+            Command::S3Jump,
+            Command::S3Download,
+            Command::S3Versions,
+            Command::S3CopyKey,
+            Command::S3CopyUrl,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::S3Object => &[
+            Command::Down,
+            Command::S3Download,
+            Command::S3Versions,
+            Command::S3CopyUri,
+            Command::S3CopyUrl,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::S3Versions => &[
+            Command::Open,
+            Command::S3Download,
+            Command::S3CopyUrl,
+            Command::Back,
+            Command::Help,
+        ],
         // ── logs (issue 5) ──
         Screen::Logs => &[
             Command::LogsPause,
@@ -138,7 +176,10 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         teardown::render_footer(frame, area, app, theme);
         return;
     }
-    if app.input_focused() && app.overlay.is_none() {
+    if s3::render_input(frame, area, app, theme) {
+        return;
+    }
+    if app.screen() == Screen::Stacks && app.stacks.filter_editing && app.overlay.is_none() {
         let line = Line::from(vec![
             Span::styled("/", theme.key),
             Span::raw(sanitize(&app.stacks.filter).into_owned()),

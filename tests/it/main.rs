@@ -6,6 +6,7 @@ mod faults;
 mod reliability;
 // ── dynamodb (issue 3) ──
 // ── s3 (issue 4) ──
+mod s3;
 // ── logs (issue 5) ──
 mod logs;
 // ── invoke (issue 6) ──

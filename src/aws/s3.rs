@@ -1,0 +1,777 @@
+//! S3: a stack's buckets, page-by-page listings, object heads, bounded previews, streamed
+//! downloads, versions and presigned links. Returns domain types, never SDK types.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::EncodingType;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+use super::{AwsContext, AwsError, ErrorKind, to_chrono};
+use crate::domain::sanitize::sanitize;
+use crate::domain::stack::StackResource;
+
+/// The CloudFormation type of a bucket.
+pub const BUCKET_TYPE: &str = "AWS::S3::Bucket";
+
+/// Keys asked for per ListObjectsV2 / ListObjectVersions page (the service maximum).
+pub const PAGE_KEYS: i32 = 1000;
+
+/// A bucket the stack owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BucketRef {
+    pub logical_id: String,
+    pub name: String,
+}
+
+/// The buckets among a stack's resources (those with a physical name), in logical-id order.
+pub fn stack_buckets(resources: &[StackResource]) -> Vec<BucketRef> {
+    resources
+        .iter()
+        .filter(|r| r.resource_type == BUCKET_TYPE)
+        .filter_map(|r| {
+            r.physical_id.as_ref().map(|p| BucketRef {
+                logical_id: r.logical_id.clone(),
+                name: p.clone(),
+            })
+        })
+        .collect()
+}
+
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectEntry {
+    pub key: String,
+    pub size: u64,
+    pub last_modified: Option<DateTime<Utc>>,
+    pub etag: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+/// One page of a listing: the folders (common prefixes) and objects, and where to go on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPage {
+    pub folders: Vec<String>,
+    pub objects: Vec<ObjectEntry>,
+    pub next_token: Option<String>,
+}
+
+/// Object count and total size of a bucket (or a prefix), counted so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BucketStats {
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// What HeadObject says about one object (or one version of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectHead {
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    pub last_modified: Option<DateTime<Utc>>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub storage_class: Option<String>,
+    pub version_id: Option<String>,
+}
+
+/// The first bytes of an object, read with a bounded Range GET.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub bytes: Vec<u8>,
+    /// The object's full size.
+    pub total: u64,
+}
+
+impl Preview {
+    /// True when the object is larger than what was read.
+    pub fn truncated(&self) -> bool {
+        (self.bytes.len() as u64) < self.total
+    }
+}
+
+/// One version or delete marker of a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionEntry {
+    pub key: String,
+    pub version_id: Option<String>,
+    pub is_latest: bool,
+    pub delete_marker: bool,
+    pub size: Option<u64>,
+    pub last_modified: Option<DateTime<Utc>>,
+    pub etag: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+/// One page of ListObjectVersions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionPage {
+    pub folders: Vec<String>,
+    pub versions: Vec<VersionEntry>,
+    /// `(key marker, version id marker)` of the next page.
+    pub next: Option<(String, Option<String>)>,
+}
+
+/// Decodes a key sent with `encoding-type=url` (percent escapes, `+` for a space), the
+/// way S3 returns keys that XML 1.0 cannot carry (control characters).
+pub fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match hex_pair(b[i + 1], b[i + 2]) {
+                Some(v) => {
+                    out.push(v);
+                    i += 2;
+                }
+                None => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
+    let d = |c: u8| (c as char).to_digit(16);
+    Some((d(hi)? * 16 + d(lo)?) as u8)
+}
+
+/// A key as returned: decoded when the response says it is url-encoded.
+fn key_of(s: Option<&str>, encoded: bool) -> String {
+    let s = s.unwrap_or_default();
+    if encoded {
+        url_decode(s)
+    } else {
+        s.to_string()
+    }
+}
+
+fn etag(s: Option<&str>) -> Option<String> {
+    s.map(|e| e.trim_matches('"').to_string())
+}
+
+fn size(n: Option<i64>) -> u64 {
+    n.unwrap_or(0).max(0) as u64
+}
+
+/// Lists one page under `prefix`; with a `delimiter` (usually `/`) sub-prefixes come back
+/// as folders instead of their objects.
+pub async fn list_page(
+    ctx: &AwsContext,
+    bucket: &str,
+    prefix: &str,
+    delimiter: Option<&str>,
+    token: Option<&str>,
+    max_keys: i32,
+) -> Result<ListPage, AwsError> {
+    let mut req = ctx
+        .s3()
+        .list_objects_v2()
+        .bucket(bucket)
+        .encoding_type(EncodingType::Url)
+        .max_keys(max_keys);
+    if !prefix.is_empty() {
+        req = req.prefix(prefix);
+    }
+    if let Some(d) = delimiter {
+        req = req.delimiter(d);
+    }
+    if let Some(t) = token {
+        req = req.continuation_token(t);
+    }
+    let out = req
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListObjectsV2", e))?;
+    let enc = out.encoding_type() == Some(&EncodingType::Url);
+    let folders = out
+        .common_prefixes()
+        .iter()
+        .filter(|p| p.prefix().is_some())
+        .map(|p| key_of(p.prefix(), enc))
+        .collect();
+    let objects = out
+        .contents()
+        .iter()
+        .map(|o| ObjectEntry {
+            key: key_of(o.key(), enc),
+            size: size(o.size()),
+            last_modified: o.last_modified().map(to_chrono),
+            etag: etag(o.e_tag()),
+            storage_class: o.storage_class().map(|s| s.as_str().to_string()),
+        })
+        .collect();
+    let next_token = if out.is_truncated().unwrap_or(false) {
+        out.next_continuation_token().map(ToString::to_string)
+    } else {
+        None
+    };
+    Ok(ListPage {
+        folders,
+        objects,
+        next_token,
+    })
+}
+
+/// Counts the objects and bytes under `prefix`, page by page, reporting each page's
+/// running total to `progress`; stops early (returning what was counted) when cancelled.
+pub async fn count(
+    ctx: &AwsContext,
+    bucket: &str,
+    prefix: &str,
+    cancel: &CancellationToken,
+    mut progress: impl FnMut(BucketStats),
+) -> Result<BucketStats, AwsError> {
+    let mut stats = BucketStats::default();
+    let mut token: Option<String> = None;
+    loop {
+        let page = tokio::select! {
+            () = cancel.cancelled() => return Ok(stats),
+            p = list_page(ctx, bucket, prefix, None, token.as_deref(), PAGE_KEYS) => p?,
+        };
+        stats.objects += page.objects.len() as u64;
+        stats.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
+        progress(stats);
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => return Ok(stats),
+        }
+    }
+}
+
+/// The bucket's versioning status (`Enabled`, `Suspended`, or `None` when never set).
+pub async fn versioning(ctx: &AwsContext, bucket: &str) -> Result<Option<String>, AwsError> {
+    let out = ctx
+        .s3()
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetBucketVersioning", e))?;
+    Ok(out.status().map(|s| s.as_str().to_string()))
+}
+
+/// HeadObject: size, dates, ETag, content type, user metadata, storage class, version.
+pub async fn head(
+    ctx: &AwsContext,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<ObjectHead, AwsError> {
+    let out = ctx
+        .s3()
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version_id.map(ToString::to_string))
+        .send()
+        .await
+        .map_err(|e| not_found_key(AwsError::from_sdk("HeadObject", e), bucket, key))?;
+    Ok(ObjectHead {
+        bucket: bucket.to_string(),
+        key: key.to_string(),
+        size: size(out.content_length()),
+        last_modified: out.last_modified().map(to_chrono),
+        etag: etag(out.e_tag()),
+        content_type: out.content_type().map(ToString::to_string),
+        metadata: out
+            .metadata()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        storage_class: Some(
+            out.storage_class()
+                .map_or("STANDARD", |s| s.as_str())
+                .to_string(),
+        ),
+        version_id: out.version_id().map(ToString::to_string),
+    })
+}
+
+/// HeadObject answers a missing key with a bare 404: say which key.
+fn not_found_key(e: AwsError, bucket: &str, key: &str) -> AwsError {
+    if e.is_not_found() || e.code.as_deref() == Some("NotFound") {
+        AwsError::new(
+            ErrorKind::NotFound,
+            format!(
+                "no object {:?} in bucket {}",
+                sanitize(key),
+                sanitize(bucket)
+            ),
+        )
+    } else {
+        e
+    }
+}
+
+/// Reads at most `max_bytes` from the start of an object with a Range GET (never the whole
+/// object: even a server that ignores the range is read only that far).
+pub async fn preview(
+    ctx: &AwsContext,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    size_hint: u64,
+    max_bytes: usize,
+) -> Result<Preview, AwsError> {
+    if size_hint == 0 || max_bytes == 0 {
+        // A Range GET of an empty object is an InvalidRange error: nothing to read.
+        return Ok(Preview {
+            bytes: Vec::new(),
+            total: size_hint,
+        });
+    }
+    let out = ctx
+        .s3()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version_id.map(ToString::to_string))
+        .range(format!("bytes=0-{}", max_bytes - 1))
+        .send()
+        .await
+        .map_err(|e| not_found_key(AwsError::from_sdk("GetObject", e), bucket, key))?;
+    let total = out
+        .content_range()
+        .and_then(|r| r.rsplit('/').next())
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or(size_hint);
+    let mut body = out.body;
+    let mut bytes = Vec::with_capacity(max_bytes.min(size_hint as usize));
+    while bytes.len() < max_bytes {
+        match body.next().await {
+            Some(Ok(chunk)) => {
+                let take = chunk.len().min(max_bytes - bytes.len());
+                bytes.extend_from_slice(&chunk[..take]);
+            }
+            Some(Err(e)) => {
+                return Err(AwsError::new(
+                    ErrorKind::Network,
+                    format!("GetObject: reading the object failed: {e}"),
+                ));
+            }
+            None => break,
+        }
+    }
+    Ok(Preview { bytes, total })
+}
+
+/// Progress of a download: bytes written so far of the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// How a download ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadOutcome {
+    /// Every byte was written (`bytes`), to `path` when downloading to a file.
+    Done { bytes: u64, path: Option<PathBuf> },
+    /// Cancelled; any partial file was removed.
+    Cancelled,
+}
+
+/// Streams an object into `out`, chunk by chunk (never held whole in memory), reporting
+/// progress; returns `None` when cancelled.
+pub async fn stream_to<W: AsyncWrite + Unpin>(
+    ctx: &AwsContext,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    out: &mut W,
+    cancel: &CancellationToken,
+    mut progress: impl FnMut(Progress),
+) -> Result<Option<u64>, anyhow::Error> {
+    let resp = ctx
+        .s3()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version_id.map(ToString::to_string))
+        .send()
+        .await
+        .map_err(|e| not_found_key(AwsError::from_sdk("GetObject", e), bucket, key))?;
+    let total = size(resp.content_length());
+    let mut body = resp.body;
+    let mut done = 0u64;
+    let mut reported = 0u64;
+    progress(Progress { done, total });
+    loop {
+        let next = tokio::select! {
+            () = cancel.cancelled() => return Ok(None),
+            n = body.next() => n,
+        };
+        match next {
+            Some(Ok(chunk)) => {
+                out.write_all(&chunk).await?;
+                done += chunk.len() as u64;
+                // Report at most every 256 KiB (and at the end).
+                if done - reported >= 256 * 1024 {
+                    reported = done;
+                    progress(Progress { done, total });
+                }
+            }
+            Some(Err(e)) => anyhow::bail!("GetObject: reading the object failed: {e}"),
+            None => break,
+        }
+    }
+    out.flush().await?;
+    progress(Progress { done, total });
+    Ok(Some(done))
+}
+
+/// Where a download to `path` goes: into it when it is an existing folder (named after the
+/// key's last segment), else `path` itself.
+pub fn download_target(path: &Path, key: &str) -> PathBuf {
+    if path.is_dir() {
+        let name = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or("object");
+        path.join(safe_file_name(name))
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// A file name from a key segment: path separators, controls and `..` cannot escape.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c == '\0' || crate::domain::sanitize::is_unsafe_char(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "object".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// Downloads an object to a file: streamed into a temporary file beside the target, then
+/// renamed into place, so the target is never left half-written. A path that cannot be
+/// written fails before anything is fetched.
+pub async fn download(
+    ctx: &AwsContext,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    path: &Path,
+    cancel: &CancellationToken,
+    progress: impl FnMut(Progress),
+) -> Result<DownloadOutcome, anyhow::Error> {
+    let target = download_target(path, key);
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = target
+        .file_name()
+        .map_or_else(|| "object".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{file_name}.protoctl-part-{}", std::process::id()));
+    let shown = sanitize(&target.display().to_string()).into_owned();
+    let mut file = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot write {shown}: {}", io_reason(&e)))?;
+    let result = stream_to(ctx, bucket, key, version_id, &mut file, cancel, progress).await;
+    let finished = match result {
+        Ok(Some(n)) => file
+            .sync_all()
+            .await
+            .map(|()| n)
+            .map_err(anyhow::Error::from),
+        Ok(None) => {
+            drop(file);
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Ok(DownloadOutcome::Cancelled);
+        }
+        Err(e) => Err(e),
+    };
+    drop(file);
+    match finished {
+        Ok(bytes) => {
+            if let Err(e) = tokio::fs::rename(&tmp, &target).await {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                anyhow::bail!("cannot write {shown}: {}", io_reason(&e));
+            }
+            Ok(DownloadOutcome::Done {
+                bytes,
+                path: Some(target),
+            })
+        }
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
+/// A short reason for an I/O error ("permission denied", "no such folder").
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => "no such folder".into(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".into(),
+        std::io::ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
+        std::io::ErrorKind::StorageFull => "no space left on the device".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// One page of ListObjectVersions under `prefix` (versions and delete markers merged,
+/// by key, newest first within a key).
+pub async fn versions_page(
+    ctx: &AwsContext,
+    bucket: &str,
+    prefix: &str,
+    delimiter: Option<&str>,
+    marker: Option<&(String, Option<String>)>,
+    max_keys: i32,
+) -> Result<VersionPage, AwsError> {
+    let mut req = ctx
+        .s3()
+        .list_object_versions()
+        .bucket(bucket)
+        .encoding_type(EncodingType::Url)
+        .max_keys(max_keys);
+    if !prefix.is_empty() {
+        req = req.prefix(prefix);
+    }
+    if let Some(d) = delimiter {
+        req = req.delimiter(d);
+    }
+    if let Some((k, v)) = marker {
+        req = req.key_marker(k).set_version_id_marker(v.clone());
+    }
+    let out = req
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListObjectVersions", e))?;
+    // Some servers (emulators) ignore encoding-type: decode only what says it is encoded.
+    let enc = out.encoding_type() == Some(&EncodingType::Url);
+    let mut versions: Vec<VersionEntry> = out
+        .versions()
+        .iter()
+        .map(|v| VersionEntry {
+            key: key_of(v.key(), enc),
+            version_id: v.version_id().map(ToString::to_string),
+            is_latest: v.is_latest().unwrap_or(false),
+            delete_marker: false,
+            size: Some(size(v.size())),
+            last_modified: v.last_modified().map(to_chrono),
+            etag: etag(v.e_tag()),
+            storage_class: v.storage_class().map(|s| s.as_str().to_string()),
+        })
+        .collect();
+    versions.extend(out.delete_markers().iter().map(|d| VersionEntry {
+        key: key_of(d.key(), enc),
+        version_id: d.version_id().map(ToString::to_string),
+        is_latest: d.is_latest().unwrap_or(false),
+        delete_marker: true,
+        size: None,
+        last_modified: d.last_modified().map(to_chrono),
+        etag: None,
+        storage_class: None,
+    }));
+    sort_versions(&mut versions);
+    let folders = out
+        .common_prefixes()
+        .iter()
+        .filter(|p| p.prefix().is_some())
+        .map(|p| key_of(p.prefix(), enc))
+        .collect();
+    let next = if out.is_truncated().unwrap_or(false) {
+        out.next_key_marker().map(|k| {
+            (
+                key_of(Some(k), enc),
+                out.next_version_id_marker().map(ToString::to_string),
+            )
+        })
+    } else {
+        None
+    };
+    Ok(VersionPage {
+        folders,
+        versions,
+        next,
+    })
+}
+
+/// Orders versions by key, then the latest first, then newest first.
+pub fn sort_versions(v: &mut [VersionEntry]) {
+    v.sort_by(|a, b| {
+        a.key
+            .cmp(&b.key)
+            .then(b.is_latest.cmp(&a.is_latest))
+            .then(b.last_modified.cmp(&a.last_modified))
+    });
+}
+
+/// Every version and delete marker of `key` exactly (or of every key under it when
+/// `exact` is false), up to `limit` entries.
+pub async fn versions(
+    ctx: &AwsContext,
+    bucket: &str,
+    key: &str,
+    exact: bool,
+    limit: usize,
+) -> Result<(Vec<VersionEntry>, bool), AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<(String, Option<String>)> = None;
+    loop {
+        let page = versions_page(ctx, bucket, key, None, marker.as_ref(), PAGE_KEYS).await?;
+        out.extend(page.versions.into_iter().filter(|v| !exact || v.key == key));
+        if out.len() >= limit {
+            out.truncate(limit);
+            return Ok((out, true));
+        }
+        match page.next {
+            // Past the exact key: nothing more of it can follow.
+            Some((k, _)) if exact && k.as_str() > key => return Ok((out, false)),
+            Some(m) => marker = Some(m),
+            None => return Ok((out, false)),
+        }
+    }
+}
+
+/// A presigned GET URL for the object, valid for `expiry`.
+pub async fn presign_get(
+    ctx: &AwsContext,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    expiry: Duration,
+) -> Result<String, AwsError> {
+    let config = PresigningConfig::expires_in(expiry).map_err(|e| {
+        AwsError::new(
+            ErrorKind::Config,
+            format!("[s3] presign_expiry: {e} (at most 7 days)"),
+        )
+    })?;
+    let req = ctx
+        .s3()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version_id.map(ToString::to_string))
+        .presigned(config)
+        .await
+        .map_err(|e| AwsError::from_sdk("GetObject (presign)", e))?;
+    Ok(req.uri().to_string())
+}
+
+/// The `s3://bucket/key` URI of an object (the key exactly as it is).
+pub fn s3_uri(bucket: &str, key: &str) -> String {
+    format!("s3://{bucket}/{key}")
+}
+
+/// A human size: `0 B`, `512 B`, `1.5 KiB`, `20.0 MiB`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(20 * 1024 * 1024), "20.0 MiB");
+    }
+
+    #[test]
+    fn buckets_of_a_stack() {
+        let r = |l: &str, p: Option<&str>, t: &str| StackResource {
+            logical_id: l.into(),
+            physical_id: p.map(Into::into),
+            resource_type: t.into(),
+            status: "CREATE_COMPLETE".into(),
+        };
+        let rs = [
+            r("DataBucket", Some("d-1"), BUCKET_TYPE),
+            r("Fn", Some("f"), "AWS::Lambda::Function"),
+            r("Pending", None, BUCKET_TYPE),
+            r("ServerlessDeploymentBucket", Some("sls-1"), BUCKET_TYPE),
+        ];
+        let b = stack_buckets(&rs);
+        assert_eq!(
+            b.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
+            ["d-1", "sls-1"]
+        );
+    }
+
+    #[test]
+    fn file_names_cannot_escape() {
+        assert_eq!(safe_file_name(".."), "object");
+        assert_eq!(safe_file_name("a\\b"), "a_b");
+        assert_eq!(safe_file_name("x\x1b[2J"), "x_[2J");
+        assert_eq!(safe_file_name("résumé.txt"), "résumé.txt");
+        let dir = std::env::temp_dir();
+        assert_eq!(download_target(&dir, "uploads/a/b.txt"), dir.join("b.txt"));
+        assert_eq!(
+            download_target(Path::new("/nonexistent/x.bin"), "k"),
+            PathBuf::from("/nonexistent/x.bin")
+        );
+    }
+
+    #[test]
+    fn versions_sort_latest_first_within_a_key() {
+        let v = |k: &str, latest: bool, min: i64| VersionEntry {
+            key: k.into(),
+            version_id: Some(format!("{k}{min}")),
+            is_latest: latest,
+            delete_marker: false,
+            size: Some(1),
+            last_modified: Some(DateTime::from_timestamp(min * 60, 0).unwrap()),
+            etag: None,
+            storage_class: None,
+        };
+        let mut all = vec![
+            v("b", false, 1),
+            v("a", false, 2),
+            v("b", true, 3),
+            v("a", true, 5),
+        ];
+        sort_versions(&mut all);
+        let ids: Vec<_> = all.iter().map(|v| v.version_id.clone().unwrap()).collect();
+        assert_eq!(ids, ["a5", "a2", "b3", "b1"]);
+    }
+
+    #[test]
+    fn url_encoded_keys_decode() {
+        assert_eq!(url_decode("a+b%20c%2B%1B%E2%9C%93"), "a b c+\x1b✓");
+        assert_eq!(url_decode("100%"), "100%");
+        assert_eq!(url_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn uris_keep_the_key() {
+        assert_eq!(s3_uri("b", "a b/ü.txt"), "s3://b/a b/ü.txt");
+    }
+}
