@@ -4,6 +4,7 @@
 pub mod cloudformation;
 pub mod error;
 // ── dynamodb (issue 3) ──
+pub mod dynamodb;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──

@@ -67,6 +67,8 @@ pub enum Command {
         stack: String,
     },
     // ── dynamodb (issue 3) ──
+    /// Print a stack table's items as JSON lines (all pages unless --limit)
+    Items(crate::cli::items::ItemsArgs),
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
