@@ -31,6 +31,15 @@ pub enum Command {
     NextPane,
     PrevPane,
     // ── dynamodb (issue 3) ──
+    DynamoTables,
+    ItemQuery,
+    ItemExport,
+    ItemCancel,
+    ItemTyped,
+    ItemCopy,
+    ItemEdit,
+    ItemDelete,
+    ItemConfirm,
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
@@ -60,6 +69,15 @@ impl Command {
             Self::NextPane => "next pane",
             Self::PrevPane => "prev pane",
             // ── dynamodb (issue 3) ──
+            Self::DynamoTables => "tables",
+            Self::ItemQuery => "query",
+            Self::ItemExport => "export",
+            Self::ItemCancel => "cancel export",
+            Self::ItemTyped => "typed json",
+            Self::ItemCopy => "copy",
+            Self::ItemEdit => "edit",
+            Self::ItemDelete => "delete",
+            Self::ItemConfirm => "confirm",
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
@@ -76,6 +94,9 @@ pub enum Scope {
     Stacks,
     Detail,
     // ── dynamodb (issue 3) ──
+    DynamoTables,
+    DynamoItems,
+    DynamoItem,
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
@@ -90,6 +111,9 @@ impl Scope {
             Self::Stacks => "stacks",
             Self::Detail => "detail",
             // ── dynamodb (issue 3) ──
+            Self::DynamoTables => "tables",
+            Self::DynamoItems => "items",
+            Self::DynamoItem => "item",
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
@@ -103,6 +127,9 @@ impl Scope {
             "stacks" => Some(Self::Stacks),
             "detail" => Some(Self::Detail),
             // ── dynamodb (issue 3) ──
+            "tables" => Some(Self::DynamoTables),
+            "items" => Some(Self::DynamoItems),
+            "item" => Some(Self::DynamoItem),
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──

@@ -5,6 +5,7 @@ pub mod keymap;
 pub mod list;
 pub mod stacks;
 // ── dynamodb (issue 3) ──
+pub mod dynamo;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
@@ -45,6 +46,26 @@ pub enum Action {
         result: Box<Result<DetailData, String>>,
     },
     // ── dynamodb (issue 3) ──
+    DynamoTablesLoaded {
+        request_id: u64,
+        result: Result<Vec<crate::aws::dynamodb::TableInfo>, String>,
+    },
+    DynamoPageLoaded {
+        request_id: u64,
+        result: Box<Result<crate::aws::dynamodb::Page, String>>,
+    },
+    DynamoItemDone {
+        request_id: u64,
+        result: Box<Result<dynamo::ItemOutcome, String>>,
+    },
+    DynamoExportProgress {
+        request_id: u64,
+        written: u64,
+    },
+    DynamoExportDone {
+        request_id: u64,
+        result: Result<crate::aws::dynamodb::ExportSummary, String>,
+    },
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
@@ -73,6 +94,42 @@ pub enum Effect {
         stack_id: String,
     },
     // ── dynamodb (issue 3) ──
+    LoadDynamoTables {
+        request_id: u64,
+        stack_id: String,
+    },
+    LoadDynamoPage {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        query: crate::aws::dynamodb::ItemQuery,
+        start: Option<crate::domain::dynamo::Item>,
+        limit: i32,
+    },
+    GetDynamoItem {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        item: crate::domain::dynamo::Item,
+    },
+    PutDynamoItem {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        old: crate::domain::dynamo::Item,
+        new: crate::domain::dynamo::Item,
+    },
+    DeleteDynamoItem {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        old: crate::domain::dynamo::Item,
+    },
+    ExportDynamo {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        query: crate::aws::dynamodb::ItemQuery,
+        path: String,
+        segments: i32,
+        page_size: i32,
+        cancel: tokio_util::sync::CancellationToken,
+    },
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
@@ -85,6 +142,9 @@ pub enum Screen {
     Stacks,
     Detail,
     // ── dynamodb (issue 3) ──
+    DynamoTables,
+    DynamoItems,
+    DynamoItem,
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
@@ -98,6 +158,9 @@ impl Screen {
             Self::Stacks => Scope::Stacks,
             Self::Detail => Scope::Detail,
             // ── dynamodb (issue 3) ──
+            Self::DynamoTables => Scope::DynamoTables,
+            Self::DynamoItems => Scope::DynamoItems,
+            Self::DynamoItem => Scope::DynamoItem,
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
@@ -139,6 +202,8 @@ pub struct App {
     pub stacks: StacksState,
     pub detail: Option<DetailState>,
     // ── dynamodb (issue 3) ──
+    pub dynamo: Option<dynamo::DynamoState>,
+    pub dynamo_settings: dynamo::DynamoSettings,
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──
@@ -165,6 +230,8 @@ impl App {
             stacks: StacksState::default(),
             detail: None,
             // ── dynamodb (issue 3) ──
+            dynamo: None,
+            dynamo_settings: dynamo::DynamoSettings::default(),
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
@@ -206,7 +273,9 @@ impl App {
 
     /// True while a line of text input has the keyboard.
     pub fn input_focused(&self) -> bool {
-        self.screen() == Screen::Stacks && self.stacks.filter_editing
+        (self.screen() == Screen::Stacks && self.stacks.filter_editing)
+            // dynamodb (issue 3)
+            || self.dynamo_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -285,11 +354,18 @@ impl App {
                 }
                 Vec::new()
             }
+            // dynamodb (issue 3): the query form takes typed keys.
+            Action::Input(key) if self.dynamo_input_focused() => self.dynamo_input(key),
             Action::Input(key) => {
                 self.stacks_input(key);
                 Vec::new()
             }
             // ── dynamodb (issue 3) ──
+            a @ (Action::DynamoTablesLoaded { .. }
+            | Action::DynamoPageLoaded { .. }
+            | Action::DynamoItemDone { .. }
+            | Action::DynamoExportProgress { .. }
+            | Action::DynamoExportDone { .. }) => self.dynamo_update(a),
             // ── s3 (issue 4) ──
             // ── logs (issue 5) ──
             // ── invoke (issue 6) ──
@@ -304,6 +380,7 @@ impl App {
         let prefix = tag.split(':').next().unwrap_or("");
         match (prefix, result) {
             // ── dynamodb (issue 3) ──
+            ("dynamo", Ok(text)) => self.dynamo_edit_finished(tag, &text),
             // ── invoke (issue 6) ──
             (_, Err(e)) => {
                 self.notify(Level::Error, e);
@@ -398,6 +475,7 @@ impl App {
                     Vec::new()
                 }
                 // ── dynamodb (issue 3) ──
+                Command::DynamoTables => self.open_dynamo_tables(),
                 // ── s3 (issue 4) ──
                 // ── logs (issue 5) ──
                 // ── invoke (issue 6) ──
@@ -410,10 +488,12 @@ impl App {
                 }
             },
             // ── dynamodb (issue 3) ──
-            // ── s3 (issue 4) ──
-            // ── logs (issue 5) ──
-            // ── invoke (issue 6) ──
-            // ── teardown (issue 7) ──
+            Screen::DynamoTables | Screen::DynamoItems | Screen::DynamoItem => {
+                self.dynamo_command(cmd)
+            } // ── s3 (issue 4) ──
+              // ── logs (issue 5) ──
+              // ── invoke (issue 6) ──
+              // ── teardown (issue 7) ──
         }
     }
 

@@ -265,7 +265,7 @@ pub fn attr_to_sdk(a: &Attr) -> AttributeValue {
 }
 
 /// Converts an SDK item.
-pub fn item_from_sdk(m: &HashMap<String, AttributeValue>) -> Item {
+pub fn item_from_sdk<S: std::hash::BuildHasher>(m: &HashMap<String, AttributeValue, S>) -> Item {
     m.iter()
         .map(|(k, v)| (k.clone(), attr_from_sdk(v)))
         .collect()
@@ -680,6 +680,7 @@ pub fn json_line(item: &Item) -> String {
 /// Writes every item of a scan (in `segments` parallel segments) or of a query (sequential)
 /// to `path` as JSON lines; `progress(items_written)` after each page; stops on `cancel`
 /// (the partial file is kept and the summary says `cancelled`).
+#[allow(clippy::too_many_arguments)] // one export's settings, each used once
 pub async fn export(
     ctx: &AwsContext,
     table: &TableInfo,

@@ -68,7 +68,7 @@ pub enum Command {
     },
     // ── dynamodb (issue 3) ──
     /// Print a stack table's items as JSON lines (all pages unless --limit)
-    Items(crate::cli::items::ItemsArgs),
+    Items(Box<crate::cli::items::ItemsArgs>),
     // ── s3 (issue 4) ──
     // ── logs (issue 5) ──
     // ── invoke (issue 6) ──

@@ -100,7 +100,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         Command::Stacks => stacks::run(&ctx).await,
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
         // ── dynamodb (issue 3) ──
-        Command::Items(args) => items::run(&ctx, &args).await,
+        Command::Items(args) => Box::pin(items::run(&ctx, &args)).await,
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──

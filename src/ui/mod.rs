@@ -4,6 +4,7 @@ mod detail;
 mod help;
 mod stacks;
 // ── dynamodb (issue 3) ──
+mod dynamo;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
@@ -34,6 +35,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Stacks => stacks::render(frame, body, app, theme),
         Screen::Detail => detail::render(frame, body, app, theme),
         // ── dynamodb (issue 3) ──
+        Screen::DynamoTables => dynamo::render_tables(frame, body, app, theme),
+        Screen::DynamoItems => dynamo::render_items(frame, body, app, theme),
+        Screen::DynamoItem => dynamo::render_item(frame, body, app, theme),
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
@@ -90,6 +94,30 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Quit,
         ],
         // ── dynamodb (issue 3) ──
+        Screen::DynamoTables => &[
+            Command::Open,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+        ],
+        Screen::DynamoItems => &[
+            Command::Open,
+            Command::ItemQuery,
+            Command::Filter,
+            Command::ItemExport,
+            Command::ItemCancel,
+            Command::Refresh,
+            Command::Back,
+        ],
+        Screen::DynamoItem => &[
+            Command::ItemTyped,
+            Command::ItemCopy,
+            Command::ItemEdit,
+            Command::ItemDelete,
+            Command::Refresh,
+            Command::Back,
+        ],
         // ── s3 (issue 4) ──
         // ── logs (issue 5) ──
         // ── invoke (issue 6) ──
@@ -98,7 +126,8 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    if app.input_focused() {
+    // dynamodb (issue 3): the query form draws its own help.
+    if app.input_focused() && !app.dynamo_input_focused() {
         let line = Line::from(vec![
             Span::styled("/", theme.key),
             Span::raw(sanitize(&app.stacks.filter).into_owned()),
