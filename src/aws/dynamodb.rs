@@ -299,8 +299,9 @@ pub fn key_value(key: &KeyAttr, text: &str) -> Result<Attr, String> {
     }
 }
 
-/// A filter value: `"quoted"` is a string, a valid number is N, `true`/`false` BOOL, else S.
-pub fn filter_value(text: &str) -> Attr {
+/// A filter value: `"quoted"` is a string, a valid number is N (when `numeric`: not for
+/// begins_with), `true`/`false` BOOL, else S.
+pub fn filter_value(text: &str, numeric: bool) -> Attr {
     let t = text.trim();
     if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
         return Attr::S(t[1..t.len() - 1].to_string());
@@ -308,7 +309,7 @@ pub fn filter_value(text: &str) -> Attr {
     match t {
         "true" => Attr::Bool(true),
         "false" => Attr::Bool(false),
-        _ if is_valid_number(t) => Attr::N(t.to_string()),
+        _ if is_valid_number(t) && numeric => Attr::N(t.to_string()),
         _ => Attr::S(text.to_string()),
     }
 }
@@ -361,7 +362,9 @@ pub fn expressions(table: &TableInfo, q: &ItemQuery) -> Result<Expressions, Stri
         }
         e.names.insert("#f".into(), f.attr.clone());
         if f.op.needs_value() {
-            e.values.insert(":f".into(), filter_value(&f.value));
+            let numeric = f.op != FilterOp::BeginsWith;
+            e.values
+                .insert(":f".into(), filter_value(&f.value, numeric));
         }
         e.filter = Some(match f.op {
             FilterOp::Contains => "contains(#f, :f)".into(),
@@ -581,6 +584,17 @@ fn conflict_or(e: AwsError) -> AwsError {
     }
 }
 
+/// Fails with the "changed" conflict unless the stored item equals `old` exactly. An
+/// attribute added by someone else is only visible this way (a condition expression can
+/// compare known attributes but cannot say "no other attributes"); the condition on the
+/// write then closes the window for changes to the known ones.
+async fn ensure_unchanged(ctx: &AwsContext, table: &TableInfo, old: &Item) -> Result<(), AwsError> {
+    match get_item(ctx, table, old).await? {
+        Some(current) if &current == old => Ok(()),
+        _ => Err(AwsError::new(ErrorKind::Conflict, CHANGED_MESSAGE)),
+    }
+}
+
 /// Replaces `old` with `new` only if the stored item still equals `old`; the key must not change.
 pub async fn put_if_unchanged(
     ctx: &AwsContext,
@@ -603,6 +617,7 @@ pub async fn put_if_unchanged(
             ),
         ));
     }
+    ensure_unchanged(ctx, table, old).await?;
     let (cond, names, values) = unchanged_condition(old, Some(new));
     ctx.dynamodb()
         .put_item()
@@ -626,6 +641,7 @@ pub async fn delete_if_unchanged(
     let key = table
         .key_of(old)
         .map_err(|m| AwsError::new(ErrorKind::Invalid, m))?;
+    ensure_unchanged(ctx, table, old).await?;
     let (cond, names, values) = unchanged_condition(old, None);
     ctx.dynamodb()
         .delete_item()
@@ -907,9 +923,10 @@ mod tests {
         assert_eq!(e.key_condition, None);
         assert_eq!(e.filter.as_deref(), Some("#f >= :f"));
         assert_eq!(e.values[":f"], Attr::N("3".into()));
-        assert_eq!(filter_value("\"007\""), Attr::S("007".into()));
-        assert_eq!(filter_value("true"), Attr::Bool(true));
-        assert_eq!(filter_value("SHIPPED"), Attr::S("SHIPPED".into()));
+        assert_eq!(filter_value("\"007\"", true), Attr::S("007".into()));
+        assert_eq!(filter_value("007", false), Attr::S("007".into()));
+        assert_eq!(filter_value("true", true), Attr::Bool(true));
+        assert_eq!(filter_value("SHIPPED", true), Attr::S("SHIPPED".into()));
         let q = ItemQuery {
             filter: Some(Filter {
                 attr: "note".into(),

@@ -3,6 +3,7 @@
 
 mod e2e;
 // ── dynamodb (issue 3) ──
+mod dynamodb;
 // ── s3 (issue 4) ──
 // ── logs (issue 5) ──
 // ── invoke (issue 6) ──
