@@ -484,3 +484,48 @@ async fn conditional_put_refuses_a_concurrent_change() {
         .unwrap();
     assert_eq!(dynamodb::get_item(&ctx, &t, &opened).await.unwrap(), None);
 }
+
+#[test]
+fn console_browses_queries_and_inspects_items() {
+    let t = crate::e2e::Tmux::start("ddb", &["--read-only"]);
+    t.wait_for("orders-dev");
+    t.send(&["/"]);
+    t.send(&["-l", "orders"]);
+    t.send(&["Enter"]);
+    t.wait_for("filter: orders");
+    t.send(&["Enter"]);
+    t.wait_for("Resources (");
+    t.send(&["t"]);
+    let screen = t.wait_for("on-demand");
+    assert!(screen.contains("orders-dev-items"), "{screen}");
+    assert!(screen.contains("byStatus"), "{screen}");
+    t.send(&["Enter"]);
+    let screen = t.wait_for("CUST#");
+    assert!(
+        screen.contains("200 loaded"),
+        "one page of [dynamodb] page_size:\n{screen}"
+    );
+    // Query the GSI: index → byStatus, partition key SHIPPED, descending.
+    t.send(&["f"]);
+    t.wait_for("Query");
+    t.send(&["BTab"]);
+    t.send(&["Right"]);
+    t.send(&["Tab"]);
+    t.send(&["-l", "SHIPPED"]);
+    t.send(&["Enter"]);
+    t.wait_for("query byStatus status = \"SHIPPED\"");
+    let screen = t.wait_for("› SHIPPED");
+    assert!(!screen.contains(" NEW "), "only SHIPPED items:\n{screen}");
+    t.send(&["Enter"]);
+    t.wait_for("plain JSON");
+    t.send(&["t"]);
+    t.wait_for("DynamoDB JSON");
+    t.send(&["e"]);
+    t.wait_for("--read-only is set");
+    t.send(&["Escape"]);
+    t.send(&["Escape"]);
+    t.send(&["Escape"]);
+    t.wait_for("Resources (");
+    t.send(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
