@@ -777,7 +777,7 @@ impl App {
                 vec![Effect::EditText {
                     tag: tag.into(),
                     initial,
-                    extension: "json",
+                    extension: ".json",
                 }]
             }
             Command::ItemDelete => {
