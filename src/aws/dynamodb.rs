@@ -960,6 +960,39 @@ mod tests {
         assert_eq!(item_from_sdk(&item_to_sdk(&item)), item);
     }
 
+    fn attr_strategy() -> impl proptest::strategy::Strategy<Value = Attr> {
+        use proptest::prelude::*;
+        let number = "-?[1-9][0-9]{0,37}(\\.[0-9]{1,5})?";
+        let leaf = prop_oneof![
+            ".{0,12}".prop_map(Attr::S),
+            number.prop_map(Attr::N),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(Attr::B),
+            any::<bool>().prop_map(Attr::Bool),
+            Just(Attr::Null),
+            proptest::collection::btree_set("[a-z]{1,4}", 1..4)
+                .prop_map(|s| Attr::Ss(s.into_iter().collect())),
+            proptest::collection::btree_set(number, 1..4)
+                .prop_map(|s| Attr::Ns(s.into_iter().collect())),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Attr::L),
+                proptest::collection::btree_map("[a-z]{1,5}", inner, 0..4).prop_map(Attr::M),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sdk_and_json_lines_round_trip(item in proptest::collection::btree_map("[a-z]{1,6}", attr_strategy(), 1..6)) {
+            proptest::prop_assert_eq!(&item_from_sdk(&item_to_sdk(&item)), &item);
+            let line = json_line(&item);
+            proptest::prop_assert!(line.ends_with('\n') && line.matches('\n').count() == 1);
+            let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+            proptest::prop_assert_eq!(parsed, item_to_plain_json(&item));
+        }
+    }
+
     #[test]
     fn conditions_cover_old_and_new_attributes() {
         let old = Item::from([
