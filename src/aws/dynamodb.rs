@@ -2,21 +2,21 @@
 //! parallel-segment export. Values cross this boundary as `domain::dynamo::Attr`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType, Select};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
-use tokio::io::AsyncWriteExt;
-use tokio_util::sync::CancellationToken;
+
+mod export;
+mod query;
+
+pub use export::{ExportSummary, export, json_line};
+pub use query::{
+    Expressions, Filter, FilterOp, ItemQuery, SkOp, expressions, filter_value, key_value,
+};
 
 use super::{AwsContext, AwsError, ErrorKind};
-use crate::domain::dynamo::{Attr, Item, is_valid_number, item_to_plain_json};
-use crate::domain::sanitize::sanitize;
+use crate::domain::dynamo::{Attr, Item};
 
 /// Shown when a conditional write finds the item different from what was opened.
 pub const CHANGED_MESSAGE: &str =
@@ -99,123 +99,6 @@ impl TableInfo {
     }
 }
 
-/// A sort-key condition of a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SkOp {
-    #[default]
-    Eq,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    BeginsWith,
-    Between,
-}
-
-impl SkOp {
-    /// Every operator, in the order the query form cycles through them.
-    pub const ALL: [Self; 7] = [
-        Self::Eq,
-        Self::Lt,
-        Self::Le,
-        Self::Gt,
-        Self::Ge,
-        Self::BeginsWith,
-        Self::Between,
-    ];
-
-    /// The operator as written in the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Eq => "=",
-            Self::Lt => "<",
-            Self::Le => "<=",
-            Self::Gt => ">",
-            Self::Ge => ">=",
-            Self::BeginsWith => "begins_with",
-            Self::Between => "between",
-        }
-    }
-}
-
-/// A filter operator (applied server-side, after the key condition).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FilterOp {
-    #[default]
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Contains,
-    BeginsWith,
-    Exists,
-    NotExists,
-}
-
-impl FilterOp {
-    /// Every operator, in the order the form cycles through them.
-    pub const ALL: [Self; 10] = [
-        Self::Eq,
-        Self::Ne,
-        Self::Lt,
-        Self::Le,
-        Self::Gt,
-        Self::Ge,
-        Self::Contains,
-        Self::BeginsWith,
-        Self::Exists,
-        Self::NotExists,
-    ];
-
-    /// The operator as written in the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Eq => "=",
-            Self::Ne => "<>",
-            Self::Lt => "<",
-            Self::Le => "<=",
-            Self::Gt => ">",
-            Self::Ge => ">=",
-            Self::Contains => "contains",
-            Self::BeginsWith => "begins_with",
-            Self::Exists => "exists",
-            Self::NotExists => "not_exists",
-        }
-    }
-
-    /// True when the operator takes a value.
-    pub fn needs_value(self) -> bool {
-        !matches!(self, Self::Exists | Self::NotExists)
-    }
-}
-
-/// A simple server-side filter: `attribute op value`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Filter {
-    pub attr: String,
-    pub op: FilterOp,
-    pub value: String,
-}
-
-/// What to read: a scan (no partition key) or a query, on the table or an index.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ItemQuery {
-    pub index: Option<String>,
-    pub pk: Option<String>,
-    pub sk: Option<(SkOp, String, String)>,
-    pub descending: bool,
-    pub filter: Option<Filter>,
-}
-
-impl ItemQuery {
-    /// True when this reads with Query rather than Scan.
-    pub fn is_query(&self) -> bool {
-        self.pk.is_some()
-    }
-}
-
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Page {
@@ -276,105 +159,6 @@ pub fn item_to_sdk(item: &Item) -> HashMap<String, AttributeValue> {
     item.iter()
         .map(|(k, v)| (k.clone(), attr_to_sdk(v)))
         .collect()
-}
-
-/// A key value typed for the key attribute (N must be a valid number, B base64).
-pub fn key_value(key: &KeyAttr, text: &str) -> Result<Attr, String> {
-    match key.attr_type.as_str() {
-        "N" => {
-            if is_valid_number(text) {
-                Ok(Attr::N(text.trim().to_string()))
-            } else {
-                Err(format!(
-                    "{:?} is a number key: {text:?} is not a number",
-                    key.name
-                ))
-            }
-        }
-        "B" => BASE64
-            .decode(text.trim())
-            .map(Attr::B)
-            .map_err(|_| format!("{:?} is a binary key: give the value as base64", key.name)),
-        _ => Ok(Attr::S(text.to_string())),
-    }
-}
-
-/// A filter value: `"quoted"` is a string, a valid number is N (when `numeric`: not for
-/// begins_with), `true`/`false` BOOL, else S.
-pub fn filter_value(text: &str, numeric: bool) -> Attr {
-    let t = text.trim();
-    if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
-        return Attr::S(t[1..t.len() - 1].to_string());
-    }
-    match t {
-        "true" => Attr::Bool(true),
-        "false" => Attr::Bool(false),
-        _ if is_valid_number(t) && numeric => Attr::N(t.to_string()),
-        _ => Attr::S(text.to_string()),
-    }
-}
-
-/// The expression parts of a read: key condition, filter, names and values.
-#[derive(Debug, Default, PartialEq)]
-pub struct Expressions {
-    pub key_condition: Option<String>,
-    pub filter: Option<String>,
-    pub names: HashMap<String, String>,
-    pub values: HashMap<String, Attr>,
-}
-
-/// Builds the key condition and filter for a read; errors name the bad input.
-pub fn expressions(table: &TableInfo, q: &ItemQuery) -> Result<Expressions, String> {
-    let mut e = Expressions::default();
-    let (pk, sk) = table.keys_of(q.index.as_deref()).ok_or_else(|| {
-        format!(
-            "no index {:?} on table {}",
-            q.index.as_deref().unwrap_or(""),
-            table.name
-        )
-    })?;
-    if let Some(pkv) = &q.pk {
-        e.names.insert("#pk".into(), pk.name.clone());
-        e.values.insert(":pk".into(), key_value(&pk, pkv)?);
-        let mut cond = "#pk = :pk".to_string();
-        if let Some((op, v1, v2)) = &q.sk {
-            let sk = sk.ok_or_else(|| "this table or index has no sort key".to_string())?;
-            e.names.insert("#sk".into(), sk.name.clone());
-            e.values.insert(":sk1".into(), key_value(&sk, v1)?);
-            let c = match op {
-                SkOp::BeginsWith => "begins_with(#sk, :sk1)".to_string(),
-                SkOp::Between => {
-                    e.values.insert(":sk2".into(), key_value(&sk, v2)?);
-                    "#sk BETWEEN :sk1 AND :sk2".to_string()
-                }
-                other => format!("#sk {} :sk1", other.label()),
-            };
-            cond.push_str(" AND ");
-            cond.push_str(&c);
-        }
-        e.key_condition = Some(cond);
-    } else if q.sk.is_some() {
-        return Err("a sort-key condition needs a partition-key value".into());
-    }
-    if let Some(f) = &q.filter {
-        if f.attr.is_empty() {
-            return Err("the filter needs an attribute name".into());
-        }
-        e.names.insert("#f".into(), f.attr.clone());
-        if f.op.needs_value() {
-            let numeric = f.op != FilterOp::BeginsWith;
-            e.values
-                .insert(":f".into(), filter_value(&f.value, numeric));
-        }
-        e.filter = Some(match f.op {
-            FilterOp::Contains => "contains(#f, :f)".into(),
-            FilterOp::BeginsWith => "begins_with(#f, :f)".into(),
-            FilterOp::Exists => "attribute_exists(#f)".into(),
-            FilterOp::NotExists => "attribute_not_exists(#f)".into(),
-            other => format!("#f {} :f", other.label()),
-        });
-    }
-    Ok(e)
 }
 
 fn key_attr(
@@ -677,141 +461,6 @@ pub async fn get_item(
     Ok(out.item().map(item_from_sdk))
 }
 
-/// What an export wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ExportSummary {
-    pub items: u64,
-    pub scanned: u64,
-    pub bytes: u64,
-    pub cancelled: bool,
-}
-
-/// One JSON line for an item: plain JSON, numbers exact.
-pub fn json_line(item: &Item) -> String {
-    let mut s = item_to_plain_json(item).to_string();
-    s.push('\n');
-    s
-}
-
-/// Writes every item of a scan (in `segments` parallel segments) or of a query (sequential)
-/// to `path` as JSON lines; `progress(items_written)` after each page; stops on `cancel`
-/// (the partial file is kept and the summary says `cancelled`).
-#[allow(clippy::too_many_arguments)] // one export's settings, each used once
-pub async fn export(
-    ctx: &AwsContext,
-    table: &TableInfo,
-    q: &ItemQuery,
-    path: &Path,
-    segments: i32,
-    page_size: i32,
-    cancel: CancellationToken,
-    progress: Arc<dyn Fn(u64) + Send + Sync>,
-) -> Result<ExportSummary, AwsError> {
-    let io_err = |e: std::io::Error| {
-        AwsError::new(
-            ErrorKind::Other,
-            format!(
-                "cannot write {}: {e}",
-                sanitize(&path.display().to_string())
-            ),
-        )
-    };
-    let file = tokio::fs::File::create(path).await.map_err(io_err)?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(8);
-    let written = Arc::new(AtomicU64::new(0));
-    let scanned = Arc::new(AtomicU64::new(0));
-    let writer = {
-        let written = Arc::clone(&written);
-        let progress = Arc::clone(&progress);
-        tokio::spawn(async move {
-            let mut out = tokio::io::BufWriter::new(file);
-            let mut bytes = 0u64;
-            while let Some(items) = rx.recv().await {
-                for it in &items {
-                    let line = json_line(it);
-                    bytes += line.len() as u64;
-                    out.write_all(line.as_bytes()).await?;
-                }
-                let n =
-                    written.fetch_add(items.len() as u64, Ordering::Relaxed) + items.len() as u64;
-                progress(n);
-            }
-            out.flush().await?;
-            Ok::<u64, std::io::Error>(bytes)
-        })
-    };
-    let segs = if q.is_query() {
-        1
-    } else {
-        segments.clamp(1, 64)
-    };
-    let mut tasks = Vec::new();
-    for seg in 0..segs {
-        let (ctx, table, q, tx, cancel, scanned) = (
-            ctx.clone(),
-            table.clone(),
-            q.clone(),
-            tx.clone(),
-            cancel.clone(),
-            Arc::clone(&scanned),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut start: Option<Item> = None;
-            loop {
-                let segment = (!q.is_query() && segs > 1).then_some((seg, segs));
-                let p = tokio::select! {
-                    () = cancel.cancelled() => return Ok(()),
-                    p = page(&ctx, &table, &q, start.as_ref(), page_size, segment) => p?,
-                };
-                scanned.fetch_add(p.scanned, Ordering::Relaxed);
-                if !p.items.is_empty() && tx.send(p.items).await.is_err() {
-                    return Ok(());
-                }
-                match p.last_key {
-                    Some(k) => start = Some(k),
-                    None => return Ok::<(), AwsError>(()),
-                }
-            }
-        }));
-    }
-    drop(tx);
-    let mut first_err = None;
-    for t in tasks {
-        match t.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                cancel.cancel();
-                first_err.get_or_insert(e);
-            }
-            Err(e) => {
-                first_err.get_or_insert(AwsError::new(
-                    ErrorKind::Other,
-                    format!("export task failed: {e}"),
-                ));
-            }
-        }
-    }
-    let bytes = match writer.await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err(io_err(e)),
-        Err(e) => {
-            return Err(AwsError::new(
-                ErrorKind::Other,
-                format!("export writer failed: {e}"),
-            ));
-        }
-    };
-    if let Some(e) = first_err {
-        return Err(e);
-    }
-    Ok(ExportSummary {
-        items: written.load(Ordering::Relaxed),
-        scanned: scanned.load(Ordering::Relaxed),
-        bytes,
-        cancelled: cancel.is_cancelled(),
-    })
-}
-
 /// The most common attribute names of `items` after the key names, most frequent first
 /// (ties by name), at most `max` in all.
 pub fn common_columns(
@@ -989,7 +638,7 @@ mod tests {
             let line = json_line(&item);
             proptest::prop_assert!(line.ends_with('\n') && line.matches('\n').count() == 1);
             let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
-            proptest::prop_assert_eq!(parsed, item_to_plain_json(&item));
+            proptest::prop_assert_eq!(parsed, crate::domain::dynamo::item_to_plain_json(&item));
         }
     }
 
