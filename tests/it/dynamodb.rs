@@ -522,8 +522,11 @@ fn console_browses_queries_and_inspects_items() {
     t.wait_for("DynamoDB JSON");
     t.send(&["e"]);
     t.wait_for("--read-only is set");
+    // One key at a time: escapes sent together can arrive as alt-esc.
     t.send(&["Escape"]);
+    t.wait_for(" scanned · ");
     t.send(&["Escape"]);
+    t.wait_for("DynamoDB tables of");
     t.send(&["Escape"]);
     t.wait_for("Resources (");
     t.send(&["q"]);
