@@ -23,6 +23,9 @@ pub use form::{FormField, QueryForm};
 /// Columns the items screen keeps (key attributes first).
 pub const MAX_COLUMNS: usize = 16;
 
+/// Empty pages read in a row before paging waits for a key (a filter that matches little).
+pub const EMPTY_PAGES_BEFORE_PAUSE: u32 = 20;
+
 /// Paging and export settings from the config's `[dynamodb]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DynamoSettings {
@@ -73,6 +76,8 @@ pub struct ItemsState {
     pub loading: bool,
     pub scanned: u64,
     pub pages: u64,
+    /// Pages in a row that matched nothing (a selective filter on a big table).
+    pub empty_streak: u32,
     pub request_id: u64,
     pub error: Option<String>,
     pub form: Option<QueryForm>,
@@ -155,6 +160,7 @@ impl ItemsState {
             loading: false,
             scanned: 0,
             pages: 0,
+            empty_streak: 0,
             request_id: 0,
             error: None,
             form: None,
@@ -181,6 +187,7 @@ impl ItemsState {
 
     /// Adds a loaded page: items, counts, columns, next key.
     pub fn add_page(&mut self, page: Page) {
+        let empty = page.items.is_empty();
         for it in &page.items {
             for k in it.keys() {
                 *self.counts.entry(k.clone()).or_insert(0) += 1;
@@ -190,6 +197,7 @@ impl ItemsState {
         self.list.set_len(self.items.len());
         self.scanned += page.scanned;
         self.pages += 1;
+        self.empty_streak = if empty { self.empty_streak + 1 } else { 0 };
         self.next_key = page.last_key;
         self.loading = false;
         self.columns = dynamodb::common_columns(&self.counts, &self.key_columns(), MAX_COLUMNS);
@@ -286,6 +294,10 @@ impl App {
                 match *result {
                     Ok(page) => {
                         items.add_page(page);
+                        if items.empty_streak >= EMPTY_PAGES_BEFORE_PAUSE {
+                            // Stop reading on our own; a key press reads on.
+                            return Vec::new();
+                        }
                         self.dynamo_load_more()
                     }
                     Err(e) => {
@@ -565,6 +577,7 @@ impl App {
             }
             other => {
                 items.list.navigate(other, page);
+                items.empty_streak = 0;
                 self.dynamo_load_more()
             }
         }

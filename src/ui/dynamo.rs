@@ -279,6 +279,15 @@ fn render_items_status(
             format!("  {} loading more…", spinner(app.tick)),
             theme.warn,
         ));
+    } else if items.has_more() && items.empty_streak >= crate::app::dynamo::EMPTY_PAGES_BEFORE_PAUSE
+    {
+        spans.push(Span::styled(
+            format!(
+                "  paused: {} pages in a row matched nothing · ↓ reads on",
+                items.empty_streak
+            ),
+            theme.warn,
+        ));
     } else if items.has_more() {
         spans.push(Span::styled("  more below ↓", theme.dim));
     } else if items.error.is_none() {

@@ -239,6 +239,35 @@ fn a_short_filtered_page_fetches_the_next_one() {
     };
     assert_eq!(start, &demo_item(7));
     assert_eq!(items_of(&a).scanned, 200);
+    // A filter that matches nothing pauses after a while; a key reads on.
+    let mut request_id = match eff.as_slice() {
+        [Effect::LoadDynamoPage { request_id, .. }] => *request_id,
+        _ => unreachable!(),
+    };
+    for n in 1..super::EMPTY_PAGES_BEFORE_PAUSE {
+        let eff = a.update(Action::DynamoPageLoaded {
+            request_id,
+            result: Box::new(Ok(Page {
+                items: vec![],
+                last_key: Some(demo_item(7)),
+                scanned: 200,
+            })),
+        });
+        match eff.as_slice() {
+            [Effect::LoadDynamoPage { request_id: r, .. }] => request_id = *r,
+            [] => {
+                assert_eq!(n + 1, super::EMPTY_PAGES_BEFORE_PAUSE, "paused too early");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(!items_of(&a).loading, "paused");
+    let eff = a.update(Action::Command(Command::Down));
+    assert!(
+        matches!(eff.as_slice(), [Effect::LoadDynamoPage { .. }]),
+        "{eff:?}"
+    );
 }
 
 fn typ(a: &mut App, s: &str) {
