@@ -32,6 +32,15 @@ pub enum Command {
     NextPane,
     PrevPane,
     // ── dynamodb (issue 3) ──
+    DynamoTables,
+    ItemQuery,
+    ItemExport,
+    ItemCancel,
+    ItemTyped,
+    ItemCopy,
+    ItemEdit,
+    ItemDelete,
+    ItemConfirm,
     // ── s3 (issue 4) ──
     S3Buckets,
     S3Count,
@@ -95,6 +104,15 @@ impl Command {
             Self::NextPane => "next pane",
             Self::PrevPane => "prev pane",
             // ── dynamodb (issue 3) ──
+            Self::DynamoTables => "tables",
+            Self::ItemQuery => "query",
+            Self::ItemExport => "export",
+            Self::ItemCancel => "cancel export",
+            Self::ItemTyped => "typed json",
+            Self::ItemCopy => "copy",
+            Self::ItemEdit => "edit",
+            Self::ItemDelete => "delete",
+            Self::ItemConfirm => "confirm",
             // ── s3 (issue 4) ──
             Self::S3Buckets => "buckets",
             Self::S3Count => "count size",
@@ -136,6 +154,9 @@ pub enum Scope {
     Stacks,
     Detail,
     // ── dynamodb (issue 3) ──
+    DynamoTables,
+    DynamoItems,
+    DynamoItem,
     // ── s3 (issue 4) ──
     S3Buckets,
     S3Objects,
@@ -157,6 +178,9 @@ impl Scope {
             Self::Stacks => "stacks",
             Self::Detail => "detail",
             // ── dynamodb (issue 3) ──
+            Self::DynamoTables => "tables",
+            Self::DynamoItems => "items",
+            Self::DynamoItem => "item",
             // ── s3 (issue 4) ──
             Self::S3Buckets => "s3_buckets",
             Self::S3Objects => "s3_objects",
@@ -177,6 +201,9 @@ impl Scope {
             "stacks" => Some(Self::Stacks),
             "detail" => Some(Self::Detail),
             // ── dynamodb (issue 3) ──
+            "tables" => Some(Self::DynamoTables),
+            "items" => Some(Self::DynamoItems),
+            "item" => Some(Self::DynamoItem),
             // ── s3 (issue 4) ──
             "s3_buckets" => Some(Self::S3Buckets),
             "s3_objects" => Some(Self::S3Objects),

@@ -6,6 +6,7 @@ pub mod list;
 pub mod palette;
 pub mod stacks;
 // ── dynamodb (issue 3) ──
+pub mod dynamo;
 // ── s3 (issue 4) ──
 pub mod s3;
 // ── logs (issue 5) ──
@@ -56,6 +57,26 @@ pub enum Action {
         result: Box<Result<DetailData, String>>,
     },
     // ── dynamodb (issue 3) ──
+    DynamoTablesLoaded {
+        request_id: u64,
+        result: Result<Vec<crate::aws::dynamodb::TableInfo>, String>,
+    },
+    DynamoPageLoaded {
+        request_id: u64,
+        result: Box<Result<crate::aws::dynamodb::Page, String>>,
+    },
+    DynamoItemDone {
+        request_id: u64,
+        result: Box<Result<dynamo::ItemOutcome, String>>,
+    },
+    DynamoExportProgress {
+        request_id: u64,
+        written: u64,
+    },
+    DynamoExportDone {
+        request_id: u64,
+        result: Result<crate::aws::dynamodb::ExportSummary, String>,
+    },
     // ── s3 (issue 4) ──
     /// An S3 task's result.
     S3(s3::S3Action),
@@ -118,6 +139,42 @@ pub enum Effect {
         stack_id: String,
     },
     // ── dynamodb (issue 3) ──
+    LoadDynamoTables {
+        request_id: u64,
+        stack_id: String,
+    },
+    LoadDynamoPage {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        query: crate::aws::dynamodb::ItemQuery,
+        start: Option<crate::domain::dynamo::Item>,
+        limit: i32,
+    },
+    GetDynamoItem {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        item: crate::domain::dynamo::Item,
+    },
+    PutDynamoItem {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        old: crate::domain::dynamo::Item,
+        new: crate::domain::dynamo::Item,
+    },
+    DeleteDynamoItem {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        old: crate::domain::dynamo::Item,
+    },
+    ExportDynamo {
+        request_id: u64,
+        table: Box<crate::aws::dynamodb::TableInfo>,
+        query: crate::aws::dynamodb::ItemQuery,
+        path: String,
+        segments: i32,
+        page_size: i32,
+        cancel: tokio_util::sync::CancellationToken,
+    },
     // ── s3 (issue 4) ──
     /// S3 work (listing, preview, download, ...).
     S3(s3::S3Effect),
@@ -162,6 +219,9 @@ pub enum Screen {
     Stacks,
     Detail,
     // ── dynamodb (issue 3) ──
+    DynamoTables,
+    DynamoItems,
+    DynamoItem,
     // ── s3 (issue 4) ──
     S3Buckets,
     S3Browser,
@@ -182,6 +242,9 @@ impl Screen {
             Self::Stacks => Scope::Stacks,
             Self::Detail => Scope::Detail,
             // ── dynamodb (issue 3) ──
+            Self::DynamoTables => Scope::DynamoTables,
+            Self::DynamoItems => Scope::DynamoItems,
+            Self::DynamoItem => Scope::DynamoItem,
             // ── s3 (issue 4) ──
             Self::S3Buckets => Scope::S3Buckets,
             Self::S3Browser => Scope::S3Objects,
@@ -230,6 +293,8 @@ pub struct App {
     pub stacks: StacksState,
     pub detail: Option<DetailState>,
     // ── dynamodb (issue 3) ──
+    pub dynamo: Option<dynamo::DynamoState>,
+    pub dynamo_settings: dynamo::DynamoSettings,
     // ── s3 (issue 4) ──
     pub s3: Option<Box<s3::S3State>>,
     /// `[s3]` of the config (preview size, presign expiry).
@@ -270,6 +335,8 @@ impl App {
             stacks: StacksState::default(),
             detail: None,
             // ── dynamodb (issue 3) ──
+            dynamo: None,
+            dynamo_settings: dynamo::DynamoSettings::default(),
             // ── s3 (issue 4) ──
             s3: None,
             s3_config: crate::config::S3Config::default(),
@@ -326,6 +393,8 @@ impl App {
             || self.teardown_input_focused()
             // ── s3 (issue 4) ──
             || self.s3_input_focused()
+            // ── dynamodb (issue 3) ──
+            || self.dynamo_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -461,6 +530,8 @@ impl App {
                 }
                 Vec::new()
             }
+            // dynamodb (issue 3): the query form takes typed keys.
+            Action::Input(key) if self.dynamo_input_focused() => self.dynamo_input(key),
             Action::Input(key) => {
                 if self.overlay.is_some() {
                     return self.overlay_input(key);
@@ -477,10 +548,19 @@ impl App {
                 if self.s3_input_focused() {
                     return self.s3_input(key);
                 }
+                // ── dynamodb (issue 3) ──
+                if self.dynamo_input_focused() {
+                    return self.dynamo_input(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
             // ── dynamodb (issue 3) ──
+            a @ (Action::DynamoTablesLoaded { .. }
+            | Action::DynamoPageLoaded { .. }
+            | Action::DynamoItemDone { .. }
+            | Action::DynamoExportProgress { .. }
+            | Action::DynamoExportDone { .. }) => self.dynamo_update(a),
             // ── s3 (issue 4) ──
             Action::S3(a) => self.s3_update(a),
             // ── logs (issue 5) ──
@@ -512,6 +592,7 @@ impl App {
         let prefix = tag.split(':').next().unwrap_or("");
         match (prefix, result) {
             // ── dynamodb (issue 3) ──
+            ("dynamo", Ok(text)) => self.dynamo_edit_finished(tag, &text),
             // ── invoke (issue 6) ──
             ("invoke", Ok(text)) => self.invoke_edited(text),
             (_, Err(e)) => {
@@ -631,7 +712,9 @@ impl App {
             "invoke" => Command::Invoke,
             "teardown" => Command::Teardown,
             // ── dynamodb (issue 3) ──
+            "items" => Command::DynamoTables,
             // ── s3 (issue 4) ──
+            "objects" => Command::S3Buckets,
             _ => {
                 self.notify(Level::Error, format!("no {name} screen in this build"));
                 return Vec::new();
@@ -765,6 +848,7 @@ impl App {
                     Vec::new()
                 }
                 // ── dynamodb (issue 3) ──
+                Command::DynamoTables => self.open_dynamo_tables(),
                 // ── s3 (issue 4) ──
                 Command::S3Buckets => self.open_s3(),
                 // ── logs (issue 5) ──
@@ -786,6 +870,9 @@ impl App {
                 }
             },
             // ── dynamodb (issue 3) ──
+            // ── dynamodb (issue 3) ──
+            #[rustfmt::skip]
+            Screen::DynamoTables | Screen::DynamoItems | Screen::DynamoItem => self.dynamo_command(cmd),
             // ── s3 (issue 4) ──
             #[rustfmt::skip] // a block arm here makes rustfmt glue the markers below onto it
             Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => self.s3_command(cmd),

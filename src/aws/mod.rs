@@ -5,6 +5,7 @@ pub mod cloudformation;
 pub mod error;
 pub mod profiles;
 // ── dynamodb (issue 3) ──
+pub mod dynamodb;
 // ── s3 (issue 4) ──
 pub mod s3;
 // ── logs (issue 5) ──

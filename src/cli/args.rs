@@ -67,6 +67,8 @@ pub enum Command {
         stack: String,
     },
     // ── dynamodb (issue 3) ──
+    /// Print a stack table's items as JSON lines (all pages unless --limit)
+    Items(Box<crate::cli::items::ItemsArgs>),
     // ── s3 (issue 4) ──
     /// List a stack's objects (one level with folders, or --recursive), JSON lines with --output json
     Objects {

@@ -6,6 +6,7 @@ mod output;
 mod resources;
 mod stacks;
 // ── dynamodb (issue 3) ──
+pub mod items;
 // ── s3 (issue 4) ──
 mod objects;
 // ── logs (issue 5) ──
@@ -120,6 +121,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         Command::Stacks => stacks::run(&ctx).await,
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
         // ── dynamodb (issue 3) ──
+        Command::Items(args) => Box::pin(items::run(&ctx, &args)).await,
         // ── s3 (issue 4) ──
         Command::Objects {
             stack,

@@ -98,6 +98,54 @@ impl Runner {
                     result: Box::new(load_detail(&aws, &stack_id).await),
                 },
                 // ── dynamodb (issue 3) ──
+                Effect::LoadDynamoTables {
+                    request_id,
+                    stack_id,
+                } => Action::DynamoTablesLoaded {
+                    request_id,
+                    result: super::dynamo_effects::load_tables(&aws, &stack_id).await,
+                },
+                Effect::LoadDynamoPage {
+                    request_id,
+                    table,
+                    query,
+                    start,
+                    limit,
+                } => Action::DynamoPageLoaded {
+                    request_id,
+                    result: Box::new(
+                        crate::aws::dynamodb::page(
+                            &aws,
+                            &table,
+                            &query,
+                            start.as_ref(),
+                            limit,
+                            None,
+                        )
+                        .await
+                        .map_err(|e| e.to_string()),
+                    ),
+                },
+                e @ (Effect::GetDynamoItem { .. }
+                | Effect::PutDynamoItem { .. }
+                | Effect::DeleteDynamoItem { .. }) => {
+                    super::dynamo_effects::item_write(&aws, e).await
+                }
+                Effect::ExportDynamo {
+                    request_id,
+                    table,
+                    query,
+                    path,
+                    segments,
+                    page_size,
+                    cancel,
+                } => Action::DynamoExportDone {
+                    request_id,
+                    result: super::dynamo_effects::export(
+                        &aws, &tx, request_id, &table, &query, &path, segments, page_size, cancel,
+                    )
+                    .await,
+                },
                 // ── s3 (issue 4) ──
                 Effect::S3(e) => return super::s3_effects::run(e, &aws, &tx).await,
                 // ── logs (issue 5) ──

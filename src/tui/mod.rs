@@ -1,6 +1,8 @@
 //! The interactive console: terminal setup and restore, the event loop, the task runner.
 
 mod clipboard;
+// ── dynamodb (issue 3) ──
+mod dynamo_effects;
 mod editor;
 mod effects;
 // ── invoke (issue 6) ──
@@ -93,6 +95,11 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
     // ── teardown (issue 7) ──
     teardown::configure(&mut app, &config, global.read_only);
     app.s3_config = config.s3.clone();
+    // dynamodb (issue 3)
+    app.dynamo_settings = crate::app::dynamo::DynamoSettings {
+        page_size: config.dynamodb.page_size.max(1),
+        export_segments: config.dynamodb.export_segments.max(1),
+    };
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, no_color, &global, &config, filters).await;
     restore();

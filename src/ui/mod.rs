@@ -5,6 +5,7 @@ mod help;
 mod palette;
 mod stacks;
 // ── dynamodb (issue 3) ──
+mod dynamo;
 // ── s3 (issue 4) ──
 mod s3;
 // ── logs (issue 5) ──
@@ -43,6 +44,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Stacks => stacks::render(frame, body, app, theme),
         Screen::Detail => detail::render(frame, body, app, theme),
         // ── dynamodb (issue 3) ──
+        Screen::DynamoTables => dynamo::render_tables(frame, body, app, theme),
+        Screen::DynamoItems => dynamo::render_items(frame, body, app, theme),
+        Screen::DynamoItem => dynamo::render_item(frame, body, app, theme),
         // ── s3 (issue 4) ──
         #[rustfmt::skip] // a block arm here makes rustfmt glue the markers below onto it
         Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => s3::render(frame, body, app, theme),
@@ -110,6 +114,30 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Quit,
         ],
         // ── dynamodb (issue 3) ──
+        Screen::DynamoTables => &[
+            Command::Open,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+        ],
+        Screen::DynamoItems => &[
+            Command::Open,
+            Command::ItemQuery,
+            Command::Filter,
+            Command::ItemExport,
+            Command::ItemCancel,
+            Command::Refresh,
+            Command::Back,
+        ],
+        Screen::DynamoItem => &[
+            Command::ItemTyped,
+            Command::ItemCopy,
+            Command::ItemEdit,
+            Command::ItemDelete,
+            Command::Refresh,
+            Command::Back,
+        ],
         // ── s3 (issue 4) ──
         Screen::S3Buckets => &[
             Command::Open,

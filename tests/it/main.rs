@@ -5,6 +5,7 @@ mod e2e;
 mod faults;
 mod reliability;
 // ── dynamodb (issue 3) ──
+mod dynamodb;
 // ── s3 (issue 4) ──
 mod s3;
 // ── logs (issue 5) ──

@@ -1,0 +1,103 @@
+//! The DynamoDB effects' tasks (issue 3): table descriptions, item writes, the export.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::dynamo::ItemOutcome;
+use crate::app::{Action, Effect};
+use crate::aws::dynamodb::{self, ExportSummary, ItemQuery, TableInfo};
+use crate::aws::{AwsContext, cloudformation};
+
+/// Describes every DynamoDB table of the stack.
+pub async fn load_tables(aws: &AwsContext, stack_id: &str) -> Result<Vec<TableInfo>, String> {
+    let resources = cloudformation::resources(aws, stack_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let tables: Vec<(String, String)> = resources
+        .iter()
+        .filter(|r| r.resource_type == "AWS::DynamoDB::Table")
+        .filter_map(|r| Some((r.physical_id.clone()?, r.logical_id.clone())))
+        .collect();
+    dynamodb::describe_tables(aws, &tables)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Runs a get, conditional put or conditional delete of the opened item.
+pub async fn item_write(aws: &AwsContext, effect: Effect) -> Action {
+    let (request_id, result) = match effect {
+        Effect::GetDynamoItem {
+            request_id,
+            table,
+            item,
+        } => (
+            request_id,
+            dynamodb::get_item(aws, &table, &item)
+                .await
+                .map(ItemOutcome::Reloaded),
+        ),
+        Effect::PutDynamoItem {
+            request_id,
+            table,
+            old,
+            new,
+        } => (
+            request_id,
+            dynamodb::put_if_unchanged(aws, &table, &old, &new)
+                .await
+                .map(|()| ItemOutcome::Saved(new)),
+        ),
+        Effect::DeleteDynamoItem {
+            request_id,
+            table,
+            old,
+        } => (
+            request_id,
+            dynamodb::delete_if_unchanged(aws, &table, &old)
+                .await
+                .map(|()| ItemOutcome::Deleted),
+        ),
+        _ => return Action::Tick,
+    };
+    Action::DynamoItemDone {
+        request_id,
+        result: Box::new(result.map_err(|e| e.to_string())),
+    }
+}
+
+/// Exports with progress actions on `tx`.
+#[allow(clippy::too_many_arguments)] // the fields of one effect
+pub async fn export(
+    aws: &AwsContext,
+    tx: &UnboundedSender<Action>,
+    request_id: u64,
+    table: &TableInfo,
+    query: &ItemQuery,
+    path: &str,
+    segments: i32,
+    page_size: i32,
+    cancel: CancellationToken,
+) -> Result<ExportSummary, String> {
+    let ptx = tx.clone();
+    let progress = Arc::new(move |written| {
+        let _ = ptx.send(Action::DynamoExportProgress {
+            request_id,
+            written,
+        });
+    });
+    dynamodb::export(
+        aws,
+        table,
+        query,
+        Path::new(path),
+        segments,
+        page_size,
+        cancel,
+        progress,
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
