@@ -31,7 +31,10 @@ fn stack(i: usize) -> Stack {
         status: "CREATE_COMPLETE".into(),
         created: now() - chrono::Duration::days((i % 400) as i64),
         last_updated: None,
-        tags: BTreeMap::from([("protoctl:prototype".into(), "true".into()), ("owner".into(), format!("o{i}"))]),
+        tags: BTreeMap::from([
+            ("protoctl:prototype".into(), "true".into()),
+            ("owner".into(), format!("o{i}")),
+        ]),
         termination_protection: false,
         outputs: BTreeMap::new(),
         description: None,
@@ -40,7 +43,11 @@ fn stack(i: usize) -> Stack {
 }
 
 fn app() -> App {
-    let mut app = App::new(Keymap::load(&toml::Table::new()).unwrap(), Clock::new(Some(now())), HeaderInfo::default());
+    let mut app = App::new(
+        Keymap::load(&toml::Table::new()).unwrap(),
+        Clock::new(Some(now())),
+        HeaderInfo::default(),
+    );
     let ctx = AwsContext {
         sdk: aws_config::SdkConfig::builder().build(),
         profile: None,
@@ -49,7 +56,10 @@ fn app() -> App {
     };
     let effects = app.update(Action::AwsReady(Ok(Arc::new(ctx))));
     if let Some(Effect::LoadStacks { request_id }) = effects.first() {
-        app.update(Action::StacksLoaded { request_id: *request_id, result: Ok(Vec::new()) });
+        app.update(Action::StacksLoaded {
+            request_id: *request_id,
+            result: Ok(Vec::new()),
+        });
     }
     app
 }
@@ -67,10 +77,15 @@ fn stack_list(c: &mut Criterion) {
             Some(Effect::LoadStacks { request_id }) => *request_id,
             _ => 0,
         };
-        app.update(Action::StacksLoaded { request_id: id, result: Ok((0..n).map(stack).collect()) });
+        app.update(Action::StacksLoaded {
+            request_id: id,
+            result: Ok((0..n).map(stack).collect()),
+        });
         app.update(Action::Command(Command::Bottom));
         let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| b.iter(|| frame(&mut term, &app, &theme)));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| frame(&mut term, &app, &theme))
+        });
     }
     group.finish();
 }
@@ -109,7 +124,9 @@ fn logs(c: &mut Criterion) {
     app.logs = Some(st);
     app.screens.push(Screen::Logs);
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    c.bench_function("logs_frame_100k", |b| b.iter(|| frame(&mut term, &app, &theme)));
+    c.bench_function("logs_frame_100k", |b| {
+        b.iter(|| frame(&mut term, &app, &theme))
+    });
 }
 
 criterion_group!(benches, stack_list, logs);

@@ -31,7 +31,14 @@ pub fn edit(term: &mut Term, initial: &str, extension: &str) -> Result<String, S
         .status();
     let _ = enable_raw_mode();
     let _ = execute!(std::io::stdout(), EnterAlternateScreen);
-    let _ = term.clear();
+    // `Terminal::clear` asks the terminal for the cursor first, which fails right after an
+    // editor; clear the screen directly and make the next draw repaint every cell.
+    let _ = execute!(
+        std::io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    );
+    term.swap_buffers();
+    term.swap_buffers();
     let text = std::fs::read_to_string(&file.0);
     let _ = std::fs::remove_file(&file.0);
     match status {

@@ -8,8 +8,8 @@ mod effects;
 // ── invoke (issue 6) ──
 mod invoke;
 // ── teardown (issue 7) ──
-mod teardown;
 mod s3_effects;
+mod teardown;
 
 use std::io::{self, BufWriter, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -66,7 +66,10 @@ async fn create_stack(name: &str, tags: &[(String, String)], termination: bool) 
     if let Err(e) = req.send().await {
         // Under load the SDK may retry a CreateStack whose first attempt did succeed.
         let text = format!("{e:?}");
-        assert!(text.contains("AlreadyExistsException"), "create stack {name}: {text}");
+        assert!(
+            text.contains("AlreadyExistsException"),
+            "create stack {name}: {text}"
+        );
     }
     for _ in 0..200 {
         if stack_status(name).await == Some(StackStatus::CreateComplete) {

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Builds docs/user-guide.md from the render snapshots (text captures of every screen,
+taken by the snapshot tests at a fixed size with a pinned clock) and the default key map.
+Run after `cargo insta review`: python3 scripts/user-guide.py"""
+
+import glob
+import os
+import re
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SECTIONS = [
+    ("The stack list", ["tests__stacks__loading", "tests__stacks__loaded", "tests__stacks__empty", "tests__stacks__error", "teardown__stacks_assessed"],
+     "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`S` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one."),
+    ("Help and the command palette", ["tests__stacks__help", "palette__open", "palette__region_typed", "picker__region"],
+     "`?` lists every effective key of the screen. `:` opens the palette: type a few letters (`:reg eu-west-1`, `:prof dev`, `:logs`, `:abandoned`, `:theme light`); `:region` or `:profile` alone opens a picker."),
+    ("The stack detail", ["tests__detail__loading", "tests__detail__loaded"],
+     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `i` invoke, `D` teardown."),
+    ("DynamoDB", ["dynamo__tables", "dynamo__items", "dynamo__query_form", "dynamo__item_plain", "dynamo__item_typed_confirm"], None),
+    ("S3", ["s3__buckets", "s3__browser", "s3__preview_json", "s3__preview_text", "s3__preview_hex", "s3__versions", "s3__download_prompt", "s3__download_progress"], None),
+    ("Logs", ["logs__waiting", "logs__tail_insights", "logs__expanded_json", "logs__wrapped_narrow", "logs__hostile"], None),
+    ("Invoke", ["invoke__sign_in", "invoke__invalid_payload", "invoke__response", "invoke__fan_out_running", "invoke__fan_out_summary"], None),
+    ("Teardown", ["teardown__abandoned", "teardown__plan", "teardown__confirm_typed", "teardown__countdown", "teardown__progress", "teardown__refused"], None),
+    ("Themes", ["help__dark", "help__light", "help__high_contrast", "help__no_color"],
+     "The same screen in each theme, with the style of every run of cells in braces (`{fg/bg/modifiers}`)."),
+]
+
+
+def snapshot_text(path):
+    text = open(path, encoding="utf-8").read()
+    body = text.split("\n---\n", 1)[1] if text.startswith("---") else text
+    lines = []
+    for line in body.strip("\n").split("\n"):
+        m = re.fullmatch(r'"(.*)"', line)
+        lines.append(m.group(1).replace('\\"', '"').replace("\\\\", "\\") if m else line)
+    return "\n".join(lines)
+
+
+def find(name):
+    hits = sorted(p for p in glob.glob(os.path.join(ROOT, "src", "**", "snapshots", "*.snap"), recursive=True)
+                  if p.endswith(f"__{name}.snap"))
+    return hits[0] if hits else None
+
+
+def main():
+    out = ["# protoctl user guide", "",
+           "Text captures of every screen, taken from the render snapshot tests (fixed size, pinned clock,",
+           "made-up data), and every default key binding. Regenerate with `python3 scripts/user-guide.py`.", ""]
+    for title, names, blurb in SECTIONS:
+        out += [f"## {title}", ""]
+        if blurb:
+            out += [blurb, ""]
+        for name in names:
+            path = find(name)
+            if not path:
+                continue
+            out += [f"### {name.split('__')[-1].replace('_', ' ')}", "", "```text", snapshot_text(path), "```", ""]
+    keymap = tomllib.load(open(os.path.join(ROOT, "assets", "keymap.toml"), "rb"))
+    out += ["## Key bindings", "",
+            "Defaults from `assets/keymap.toml`; rebind any in the config under `[keys.<scope>]` (\"none\" unbinds).",
+            "A screen's own bindings win over the global ones.", ""]
+    for scope, binds in keymap.items():
+        out += [f"### `{scope}`", "", "| key | command |", "| --- | --- |"]
+        out += [f"| `{k}` | {v.replace('_', ' ')} |" for k, v in binds.items()]
+        out.append("")
+    open(os.path.join(ROOT, "docs", "user-guide.md"), "w", encoding="utf-8").write("\n".join(out))
+    print("wrote docs/user-guide.md")
+
+
+if __name__ == "__main__":
+    main()
