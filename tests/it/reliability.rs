@@ -45,8 +45,26 @@ fn run_via(url: &str, config: &PathBuf, args: &[&str]) -> (Output, Duration) {
 pub fn commands() -> Vec<Vec<&'static str>> {
     vec![
         vec!["stacks", "--output", "json"],
-        vec!["resources", "orders-dev", "--output", "json"],
         vec!["stacks"],
+        vec!["resources", "orders-dev", "--output", "json"],
+        vec!["items", "orders-dev", "--output", "json"],
+        vec!["objects", "orders-dev", "--recursive", "--output", "json"],
+        vec![
+            "get-object",
+            "orders-dev",
+            "notes/readme.txt",
+            "--bucket",
+            "orders-dev-data-123456789012",
+        ],
+        vec![
+            "logs",
+            "orders-dev",
+            "--since",
+            "2000-01-01T00:00:00Z",
+            "--output",
+            "json",
+        ],
+        vec!["teardown", "orders-dev", "--output", "json"],
     ]
 }
 
@@ -96,7 +114,7 @@ fn twenty_percent_faults_give_identical_results() {
 
 #[test]
 fn every_request_failing_exits_with_one_line() {
-    let config = fault_config("all", "20s", "5s", 3);
+    let config = fault_config("all", "20s", "5s", 2);
     for kind in ["server_error", "throttle", "slow_down", "reset"] {
         let mut plan = FaultPlan::default();
         match kind {

@@ -530,7 +530,7 @@ fn console_walks_previews_and_shows_versions() {
     t.send(&["Enter"]);
     t.wait_for("uploads/");
     // Jump to a typed prefix, open the object: detail and preview.
-    t.send(&[":"]);
+    t.send(&["J"]);
     t.send(&["-l", "nested/a/b/c/"]);
     t.send(&["Enter"]);
     t.wait_for("deep.txt");
