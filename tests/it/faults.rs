@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -103,12 +105,26 @@ fn protocol_of(req: &Request<Incoming>) -> Protocol {
     }
 }
 
-fn error_response(
-    protocol: Protocol,
-    status: u16,
-    code: &str,
-    message: &str,
-) -> Response<Full<Bytes>> {
+/// The body type of every answer: whole, or cut off part-way.
+type Body = BoxBody<Bytes, std::io::Error>;
+
+fn full(b: Bytes) -> Body {
+    Full::new(b).map_err(|never| match never {}).boxed()
+}
+
+/// A body that delivers `bytes` and then breaks the connection (a short read).
+fn cut(bytes: Bytes) -> Body {
+    let chunks: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
+        Ok(Frame::data(bytes)),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected cut",
+        )),
+    ];
+    StreamBody::new(futures::stream::iter(chunks)).boxed()
+}
+
+fn error_response(protocol: Protocol, status: u16, code: &str, message: &str) -> Response<Body> {
     let (ctype, body) = match protocol {
         Protocol::Json | Protocol::RestJson => (
             "application/x-amz-json-1.1",
@@ -127,7 +143,7 @@ fn error_response(
             ),
         ),
     };
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(full(Bytes::from(body)));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut()
         .insert("content-type", ctype.parse().unwrap());
@@ -147,11 +163,12 @@ fn throttle_code(p: Protocol) -> (u16, &'static str) {
 
 /// A tiny deterministic generator, so a failing run can be replayed.
 fn roll(seed: u64, n: u64) -> f64 {
-    let mut x = seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    (x >> 11) as f64 / (1_u64 << 53) as f64
+    // splitmix64 of (seed, n): well mixed even for small seeds and request numbers.
+    let mut z = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1_u64 << 53) as f64
 }
 
 enum Decision {
@@ -276,7 +293,7 @@ async fn handle(
     plan: FaultPlan,
     seed: u64,
     counters: &Counters,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let n = counters.requests.fetch_add(1, Ordering::SeqCst);
     let protocol = protocol_of(&req);
     let decision = decide(&plan, protocol, roll(seed, n));
@@ -302,9 +319,8 @@ async fn handle(
         }
         Decision::Error(status, code) => error_response(protocol, status, code, "injected fault"),
         Decision::Reset => {
-            // Closing without an answer: hyper drops the connection when the service panics
-            // is not an option, so answer with a broken HTTP message the client cannot parse.
-            let mut resp = Response::new(Full::new(Bytes::new()));
+            // The connection breaks right after the status line and headers.
+            let mut resp = Response::new(cut(Bytes::new()));
             resp.headers_mut()
                 .insert("content-length", "100".parse().unwrap());
             resp
@@ -341,12 +357,12 @@ async fn handle(
                             .headers
                             .insert("content-length", bytes.len().to_string().parse().unwrap());
                         let half = bytes.slice(..bytes.len() / 2);
-                        return Response::from_parts(rparts, Full::new(half));
+                        return Response::from_parts(rparts, cut(half));
                     }
                     rparts
                         .headers
                         .insert("content-length", bytes.len().to_string().parse().unwrap());
-                    Response::from_parts(rparts, Full::new(bytes))
+                    Response::from_parts(rparts, full(bytes))
                 }
                 Err(_) => error_response(protocol, 502, "InternalError", "upstream unreachable"),
             }
