@@ -84,7 +84,7 @@ fn stack_list(c: &mut Criterion) {
         app.update(Action::Command(Command::Bottom));
         let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| frame(&mut term, &app, &theme))
+            b.iter(|| frame(&mut term, &app, &theme));
         });
     }
     group.finish();
@@ -125,7 +125,7 @@ fn logs(c: &mut Criterion) {
     app.screens.push(Screen::Logs);
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     c.bench_function("logs_frame_100k", |b| {
-        b.iter(|| frame(&mut term, &app, &theme))
+        b.iter(|| frame(&mut term, &app, &theme));
     });
 }
 

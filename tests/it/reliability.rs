@@ -9,7 +9,8 @@ use crate::e2e::Tmux;
 use crate::faults::{self, FaultPlan};
 use crate::support::{demo_config, endpoint, log_file, stderr, stdout};
 
-/// A config with the demo's discovery tags and short timeouts, for fault runs.
+/// A config with the demo's discovery tags (plus `owner`, which only the demo stacks carry, so
+/// fixtures other tests create meanwhile do not change the output) and short timeouts.
 fn fault_config(name: &str, op_timeout: &str, attempt_timeout: &str, attempts: u32) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("protoctl-faults-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -17,7 +18,7 @@ fn fault_config(name: &str, op_timeout: &str, attempt_timeout: &str, attempts: u
     std::fs::write(
         &path,
         format!(
-            "[discovery]\ntags = [\"protoctl:prototype=true\", \"team=proto-lab\"]\n\n[aws]\noperation_timeout = \"{op_timeout}\"\nattempt_timeout = \"{attempt_timeout}\"\nmax_attempts = {attempts}\n"
+            "[discovery]\ntags = [\"protoctl:prototype=true\", \"team=proto-lab\", \"owner\"]\n\n[aws]\noperation_timeout = \"{op_timeout}\"\nattempt_timeout = \"{attempt_timeout}\"\nmax_attempts = {attempts}\n"
         ),
     )
     .unwrap();
