@@ -69,6 +69,8 @@ pub struct StacksState {
     pub policy: AbandonPolicy,
     /// Show only the abandoned stacks.
     pub abandoned_only: bool,
+    /// True when the stacks come from more than one region (the list shows a REGION column).
+    pub multi_region: bool,
     /// Stack ids marked for a teardown of several stacks.
     pub marked: BTreeSet<String>,
 }
@@ -84,6 +86,10 @@ impl StacksState {
     pub fn set(&mut self, stacks: Vec<Stack>, now: DateTime<Utc>) {
         let keep = self.selected().map(|s| s.id.clone());
         self.stacks = stacks;
+        self.multi_region = self
+            .stacks
+            .first()
+            .is_some_and(|f| self.stacks.iter().any(|s| s.region != f.region));
         self.load = LoadState::Loaded;
         self.loaded_at = Some(now);
         self.refilter(now);

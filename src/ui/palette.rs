@@ -158,6 +158,29 @@ mod tests {
     }
 
     #[test]
+    fn region_column_when_stacks_span_regions() {
+        let mut a = app();
+        let id = ready(&mut a);
+        let mut stacks = demo_stacks();
+        stacks[1].region = "eu-west-1".into();
+        stacks[1].id = stacks[1].id.replace("us-east-1", "eu-west-1");
+        a.update(Action::StacksLoaded {
+            request_id: id,
+            result: Ok(stacks),
+        });
+        let screen = draw_sized(&a, 120, 14).backend().to_string();
+        assert!(screen.contains("REGION"), "{screen}");
+        assert!(screen.contains("eu-west-1"), "{screen}");
+        let plain = loaded();
+        assert!(
+            !draw_sized(&plain, 120, 14)
+                .backend()
+                .to_string()
+                .contains("REGION")
+        );
+    }
+
+    #[test]
     fn themes_differ() {
         let dark = themed(ThemeName::Dark, false);
         assert_ne!(dark, themed(ThemeName::Light, false));

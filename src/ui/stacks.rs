@@ -103,12 +103,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 None => Span::styled("…", theme.dim),
             };
             let verdict = Span::styled(truncate(&sanitize(&verdict.content), 120), verdict.style);
-            let row = Row::new(vec![
-                Cell::from(format!(
-                    "{}{mark}{}",
-                    gutter(pos == st.list.selected),
-                    sanitize(&s.name)
-                )),
+            let mut cells = vec![Cell::from(format!(
+                "{}{mark}{}",
+                gutter(pos == st.list.selected),
+                sanitize(&s.name)
+            ))];
+            if st.multi_region {
+                cells.push(Cell::from(Span::styled(
+                    sanitize(&s.region).into_owned(),
+                    theme.accent,
+                )));
+            }
+            cells.extend([
                 Cell::from(Span::styled(
                     sanitize(&s.status).into_owned(),
                     theme.status(&s.status),
@@ -124,6 +130,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     theme.dim,
                 ))),
             ]);
+            let row = Row::new(cells);
             if pos == st.list.selected {
                 row.style(theme.selected)
             } else {
@@ -131,27 +138,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let header = Row::new([
-        "   NAME",
-        "STATUS",
-        "AGE",
-        "UPDATED",
-        "ABANDONED/PROTECTED",
-        "TAGS",
-    ])
-    .style(theme.title);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(24),
-            Constraint::Length(22),
-            Constraint::Length(5),
-            Constraint::Length(8),
-            Constraint::Length(42),
-            Constraint::Min(10),
-        ],
-    )
-    .header(header)
-    .block(blk);
+    let mut titles = vec!["   NAME"];
+    let mut widths = vec![Constraint::Length(24)];
+    if st.multi_region {
+        titles.push("REGION");
+        widths.push(Constraint::Length(15));
+    }
+    titles.extend(["STATUS", "AGE", "UPDATED", "ABANDONED/PROTECTED", "TAGS"]);
+    widths.extend([
+        Constraint::Length(22),
+        Constraint::Length(5),
+        Constraint::Length(8),
+        Constraint::Length(42),
+        Constraint::Min(10),
+    ]);
+    let header = Row::new(titles).style(theme.title);
+    let table = Table::new(rows, widths).header(header).block(blk);
     frame.render_widget(table, area);
 }
