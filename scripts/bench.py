@@ -282,7 +282,8 @@ class Bench:
         # Start-up: the console logs when its first frame and the stack list are drawn.
         log = os.path.join(self.a.home, "startup.log")
         sock = f"protoctl-bench-{os.getpid()}"
-        cmd = " ".join(self.protoctl("--log-file", log)) + "; sleep 5"
+        argv = [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config, "--log-file", log]
+        cmd = " ".join(argv) + "; sleep 5"
         env = dict(os.environ, PROTOCTL_LOG="info")
         subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "sh", "-c", cmd], env=env, check=True)
         first = drawn = None

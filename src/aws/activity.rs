@@ -85,7 +85,10 @@ pub async fn activity_of(
     let futs: Vec<_> = stacks
         .iter()
         .map(|s| async move {
-            let r = stack_log_activity(ctx, &s.id)
+            // Multi-region discovery: each stack's logs live in its own region.
+            let regional = (!s.region.is_empty() && s.region != ctx.region)
+                .then(|| ctx.with_region(&s.region));
+            let r = stack_log_activity(regional.as_ref().unwrap_or(ctx), &s.id)
                 .await
                 .map_err(|e| e.to_string());
             (s.id.clone(), r)

@@ -128,7 +128,11 @@ pub async fn run(ctx: &Context, args: &ItemsArgs) -> anyhow::Result<ExitCode> {
         descending: args.desc,
         filter,
     };
-    let page_size = ctx.config.dynamodb.page_size.max(1);
+    // Headless reads take DynamoDB's own 1 MB pages (no Limit): the fewest requests. The
+    // console's smaller `[dynamodb] page_size` is for interactive paging.
+    let page_size = args
+        .limit
+        .map_or(0, |l| i32::try_from(l.min(1000)).unwrap_or(1000));
     if let Some(path) = &args.export {
         let summary = dynamodb::export(
             &ctx.aws,

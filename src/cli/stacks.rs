@@ -35,7 +35,9 @@ pub fn verdict(a: &Assessment) -> String {
 
 /// Lists the discovered stacks.
 pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
-    let stacks = cloudformation::discover(&ctx.aws, &ctx.filters).await?;
+    let stacks =
+        cloudformation::discover_in_regions(&ctx.aws, &ctx.config.discovery.regions, &ctx.filters)
+            .await?;
     let now = ctx.clock.now();
     let policy = activity::policy_of(&ctx.config.abandon);
     let assessed = activity::assess_all(&ctx.aws, stacks, &policy, now).await;
