@@ -446,28 +446,11 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::tests::{app, demo_stacks, detail_data, ready};
+    use crate::ui::tests::on_orders_detail;
 
     /// An app on orders-dev's detail, loaded.
     fn on_detail() -> App {
-        let mut a = app();
-        let id = ready(&mut a);
-        a.update(Action::StacksLoaded {
-            request_id: id,
-            result: Ok(demo_stacks()),
-        });
-        a.update(Action::Command(Command::Down));
-        a.update(Action::Command(Command::Down));
-        let effects = a.update(Action::Command(Command::Open));
-        let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
-            panic!("{effects:?}")
-        };
-        let stack = a.detail.as_ref().unwrap().stack.clone();
-        a.update(Action::DetailLoaded {
-            request_id: *request_id,
-            result: Box::new(Ok(detail_data(stack))),
-        });
-        a
+        on_orders_detail()
     }
 
     #[test]

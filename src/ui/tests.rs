@@ -241,6 +241,28 @@ pub(crate) fn detail_data(stack: Stack) -> DetailData {
     }
 }
 
+/// An app on orders-dev's loaded detail screen (the demo list, cursor moved to it, opened).
+pub(crate) fn on_orders_detail() -> App {
+    let mut a = app();
+    let id = ready(&mut a);
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(demo_stacks()),
+    });
+    a.update(Action::Command(Command::Down));
+    a.update(Action::Command(Command::Down));
+    let effects = a.update(Action::Command(Command::Open));
+    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let stack = a.detail.as_ref().unwrap().stack.clone();
+    a.update(Action::DetailLoaded {
+        request_id: *request_id,
+        result: Box::new(Ok(detail_data(stack))),
+    });
+    a
+}
+
 #[test]
 fn detail_loaded() {
     let mut a = app();

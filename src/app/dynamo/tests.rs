@@ -8,7 +8,7 @@ use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect, Screen};
 use crate::aws::dynamodb::{IndexInfo, IndexKind, KeyAttr, Page, SkOp, TableInfo};
 use crate::domain::dynamo::{Attr, Item};
-use crate::ui::tests::{app, demo_stacks, detail_data, ready};
+use crate::ui::tests::on_orders_detail;
 
 use super::ItemOutcome;
 
@@ -91,23 +91,7 @@ fn page(range: std::ops::Range<usize>, more: bool) -> Page {
 
 /// An app on the tables screen of orders-dev with the demo table loaded.
 pub(crate) fn on_tables() -> App {
-    let mut a = app();
-    let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
-        request_id: id,
-        result: Ok(demo_stacks()),
-    });
-    a.update(Action::Command(Command::Down));
-    a.update(Action::Command(Command::Down));
-    let eff = a.update(Action::Command(Command::Open));
-    let Some(Effect::LoadDetail { request_id, .. }) = eff.first() else {
-        panic!("{eff:?}")
-    };
-    let stack = a.detail.as_ref().unwrap().stack.clone();
-    a.update(Action::DetailLoaded {
-        request_id: *request_id,
-        result: Box::new(Ok(detail_data(stack))),
-    });
+    let mut a = on_orders_detail();
     let eff = a.update(Action::Command(Command::DynamoTables));
     let [
         Effect::LoadDynamoTables {

@@ -6,7 +6,7 @@ use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect};
 use crate::aws::logs::{LogGroupRef, TailMode, TailMsg};
 use crate::domain::logbuf::LogEvent;
-use crate::ui::tests::{app, assert_clean, demo_stacks, detail_data, draw_sized, now, ready};
+use crate::ui::tests::{assert_clean, draw_sized, now, on_orders_detail};
 
 const RID: [&str; 4] = [
     "0a1b2c3d-0000-4000-a000-000000000001",
@@ -79,23 +79,7 @@ fn invocation(f: &str, at: i64, n: usize, id: &str, cold: bool, error: bool) -> 
 
 /// The app on the orders-dev tail with both groups found; returns the tail's request id.
 fn tail_app() -> (App, u64) {
-    let mut a = app();
-    let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
-        request_id: id,
-        result: Ok(demo_stacks()),
-    });
-    a.update(Action::Command(Command::Down));
-    a.update(Action::Command(Command::Down));
-    let effects = a.update(Action::Command(Command::Open));
-    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
-        panic!("{effects:?}")
-    };
-    let stack = a.detail.as_ref().unwrap().stack.clone();
-    a.update(Action::DetailLoaded {
-        request_id: *request_id,
-        result: Box::new(Ok(detail_data(stack))),
-    });
+    let mut a = on_orders_detail();
     let effects = a.update(Action::Command(Command::Logs));
     let Some(Effect::LoadLogGroups {
         request_id,
