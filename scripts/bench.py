@@ -25,7 +25,7 @@ from botocore.config import Config
 
 SIZES = {
     "quick": dict(stacks=40, tagged=20, items=2000, objects=2500, versions=1500, events=5000, runs=3, empty_runs=1),
-    "full": dict(stacks=1000, tagged=500, items=50000, objects=20000, versions=10000, events=100000, runs=5, empty_runs=2),
+    "full": dict(stacks=1000, tagged=500, items=50000, objects=20000, versions=10000, events=100000, runs=3, empty_runs=1),
 }
 
 TAGS = [{"Key": "protoctl:prototype", "Value": "true"}, {"Key": "team", "Value": "bench"}]
