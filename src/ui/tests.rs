@@ -241,30 +241,9 @@ pub(crate) fn detail_data(stack: Stack) -> DetailData {
     }
 }
 
-/// An app on orders-dev's loaded detail screen (the demo list, cursor moved to it, opened).
-pub(crate) fn on_orders_detail() -> App {
-    let mut a = app();
-    let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
-        request_id: id,
-        result: Ok(demo_stacks()),
-    });
-    a.update(Action::Command(Command::Down));
-    a.update(Action::Command(Command::Down));
-    let effects = a.update(Action::Command(Command::Open));
-    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
-        panic!("{effects:?}")
-    };
-    let stack = a.detail.as_ref().unwrap().stack.clone();
-    a.update(Action::DetailLoaded {
-        request_id: *request_id,
-        result: Box::new(Ok(detail_data(stack))),
-    });
-    a
-}
-
-#[test]
-fn detail_loaded() {
+/// An app that has just opened orders-dev's detail (the demo list, cursor moved to it),
+/// with the detail's request id; nothing loaded yet.
+pub(crate) fn on_orders_detail_loading() -> (App, u64) {
     let mut a = app();
     let id = ready(&mut a);
     a.update(Action::StacksLoaded {
@@ -278,11 +257,29 @@ fn detail_loaded() {
     let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
         panic!("{effects:?}")
     };
+    let request_id = *request_id;
+    (a, request_id)
+}
+
+/// An app on orders-dev's loaded detail screen.
+pub(crate) fn on_orders_detail() -> App {
+    let (mut a, request_id) = on_orders_detail_loading();
+    let stack = a.detail.as_ref().unwrap().stack.clone();
+    a.update(Action::DetailLoaded {
+        request_id,
+        result: Box::new(Ok(detail_data(stack))),
+    });
+    a
+}
+
+#[test]
+fn detail_loaded() {
+    let (mut a, request_id) = on_orders_detail_loading();
     let stack = a.detail.as_ref().unwrap().stack.clone();
     assert_eq!(stack.name, "orders-dev");
     insta::assert_snapshot!("detail__loading", draw(&a).backend());
     a.update(Action::DetailLoaded {
-        request_id: *request_id,
+        request_id,
         result: Box::new(Ok(detail_data(stack))),
     });
     a.update(Action::Command(Command::Down));
