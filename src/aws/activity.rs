@@ -9,10 +9,11 @@ use futures::StreamExt;
 
 use super::{AwsContext, AwsError, cloudformation};
 use crate::domain::abandon::{AbandonPolicy, Assessment, assess_with_activity, policy_from_config};
+use crate::domain::function_cache::FunctionCache;
 use crate::domain::stack::{Stack, StackResource};
 
 /// Stacks looked up at once.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 
@@ -58,46 +59,155 @@ pub async fn last_event(ctx: &AwsContext, group: &str) -> Result<Option<DateTime
     }
 }
 
-/// The last event time of each function log group of one stack.
+/// The last event times of the given log groups, `concurrency` lookups at once.
+async fn last_events(
+    ctx: &AwsContext,
+    groups: &[String],
+    concurrency: usize,
+) -> Result<Vec<DateTime<Utc>>, AwsError> {
+    let futs: Vec<_> = groups.iter().map(|g| last_event(ctx, g)).collect();
+    let found: Vec<_> = futures::stream::iter(futs)
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    for r in found {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// The last event time of each function log group of one stack, read fresh (no cache:
+/// teardown's guards use this).
 pub async fn stack_log_activity(
     ctx: &AwsContext,
     stack_id: &str,
 ) -> Result<Vec<DateTime<Utc>>, AwsError> {
     let resources = cloudformation::resources(ctx, stack_id).await?;
-    let mut out = Vec::new();
-    for f in function_names(&resources) {
-        if let Some(t) = last_event(ctx, &log_group_of(&f)).await? {
-            out.push(t);
-        }
-    }
-    Ok(out)
+    let groups: Vec<String> = function_names(&resources)
+        .iter()
+        .map(|f| log_group_of(f))
+        .collect();
+    last_events(ctx, &groups, DEFAULT_CONCURRENCY).await
 }
 
-/// The log activity of many stacks, by stack id; at most `concurrency` stacks at once.
-/// A failed lookup is kept as its message (the caller protects that stack).
+/// The function-name cache file (`$XDG_CACHE_HOME/protoctl/stack-functions.json` on Linux).
+fn cache_path() -> Option<std::path::PathBuf> {
+    if std::env::var_os("PROTOCTL_NO_CACHE").is_some() {
+        return None;
+    }
+    directories::ProjectDirs::from("", "", "protoctl")
+        .map(|d| d.cache_dir().join("stack-functions.json"))
+}
+
+fn load_cache(path: Option<&std::path::Path>) -> FunctionCache {
+    path.and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| FunctionCache::parse(&t))
+        .unwrap_or_default()
+}
+
+/// Writes the cache atomically; a failure only costs the next run some requests.
+fn save_cache(path: Option<&std::path::Path>, cache: &FunctionCache) {
+    let Some(path) = path else { return };
+    let write = || -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+        std::fs::write(&tmp, cache.to_text())?;
+        std::fs::rename(&tmp, path)
+    };
+    if let Err(e) = write() {
+        tracing::debug!(error = %e, path = %path.display(), "function cache not written");
+    }
+}
+
+/// The log activity of many stacks, by stack id. Each stack's function names come from the
+/// function cache when its state is unchanged since they were read (else one
+/// `ListStackResources`), then every function's log group is looked up, `concurrency` requests
+/// at once across all stacks. A failed lookup is kept as its message (the caller protects that
+/// stack).
 pub async fn activity_of(
     ctx: &AwsContext,
     stacks: &[Stack],
     concurrency: usize,
 ) -> BTreeMap<String, Result<Vec<DateTime<Utc>>, String>> {
-    // Futures collected first: a lazy `map` closure in the stream makes the future
-    // non-Send for spawned tasks (higher-ranked lifetime inference).
-    let futs: Vec<_> = stacks
+    let path = cache_path();
+    let mut cache = load_cache(path.as_deref());
+    let now = Utc::now();
+    let concurrency = concurrency.max(1);
+    // Multi-region discovery: each stack's resources and logs live in its own region.
+    let contexts: BTreeMap<&str, AwsContext> = stacks
+        .iter()
+        .filter(|s| !s.region.is_empty() && s.region != ctx.region)
+        .map(|s| (s.region.as_str(), ctx.with_region(&s.region)))
+        .collect();
+    let ctx_of = |s: &Stack| contexts.get(s.region.as_str()).unwrap_or(ctx);
+
+    // 1. Function names: cached, or listed (futures collected first: a lazy `map` closure in
+    //    the stream makes the future non-Send for spawned tasks).
+    let mut names: BTreeMap<String, Result<Vec<String>, String>> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for s in stacks {
+        match cache.get(s, now) {
+            Some(f) => {
+                names.insert(s.id.clone(), Ok(f));
+            }
+            None => misses.push(s),
+        }
+    }
+    let futs: Vec<_> = misses
         .iter()
         .map(|s| async move {
-            // Multi-region discovery: each stack's logs live in its own region.
-            let regional = (!s.region.is_empty() && s.region != ctx.region)
-                .then(|| ctx.with_region(&s.region));
-            let r = stack_log_activity(regional.as_ref().unwrap_or(ctx), &s.id)
+            let r = cloudformation::resources(ctx_of(s), &s.id)
                 .await
+                .map(|res| function_names(&res))
                 .map_err(|e| e.to_string());
-            (s.id.clone(), r)
+            (*s, r)
         })
         .collect();
-    futures::stream::iter(futs)
-        .buffer_unordered(concurrency.max(1))
+    let listed: Vec<_> = futures::stream::iter(futs)
+        .buffer_unordered(concurrency)
         .collect()
-        .await
+        .await;
+    for (s, r) in listed {
+        if let Ok(f) = &r {
+            cache.put(s, f.clone(), now);
+        }
+        names.insert(s.id.clone(), r);
+    }
+    cache.prune(now);
+    save_cache(path.as_deref(), &cache);
+
+    // 2. Every function's log group, across all stacks at once.
+    let futs: Vec<_> = stacks
+        .iter()
+        .filter_map(|s| match names.get(&s.id) {
+            Some(Ok(f)) => Some(f.iter().map(move |f| (s, log_group_of(f)))),
+            _ => None,
+        })
+        .flatten()
+        .map(|(s, group)| async move { (s.id.as_str(), last_event(ctx_of(s), &group).await) })
+        .collect();
+    let looked_up: Vec<_> = futures::stream::iter(futs)
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut out: BTreeMap<String, Result<Vec<DateTime<Utc>>, String>> = names
+        .into_iter()
+        .map(|(id, r)| (id, r.map(|_| Vec::new())))
+        .collect();
+    for (id, r) in looked_up {
+        let Some(slot) = out.get_mut(id) else {
+            continue;
+        };
+        match (slot.as_mut(), r) {
+            (Ok(times), Ok(t)) => times.extend(t),
+            (Ok(_), Err(e)) => *slot = Err(e.to_string()),
+            (Err(_), _) => {}
+        }
+    }
+    out
 }
 
 /// The abandonment policy of the config's `[abandon]` section.

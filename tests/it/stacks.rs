@@ -181,3 +181,56 @@ fn unreachable_endpoint_fails_in_one_line() {
     assert!(err.contains("cannot reach"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+/// `stacks` with its function-name cache in `cache`.
+fn json_stacks_cached(cache: &std::path::Path) -> Value {
+    let mut c = protoctl();
+    c.env("XDG_CACHE_HOME", cache)
+        .env_remove("PROTOCTL_NO_CACHE")
+        .args([
+            "stacks",
+            "--output",
+            "json",
+            "--now",
+            "2026-11-27T12:00:00Z",
+        ]);
+    let out = run(c);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn the_function_cache_never_changes_the_answer() {
+    let dir = std::env::temp_dir().join(format!("protoctl-it-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cold = json_stacks_cached(&dir);
+    let file = dir.join("protoctl/stack-functions.json");
+    let cache: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let orders = cold
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "orders-dev")
+        .unwrap();
+    let id = orders["id"].as_str().unwrap();
+    let functions = cache["stacks"][id]["functions"].as_array().unwrap();
+    assert!(
+        functions
+            .iter()
+            .any(|f| f.as_str().unwrap().starts_with("orders-dev-")),
+        "orders-dev's functions cached: {functions:?}"
+    );
+    assert!(orders["last_activity"].is_string(), "{orders}");
+    // Warm: the same answer from the cached names.
+    assert_eq!(json_stacks_cached(&dir), cold);
+    // A stale entry (the stack changed since: another update time) is not trusted.
+    let mut stale = cache.clone();
+    stale["stacks"][id]["functions"] = serde_json::json!([]);
+    stale["stacks"][id]["stamp"] = serde_json::json!("2001-01-01T00:00:00Z");
+    std::fs::write(&file, stale.to_string()).unwrap();
+    assert_eq!(json_stacks_cached(&dir), cold);
+    // A garbled file is an empty cache.
+    std::fs::write(&file, "{ not json").unwrap();
+    assert_eq!(json_stacks_cached(&dir), cold);
+    let _ = std::fs::remove_dir_all(&dir);
+}
