@@ -252,14 +252,86 @@ pub async fn count(
 
 /// The bucket's versioning status (`Enabled`, `Suspended`, or `None` when never set).
 pub async fn versioning(ctx: &AwsContext, bucket: &str) -> Result<Option<String>, AwsError> {
-    let out = ctx
-        .s3()
-        .get_bucket_versioning()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("GetBucketVersioning", e))?;
+    let req = ctx.s3().get_bucket_versioning().bucket(bucket);
+    let res = if ctx.endpoint_url.is_some() {
+        req.customize()
+            .interceptor(EmptyVersioningRoot)
+            .send()
+            .await
+    } else {
+        req.send().await
+    };
+    let out = res.map_err(|e| AwsError::from_sdk("GetBucketVersioning", e))?;
     Ok(out.status().map(|s| s.as_str().to_string()))
+}
+
+/// A bucket's versioning status as the emulator wrote it (`None`: never versioned).
+#[derive(Debug, PartialEq, Eq)]
+struct VersioningStatus(Option<String>);
+
+/// The status in a GetBucketVersioning body whose root is `GetBucketVersioningResponse`
+/// instead of S3's `VersioningConfiguration` (how the emulator answers, which the SDK's
+/// parser rejects); `None` for any other body.
+fn foreign_versioning_body(body: &[u8]) -> Option<VersioningStatus> {
+    let mut text = std::str::from_utf8(body).ok()?.trim();
+    if let Some(rest) = text.strip_prefix("<?xml") {
+        text = rest[rest.find("?>")? + 2..].trim();
+    }
+    let rest = text.strip_prefix("<GetBucketVersioningResponse")?;
+    if !rest.starts_with([' ', '>', '/']) {
+        return None;
+    }
+    let open_end = rest.find('>')?;
+    if rest[..open_end].ends_with('/') {
+        return (open_end + 1 == rest.len()).then_some(VersioningStatus(None));
+    }
+    let inner = rest[open_end + 1..].strip_suffix("</GetBucketVersioningResponse>")?;
+    let status = match inner.split_once("<Status>") {
+        Some((_, after)) => Some(after.split_once("</Status>")?.0.trim().to_string()),
+        None => None,
+    };
+    match status.as_deref() {
+        None | Some("Enabled" | "Suspended") => Some(VersioningStatus(status)),
+        Some(_) => None,
+    }
+}
+
+/// On a custom endpoint only: reads the emulator's GetBucketVersioning answer (another root
+/// element than S3's) into the output S3's answer would give, so the caller can rely on the
+/// status. Any other response, error or body is left untouched.
+#[derive(Debug)]
+struct EmptyVersioningRoot;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for EmptyVersioningRoot {
+    fn name(&self) -> &'static str {
+        "EmptyVersioningRoot"
+    }
+
+    fn modify_before_attempt_completion(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextMut<'_>,
+        _runtime_components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let Some(status) = context
+            .response()
+            .filter(|r| r.status().is_success())
+            .and_then(|r| r.body().bytes())
+            .and_then(foreign_versioning_body)
+        else {
+            return Ok(());
+        };
+        if let Some(slot) = context.output_or_error_mut()
+            && slot.is_err()
+        {
+            *slot = Ok(aws_smithy_runtime_api::client::interceptors::context::Output::erase(
+                    aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningOutput::builder()
+                        .set_status(status.0.as_deref().map(aws_sdk_s3::types::BucketVersioningStatus::from))
+                        .build(),
+                ));
+        }
+        Ok(())
+    }
 }
 
 /// HeadObject: size, dates, ETag, content type, user metadata, storage class, version.
@@ -696,6 +768,40 @@ pub fn human_size(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_emulators_versioning_answer_and_nothing_else() {
+        let moto = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<GetBucketVersioningResponse xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>";
+        assert_eq!(foreign_versioning_body(moto), Some(VersioningStatus(None)));
+        assert_eq!(
+            foreign_versioning_body(b"<GetBucketVersioningResponse/>"),
+            Some(VersioningStatus(None))
+        );
+        assert_eq!(
+            foreign_versioning_body(
+                b"<GetBucketVersioningResponse xmlns=\"x\"><Status>Enabled</Status></GetBucketVersioningResponse>"
+            ),
+            Some(VersioningStatus(Some("Enabled".into())))
+        );
+        assert_eq!(
+            foreign_versioning_body(
+                b"<GetBucketVersioningResponse><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete></GetBucketVersioningResponse>"
+            ),
+            Some(VersioningStatus(Some("Suspended".into())))
+        );
+        for other in [
+            &b"<GetBucketVersioningResponse><Status>Bogus</Status></GetBucketVersioningResponse>"[..],
+            b"<GetBucketVersioningResponse><Status>Enabled</GetBucketVersioningResponse>",
+            b"<GetBucketVersioningResponseX/>",
+            b"<GetBucketVersioningResponse/><more/>",
+            b"<VersioningConfiguration/>",
+            b"<Error><Code>NoSuchBucket</Code></Error>",
+            b"",
+            b"\xff\xfe",
+        ] {
+            assert_eq!(foreign_versioning_body(other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn sizes() {

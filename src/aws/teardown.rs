@@ -8,6 +8,7 @@ mod buckets;
 pub use buckets::{empty_bucket, measure_bucket};
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::types::TemplateStage;
@@ -25,7 +26,7 @@ use crate::domain::abandon::{AbandonPolicy, Assessment};
 use crate::domain::discovery::{self, TagFilter};
 use crate::domain::stack::{Stack, StackResource};
 use crate::domain::teardown::{
-    BucketContents, GuardInput, Plan, PlanAction, Refusal, build_plan, check_guards,
+    BucketContents, GuardInput, Plan, PlanAction, Refusal, VersionRef, build_plan, check_guards,
     deletion_policies,
 };
 
@@ -285,6 +286,9 @@ struct Teardown<'a> {
 
 /// Tears one planned stack down. `retain` (logical ids) is only for the retry of a stack in
 /// DELETE_FAILED. Guards run again right before the buckets are emptied and right before
+/// A bucket to empty: its name, what the plan counted, and the versions the plan listed.
+type EmptyTarget = (String, u64, Option<Arc<Vec<VersionRef>>>);
+
 /// DeleteStack; any refusal stops everything. Every step goes to the audit log first.
 #[allow(clippy::too_many_arguments)]
 pub async fn execute(
@@ -467,7 +471,7 @@ impl Teardown<'_> {
     }
 
     async fn empty_buckets(&mut self) -> Result<(), String> {
-        let targets: Vec<(String, u64)> = self
+        let targets: Vec<EmptyTarget> = self
             .sp
             .plan
             .steps
@@ -475,14 +479,10 @@ impl Teardown<'_> {
             .filter(|s| s.action == PlanAction::EmptyThenDelete)
             .filter_map(|s| s.physical_id.clone())
             .map(|b| {
-                let total = self
-                    .sp
-                    .plan
-                    .buckets
-                    .iter()
-                    .find(|c| c.bucket == b)
-                    .map_or(0, |c| c.versions + c.delete_markers);
-                (b, total)
+                let measured = self.sp.plan.buckets.iter().find(|c| c.bucket == b);
+                let total = measured.map_or(0, |c| c.versions + c.delete_markers);
+                let listed = measured.and_then(|c| c.listed.clone());
+                (b, total, listed)
             })
             .collect();
         if targets.is_empty() {
@@ -497,8 +497,17 @@ impl Teardown<'_> {
         let results: Vec<(String, Result<u64, AwsError>)> = futures::stream::iter(
             targets
                 .iter()
-                .map(|(b, total)| async move {
-                    let r = empty_bucket(ctx, b, *total, conc, progress, cancel).await;
+                .map(|(b, total, listed)| async move {
+                    let r = empty_bucket(
+                        ctx,
+                        b,
+                        *total,
+                        listed.as_deref().map(Vec::as_slice),
+                        conc,
+                        progress,
+                        cancel,
+                    )
+                    .await;
                     (b.clone(), r)
                 })
                 .collect::<Vec<_>>(),

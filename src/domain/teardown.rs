@@ -18,6 +18,14 @@ pub use template::{DeletionPolicy, PlanError, deletion_policies};
 const S3_BUCKET: &str = "AWS::S3::Bucket";
 const LOG_GROUP: &str = "AWS::Logs::LogGroup";
 
+/// One version or delete marker to delete: its key and version id (`None`: the null
+/// version of a never-versioned bucket).
+pub type VersionRef = (String, Option<String>);
+
+/// Versions kept from the measuring pass for the emptying (bounds memory: a bigger bucket is
+/// listed again while it is emptied).
+pub const MAX_LISTED: usize = 100_000;
+
 /// What an S3 bucket of the stack holds, measured before the plan is shown.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BucketContents {
@@ -27,6 +35,11 @@ pub struct BucketContents {
     pub delete_markers: u64,
     pub bytes: u64,
     pub versioned: bool,
+    /// Every version and delete marker the measuring pass saw (at most [`MAX_LISTED`]), so
+    /// the emptying deletes them without listing the bucket again; `None` when there were
+    /// more. Not part of the plan's JSON.
+    #[serde(skip)]
+    pub listed: Option<std::sync::Arc<Vec<VersionRef>>>,
 }
 
 impl BucketContents {
@@ -350,6 +363,7 @@ mod tests {
                 delete_markers: 3,
                 bytes: 1_572_864,
                 versioned: true,
+                ..Default::default()
             },
         ]
     }

@@ -372,6 +372,7 @@ mod tests {
                 delete_markers: 600,
                 bytes: 5 * 1024 * 1024,
                 versioned: true,
+                ..Default::default()
             },
             BucketContents {
                 bucket: "kept-uploads".into(),

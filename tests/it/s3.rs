@@ -555,3 +555,40 @@ fn console_walks_previews_and_shows_versions() {
     t.send(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[tokio::test]
+async fn versioning_status_of_never_versioned_and_versioned_buckets() {
+    let ctx = aws().await;
+    let plain = format!("it-versioning-plain-{}", std::process::id());
+    ctx.s3()
+        .create_bucket()
+        .bucket(&plain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s3::versioning(&ctx, &plain).await.unwrap(), None);
+    for status in [
+        aws_sdk_s3::types::BucketVersioningStatus::Enabled,
+        aws_sdk_s3::types::BucketVersioningStatus::Suspended,
+    ] {
+        ctx.s3()
+            .put_bucket_versioning()
+            .bucket(&plain)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(status.clone())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            s3::versioning(&ctx, &plain).await.unwrap().as_deref(),
+            Some(status.as_str())
+        );
+    }
+    let err = s3::versioning(&ctx, "it-no-such-bucket-anywhere")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}

@@ -99,6 +99,14 @@ async fn gone(name: &str) -> bool {
     )
 }
 
+/// Runs the requests 16 at a time.
+async fn concurrently<F: std::future::Future<Output = ()>>(requests: impl Iterator<Item = F>) {
+    futures::stream::iter(requests)
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+}
+
 /// Puts `keys` objects twice each (two versions), then deletes the first `markers` keys
 /// (one delete marker each).
 async fn fill_bucket(bucket: &str, keys: usize, markers: usize) {
@@ -130,10 +138,7 @@ async fn fill_bucket(bucket: &str, keys: usize, markers: usize) {
             }
         }
     });
-    futures::stream::iter(puts)
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+    concurrently(puts).await;
     let dels = (0..markers).map(|i| {
         let s3 = s3.clone();
         async move {
@@ -145,10 +150,7 @@ async fn fill_bucket(bucket: &str, keys: usize, markers: usize) {
                 .expect("delete object");
         }
     });
-    futures::stream::iter(dels)
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+    concurrently(dels).await;
 }
 
 async fn object_count(bucket: &str) -> Option<usize> {
@@ -554,4 +556,119 @@ async fn console_tears_down_an_abandoned_stack_with_one_key() {
     t.wait_for("Stacks (0)");
     t.send(&["q"]);
     assert_eq!(t.wait_exit(), 0);
+}
+
+/// Puts `n` objects into a never-versioned bucket.
+async fn fill_plain(bucket: &str, n: usize) {
+    let s3 = aws().await.s3();
+    let puts = (0..n).map(|i| {
+        let s3 = s3.clone();
+        async move {
+            s3.put_object()
+                .bucket(bucket)
+                .key(format!("p/{i:05}"))
+                .body(b"x".to_vec().into())
+                .send()
+                .await
+                .expect("put object");
+        }
+    });
+    concurrently(puts).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn never_versioned_bucket_is_planned_with_its_objects_and_emptied() {
+    let team = unique("td-plain");
+    let name = team.clone();
+    create_stack(&name, &prototype_tags(&team), false).await;
+    let bucket = format!("{name}-data");
+    fill_plain(&bucket, 1_500).await;
+    let config = config_for(&team, "");
+    let audit = audit_path(&name);
+    let out = teardown_cmd(&config, &audit, &[&name, "--output", "json"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let plans: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let b = plans[0]["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bucket"] == bucket.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(b["versioned"], false, "{b}");
+    assert_eq!(b["objects"], 1_500, "{b}");
+    assert_eq!(b["versions"], 1_500, "{b}");
+    assert_eq!(b["delete_markers"], 0, "{b}");
+    assert!(
+        b.get("listed").is_none(),
+        "the kept listing is not output: {b}"
+    );
+
+    let out = teardown_cmd(&config, &audit, &[&name, "--yes", "--output", "json"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let done: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(done[0]["result"], "deleted", "{}", done[0]);
+    let emptied = done[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "empty_bucket")
+        .unwrap();
+    assert_eq!(
+        emptied["detail"], "1500 versions and delete markers deleted",
+        "{emptied}"
+    );
+    assert!(gone(&name).await);
+    assert_eq!(object_count(&bucket).await, None, "bucket is gone");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emptying_deletes_what_the_plan_listed_and_what_came_after() {
+    use protoctl::aws::teardown::{empty_bucket, measure_bucket};
+    let ctx = aws().await;
+    let team = unique("td-empty");
+    create_stack(&team, &prototype_tags(&team), false).await;
+    let bucket = format!("{team}-data");
+    // 700 keys x 2 versions + 200 delete markers = 1,600 entries: two listing pages.
+    fill_bucket(&bucket, 700, 200).await;
+    let measured = measure_bucket(&ctx, &bucket).await.unwrap().unwrap();
+    assert_eq!(measured.versions + measured.delete_markers, 1_600);
+    let listed = measured.listed.clone().expect("small enough to keep");
+    assert_eq!(listed.len(), 1_600);
+    // Written after the plan: found by the verifying listing.
+    fill_plain(&bucket, 30).await;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let deleted = empty_bucket(&ctx, &bucket, 1_600, Some(&listed), 4, &|_| {}, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1_630);
+    assert_eq!(object_count(&bucket).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emptying_without_a_listing_pages_through_every_version() {
+    use protoctl::aws::teardown::empty_bucket;
+    let ctx = aws().await;
+    let team = unique("td-pages");
+    create_stack(&team, &prototype_tags(&team), false).await;
+    let bucket = format!("{team}-data");
+    // 1,100 keys x 2 versions + 300 markers = 2,500 entries: three pages, each page's last
+    // key held back until the next page is listed.
+    fill_bucket(&bucket, 1_100, 300).await;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let progress = std::sync::Mutex::new(Vec::new());
+    let deleted = empty_bucket(
+        &ctx,
+        &bucket,
+        2_500,
+        None,
+        4,
+        &|p| progress.lock().unwrap().push(format!("{p:?}")),
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(deleted, 2_500);
+    assert_eq!(object_count(&bucket).await, Some(0));
+    assert!(progress.lock().unwrap().len() >= 3, "progress per batch");
 }
