@@ -4,7 +4,10 @@
 Seeds benchmark data through the AWS APIs (boto3), then times each task with both tools,
 alternating them, and reports per task: median wall time, client CPU (user+sys of the
 client processes), the ratio, the emulator floor (the minimum requests made by a bare
-boto3 loop in-process), and request counts (from the emulator's request log).
+boto3 loop in-process), and request counts (from the emulator's request log). Stack listing
+runs warm (protoctl's function-name cache filled) and cold. Then start-up, and peak RSS: of
+headless runs (/usr/bin/time), and of the console driven in tmux to its log screen holding
+every event and to its objects screen with every object of a bucket loaded.
 """
 
 import argparse
@@ -12,7 +15,9 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -24,12 +29,17 @@ import boto3
 from botocore.config import Config
 
 SIZES = {
-    "quick": dict(stacks=40, tagged=20, items=2000, objects=2500, versions=1500, events=5000, runs=3, empty_runs=1),
-    "full": dict(stacks=1000, tagged=500, items=50000, objects=20000, versions=10000, events=100000, runs=3, empty_runs=1),
+    "quick": dict(stacks=40, tagged=20, items=2000, objects=2500, versions=1500, events=5000, mem_objects=2500, runs=3, empty_runs=1),
+    "full": dict(stacks=1000, tagged=500, items=50000, objects=20000, versions=10000, events=100000, mem_objects=100000, runs=3, empty_runs=1),
 }
 
 TAGS = [{"Key": "protoctl:prototype", "Value": "true"}, {"Key": "team", "Value": "bench"}]
 DATA_STACK = "bench-data"
+MEM_STACK = "bench-mem"
+
+
+class ConsoleTimeout(Exception):
+    pass
 
 
 def template(versioned_bucket: bool, table: bool, function: bool) -> str:
@@ -66,7 +76,8 @@ class Bench:
         self.logs = boto3.client("logs", **kw)
         self.config = os.path.join(args.home, "bench.toml")
         with open(self.config, "w") as f:
-            f.write('[discovery]\ntags = ["protoctl:prototype=true", "team=bench"]\n[logs]\nbuffer = 100000\n')
+            # since: the console's tail starts a day back (the events were put an hour before seeding).
+            f.write('[discovery]\ntags = ["protoctl:prototype=true", "team=bench"]\n[logs]\nbuffer = 100000\nsince = "1d"\n')
         self.rows = []
 
     # ---- seeding -------------------------------------------------------------------------
@@ -133,6 +144,16 @@ class Bench:
             list(ex.map(lambda i: self.s3.put_object(Bucket=bucket, Key=f"p/{i:06d}", Body=b"x"), range(self.size["versions"])))
         return bucket
 
+    def seed_mem(self):
+        """A stack whose bucket holds `mem_objects` objects at its root (one level for the console)."""
+        t0 = time.perf_counter()
+        self.create_stack(MEM_STACK, template(True, False, False))
+        bucket = f"{MEM_STACK}-versions"
+        with ThreadPoolExecutor(16) as ex:
+            list(ex.map(lambda i: self.s3.put_object(Bucket=bucket, Key=f"obj-{i:06d}.json", Body=b'{"x":1}'), range(self.size["mem_objects"])))
+        print(f"seeded {self.size['mem_objects']} objects into {bucket} in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        return bucket
+
     # ---- measuring -----------------------------------------------------------------------
     def requests_so_far(self):
         with open(self.a.emulator_log, errors="replace") as f:
@@ -167,9 +188,12 @@ class Bench:
     def aws(self, *args):
         return [self.a.aws, "--endpoint-url", self.a.endpoint, "--region", "us-east-1", "--output", "json", *args]
 
-    def task(self, name, p_argv, cli_argv_or_fn, floor_fn, runs):
+    def task(self, name, p_argv, cli_argv_or_fn, floor_fn, runs, before=None):
+        """before: called (untimed) before each protoctl run."""
         p, c = [], []
         for _ in range(runs):
+            if before:
+                before()
             p.append(self.measure(lambda: self.run(p_argv)))
             if callable(cli_argv_or_fn):
                 c.append(self.measure(cli_argv_or_fn))
@@ -196,9 +220,22 @@ class Bench:
             for _ in self.cfn.get_paginator("describe_stacks").paginate():
                 pass
 
-        self.task("list tagged stacks", self.protoctl("stacks", "--output", "json"),
-                  self.aws("cloudformation", "describe-stacks", "--query",
-                           "Stacks[?Tags[?Key=='team' && Value=='bench']]"), floor_stacks, runs)
+        # protoctl keeps each stack's function names between runs (XDG_CACHE_HOME, set by
+        # isolate_aws_env): warm is what a user opening the tool many times a day sees; cold
+        # deletes the cache before each protoctl run. The CLI side is the same in both rows.
+        cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.join(self.a.home, "cache")), "protoctl", "stack-functions.json")
+
+        def drop_cache():
+            if os.path.exists(cache):
+                os.unlink(cache)
+
+        stacks = self.protoctl("stacks", "--output", "json")
+        cli_stacks = self.aws("cloudformation", "describe-stacks", "--query", "Stacks[?Tags[?Key=='team' && Value=='bench']]")
+        self.run(stacks)  # untimed warm-up: fills the cache
+        if not os.path.exists(cache):
+            print(f"warning: the warm-up run left no {cache}: the warm row is not warm", file=sys.stderr)
+        self.task("list tagged stacks", stacks, cli_stacks, floor_stacks, runs)
+        self.task("list tagged stacks (cold cache)", stacks, cli_stacks, floor_stacks, runs, before=drop_cache)
 
         def floor_objects():
             for _ in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
@@ -273,14 +310,16 @@ class Bench:
 
         self.add_row(f"empty plain bucket ({self.size['versions']} objects; aws s3 rm --recursive)", pp, cc, self.measure(floor_plain))
 
+    def peak_rss(self, argv, out=subprocess.DEVNULL):
+        """Peak RSS of one headless run (/usr/bin/time), in MB."""
+        rss = os.path.join(self.a.home, "time.txt")
+        self.run(["/usr/bin/time", "-f", "%M", "-o", rss, *argv], out=out)
+        return int(open(rss).read().split()[-1]) / 1024
+
     def startup_and_memory(self):
         extra = {}
-        # Peak RSS of the log fetch (all events) and the recursive listing.
-        for label, argv in [("logs (all events)", self.protoctl("logs", DATA_STACK, "--since", "14d", "--output", "json")),
-                            ("objects --recursive", self.protoctl("objects", DATA_STACK, "--recursive", "--bucket", f"{DATA_STACK}-objects", "--output", "json"))]:
-            out = os.path.join(self.a.home, "time.txt")
-            self.run(["/usr/bin/time", "-f", "%M", "-o", out, *argv])
-            extra[f"peak RSS, {label}"] = f"{int(open(out).read().split()[-1]) / 1024:.1f} MB"
+        # Peak RSS of the log fetch (all events).
+        extra["peak RSS, logs (all events)"] = f"{self.peak_rss(self.protoctl('logs', DATA_STACK, '--since', '14d', '--output', 'json')):.1f} MB"
         # Start-up: the console logs when its first frame and the stack list are drawn.
         log = os.path.join(self.a.home, "startup.log")
         sock = f"protoctl-bench-{os.getpid()}"
@@ -302,7 +341,130 @@ class Bench:
         subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
         extra["first frame after launch"] = f"{first} ms"
         extra["stack list drawn after launch"] = f"{drawn} ms"
+        # Memory at size: the console holding every event of the data stack with its tail
+        # started (buffer = 100000 in bench.toml), then listing every object of a bucket,
+        # headless and in the console.
+        events = self.size["events"]
+        extra[f"peak RSS, console tailing {events} events"] = self.console_rss(f"tailing {events} events", self.drive_tail)
+        bucket = self.seed_mem()
+        n = self.size["mem_objects"]
+        listing = os.path.join(self.a.home, "objects.jsonl")
+        with open(listing, "w") as f:
+            mb = self.peak_rss(self.protoctl("objects", MEM_STACK, "--recursive", "--bucket", bucket, "--output", "json"), out=f)
+        lines = sum(1 for _ in open(listing))
+        if lines != n:
+            print(f"warning: objects --recursive printed {lines} lines for {n} objects", file=sys.stderr)
+        extra[f"peak RSS, objects --recursive ({n} objects)"] = f"{mb:.1f} MB"
+        extra[f"peak RSS, console objects screen with all {n} objects loaded"] = self.console_rss(
+            f"{n} objects loaded", lambda: self.drive_objects(bucket, n))
         return extra
+
+    # ---- the console, driven through tmux --------------------------------------------------
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True, text=True)
+
+    def keys(self, *keys, literal=False):
+        self.tmux("send-keys", *(["-l"] if literal else []), *keys)
+
+    def wait_screen(self, what, test, timeout):
+        """Polls the pane until test(text) is truthy and returns that; ConsoleTimeout when the
+        console exits or `timeout` seconds pass (the last screen goes to stderr)."""
+        deadline = time.time() + timeout
+        text = ""
+        while time.time() < deadline:
+            if os.path.exists(self.console_time) and os.path.getsize(self.console_time):
+                raise ConsoleTimeout(f"the console exited before {what} (see {self.console_log})")
+            text = self.tmux("capture-pane", "-p").stdout
+            found = test(text)
+            if found:
+                return found
+            time.sleep(0.25)
+        print(f"last screen:\n{text}", file=sys.stderr)
+        raise ConsoleTimeout(f"{what}: not on screen after {timeout:.0f} s")
+
+    def open_stack(self, name):
+        """From the stack list: filter to `name` and open its detail."""
+        deadline = time.time() + 120
+        while not (os.path.exists(self.console_log) and "stacks_drawn_ms" in open(self.console_log).read()):
+            if time.time() > deadline:
+                raise ConsoleTimeout("the stack list: not drawn after 120 s")
+            time.sleep(0.2)
+        self.keys("/")
+        self.keys(name, literal=True)
+        self.keys("Enter")
+        self.wait_screen(f"stack {name} selected", lambda t: re.search(rf"›\s+{re.escape(name)}\s", t), 30)
+        self.keys("Enter")
+        self.wait_screen(f"the detail of {name}", lambda t: re.search(r"Resources \(\d+\)", t), 60)
+
+    def drive_tail(self):
+        """Stack list → bench-data (/ filter, enter) → l (tail every function) until the title
+        counts every event and the live tail has run: on the emulator a session sends one
+        update and ends, so the title shows "polling" after it."""
+        n = self.size["events"]
+        self.open_stack(DATA_STACK)
+        self.keys("l")
+
+        def loaded(text):
+            m = re.search(rf"Logs · {DATA_STACK} · all functions · (\d+) events(.*)", text)
+            return m if m and int(m.group(1)) >= n and "polling" in m.group(2) else None
+
+        m = self.wait_screen(f"{n} events in the tail", loaded, 120 + n / 500)
+        print(f"console:{m.group(0).rstrip(' ─┐')}", file=sys.stderr)
+        time.sleep(2)  # the tail keeps polling meanwhile
+
+    def drive_objects(self, bucket, n):
+        """Stack list → bench-mem → b (buckets) → enter (browser at the root), then G until the
+        title counts every object with no further page ("+ loaded" gone): the browser loads a
+        page when the cursor comes near the end of what is loaded, one page per G."""
+        self.open_stack(MEM_STACK)
+        self.keys("b")
+        self.wait_screen(f"bucket {bucket} listed", lambda t: re.search(rf"›.*{re.escape(bucket)}", t), 60)
+        self.keys("Enter")
+        deadline = time.time() + 120 + n / 100  # moto: ~1 s a page at 20,000 keys, more as the bucket grows
+        title = rf"s3://{re.escape(bucket)}/ · (\d+)(\+ loaded)?"
+        while True:
+            m = self.wait_screen(f"the browser of {bucket}", lambda t: re.search(title, t), 60)
+            if int(m.group(1)) >= n and not m.group(2):
+                break
+            if time.time() > deadline:
+                raise ConsoleTimeout(f"the browser of {bucket}: {m.group(1)} of {n} objects loaded after {120 + n / 100:.0f} s")
+            self.keys("G")
+            time.sleep(0.25)
+        print(f"console: s3://{bucket}/ · {m.group(1)} loaded", file=sys.stderr)
+        time.sleep(1)
+
+    def console_rss(self, what, drive):
+        """Runs the console under /usr/bin/time in a detached tmux session, lets drive() take it
+        to the state measured, quits with q and returns its peak RSS (or why there is none)."""
+        self.sock = f"protoctl-bench-console-{os.getpid()}"
+        self.console_time = os.path.join(self.a.home, "console-time.txt")
+        self.console_log = os.path.join(self.a.home, "console.log")
+        for f in (self.console_time, self.console_log):
+            if os.path.exists(f):
+                os.unlink(f)
+        argv = ["/usr/bin/time", "-f", "%M", "-o", self.console_time, self.a.protoctl, "--endpoint-url", self.a.endpoint,
+                "--config", self.config, "--log-file", self.console_log]
+        cmd = " ".join(shlex.quote(a) for a in argv) + "; sleep 60"
+        env = dict(os.environ, PROTOCTL_LOG="info")
+        t0 = time.perf_counter()
+        try:
+            subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "sh", "-c", cmd],
+                           env=env, check=True)
+            drive()
+            self.keys("q")
+            deadline = time.time() + 30
+            while not (os.path.exists(self.console_time) and os.path.getsize(self.console_time)):
+                if time.time() > deadline:
+                    raise ConsoleTimeout("the console did not exit within 30 s of q")
+                time.sleep(0.2)
+            mb = int(open(self.console_time).read().split()[-1]) / 1024
+            print(f"console {what}: peak RSS {mb:.1f} MB ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+            return f"{mb:.1f} MB"
+        except (ConsoleTimeout, subprocess.CalledProcessError) as e:
+            print(f"console {what}: not measured: {e}", file=sys.stderr)
+            return f"not measured ({e})"
+        finally:
+            self.tmux("kill-server")
 
     def report(self, extra):
         mode = "quick" if self.a.quick else "full"
