@@ -30,7 +30,7 @@ from botocore.config import Config
 
 SIZES = {
     "quick": dict(stacks=40, tagged=20, items=2000, objects=2500, versions=1500, events=5000, mem_objects=2500, runs=3, empty_runs=1),
-    "full": dict(stacks=1000, tagged=500, items=50000, objects=20000, versions=10000, events=100000, mem_objects=100000, runs=3, empty_runs=1),
+    "full": dict(stacks=1000, tagged=500, items=50000, objects=20000, versions=10000, events=100000, mem_objects=20000, runs=3, empty_runs=1),
 }
 
 TAGS = [{"Key": "protoctl:prototype", "Value": "true"}, {"Key": "team", "Value": "bench"}]
@@ -79,6 +79,7 @@ class Bench:
             # since: the console's tail starts a day back (the events were put an hour before seeding).
             f.write('[discovery]\ntags = ["protoctl:prototype=true", "team=bench"]\n[logs]\nbuffer = 100000\nsince = "1d"\n')
         self.rows = []
+        self.notes = {}
 
     # ---- seeding -------------------------------------------------------------------------
     def create_stack(self, name, body, tagged=True):
@@ -275,21 +276,55 @@ class Bench:
                            capture_output=True, check=True)
             os.unlink(f.name)
 
+    def bucket_requests_since(self, line0, bucket):
+        """Requests to `bucket` the emulator logged after request line `line0`."""
+        time.sleep(0.3)
+        with open(self.a.emulator_log, errors="replace") as f:
+            lines = [line for line in f if 'HTTP/1.1" ' in line]
+        return sum(1 for line in lines[line0:] if f"/{bucket}" in line)
+
+    def teardown_timed(self, name, bucket, phases, bucket_reqs):
+        """protoctl teardown --yes; records the emptying phase (from the teardown's own step
+        times: guards passed -> bucket emptied) and the requests made to the bucket."""
+        out = os.path.join(self.a.home, "teardown.json")
+        line0 = self.requests_so_far()
+        with open(out, "w") as f:
+            m = self.measure(lambda: self.run(self.protoctl("teardown", name, "--yes", "--output", "json"), out=f))
+        steps = json.load(open(out))[0]["steps"]
+        when = lambda step: dt.datetime.fromisoformat(next(s["time"] for s in steps if s["step"] == step)[:26].rstrip("Z"))
+        phases.append((when("empty_bucket") - when("guards")).total_seconds())
+        bucket_reqs.append(self.bucket_requests_since(line0, bucket))
+        return m
+
+    def cli_timed(self, fn, bucket, bucket_reqs):
+        line0 = self.requests_so_far()
+        m = self.measure(fn)
+        bucket_reqs.append(self.bucket_requests_since(line0, bucket))
+        return m
+
     def empty_tasks(self):
         p, c, pp, cc = [], [], [], []
+        phase_v, phase_p, req_p, req_c, req_pp, req_cc = [], [], [], [], [], []
         for run in range(self.size["empty_runs"]):
             name = f"bench-empty-p{run}"
-            self.seed_versions(name)
-            p.append(self.measure(lambda: self.run(self.protoctl("teardown", name, "--yes", "--output", "json"))))
+            bucket = self.seed_versions(name)
+            p.append(self.teardown_timed(name, bucket, phase_v, req_p))
             name = f"bench-empty-c{run}"
             bucket = self.seed_versions(name)
-            c.append(self.measure(lambda: self.cli_empty_versions(bucket)))
+            c.append(self.cli_timed(lambda: self.cli_empty_versions(bucket), bucket, req_c))
             name = f"bench-plain-p{run}"
-            self.seed_plain(name)
-            pp.append(self.measure(lambda: self.run(self.protoctl("teardown", name, "--yes", "--output", "json"))))
+            bucket = self.seed_plain(name)
+            pp.append(self.teardown_timed(name, bucket, phase_p, req_pp))
             name = f"bench-plain-c{run}"
             bucket = self.seed_plain(name)
-            cc.append(self.measure(lambda: self.run(self.aws("s3", "rm", f"s3://{bucket}", "--recursive"))))
+            cc.append(self.cli_timed(lambda: self.run(self.aws("s3", "rm", f"s3://{bucket}", "--recursive")), bucket, req_cc))
+        med = statistics.median
+        self.notes["emptying phase of the teardown, versioned bucket (after the plan's listing)"] = (
+            f"{med(phase_v):.2f} s; requests to the bucket: protoctl {int(med(req_p))} (plan's listing included), aws {int(med(req_c))}")
+        self.notes["emptying phase of the teardown, plain bucket (after the plan's listing)"] = (
+            f"{med(phase_p):.2f} s against {med(x[0] for x in cc):.2f} s for aws s3 rm --recursive "
+            f"({med(x[0] for x in cc) / max(med(phase_p), 1e-9):.0f}x); requests to the bucket: protoctl {int(med(req_pp))} "
+            f"(plan's listing included), aws {int(med(req_cc))}")
         bucket = self.seed_versions("bench-empty-floor")
 
         def floor_versions():
@@ -502,13 +537,19 @@ def main():
     ap.add_argument("--aws", required=True)
     ap.add_argument("--home", required=True)
     ap.add_argument("--quick", action="store_true", help="small sizes (CI)")
+    ap.add_argument("--mem-objects", type=int,
+                    help="objects in the bucket whose listing's peak RSS is measured (default: 20,000 in full mode; "
+                         "100,000 takes the emulator ~30 more minutes to seed and list)")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
     a = ap.parse_args()
     b = Bench(a)
+    if a.mem_objects:
+        b.size = dict(b.size, mem_objects=a.mem_objects)
     b.seed()
     b.read_tasks()
     b.empty_tasks()
-    b.report(b.startup_and_memory())
+    extra = b.startup_and_memory()
+    b.report({**b.notes, **extra})
 
 
 if __name__ == "__main__":
