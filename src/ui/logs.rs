@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::app::logs::LogsState;
 use crate::app::stacks::LoadState;
 use crate::aws::logs::TailMode;
-use crate::domain::logbuf::{LogEvent, activity_buckets};
+use crate::domain::logbuf::LogEvent;
 use crate::domain::report::parse_report;
 use crate::domain::sanitize::{sanitize, sanitize_multiline};
 
@@ -425,7 +425,7 @@ fn render_insights(frame: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) 
     .areas(spark_area);
     frame.render_widget(Paragraph::new(Span::styled(label, theme.dim)), lab);
     if let (Some(from), Some(to)) = (l.buf.oldest_timestamp(), l.buf.newest_timestamp()) {
-        let counts = activity_buckets(l.buf.iter(), from, to, usize::from(bars.width));
+        let counts = l.buf.activity(from, to, usize::from(bars.width));
         frame.render_widget(Sparkline::default().data(&counts).style(theme.accent), bars);
     }
 }
