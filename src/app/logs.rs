@@ -136,6 +136,8 @@ impl LogsState {
             .map(|e| (e.timestamp_ms, e.event_id.clone()));
         let insights = &mut self.insights;
         self.buf.ingest_with(batch, |e| insights.observe(e));
+        // Percentiles once per batch here, not once per frame in the insights panel.
+        self.insights.refresh();
         if self.by_request {
             self.rebuild_view();
         }

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::app::logs::LogsState;
 use crate::app::stacks::LoadState;
 use crate::aws::logs::TailMode;
-use crate::domain::logbuf::{LogEvent, activity_buckets};
+use crate::domain::logbuf::LogEvent;
 use crate::domain::report::parse_report;
 use crate::domain::sanitize::{sanitize, sanitize_multiline};
 
@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         0
     };
     let insights_h = if l.show_insights {
-        u16::try_from(l.insights.per_function().len().min(8)).unwrap_or(8) + 4
+        u16::try_from(l.insights.len().min(8)).unwrap_or(8) + 4
     } else {
         0
     };
@@ -366,10 +366,10 @@ fn render_insights(frame: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) 
     let [table_area, spark_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let prefix = format!("{}-", l.stack.name);
+    // The figures are kept up to date at ingest: nothing here sorts or scans the buffer.
     let rows: Vec<Row> = l
         .insights
-        .per_function()
-        .into_iter()
+        .iter()
         .take(8)
         .map(|(name, f)| {
             let mem = f.peak_memory_share().map_or_else(|| "-".into(), pct);
@@ -377,8 +377,8 @@ fn render_insights(frame: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) 
             let err_style = if errors > 0 { theme.error } else { theme.base };
             Row::new(vec![
                 Cell::from(Span::styled(
-                    truncate(&sanitize(short(&name, &prefix)), 24),
-                    colour_of(l, theme, &name),
+                    truncate(&sanitize(short(name, &prefix)), 24),
+                    colour_of(l, theme, name),
                 )),
                 Cell::from(f.invocations.to_string()),
                 Cell::from(format!("{} ({})", f.cold_starts, pct(f.cold_start_share()))),
@@ -425,7 +425,7 @@ fn render_insights(frame: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) 
     .areas(spark_area);
     frame.render_widget(Paragraph::new(Span::styled(label, theme.dim)), lab);
     if let (Some(from), Some(to)) = (l.buf.oldest_timestamp(), l.buf.newest_timestamp()) {
-        let counts = activity_buckets(l.buf.iter(), from, to, usize::from(bars.width));
+        let counts = l.buf.activity(from, to, usize::from(bars.width));
         frame.render_widget(Sparkline::default().data(&counts).style(theme.accent), bars);
     }
 }

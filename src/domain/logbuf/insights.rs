@@ -62,6 +62,9 @@ struct FunctionState {
     timeout_ids: RecentIds,
     /// `(log_stream, request_id)` of the request each stream is running, newest last.
     in_flight: VecDeque<(String, String)>,
+    /// `(p50, p95)` of `durations` as of the last [`Insights::refresh`]; `None` once a new
+    /// duration arrived, until the next refresh.
+    percentiles: Option<(Option<f64>, Option<f64>)>,
 }
 
 impl Default for FunctionState {
@@ -72,6 +75,7 @@ impl Default for FunctionState {
             error_ids: RecentIds::new(FAILED_IDS),
             timeout_ids: RecentIds::new(FAILED_IDS),
             in_flight: VecDeque::new(),
+            percentiles: Some((None, None)),
         }
     }
 }
@@ -103,6 +107,7 @@ impl FunctionState {
                 if self.durations.len() > DURATION_WINDOW {
                     self.durations.pop_front();
                 }
+                self.percentiles = None;
                 match r.status.as_deref() {
                     Some("timeout") => self.timed_out(Some(&r.request_id)),
                     Some("error") => self.failed(Some(&r.request_id)),
@@ -141,12 +146,20 @@ impl FunctionState {
         }
     }
 
-    fn snapshot(&self) -> FunctionInsights {
+    /// `(p50, p95)` of the duration window: sorts a copy of it (up to [`DURATION_WINDOW`]).
+    fn compute_percentiles(&self) -> (Option<f64>, Option<f64>) {
         let mut sorted: Vec<f64> = self.durations.iter().copied().collect();
         sorted.sort_by(f64::total_cmp);
+        (nearest_rank(&sorted, 50), nearest_rank(&sorted, 95))
+    }
+
+    fn snapshot(&self) -> FunctionInsights {
+        let (p50_ms, p95_ms) = self
+            .percentiles
+            .unwrap_or_else(|| self.compute_percentiles());
         FunctionInsights {
-            p50_ms: nearest_rank(&sorted, 50),
-            p95_ms: nearest_rank(&sorted, 95),
+            p50_ms,
+            p95_ms,
             ..self.figures.clone()
         }
     }
@@ -180,6 +193,35 @@ impl Insights {
             state.observe(&event.log_stream, line);
             self.functions.insert(event.function.clone(), state);
         }
+    }
+
+    /// Works out the percentiles of the functions that got new durations since the last call,
+    /// so that reading the figures (every frame) does not sort. Call it after each batch.
+    ///
+    /// Reading without it is still correct, only slower: stale percentiles are recomputed.
+    pub fn refresh(&mut self) {
+        for state in self.functions.values_mut() {
+            if state.percentiles.is_none() {
+                state.percentiles = Some(state.compute_percentiles());
+            }
+        }
+    }
+
+    /// Number of functions seen.
+    pub fn len(&self) -> usize {
+        self.functions.len()
+    }
+
+    /// Whether no function has been seen.
+    pub fn is_empty(&self) -> bool {
+        self.functions.is_empty()
+    }
+
+    /// Current figures of every function seen, in function-name order, without a map.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, FunctionInsights)> {
+        self.functions
+            .iter()
+            .map(|(name, state)| (name.as_str(), state.snapshot()))
     }
 
     /// Current figures of every function seen, by function name.
@@ -307,6 +349,39 @@ mod tests {
         assert_eq!(f.invocations, u64::from(total));
         assert_eq!(f.p50_ms, Some(5_050.0));
         assert_eq!(f.max_ms, Some(f64::from(total)));
+    }
+
+    #[test]
+    fn refreshed_figures_match_and_stay_current_between_refreshes() {
+        let mut ins = Insights::new();
+        let report = |i: u32| {
+            line(
+                "f",
+                "s",
+                report_line(&format!("r{i}"), f64::from(i), 1, None, ""),
+            )
+        };
+        for i in (1..=40).rev() {
+            ins.observe(&report(i));
+        }
+        ins.observe(&line("g", "s", "just text".into()));
+        let fresh = ins.per_function();
+        ins.refresh();
+        assert_eq!(ins.per_function(), fresh);
+        assert_eq!((ins.len(), ins.is_empty()), (2, false));
+        let listed: Vec<(&str, FunctionInsights)> = ins.iter().collect();
+        assert_eq!(listed[0], ("f", fresh["f"].clone()));
+        assert_eq!(fresh["f"].p50_ms, Some(20.0));
+        // A REPORT after the refresh is counted at once, not at the next refresh.
+        ins.observe(&report(1_000));
+        let f = ins.function("f").unwrap_or_default();
+        assert_eq!(
+            (f.p50_ms, f.p95_ms, f.invocations),
+            (Some(21.0), Some(39.0), 41)
+        );
+        ins.refresh();
+        assert_eq!(ins.function("f"), Some(f));
+        assert!(Insights::new().is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use super::LogEvent;
+use super::{LogBuffer, LogEvent};
 
 /// Event counts in `buckets` equal slices of `[from_ms, to_ms]`, for a sparkline.
 pub fn activity_buckets<'a>(
@@ -25,6 +25,38 @@ pub fn activity_buckets<'a>(
         }
     }
     counts
+}
+
+impl LogBuffer {
+    /// The counts of [`activity_buckets`] over every event held, found by binary search on the
+    /// buffer's time order: O(buckets × log n) instead of O(n), cheap enough for every frame.
+    pub fn activity(&self, from_ms: i64, to_ms: i64, buckets: usize) -> Vec<u64> {
+        let mut counts = vec![0u64; buckets];
+        if buckets == 0 || to_ms <= from_ms {
+            return counts;
+        }
+        let span = (i128::from(to_ms) - i128::from(from_ms)) as u128;
+        let n = buckets as u128;
+        // Bucket k takes the offsets o with k·span <= o·n < (k+1)·span, so it starts at offset
+        // ceil(k·span / n) (at most span: the time stays within `from_ms..=to_ms`); the last
+        // bucket runs to `to_ms` inclusive.
+        let start_of = |k: usize| {
+            let offset = (k as u128 * span).div_ceil(n);
+            self.first_at_or_after((i128::from(from_ms) + offset as i128) as i64)
+        };
+        let end = self.events.partition_point(|e| e.timestamp_ms <= to_ms);
+        let mut start = start_of(0);
+        for (k, count) in counts.iter_mut().enumerate() {
+            let next = if k + 1 == buckets {
+                end
+            } else {
+                start_of(k + 1)
+            };
+            *count = next.saturating_sub(start) as u64;
+            start = next;
+        }
+        counts
+    }
 }
 
 /// Reads a `--since` value: an age (`15m`, `90s`, `2h`, `1d`, `1w`) before `now`, an RFC3339
@@ -66,6 +98,7 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rstest::rstest;
 
     fn ev(ts: i64) -> LogEvent {
@@ -97,6 +130,42 @@ mod tests {
     ) {
         let events: Vec<LogEvent> = stamps.iter().map(|t| ev(*t)).collect();
         assert_eq!(activity_buckets(events.iter(), from, to, buckets), want);
+    }
+
+    proptest! {
+        /// The binary-search counts of a buffer are exactly the linear counts of its events.
+        #[test]
+        fn buffer_activity_matches_a_linear_count(
+            mut stamps in proptest::collection::vec(-1_000i64..1_000, 0..200),
+            from in -1_200i64..1_200,
+            len in -10i64..2_500,
+            buckets in 0usize..300,
+        ) {
+            stamps.sort_unstable();
+            let mut buf = LogBuffer::new(1_000);
+            buf.ingest(stamps.iter().enumerate().map(|(i, t)| {
+                let mut e = ev(*t);
+                e.event_id = format!("{i:04}");
+                e
+            }));
+            let to = from + len;
+            prop_assert_eq!(
+                buf.activity(from, to, buckets),
+                activity_buckets(buf.iter(), from, to, buckets)
+            );
+        }
+    }
+
+    #[test]
+    fn buffer_activity_at_extreme_spans() {
+        let mut buf = LogBuffer::new(10);
+        buf.ingest([ev(i64::MIN), ev(0), ev(i64::MAX)]);
+        for buckets in [1, 2, 3, 7] {
+            assert_eq!(
+                buf.activity(i64::MIN, i64::MAX, buckets),
+                activity_buckets(buf.iter(), i64::MIN, i64::MAX, buckets)
+            );
+        }
     }
 
     #[rstest]
