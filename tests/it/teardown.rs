@@ -307,7 +307,6 @@ async fn versioned_bucket_is_emptied_and_stack_deleted() {
     );
 
     // The real thing.
-    let started = std::time::Instant::now();
     let out = teardown_cmd(&config, &audit, &[&name, "--yes", "--output", "json"]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let done: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
@@ -332,7 +331,6 @@ async fn versioned_bucket_is_emptied_and_stack_deleted() {
     assert!(gone(&name).await);
     assert_eq!(object_count(&bucket).await, None, "bucket is gone");
     assert!(!log_group_exists(&group).await, "outside log group deleted");
-    assert!(started.elapsed().as_secs() < 60);
 
     let lines = audit_lines(&audit);
     let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();

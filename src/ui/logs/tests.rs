@@ -1,7 +1,5 @@
 //! Snapshots of the log tail, its insights, hostile lines, and a 100,000-event frame.
 
-use std::time::Instant;
-
 use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect};
 use crate::aws::logs::{LogGroupRef, TailMode, TailMsg};
@@ -253,12 +251,12 @@ fn hostile_log_lines_never_reach_the_terminal() {
     assert_clean(&draw_sized(&a, 120, 32));
 }
 
-/// Ingesting 100,000 events into the buffer (at the hard cap) and drawing a frame.
+/// Ingesting 100,000 events into the buffer (at the hard cap) and drawing a frame that shows
+/// the newest. (Its speed is measured by `benches/render.rs`, not here.)
 #[test]
 fn hundred_thousand_events_and_a_frame() {
     let (mut a, rid) = tail_app();
     a.logs.as_mut().unwrap().buf = crate::domain::logbuf::LogBuffer::new(100_000);
-    let start = Instant::now();
     for chunk in 0..100 {
         let batch: Vec<LogEvent> = (0..1_000)
             .map(|i| {
@@ -278,16 +276,11 @@ fn hundred_thousand_events_and_a_frame() {
             msg: TailMsg::Events(batch),
         });
     }
-    let ingest = start.elapsed();
     assert_eq!(a.logs.as_ref().unwrap().len(), 100_000);
-    let start = Instant::now();
     let t = draw_sized(&a, 160, 48);
-    let frame = start.elapsed();
-    eprintln!("100k events: ingest {ingest:?}, one frame {frame:?}");
     assert!(
         t.backend()
             .to_string()
             .contains("line 99999 of the load test")
     );
-    assert!(frame.as_millis() < 2_000, "a frame took {frame:?}");
 }
