@@ -16,7 +16,7 @@ SECTIONS = [
     ("Help and the command palette", ["tests__stacks__help", "palette__open", "palette__region_typed", "picker__region"],
      "`?` lists every effective key of the screen. `:` opens the palette: type a few letters (`:reg eu-west-1`, `:prof dev`, `:logs`, `:abandoned`, `:theme light`); `:region` or `:profile` alone opens a picker."),
     ("The stack detail", ["tests__detail__loading", "tests__detail__loaded"],
-     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `i` invoke, `D` teardown."),
+     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `i` invoke, `D` teardown; `enter` on a table, bucket or function opens its items, objects or logs."),
     ("DynamoDB", ["dynamo__tables", "dynamo__items", "dynamo__query_form", "dynamo__item_plain", "dynamo__item_typed_confirm"], None),
     ("S3", ["s3__buckets", "s3__browser", "s3__preview_json", "s3__preview_text", "s3__preview_hex", "s3__versions", "s3__download_prompt", "s3__download_progress"], None),
     ("Logs", ["logs__waiting", "logs__tail_insights", "logs__expanded_json", "logs__wrapped_narrow", "logs__hostile"], None),

@@ -328,6 +328,35 @@ pub struct App {
 }
 
 impl App {
+    /// The AWS context an effect runs with. The open stack's capability screens (items,
+    /// objects, logs, invoke) work in the stack's own region, which multi-region discovery may
+    /// have found outside the session's; everything else uses the session's context.
+    pub fn context_for(&self, effect: &Effect) -> Option<Arc<AwsContext>> {
+        let aws = self.aws.clone()?;
+        let per_stack = matches!(
+            effect,
+            Effect::LoadDynamoTables { .. }
+                | Effect::LoadDynamoPage { .. }
+                | Effect::GetDynamoItem { .. }
+                | Effect::PutDynamoItem { .. }
+                | Effect::DeleteDynamoItem { .. }
+                | Effect::ExportDynamo { .. }
+                | Effect::S3(_)
+                | Effect::LoadLogGroups { .. }
+                | Effect::FollowLogs { .. }
+                | Effect::Invoke(_)
+        );
+        let region = self
+            .detail
+            .as_ref()
+            .map(|d| d.stack.region.as_str())
+            .filter(|r| per_stack && !r.is_empty() && *r != aws.region);
+        Some(match region {
+            Some(r) => Arc::new(aws.with_region(r)),
+            None => aws,
+        })
+    }
+
     /// A new app on the stack list, waiting for the AWS context.
     pub fn new(keymap: Keymap, clock: Clock, header: HeaderInfo) -> Self {
         Self {
@@ -847,6 +876,7 @@ impl App {
                     }
                     Vec::new()
                 }
+                Command::Open => self.open_selected_resource(),
                 // ── dynamodb (issue 3) ──
                 Command::DynamoTables => self.open_dynamo_tables(),
                 // ── s3 (issue 4) ──
@@ -882,6 +912,30 @@ impl App {
             Screen::Invoke => self.invoke_command(cmd),
             // ── teardown (issue 7) ──
             Screen::Teardown => self.teardown_command(cmd),
+        }
+    }
+
+    /// `enter` on a resource of the detail: its table's items, its bucket, its function's logs.
+    fn open_selected_resource(&mut self) -> Vec<Effect> {
+        let Some(d) = self.detail.as_ref() else {
+            return Vec::new();
+        };
+        if d.pane != detail::Pane::Resources {
+            return Vec::new();
+        }
+        let kind = d.selected_resource().map(|r| r.resource_type.clone());
+        match kind.as_deref() {
+            Some("AWS::DynamoDB::Table") => self.open_dynamo_tables(),
+            Some("AWS::S3::Bucket") => self.open_s3(),
+            Some("AWS::Lambda::Function") => self.open_logs(true),
+            Some(_) => {
+                self.notify(
+                    Level::Info,
+                    "enter opens tables (t), buckets (b) and functions' logs (L)",
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
         }
     }
 

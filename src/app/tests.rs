@@ -199,6 +199,78 @@ fn open_detail_then_back() {
 }
 
 #[test]
+fn an_open_stack_from_another_region_works_in_that_region() {
+    let mut a = app();
+    let id = ready(&mut a);
+    let mut st = stack("orders-dev", "CREATE_COMPLETE", 1);
+    st.region = "eu-west-1".into();
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(vec![st]),
+    });
+    let s3 = Effect::S3(crate::app::s3::S3Effect::LoadBuckets {
+        request_id: 1,
+        stack_id: "x".into(),
+    });
+    // No stack open: the session's region.
+    assert_eq!(a.context_for(&s3).unwrap().region, "us-east-1");
+    a.update(Action::Command(Command::Open));
+    assert_eq!(a.context_for(&s3).unwrap().region, "eu-west-1");
+    assert_eq!(
+        a.context_for(&Effect::LoadStacks { request_id: 2 })
+            .unwrap()
+            .region,
+        "us-east-1",
+        "discovery stays in the session's region"
+    );
+}
+
+#[test]
+fn enter_on_a_resource_opens_its_screen() {
+    let res = |l: &str, t: &str| crate::domain::stack::StackResource {
+        logical_id: l.into(),
+        physical_id: Some(format!("orders-dev-{l}")),
+        resource_type: t.into(),
+        status: "CREATE_COMPLETE".into(),
+    };
+    for (resource_type, screen) in [
+        ("AWS::DynamoDB::Table", Screen::DynamoTables),
+        ("AWS::S3::Bucket", Screen::S3Buckets),
+        ("AWS::Lambda::Function", Screen::Logs),
+        ("AWS::SNS::Topic", Screen::Detail),
+    ] {
+        let mut a = app();
+        let id = ready(&mut a);
+        a.update(Action::StacksLoaded {
+            request_id: id,
+            result: Ok(vec![stack("orders-dev", "CREATE_COMPLETE", 1)]),
+        });
+        let effects = a.update(Action::Command(Command::Open));
+        let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+            panic!("{effects:?}");
+        };
+        a.update(Action::DetailLoaded {
+            request_id: *request_id,
+            result: Box::new(Ok(DetailData {
+                stack: stack("orders-dev", "CREATE_COMPLETE", 1),
+                resources: vec![res("Thing", resource_type)],
+                events: vec![],
+            })),
+        });
+        while a.detail.as_ref().unwrap().selected_resource().is_none() {
+            a.update(Action::Command(Command::Down));
+        }
+        let effects = a.update(Action::Command(Command::Open));
+        assert_eq!(a.screen(), screen, "{resource_type}: {effects:?}");
+        assert_eq!(
+            effects.is_empty(),
+            screen == Screen::Detail,
+            "{resource_type}"
+        );
+    }
+}
+
+#[test]
 fn help_toggles_and_quit_quits() {
     let mut a = app();
     let act = a.map_event(&key('?')).unwrap();

@@ -111,6 +111,26 @@ pub enum SignIn {
     },
 }
 
+/// The pool's region: the part of its id before `_` (`eu-west-1_AbC123` → `eu-west-1`).
+pub fn pool_region(user_pool_id: &str) -> Option<&str> {
+    let (region, rest) = user_pool_id.split_once('_')?;
+    let valid = !rest.is_empty()
+        && region.split('-').count() >= 3
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    valid.then_some(region)
+}
+
+/// A Cognito client in the pool's own region (the shared pool may live in another region
+/// than the stack being invoked).
+fn pool_client(ctx: &AwsContext, user: &PoolUser) -> aws_sdk_cognitoidentityprovider::Client {
+    match pool_region(&user.user_pool_id) {
+        Some(r) if r != ctx.region => ctx.with_region(r).cognito(),
+        _ => ctx.cognito(),
+    }
+}
+
 /// Signs `user` in with `password` using `flow`.
 pub async fn sign_in(
     ctx: &AwsContext,
@@ -120,7 +140,7 @@ pub async fn sign_in(
     now: DateTime<Utc>,
 ) -> Result<SignIn, AwsError> {
     tracing::info!(pool = %user.user_pool_id, user = %user.username, ?flow, "signing in");
-    let client = ctx.cognito();
+    let client = pool_client(ctx, user);
     let mut req = client.initiate_auth().client_id(&user.client_id);
     req = req.auth_parameters("USERNAME", &user.username);
     if let Some(secret) = &user.client_secret {
@@ -243,8 +263,7 @@ async fn password_verifier(
             &timestamp,
         )
         .map_err(|e| AwsError::new(ErrorKind::Invalid, e.to_string()))?;
-    let mut req = ctx
-        .cognito()
+    let mut req = pool_client(ctx, user)
         .respond_to_auth_challenge()
         .client_id(&user.client_id)
         .challenge_name(ChallengeNameType::PasswordVerifier)
@@ -279,8 +298,7 @@ pub async fn complete_new_password(
     new_password: &str,
     now: DateTime<Utc>,
 ) -> Result<Tokens, AwsError> {
-    let mut req = ctx
-        .cognito()
+    let mut req = pool_client(ctx, user)
         .respond_to_auth_challenge()
         .client_id(&user.client_id)
         .challenge_name(ChallengeNameType::NewPasswordRequired)
@@ -327,8 +345,7 @@ pub async fn refresh(
         ));
     };
     tracing::info!(pool = %user.user_pool_id, user = %user.username, "refreshing tokens");
-    let mut req = ctx
-        .cognito()
+    let mut req = pool_client(ctx, user)
         .initiate_auth()
         .client_id(&user.client_id)
         .auth_flow(AuthFlowType::RefreshTokenAuth)
@@ -552,6 +569,22 @@ pub async fn cached_tokens(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pool_region_comes_from_its_id() {
+        assert_eq!(pool_region("eu-west-1_AbC123"), Some("eu-west-1"));
+        assert_eq!(pool_region("us-gov-west-1_x"), Some("us-gov-west-1"));
+        for bad in [
+            "",
+            "nounderscore",
+            "_abc",
+            "eu-west-1_",
+            "EU-WEST-1_abc",
+            "local_abc",
+        ] {
+            assert_eq!(pool_region(bad), None, "{bad}");
+        }
+    }
     use std::collections::BTreeMap;
 
     fn user(name: &str) -> PoolUser {

@@ -178,7 +178,10 @@ async fn event_loop(
                             events = EventStream::new();
                             pending.push(Action::EditFinished { tag, result });
                         }
-                        other => runner.spawn(other, app.aws.clone()),
+                        other => {
+                            let aws = app.context_for(&other);
+                            runner.spawn(other, aws);
+                        }
                     }
                 }
             }
