@@ -163,8 +163,8 @@ fn filter_input_and_sort() {
     assert_eq!(names, ["survey-dev", "ledger-dev", "orders-dev"]);
 }
 
-#[test]
-fn open_detail_then_back() {
+/// The stack list holding orders-dev, after `enter` on it: the app and the effects.
+fn opening_orders_dev() -> (App, Vec<Effect>) {
     let mut a = app();
     let id = ready(&mut a);
     a.update(Action::StacksLoaded {
@@ -172,6 +172,12 @@ fn open_detail_then_back() {
         result: Ok(vec![stack("orders-dev", "CREATE_COMPLETE", 1)]),
     });
     let effects = a.update(Action::Command(Command::Open));
+    (a, effects)
+}
+
+#[test]
+fn open_detail_then_back() {
+    let (mut a, effects) = opening_orders_dev();
     let (rid, sid) = match effects.as_slice() {
         [
             Effect::LoadDetail {
@@ -239,13 +245,7 @@ fn enter_on_a_resource_opens_its_screen() {
         ("AWS::Lambda::Function", Screen::Logs),
         ("AWS::SNS::Topic", Screen::Detail),
     ] {
-        let mut a = app();
-        let id = ready(&mut a);
-        a.update(Action::StacksLoaded {
-            request_id: id,
-            result: Ok(vec![stack("orders-dev", "CREATE_COMPLETE", 1)]),
-        });
-        let effects = a.update(Action::Command(Command::Open));
+        let (mut a, effects) = opening_orders_dev();
         let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
             panic!("{effects:?}");
         };
