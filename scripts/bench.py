@@ -539,7 +539,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small sizes (CI)")
     ap.add_argument("--mem-objects", type=int,
                     help="objects in the bucket whose listing's peak RSS is measured (default: 20,000 in full mode; "
-                         "100,000 takes the emulator ~30 more minutes to seed and list)")
+                         "100,000 takes the emulator ~20 more minutes to seed and list)")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
     a = ap.parse_args()
     b = Bench(a)
