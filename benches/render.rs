@@ -284,7 +284,11 @@ fn objects(c: &mut Criterion) {
 }
 
 fn events(n: usize) -> Vec<LogEvent> {
-    (0..n)
+    events_from(0, n)
+}
+
+fn events_from(start: usize, n: usize) -> Vec<LogEvent> {
+    (start..start + n)
         .map(|i| LogEvent {
             timestamp_ms: 1_790_000_000_000 + i as i64 * 10,
             ingestion_ms: None,
@@ -322,5 +326,29 @@ fn logs(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, stack_list, items, objects, logs);
+/// A tail batch of 100 events arriving at a full 100,000-event buffer, with a search active
+/// and the rows in by-request order: the steady-state cost of `update` while tailing.
+fn logs_steady_batch(c: &mut Criterion) {
+    let mut st = LogsState::new(stack(1), None, 100_000, 0);
+    st.ingest(events(100_000));
+    st.search = "order#00042".into();
+    st.by_request = true;
+    st.rebuild_view();
+    let mut next = 100_000usize;
+    c.bench_function("logs_batch_100_into_full_100k_search_by_request", |b| {
+        b.iter_batched(
+            || {
+                next += 100;
+                events_from(next - 100, 100)
+            },
+            |batch| {
+                st.ingest(batch);
+                st.matches
+            },
+            criterion::BatchSize::SmallInput,
+        );
+    });
+}
+
+criterion_group!(benches, stack_list, items, objects, logs, logs_steady_batch);
 criterion_main!(benches);

@@ -2,6 +2,7 @@
 //! live, with search, request grouping and REPORT insights.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use tokio_util::sync::CancellationToken;
 
@@ -10,8 +11,9 @@ use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
 use crate::aws::logs::{FollowOptions, LogGroupRef, TailMode, TailMsg};
+use crate::domain::logbuf::{CaseInsensitive, Fnv};
 use crate::domain::logbuf::{HARD_CAP, Insights, LogBuffer, LogEvent};
-use crate::domain::report::parse_line;
+use crate::domain::report::request_id_of;
 use crate::domain::stack::Stack;
 
 /// Tag prefix of `$EDITOR` requests of this screen (the search term).
@@ -172,11 +174,12 @@ impl LogsState {
 
     /// Orders rows by request: each request's lines together, requests by first line.
     pub fn rebuild_view(&mut self) {
-        let mut first: HashMap<String, usize> = HashMap::new();
+        // Keys borrow from the buffer: no allocation per line.
+        let mut first: HashMap<(&str, &str), usize, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut keyed: Vec<(usize, usize)> = Vec::with_capacity(self.buf.len());
         for (i, e) in self.buf.iter().enumerate() {
-            let group = match parse_line(&e.message).request_id() {
-                Some(id) => *first.entry(format!("{}\u{0}{id}", e.function)).or_insert(i),
+            let group = match request_id_of(&e.message) {
+                Some(id) => *first.entry((e.function.as_str(), id)).or_insert(i),
                 None => i,
             };
             keyed.push((group, i));
@@ -205,11 +208,11 @@ impl LogsState {
             self.matches = 0;
             return;
         }
-        let needle = self.search.to_lowercase();
+        let mut search = CaseInsensitive::new(&self.search);
         self.matches = self
             .buf
             .iter()
-            .filter(|e| e.message.to_lowercase().contains(&needle))
+            .filter(|e| search.matches(&e.message))
             .count();
     }
 
@@ -219,7 +222,7 @@ impl LogsState {
         if self.search.is_empty() || n == 0 {
             return false;
         }
-        let needle = self.search.to_lowercase();
+        let mut search = CaseInsensitive::new(&self.search);
         let start = self.list.selected;
         for step in 1..=n {
             let row = if back {
@@ -229,7 +232,7 @@ impl LogsState {
             };
             if self
                 .event_at(row)
-                .is_some_and(|e| e.message.to_lowercase().contains(&needle))
+                .is_some_and(|e| search.matches(&e.message))
             {
                 self.list.selected = row;
                 self.follow = false;

@@ -228,9 +228,85 @@ impl LogBuffer {
     }
 }
 
+/// Case-insensitive substring search over many lines: what
+/// `line.to_lowercase().contains(&needle.to_lowercase())` says, without allocating per line
+/// when both are ASCII (almost every log line).
+#[derive(Debug, Clone)]
+pub struct CaseInsensitive {
+    needle: String,
+    scratch: String,
+}
+
+impl CaseInsensitive {
+    pub fn new(needle: &str) -> Self {
+        Self {
+            needle: needle.to_lowercase(),
+            scratch: String::new(),
+        }
+    }
+
+    /// True when the line holds the needle, ignoring case.
+    pub fn matches(&mut self, line: &str) -> bool {
+        if line.is_ascii() && self.needle.is_ascii() {
+            self.scratch.clear();
+            self.scratch.push_str(line);
+            self.scratch.make_ascii_lowercase();
+            self.scratch.contains(self.needle.as_str())
+        } else {
+            line.to_lowercase().contains(self.needle.as_str())
+        }
+    }
+}
+
+/// A small fast hasher (FNV-1a) for maps keyed by short strings built every batch; not for
+/// keys an attacker chooses to collide (log lines are the user's own).
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_insensitive_is_lowercase_contains() {
+        for (h, n) in [
+            ("Processing ORDER#00042", "order#00042"),
+            ("Processing order#00042", "ORDER#00042"),
+            ("nothing here", "order"),
+            ("", ""),
+            ("abc", ""),
+            ("ab", "abc"),
+            ("Grüße ÜBER alles", "über"),
+            ("\u{212A}elvin", "kelvin"),
+            ("ÄÖ", "ä"),
+        ] {
+            let mut search = CaseInsensitive::new(n);
+            assert_eq!(
+                search.matches(h),
+                h.to_lowercase().contains(&n.to_lowercase()),
+                "{h:?} {n:?}"
+            );
+        }
+    }
     use proptest::prelude::*;
     use rstest::rstest;
 

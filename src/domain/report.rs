@@ -133,7 +133,7 @@ pub fn parse_line(msg: &str) -> LambdaLine {
             _ => {}
         }
     }
-    let request_id = find_request_id(msg);
+    let request_id = request_id_of(msg).map(str::to_owned);
     if let Some(pos) = msg.find("Task timed out after") {
         let seconds = msg[pos..]
             .split_whitespace()
@@ -257,26 +257,29 @@ fn parse_u64(value: &str) -> Option<u64> {
 
 /// The whitespace-delimited token following the token `key`.
 fn value_after<'a>(msg: &'a str, key: &str) -> Option<&'a str> {
+    // A substring search first: most lines do not hold the key at all.
+    if !msg.contains(key) {
+        return None;
+    }
     let mut tokens = msg.split_whitespace();
     tokens.find(|t| *t == key)?;
     tokens.next().filter(|v| !v.ends_with(':'))
 }
 
-/// Request id of a non-platform line: `RequestId: <id>`, a JSON `"requestId"`, or a UUID
-/// among the first three tokens (the prefix runtimes put before the message).
-fn find_request_id(msg: &str) -> Option<String> {
+/// The request id of any line, borrowed: what `parse_line(msg).request_id()` gives, without
+/// building the line (a `RequestId: <id>` token pair, which is also where START, END and REPORT
+/// lines keep theirs; a JSON `"requestId"`; or a UUID among the first three tokens, the prefix
+/// runtimes put before the message).
+pub fn request_id_of(msg: &str) -> Option<&str> {
     if let Some(id) = value_after(msg, "RequestId:") {
-        return Some(id.to_owned());
+        return Some(id);
     }
     if msg.trim_start().starts_with('{')
         && let Some(id) = json_string_field(msg, "requestId")
     {
-        return Some(id.to_owned());
+        return Some(id);
     }
-    msg.split_whitespace()
-        .take(3)
-        .find(|t| is_uuid(t))
-        .map(str::to_owned)
+    msg.split_whitespace().take(3).find(|t| is_uuid(t))
 }
 
 /// A string value of `"key": "value"` in a flat JSON line, without unescaping.
@@ -328,6 +331,37 @@ mod tests {
     use rstest::rstest;
 
     const ID: &str = "3f5a4c1e-1234-4bcd-9e0f-aabbccddeeff";
+
+    proptest! {
+        #[test]
+        fn request_id_of_agrees_with_parse_line(
+            words in proptest::collection::vec(
+                prop_oneof![
+                    Just("START".to_string()),
+                    Just("END".to_string()),
+                    Just("REPORT".to_string()),
+                    Just("RequestId:".to_string()),
+                    Just("Duration:".to_string()),
+                    Just("Billed Duration:".to_string()),
+                    Just("Memory Size:".to_string()),
+                    Just("Max Memory Used:".to_string()),
+                    Just("12.5".to_string()),
+                    Just("ms".to_string()),
+                    Just(ID.to_string()),
+                    Just("{\"requestId\": \"abc\"}".to_string()),
+                    Just("Task timed out after 3.00 seconds".to_string()),
+                    Just("ERROR".to_string()),
+                    "[ -~]{0,12}",
+                ],
+                0..10,
+            ),
+            sep in prop_oneof![Just(" "), Just("\t")],
+        ) {
+            let msg = words.join(sep);
+            let line = parse_line(&msg);
+            prop_assert_eq!(request_id_of(&msg), line.request_id());
+        }
+    }
 
     fn report(duration_ms: f64, billed_ms: u64, memory_mb: u64, max_memory_mb: u64) -> Report {
         Report {
