@@ -328,14 +328,15 @@ pub struct App {
 }
 
 impl App {
-    /// The AWS context an effect runs with. The open stack's capability screens (items,
-    /// objects, logs, invoke) work in the stack's own region, which multi-region discovery may
+    /// The AWS context an effect runs with. The open stack's detail and capability screens
+    /// (items, objects, logs, invoke) work in the stack's own region, which multi-region discovery may
     /// have found outside the session's; everything else uses the session's context.
     pub fn context_for(&self, effect: &Effect) -> Option<Arc<AwsContext>> {
         let aws = self.aws.clone()?;
         let per_stack = matches!(
             effect,
-            Effect::LoadDynamoTables { .. }
+            Effect::LoadDetail { .. }
+                | Effect::LoadDynamoTables { .. }
                 | Effect::LoadDynamoPage { .. }
                 | Effect::GetDynamoItem { .. }
                 | Effect::PutDynamoItem { .. }

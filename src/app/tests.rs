@@ -220,8 +220,13 @@ fn an_open_stack_from_another_region_works_in_that_region() {
     });
     // No stack open: the session's region.
     assert_eq!(a.context_for(&s3).unwrap().region, "us-east-1");
-    a.update(Action::Command(Command::Open));
+    let effects = a.update(Action::Command(Command::Open));
     assert_eq!(a.context_for(&s3).unwrap().region, "eu-west-1");
+    assert_eq!(
+        a.context_for(&effects[0]).unwrap().region,
+        "eu-west-1",
+        "the detail loads in the stack's region: {effects:?}"
+    );
     assert_eq!(
         a.context_for(&Effect::LoadStacks { request_id: 2 })
             .unwrap()

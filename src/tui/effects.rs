@@ -234,15 +234,7 @@ impl Runner {
 }
 
 async fn load_detail(aws: &AwsContext, stack_id: &str) -> Result<DetailData, String> {
-    // A stack found by multi-region discovery lives in its own region.
-    let regional;
-    let aws = match cloudformation::region_of_id(stack_id) {
-        Some(r) if r != aws.region => {
-            regional = aws.with_region(&r);
-            &regional
-        }
-        _ => aws,
-    };
+    // The stack's own region: `App::context_for` chose the context.
     let (stack, resources, events) = tokio::join!(
         cloudformation::describe(aws, stack_id),
         cloudformation::resources(aws, stack_id),

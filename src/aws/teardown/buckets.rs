@@ -68,40 +68,31 @@ pub async fn measure_bucket(
     Ok(Some(c))
 }
 
-/// ListObjectsV2 pages of a never-versioned bucket; false when the bucket is gone.
+/// ListObjectsV2 pages of a never-versioned bucket (`s3::list_page`, keys exact); false
+/// when the bucket is gone.
 async fn measure_objects(
     ctx: &AwsContext,
     bucket: &str,
     c: &mut BucketContents,
     keep: &mut (dyn FnMut(&str) + Send),
 ) -> Result<bool, AwsError> {
-    let s3 = ctx.s3();
     let mut token: Option<String> = None;
     loop {
-        let page = s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .max_keys(DELETE_BATCH as i32)
-            .set_continuation_token(token.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("ListObjectsV2", e));
-        let page = match page {
+        let page = match s3::list_page(ctx, bucket, "", None, token.as_deref(), s3::PAGE_KEYS).await
+        {
             Ok(p) => p,
             Err(e) if e.is_not_found() => return Ok(false),
             Err(e) => return Err(e),
         };
-        for o in page.contents() {
+        for o in &page.objects {
             c.objects += 1;
             c.versions += 1;
-            c.bytes += o.size().unwrap_or(0).max(0) as u64;
-            if let Some(k) = o.key() {
-                keep(k);
-            }
+            c.bytes += o.size;
+            keep(&o.key);
         }
-        match page.next_continuation_token() {
-            Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
-            _ => return Ok(true),
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => return Ok(true),
         }
     }
 }
