@@ -514,6 +514,7 @@ mod tests {
         }
         insta::assert_snapshot!("teardown__progress", draw_sized(&a, 120, 16).backend());
         a.update(Action::TeardownOutcome(Outcome {
+            note: None,
             stack_name: "legacy-quiz-dev".into(),
             stack_id: id,
             result: OutcomeKind::Deleted,
