@@ -8,8 +8,8 @@ mod buckets;
 mod truth;
 
 pub use blockers::{
-    MAX_LOCK_CHECKS, StackBlockers, facts_of, live_properties, object_lock, stack_blockers,
-    unprotect,
+    MAX_LOCK_CHECKS, StackBlockers, facts_of, live_properties, mark_blocked, object_lock,
+    stack_blockers, unprotect,
 };
 pub use buckets::{Emptying, empty_bucket, empty_bucket_with, measure_bucket};
 

@@ -433,3 +433,71 @@ pub struct StackBlockers {
     pub slow: Vec<crate::domain::teardown::SlowDelete>,
     pub unchecked: Vec<String>,
 }
+
+/// Fills `blocked` and `blocked_reasons` of each assessment from its stack's blockers
+/// (ListStackResources, GetTemplate, then one lookup per resource that can block).
+pub async fn mark_blocked(
+    ctx: &AwsContext,
+    assessed: &mut [(crate::domain::stack::Stack, crate::domain::abandon::Assessment)],
+    now: DateTime<Utc>,
+    concurrency: usize,
+) {
+    let results: Vec<Result<Vec<String>, AwsError>> = futures::stream::iter(
+        assessed
+            .iter()
+            .map(|(s, _)| async move {
+                if s.region.is_empty() || s.region == ctx.region {
+                    stack_blocker_lines(ctx, &s.id, now).await
+                } else {
+                    stack_blocker_lines(&ctx.with_region(&s.region), &s.id, now).await
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
+    .buffered(concurrency.max(1))
+    .collect()
+    .await;
+    for ((_, a), r) in assessed.iter_mut().zip(results) {
+        match r {
+            Ok(lines) => {
+                a.blocked = !lines.is_empty();
+                a.blocked_reasons = lines;
+            }
+            Err(e) => {
+                a.blocked = false;
+                a.blocked_reasons = vec![format!("blockers not checked: {e}")];
+            }
+        }
+    }
+}
+
+/// The blocker lines of one stack (empty: nothing blocks its teardown).
+async fn stack_blocker_lines(
+    ctx: &AwsContext,
+    stack_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AwsError> {
+    let resources = crate::aws::cloudformation::resources(ctx, stack_id).await?;
+    let can_block = |t: &str| {
+        matches!(
+            t,
+            "AWS::S3::Bucket" | "AWS::ECR::Repository" | "AWS::DynamoDB::Table"
+        ) || crate::domain::teardown::PROTECTED_TYPES
+            .iter()
+            .any(|(p, _, _)| *p == t)
+    };
+    if !resources.iter().any(|r| can_block(&r.resource_type)) {
+        return Ok(Vec::new());
+    }
+    let template = super::processed_template(ctx, stack_id).await?;
+    let found = stack_blockers(
+        ctx,
+        &resources,
+        &crate::domain::teardown::template_resources(&template),
+        crate::domain::teardown::Lifts::default(),
+        now,
+        4,
+    )
+    .await;
+    Ok(found.blockers.iter().map(|b| b.line()).collect())
+}
