@@ -189,10 +189,13 @@ const SHOWN_BYTES: usize = 120;
 /// due): its status, content type and first bytes, sanitised, and what to check. `None`
 /// when `raw` is not an HTTP response.
 fn not_aws<R: 'static>(op: &str, raw: &R) -> Option<AwsError> {
-    let raw = (raw as &dyn std::any::Any)
-        .downcast_ref::<aws_smithy_runtime_api::http::Response>()?;
+    let raw =
+        (raw as &dyn std::any::Any).downcast_ref::<aws_smithy_runtime_api::http::Response>()?;
     let status = raw.status().as_u16();
-    let ctype = raw.headers().get("content-type").unwrap_or("no content type");
+    let ctype = raw
+        .headers()
+        .get("content-type")
+        .unwrap_or("no content type");
     let body = raw.body().bytes().unwrap_or_default();
     Some(AwsError::new(
         if status >= 500 {
@@ -279,7 +282,10 @@ mod tests {
         assert!(m.contains("HTTP 500 (text/html)"), "{m}");
         assert!(m.contains("Internal Server Error"), "{m}");
         assert!(m.contains("--endpoint-url"), "{m}");
-        assert!(!m.contains('\x1b') && !m.contains('\n') && !m.contains("Unknown"), "{m}");
+        assert!(
+            !m.contains('\x1b') && !m.contains('\n') && !m.contains("Unknown"),
+            "{m}"
+        );
         let long = unreadable_answer("Op", 200, "application/json", &[b'a'; 500]);
         assert!(long.contains('…') && long.len() < 500, "{long}");
         assert!(unreadable_answer("Op", 502, "x", b"").contains("an empty body"));

@@ -467,7 +467,12 @@ impl Teardown<'_> {
         if !self.guards_pass("before emptying buckets").await? {
             return self.after_refusal().await;
         }
-        if self.cancelled() || self.blockers_hold("before emptying buckets").await?.is_none() {
+        if self.cancelled()
+            || self
+                .blockers_hold("before emptying buckets")
+                .await?
+                .is_none()
+        {
             return Ok(());
         }
         if let Err(e) = self.empty_buckets().await {

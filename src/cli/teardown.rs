@@ -15,11 +15,11 @@ use super::Context;
 use super::output::print_json;
 use crate::aws::audit::{Audit, Entry, random_id};
 use crate::aws::teardown::{self, Outcome, OutcomeKind, Progress, Settings, StackPlan};
-use crate::domain::teardown::Lifts;
 use crate::aws::{AwsError, cloudformation};
 use crate::cli::OutputFormat;
 use crate::domain::discovery;
 use crate::domain::sanitize::sanitize;
+use crate::domain::teardown::Lifts;
 use crate::domain::teardown::{Blocker, Plan, Refusal};
 
 /// The arguments of `protoctl teardown`.
@@ -62,6 +62,8 @@ struct PlanOut<'a> {
     abandoned_reasons: &'a [String],
     protected: bool,
     protection_reasons: &'a [String],
+    blocked: bool,
+    blocked_reasons: &'a [String],
 }
 
 impl<'a> PlanOut<'a> {
@@ -76,6 +78,8 @@ impl<'a> PlanOut<'a> {
             abandoned_reasons: &sp.assessment.abandoned_reasons,
             protected: sp.assessment.protected,
             protection_reasons: &sp.assessment.protection_reasons,
+            blocked: sp.assessment.blocked,
+            blocked_reasons: &sp.assessment.blocked_reasons,
         }
     }
 }
@@ -115,7 +119,14 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             .ok_or_else(|| anyhow::anyhow!("no data dir for the audit log: pass --audit-log"))?,
     );
     let stacks = choose_stacks(ctx, args, &settings).await?;
-    let (account, mut plans) = teardown::plan_many(&ctx.aws, stacks, &settings).await?;
+    let ids: Vec<(String, String)> = stacks
+        .iter()
+        .map(|s| (s.name.clone(), s.id.clone()))
+        .collect();
+    let (account, mut plans) = match teardown::plan_many(&ctx.aws, stacks, &settings).await {
+        Ok(planned) => planned,
+        Err(e) => return gone_while_planning(ctx, &ids, e).await,
+    };
     let mut retain: Vec<Vec<String>> = Vec::new();
     for sp in &mut plans {
         retain.push(retain_list(ctx, sp, args.retain_failed).await?);
@@ -254,6 +265,36 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             result_word(bad.result)
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// When planning failed: if every stack is gone by now (another run deleted it), say so
+/// and succeed; otherwise the planning error stands.
+async fn gone_while_planning(
+    ctx: &Context,
+    ids: &[(String, String)],
+    error: AwsError,
+) -> anyhow::Result<ExitCode> {
+    let mut gone = Vec::new();
+    for (name, id) in ids {
+        match cloudformation::describe(&ctx.aws, id).await {
+            Ok(None) => gone.push(name),
+            Ok(Some(s)) if s.status == "DELETE_COMPLETE" => gone.push(name),
+            _ => {}
+        }
+    }
+    if ids.is_empty() || gone.len() < ids.len() {
+        return Err(error.into());
+    }
+    let mut out = std::io::stdout().lock();
+    for name in gone {
+        writeln!(
+            out,
+            "{}  deleted (already deleted by another run while this one planned)",
+            sanitize(name)
+        )?;
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

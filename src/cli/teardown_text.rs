@@ -166,7 +166,10 @@ mod tests {
         }]);
         let type_columns: Vec<usize> = text
             .lines()
-            .filter_map(|l| l.find("AWS::").filter(|_| l.starts_with("  ") && !l.contains("KEEPS")))
+            .filter_map(|l| {
+                l.find("AWS::")
+                    .filter(|_| l.starts_with("  ") && !l.contains("KEEPS"))
+            })
             .collect();
         assert_eq!(type_columns.len(), 3, "{text}");
         assert!(type_columns.iter().all(|c| *c == type_columns[0]), "{text}");

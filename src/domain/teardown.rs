@@ -15,12 +15,12 @@ use serde::Serialize;
 
 use crate::domain::stack::{Stack, StackResource};
 
-pub use guards::{GuardInput, Refusal, account_from_stack_id, check_guards, guard};
 pub use blockers::{
     Blocker, Facts, Lift, Lifts, ObjectLockFacts, PROTECTED_TYPES, ResourceRef, SlowDelete,
     Unprotect, edge_functions, needs_cloud_control, repository_empties_itself, resource_blockers,
     slow_delete, unchecked_note,
 };
+pub use guards::{GuardInput, Refusal, account_from_stack_id, check_guards, guard};
 pub use retained::{RetainedFate, retained_fate};
 pub use template::{DeletionPolicy, PlanError, deletion_policies};
 pub use template_props::{TemplateResource, template_resources};
@@ -483,14 +483,18 @@ mod tests {
                 S3_BUCKET,
                 Some("kept-bucket"),
                 survives("Retain"),
-                Some("keeps 3 objects, 2.0 KiB; storage billed per GB-month, and its name stays taken"),
+                Some(
+                    "keeps 3 objects, 2.0 KiB; storage billed per GB-month, and its name stays taken",
+                ),
             ),
             step(
                 "Table",
                 "AWS::DynamoDB::Table",
                 Some("tbl"),
                 survives("RetainExceptOnCreate"),
-                Some("keeps its items: storage billed per GB-month and its provisioned capacity every hour"),
+                Some(
+                    "keeps its items: storage billed per GB-month and its provisioned capacity every hour",
+                ),
             ),
             step(
                 "Db",

@@ -34,7 +34,13 @@ pub async fn facts_of(ctx: &AwsContext, r: ResourceRef<'_>, now: DateTime<Utc>) 
     };
     match r.resource_type {
         "AWS::DynamoDB::Table" => {
-            match ctx.dynamodb().describe_table().table_name(physical).send().await {
+            match ctx
+                .dynamodb()
+                .describe_table()
+                .table_name(physical)
+                .send()
+                .await
+            {
                 Ok(out) => {
                     let on = out
                         .table()
@@ -125,7 +131,12 @@ pub async fn object_lock(
     now: DateTime<Utc>,
 ) -> Result<Option<ObjectLockFacts>, AwsError> {
     let s3 = ctx.s3();
-    let conf = match s3.get_object_lock_configuration().bucket(bucket).send().await {
+    let conf = match s3
+        .get_object_lock_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
         Ok(out) => out,
         Err(e) => {
             let e = AwsError::from_sdk("GetObjectLockConfiguration", e);
@@ -139,7 +150,9 @@ pub async fn object_lock(
     let Some(c) = conf.object_lock_configuration() else {
         return Ok(None);
     };
-    if c.object_lock_enabled().map(aws_sdk_s3::types::ObjectLockEnabled::as_str) != Some("Enabled")
+    if c.object_lock_enabled()
+        .map(aws_sdk_s3::types::ObjectLockEnabled::as_str)
+        != Some("Enabled")
     {
         return Ok(None);
     }
@@ -278,7 +291,8 @@ pub async fn unprotect(
         }
         Unprotect::UserPool => unprotect_user_pool(ctx, physical).await,
         Unprotect::CloudControl { property } => {
-            let patch = json!([{ "op": "replace", "path": format!("/{property}"), "value": false }]);
+            let patch =
+                json!([{ "op": "replace", "path": format!("/{property}"), "value": false }]);
             let cc = ctx.cloudcontrol();
             let out = cc
                 .update_resource()
@@ -438,7 +452,10 @@ pub struct StackBlockers {
 /// (ListStackResources, GetTemplate, then one lookup per resource that can block).
 pub async fn mark_blocked(
     ctx: &AwsContext,
-    assessed: &mut [(crate::domain::stack::Stack, crate::domain::abandon::Assessment)],
+    assessed: &mut [(
+        crate::domain::stack::Stack,
+        crate::domain::abandon::Assessment,
+    )],
     now: DateTime<Utc>,
     concurrency: usize,
 ) {

@@ -97,7 +97,10 @@ impl Teardown<'_> {
 
     /// Checks every blocker again (fresh lookups); `None` when one the flags do not lift
     /// appeared (refused), else the blockers found (the lifted ones to switch off).
-    pub(super) async fn blockers_hold(&mut self, when: &str) -> Result<Option<Vec<Blocker>>, String> {
+    pub(super) async fn blockers_hold(
+        &mut self,
+        when: &str,
+    ) -> Result<Option<Vec<Blocker>>, String> {
         (self.progress)(Progress::Phase(format!("checking blockers {when}")));
         let resources = cloudformation::resources(self.ctx, &self.sp.stack.id)
             .await
@@ -121,7 +124,10 @@ impl Teardown<'_> {
             .map(blocker_refusal)
             .collect();
         if unlifted.is_empty() {
-            let detail = format!("{} blocker(s), all lifted by the flags", found.blockers.len());
+            let detail = format!(
+                "{} blocker(s), all lifted by the flags",
+                found.blockers.len()
+            );
             self.step("blockers", when, true, detail);
             return Ok(Some(found.blockers));
         }
@@ -154,7 +160,12 @@ impl Teardown<'_> {
             match super::unprotect(self.ctx, how, &b.resource_type, physical).await {
                 Ok(done) => self.step("disable_deletion_protection", physical, true, done),
                 Err(e) => {
-                    self.step("disable_deletion_protection", physical, false, e.to_string());
+                    self.step(
+                        "disable_deletion_protection",
+                        physical,
+                        false,
+                        e.to_string(),
+                    );
                     return Err(format!(
                         "{}: deletion protection could not be switched off ({e}); the stack was \
                          not deleted",
@@ -184,7 +195,9 @@ impl Teardown<'_> {
 
     /// `Some` when the stack was deleted (or is being deleted) by someone else since the plan.
     async fn other_run(&mut self) -> Option<Result<(), String>> {
-        let current = cloudformation::describe(self.ctx, &self.sp.stack.id).await.ok()?;
+        let current = cloudformation::describe(self.ctx, &self.sp.stack.id)
+            .await
+            .ok()?;
         let status = current.as_ref().map(|s| s.status.as_str());
         match status {
             None | Some("DELETE_COMPLETE") => {
@@ -229,8 +242,18 @@ mod tests {
     fn failed_resources_come_with_their_reasons() {
         let reason = "Resource handler returned message: \"Table cannot be deleted as deletion protection is enabled\"";
         let events = vec![
-            event("demo", "AWS::CloudFormation::Stack", "DELETE_FAILED", Some("The following resource(s) failed to delete: [Table]. ")),
-            event("Table", "AWS::DynamoDB::Table", "DELETE_FAILED", Some(reason)),
+            event(
+                "demo",
+                "AWS::CloudFormation::Stack",
+                "DELETE_FAILED",
+                Some("The following resource(s) failed to delete: [Table]. "),
+            ),
+            event(
+                "Table",
+                "AWS::DynamoDB::Table",
+                "DELETE_FAILED",
+                Some(reason),
+            ),
             event("Bucket", "AWS::S3::Bucket", "DELETE_COMPLETE", None),
         ];
         let resources = vec![StackResource {
@@ -244,7 +267,10 @@ mod tests {
         assert_eq!(from_resources, from_events);
         assert_eq!(from_events.len(), 1);
         let msg = delete_failed_message(&from_events);
-        assert!(msg.contains("Table (AWS::DynamoDB::Table): Resource handler"), "{msg}");
+        assert!(
+            msg.contains("Table (AWS::DynamoDB::Table): Resource handler"),
+            "{msg}"
+        );
         assert!(!msg.contains("Unknown"));
         assert!(delete_failed_message(&[]).contains("named no failed resource"));
     }

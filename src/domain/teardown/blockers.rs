@@ -176,16 +176,18 @@ pub const PROTECTED_TYPES: &[(&str, &str, bool)] = &[
     ("AWS::Neptune::DBCluster", "DeletionProtection", true),
     ("AWS::QLDB::Ledger", "DeletionProtection", true),
     ("AWS::EC2::Instance", "DisableApiTermination", false),
-    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "LoadBalancerAttributes", false),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "LoadBalancerAttributes",
+        false,
+    ),
     ("AWS::DynamoDB::GlobalTable", "Replicas", false),
 ];
 
 /// True when a resource of this type needs the Cloud Control lookup (the types without a
 /// service call of their own in protoctl).
 pub fn needs_cloud_control(resource_type: &str) -> bool {
-    PROTECTED_TYPES
-        .iter()
-        .any(|(t, _, _)| *t == resource_type)
+    PROTECTED_TYPES.iter().any(|(t, _, _)| *t == resource_type)
         && !matches!(
             resource_type,
             "AWS::DynamoDB::Table" | "AWS::Cognito::UserPool"
@@ -338,7 +340,10 @@ pub fn resource_blockers(
             if lock.legal_holds > 0 {
                 push(
                     "legal_hold",
-                    format!("{at_least}{} version(s) under a legal hold", lock.legal_holds),
+                    format!(
+                        "{at_least}{} version(s) under a legal hold",
+                        lock.legal_holds
+                    ),
                     Lift::Manual,
                     "removing the legal holds (aws s3api put-object-legal-hold --legal-hold \
                      Status=OFF; needs s3:PutObjectLegalHold)"
@@ -408,7 +413,9 @@ pub fn slow_delete(r: ResourceRef, edge_functions: &[String]) -> Option<SlowDele
 
 /// The logical ids of the functions a CloudFront distribution runs at the edge (its
 /// `LambdaFunctionAssociations` point at a version `Ref` or `Fn::GetAtt` of one).
-pub fn edge_functions<'a>(resources: impl Iterator<Item = (&'a str, &'a str, &'a Value)>) -> Vec<String> {
+pub fn edge_functions<'a>(
+    resources: impl Iterator<Item = (&'a str, &'a str, &'a Value)>,
+) -> Vec<String> {
     let all: Vec<(&str, &str, &Value)> = resources.collect();
     let mut out = Vec::new();
     for (_, ty, props) in &all {

@@ -45,7 +45,10 @@ fn documented_shapes_give_deletion_protection_blockers() {
     assert_eq!(b[0].lift.flag(), Some("--disable-deletion-protection"));
     assert_eq!(b[0].unprotect, Some(Unprotect::Table));
     assert!(!b[0].lifted);
-    assert!(b[0].line().starts_with("Orders (AWS::DynamoDB::Table phys-1): deletion protection is on"));
+    assert!(
+        b[0].line()
+            .starts_with("Orders (AWS::DynamoDB::Table phys-1): deletion protection is on")
+    );
 
     let pool: Value = serde_json::from_str(DESCRIBE_USER_POOL).unwrap();
     let live = json!({"DeletionProtection": pool["UserPool"]["DeletionProtection"]});
@@ -106,12 +109,26 @@ fn other_protected_types_from_template_properties() {
     assert!(!b[0].lifted, "protoctl does not switch this one off");
     let ledger = json!({});
     assert_eq!(
-        resource_blockers(res("L", "AWS::QLDB::Ledger", &ledger), &Facts::Template, Lifts::default(), now()).len(),
+        resource_blockers(
+            res("L", "AWS::QLDB::Ledger", &ledger),
+            &Facts::Template,
+            Lifts::default(),
+            now()
+        )
+        .len(),
         1,
         "a ledger is protected unless it says otherwise"
     );
     let plain = json!({"DeletionProtection": false});
-    assert!(resource_blockers(res("D", "AWS::RDS::DBInstance", &plain), &Facts::Template, Lifts::default(), now()).is_empty());
+    assert!(
+        resource_blockers(
+            res("D", "AWS::RDS::DBInstance", &plain),
+            &Facts::Template,
+            Lifts::default(),
+            now()
+        )
+        .is_empty()
+    );
     assert!(needs_cloud_control("AWS::RDS::DBInstance"));
     assert!(!needs_cloud_control("AWS::DynamoDB::Table"));
 }
@@ -119,11 +136,24 @@ fn other_protected_types_from_template_properties() {
 #[test]
 fn ecr_images_block_unless_empty_on_delete() {
     let none = Value::Null;
-    let b = resource_blockers(res("Repo", "AWS::ECR::Repository", &none), &Facts::Images { at_least: 3 }, Lifts::default(), now());
+    let b = resource_blockers(
+        res("Repo", "AWS::ECR::Repository", &none),
+        &Facts::Images { at_least: 3 },
+        Lifts::default(),
+        now(),
+    );
     assert_eq!(b[0].kind, "holds_data");
     let empties = json!({"EmptyOnDelete": true});
     assert!(repository_empties_itself(&empties));
-    assert!(resource_blockers(res("Repo", "AWS::ECR::Repository", &empties), &Facts::Images { at_least: 3 }, Lifts::default(), now()).is_empty());
+    assert!(
+        resource_blockers(
+            res("Repo", "AWS::ECR::Repository", &empties),
+            &Facts::Images { at_least: 3 },
+            Lifts::default(),
+            now()
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -143,11 +173,20 @@ fn object_lock_modes_and_holds() {
         bypass_governance_retention: true,
         disable_deletion_protection: true,
     };
-    let b = resource_blockers(res("Data", "AWS::S3::Bucket", &Value::Null), &Facts::ObjectLock(lock), lifts, now());
+    let b = resource_blockers(
+        res("Data", "AWS::S3::Bucket", &Value::Null),
+        &Facts::ObjectLock(lock),
+        lifts,
+        now(),
+    );
     let kinds: Vec<_> = b.iter().map(|b| (b.kind, b.lifted)).collect();
     assert_eq!(
         kinds,
-        [("compliance_retention", false), ("governance_retention", true), ("legal_hold", false)]
+        [
+            ("compliance_retention", false),
+            ("governance_retention", true),
+            ("legal_hold", false)
+        ]
     );
     assert!(b[0].lifted_by.contains("2027-01-01"), "{}", b[0].lifted_by);
     assert!(b[0].lifted_by.contains("214 days"), "{}", b[0].lifted_by);
@@ -174,7 +213,12 @@ fn slow_deletes_say_how_long() {
         .into_iter(),
     );
     assert_eq!(edge, ["Edge"]);
-    assert!(slow_delete(res("Edge", "AWS::Lambda::Function", &none), &edge).unwrap().why.contains("Lambda@Edge"));
+    assert!(
+        slow_delete(res("Edge", "AWS::Lambda::Function", &none), &edge)
+            .unwrap()
+            .why
+            .contains("Lambda@Edge")
+    );
 }
 
 #[test]
@@ -183,6 +227,12 @@ fn lifts_name_the_flags() {
         disable_deletion_protection: true,
         bypass_governance_retention: true,
     };
-    assert_eq!(l.names(), ["--disable-deletion-protection", "--bypass-governance-retention"]);
+    assert_eq!(
+        l.names(),
+        [
+            "--disable-deletion-protection",
+            "--bypass-governance-retention"
+        ]
+    );
     assert!(Lifts::default().names().is_empty());
 }

@@ -144,7 +144,11 @@ pub fn retained_fate(
         {
             survives(false, false, "costs nothing while nothing uses it")
         }
-        _ => survives(true, false, "keeps costing whatever it bills while it exists"),
+        _ => survives(
+            true,
+            false,
+            "keeps costing whatever it bills while it exists",
+        ),
     }
 }
 
