@@ -123,10 +123,11 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
         .iter()
         .map(|s| (s.name.clone(), s.id.clone()))
         .collect();
-    let (account, mut plans) = match teardown::plan_many(&ctx.aws, stacks, &settings).await {
-        Ok(planned) => planned,
-        Err(e) => return gone_while_planning(ctx, &ids, e).await,
-    };
+    let (account, mut plans) =
+        match Box::pin(teardown::plan_many(&ctx.aws, stacks, &settings)).await {
+            Ok(planned) => planned,
+            Err(e) => return gone_while_planning(ctx, &ids, e).await,
+        };
     let mut retain: Vec<Vec<String>> = Vec::new();
     for sp in &mut plans {
         retain.push(retain_list(ctx, sp, args.retain_failed).await?);
@@ -201,9 +202,9 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
                 print_progress(&name, &p);
             }
         };
-        let outcome = teardown::execute(
+        let outcome = Box::pin(teardown::execute(
             &ctx.aws, sp, &account, &settings, &audit, &run_id, retain, &progress, &cancel,
-        )
+        ))
         .await;
         let stop = outcome.result != OutcomeKind::Deleted;
         outcomes.push(outcome);

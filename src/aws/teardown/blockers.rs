@@ -44,7 +44,9 @@ pub async fn facts_of(ctx: &AwsContext, r: ResourceRef<'_>, now: DateTime<Utc>) 
                 Ok(out) => {
                     let on = out
                         .table()
-                        .and_then(|t| t.deletion_protection_enabled())
+                        .and_then(
+                            aws_sdk_dynamodb::types::TableDescription::deletion_protection_enabled,
+                        )
                         .unwrap_or(false);
                     Facts::Live(json!({ "DeletionProtectionEnabled": on }))
                 }
@@ -516,5 +518,9 @@ async fn stack_blocker_lines(
         4,
     )
     .await;
-    Ok(found.blockers.iter().map(|b| b.line()).collect())
+    Ok(found
+        .blockers
+        .iter()
+        .map(crate::domain::teardown::Blocker::line)
+        .collect())
 }

@@ -153,11 +153,11 @@ fn yaml_resources(body: &str) -> BTreeMap<String, TemplateResource> {
                     props_of(r).insert(k, scalar(&v));
                 }
             }
-        } else if let Some((_, text)) = nested.as_mut() {
-            if text.len() < 16 * 1024 {
-                text.push_str(content.trim());
-                text.push('\n');
-            }
+        } else if let Some((_, text)) = nested.as_mut()
+            && text.len() < 16 * 1024
+        {
+            text.push_str(content.trim());
+            text.push('\n');
         }
     }
     flush(&mut out, &current, &mut nested);
