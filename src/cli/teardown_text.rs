@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn columns_stay_aligned_with_a_131_character_logical_id() {
-        let long = format!("ApiGatewayResource{}OptionsMethod", "Xy".repeat(49));
+        let long = format!("ApiGatewayResource{}OptionsMethod", "Xy".repeat(50));
         assert_eq!(long.len(), 131);
         let stack = Stack {
             name: "s".into(),
