@@ -91,7 +91,7 @@ impl TeardownState {
     pub fn plan_lines(&self) -> usize {
         self.plans
             .iter()
-            .map(|p| 2 + p.plan.steps.len() + p.plan.refusals.len())
+            .map(|p| 2 + p.plan.steps.len() + p.plan.refusals.len() + p.plan.blocked_by().count())
             .sum()
     }
 

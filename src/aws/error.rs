@@ -60,9 +60,12 @@ impl AwsError {
         match &err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
-                let code = e.code().unwrap_or("Unknown").to_string();
-                let msg = e.message().unwrap_or("").to_string();
-                Self::from_code(op, &code, &msg)
+                match e.code() {
+                    Some(code) => Self::from_code(op, code, e.message().unwrap_or("")),
+                    None => not_aws(op, se.raw()).unwrap_or_else(|| {
+                        Self::from_code(op, "Unknown", e.message().unwrap_or(""))
+                    }),
+                }
             }
             SdkError::TimeoutError(_) => Self::new(
                 ErrorKind::Timeout,
@@ -93,10 +96,14 @@ impl AwsError {
                     )
                 }
             }
-            SdkError::ResponseError(_) => Self::new(
-                ErrorKind::Network,
-                format!("{op}: the response could not be read (connection cut or malformed reply)"),
-            ),
+            SdkError::ResponseError(re) => not_aws(op, re.raw()).unwrap_or_else(|| {
+                Self::new(
+                    ErrorKind::Network,
+                    format!(
+                        "{op}: the response could not be read (connection cut or malformed reply)"
+                    ),
+                )
+            }),
             SdkError::ConstructionFailure(_) => {
                 let chain = full_chain(&err);
                 let kind = if chain.contains("credentials") {
@@ -175,6 +182,47 @@ impl AwsError {
     }
 }
 
+/// Bytes of an unreadable answer shown to the user.
+const SHOWN_BYTES: usize = 120;
+
+/// Describes an answer that is not an AWS response (an HTML error page, JSON where XML was
+/// due): its status, content type and first bytes, sanitised, and what to check. `None`
+/// when `raw` is not an HTTP response.
+fn not_aws<R: 'static>(op: &str, raw: &R) -> Option<AwsError> {
+    let raw =
+        (raw as &dyn std::any::Any).downcast_ref::<aws_smithy_runtime_api::http::Response>()?;
+    let status = raw.status().as_u16();
+    let ctype = raw
+        .headers()
+        .get("content-type")
+        .unwrap_or("no content type");
+    let body = raw.body().bytes().unwrap_or_default();
+    Some(AwsError::new(
+        if status >= 500 {
+            ErrorKind::Other
+        } else {
+            ErrorKind::Invalid
+        },
+        unreadable_answer(op, status, ctype, body),
+    ))
+}
+
+/// The one line for an answer that is not an AWS response.
+pub fn unreadable_answer(op: &str, status: u16, content_type: &str, body: &[u8]) -> String {
+    let head = String::from_utf8_lossy(&body[..body.len().min(SHOWN_BYTES)]);
+    let head = one_line(&crate::domain::tokens::redact(&head));
+    let more = if body.len() > SHOWN_BYTES { "…" } else { "" };
+    let shown = if head.is_empty() {
+        "an empty body".to_owned()
+    } else {
+        format!("{head:?}{more}")
+    };
+    let text = format!(
+        "{op}: the endpoint answered HTTP {status} ({content_type}) with something that is not an          AWS response: {shown} (check --endpoint-url / AWS_ENDPOINT_URL, a proxy or captive          portal in the way, or the emulator's log)"
+    );
+    sanitize(&text).into_owned()
+}
+
 /// The whole `source()` chain of an error on one line (for the log file).
 pub fn full_chain(err: &dyn StdError) -> String {
     let mut out = err.to_string();
@@ -221,6 +269,26 @@ mod tests {
         let e = AwsError::from_code("ListBuckets", "ExpiredToken", "The token expired");
         assert_eq!(e.kind, ErrorKind::Credentials);
         assert!(e.message.contains("aws sso login"), "{}", e.message);
+    }
+
+    #[test]
+    fn unreadable_answers_say_what_came_back() {
+        let m = unreadable_answer(
+            "DescribeStacks",
+            500,
+            "text/html",
+            b"<html>\x1b[2J<body>Internal Server Error\n</body></html>",
+        );
+        assert!(m.contains("HTTP 500 (text/html)"), "{m}");
+        assert!(m.contains("Internal Server Error"), "{m}");
+        assert!(m.contains("--endpoint-url"), "{m}");
+        assert!(
+            !m.contains('\x1b') && !m.contains('\n') && !m.contains("Unknown"),
+            "{m}"
+        );
+        let long = unreadable_answer("Op", 200, "application/json", &[b'a'; 500]);
+        assert!(long.contains('…') && long.len() < 500, "{long}");
+        assert!(unreadable_answer("Op", 502, "x", b"").contains("an empty body"));
     }
 
     #[test]

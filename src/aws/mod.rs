@@ -118,6 +118,16 @@ impl AwsContext {
         aws_sdk_cloudformation::Client::new(&self.sdk)
     }
 
+    /// The Cloud Control client (live properties of any resource type).
+    pub fn cloudcontrol(&self) -> aws_sdk_cloudcontrol::Client {
+        aws_sdk_cloudcontrol::Client::new(&self.sdk)
+    }
+
+    /// The ECR client.
+    pub fn ecr(&self) -> aws_sdk_ecr::Client {
+        aws_sdk_ecr::Client::new(&self.sdk)
+    }
+
     /// The DynamoDB client.
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.sdk)

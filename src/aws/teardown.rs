@@ -3,9 +3,15 @@
 //! (guards again, empty the buckets, DeleteStack by StackId, follow the events, delete the
 //! surviving log groups), every step recorded in the audit log.
 
+mod blockers;
 mod buckets;
+mod truth;
 
-pub use buckets::{empty_bucket, measure_bucket};
+pub use blockers::{
+    MAX_LOCK_CHECKS, StackBlockers, facts_of, live_properties, mark_blocked, object_lock,
+    stack_blockers, unprotect,
+};
+pub use buckets::{Emptying, empty_bucket, empty_bucket_with, measure_bucket};
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -26,8 +32,8 @@ use crate::domain::abandon::{AbandonPolicy, Assessment};
 use crate::domain::discovery::{self, TagFilter};
 use crate::domain::stack::{Stack, StackResource};
 use crate::domain::teardown::{
-    BucketContents, GuardInput, Plan, PlanAction, Refusal, VersionRef, build_plan, check_guards,
-    deletion_policies,
+    BucketContents, GuardInput, Lifts, Plan, PlanAction, Refusal, VersionRef, build_plan_from,
+    check_guards, deletion_policies, template_resources,
 };
 
 /// Buckets emptied (and DeleteObjects requests in flight per bucket) at once by default.
@@ -48,6 +54,8 @@ pub struct Settings {
     pub poll: Duration,
     /// Longest wait for DELETE_COMPLETE before giving up following (the delete goes on).
     pub max_wait: Duration,
+    /// The flags that lift blockers (`--disable-deletion-protection`, ...).
+    pub lifts: Lifts,
 }
 
 impl Settings {
@@ -72,6 +80,7 @@ impl Settings {
             now,
             poll: Duration::from_secs(2),
             max_wait: Duration::from_secs(3600),
+            lifts: Lifts::default(),
         }
     }
 
@@ -148,6 +157,16 @@ pub async fn plan_stack(
         }
     }
     let outside = log_groups_outside(ctx, &resources).await?;
+    let template_res = template_resources(&template);
+    let found = stack_blockers(
+        ctx,
+        &resources,
+        &template_res,
+        settings.lifts,
+        settings.now,
+        settings.concurrency,
+    )
+    .await;
     let mut refusals = check_guards(&GuardInput {
         stack: &stack,
         matches_discovery: discovery::matches_all(&settings.filters, &stack.tags),
@@ -160,7 +179,19 @@ pub async fn plan_stack(
         redescribed: Some(&stack),
     });
     refusals.extend(extra);
-    let plan = build_plan(&stack, &resources, &policies, buckets, outside, refusals);
+    let mut plan = build_plan_from(
+        &stack,
+        &resources,
+        &policies,
+        &template_res,
+        buckets,
+        outside,
+        refusals,
+    );
+    plan.blockers = found.blockers;
+    plan.slow_deletes = found.slow;
+    plan.unchecked = found.unchecked;
+    plan.lifts = settings.lifts;
     Ok(StackPlan {
         stack,
         assessment,
@@ -270,6 +301,8 @@ pub struct Outcome {
     /// On DELETE_FAILED: the resources that stopped the delete (retry retaining them).
     pub failed_resources: Vec<FailedResource>,
     pub error: Option<String>,
+    /// What else is true, e.g. "already deleted by another run".
+    pub note: Option<String>,
 }
 
 struct Teardown<'a> {
@@ -319,6 +352,7 @@ pub async fn execute(
             refusals: Vec::new(),
             failed_resources: Vec::new(),
             error: None,
+            note: None,
         },
     };
     if let Err(e) = run.audit_line(
@@ -338,6 +372,7 @@ pub async fn execute(
         "error": &run.outcome.error,
         "refusals": &run.outcome.refusals,
         "failed_resources": &run.outcome.failed_resources,
+        "note": &run.outcome.note,
     });
     let _ = run.audit_line("result", outcome_json);
     run.outcome
@@ -417,6 +452,9 @@ impl Teardown<'_> {
     async fn go(&mut self, retain: &[String]) -> Result<(), String> {
         if !self.sp.plan.allowed() {
             self.outcome.refusals.clone_from(&self.sp.plan.refusals);
+            self.outcome
+                .refusals
+                .extend(self.sp.plan.blocked_by().map(truth::blocker_refusal));
             self.outcome.result = OutcomeKind::Refused;
             self.step(
                 "guards",
@@ -426,36 +464,43 @@ impl Teardown<'_> {
             );
             return Ok(());
         }
-        if !self.guards_pass("before emptying buckets").await? || self.cancelled() {
+        if !self.guards_pass("before emptying buckets").await? {
+            return self.after_refusal().await;
+        }
+        if self.cancelled()
+            || self
+                .blockers_hold("before emptying buckets")
+                .await?
+                .is_none()
+        {
             return Ok(());
         }
-        self.empty_buckets().await?;
+        if let Err(e) = self.empty_buckets().await {
+            return self.after_failure(e).await;
+        }
         if self.cancelled() {
             return Ok(());
         }
-        if !self.guards_pass("before DeleteStack").await? || self.cancelled() {
+        if !self.guards_pass("before DeleteStack").await? {
+            return self.after_refusal().await;
+        }
+        if self.cancelled() {
             return Ok(());
         }
-        let status = self.delete_stack(retain).await?;
+        let Some(fresh) = self.blockers_hold("before DeleteStack").await? else {
+            return Ok(());
+        };
+        self.lift_protection(&fresh).await?;
+        let status = match self.delete_stack(retain).await {
+            Ok(status) => status,
+            Err(e) => return self.after_failure(e).await,
+        };
         match status.as_str() {
             "DELETE_COMPLETE" => {}
             "DELETE_FAILED" => {
                 self.outcome.failed_resources = self.failed_resources().await;
                 self.outcome.result = OutcomeKind::Failed;
-                let names: Vec<&str> = self
-                    .outcome
-                    .failed_resources
-                    .iter()
-                    .map(|r| r.logical_id.as_str())
-                    .collect();
-                return Err(format!(
-                    "DELETE_FAILED: {} could not be deleted; retry retaining them",
-                    if names.is_empty() {
-                        "some resources".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ));
+                return Err(truth::delete_failed_message(&self.outcome.failed_resources));
             }
             other if self.cancel.is_cancelled() => {
                 self.outcome.result = OutcomeKind::Cancelled;
@@ -493,17 +538,21 @@ impl Teardown<'_> {
             targets.len()
         )));
         let conc = self.settings.concurrency.max(1);
+        let opts = Emptying {
+            concurrency: conc,
+            bypass_governance: self.settings.lifts.bypass_governance_retention,
+        };
         let (ctx, progress, cancel) = (self.ctx, self.progress, self.cancel);
         let results: Vec<(String, Result<u64, AwsError>)> = futures::stream::iter(
             targets
                 .iter()
                 .map(|(b, total, listed)| async move {
-                    let r = empty_bucket(
+                    let r = empty_bucket_with(
                         ctx,
                         b,
                         *total,
                         listed.as_deref().map(Vec::as_slice),
-                        conc,
+                        opts,
                         progress,
                         cancel,
                     )
@@ -616,27 +665,6 @@ impl Teardown<'_> {
                 () = tokio::time::sleep(self.settings.poll) => {}
             }
         }
-    }
-
-    async fn failed_resources(&self) -> Vec<FailedResource> {
-        let resources = cloudformation::resources(self.ctx, &self.sp.stack.id)
-            .await
-            .unwrap_or_default();
-        let events = cloudformation::events(self.ctx, &self.sp.stack.id, 200)
-            .await
-            .unwrap_or_default();
-        resources
-            .iter()
-            .filter(|r| r.status == "DELETE_FAILED")
-            .map(|r| FailedResource {
-                logical_id: r.logical_id.clone(),
-                resource_type: r.resource_type.clone(),
-                reason: events
-                    .iter()
-                    .find(|e| e.logical_id == r.logical_id && e.status == "DELETE_FAILED")
-                    .and_then(|e| e.reason.clone()),
-            })
-            .collect()
     }
 
     async fn delete_outside_log_groups(&mut self) -> Result<(), String> {

@@ -16,6 +16,7 @@ pub mod invoke;
 mod login;
 // ── teardown (issue 7) ──
 pub mod teardown;
+mod teardown_text;
 
 use std::process::ExitCode;
 

@@ -40,7 +40,8 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             .await?;
     let now = ctx.clock.now();
     let policy = activity::policy_of(&ctx.config.abandon);
-    let assessed = activity::assess_all(&ctx.aws, stacks, &policy, now).await;
+    let mut assessed = activity::assess_all(&ctx.aws, stacks, &policy, now).await;
+    crate::aws::teardown::mark_blocked(&ctx.aws, &mut assessed, now, 4).await;
     match ctx.output {
         OutputFormat::Json => {
             let rows: Vec<Row> = assessed

@@ -2,6 +2,7 @@
 //! `--yes` the teardown itself. Any refusal exits 1 with its reason and deletes nothing.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,7 +19,8 @@ use crate::aws::{AwsError, cloudformation};
 use crate::cli::OutputFormat;
 use crate::domain::discovery;
 use crate::domain::sanitize::sanitize;
-use crate::domain::teardown::{Plan, Refusal};
+use crate::domain::teardown::Lifts;
+use crate::domain::teardown::{Blocker, Plan, Refusal};
 
 /// The arguments of `protoctl teardown`.
 #[derive(Debug, Clone, Args)]
@@ -35,6 +37,14 @@ pub struct TeardownArgs {
     /// Retry stacks in DELETE_FAILED, retaining the resources that failed to delete
     #[arg(long)]
     pub retain_failed: bool,
+    /// Switch deletion protection off (DynamoDB tables, Cognito user pools, RDS and the other
+    /// protected types) right before DeleteStack, after the guards pass again; audited
+    #[arg(long)]
+    pub disable_deletion_protection: bool,
+    /// Delete GOVERNANCE-retained object versions with the bypass header (needs the
+    /// s3:BypassGovernanceRetention permission); COMPLIANCE retention is never bypassed
+    #[arg(long)]
+    pub bypass_governance_retention: bool,
     /// Audit log (default: audit.jsonl in the platform data dir)
     #[arg(long, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
@@ -52,6 +62,8 @@ struct PlanOut<'a> {
     abandoned_reasons: &'a [String],
     protected: bool,
     protection_reasons: &'a [String],
+    blocked: bool,
+    blocked_reasons: &'a [String],
 }
 
 impl<'a> PlanOut<'a> {
@@ -66,6 +78,8 @@ impl<'a> PlanOut<'a> {
             abandoned_reasons: &sp.assessment.abandoned_reasons,
             protected: sp.assessment.protected,
             protection_reasons: &sp.assessment.protection_reasons,
+            blocked: sp.assessment.blocked,
+            blocked_reasons: &sp.assessment.blocked_reasons,
         }
     }
 }
@@ -88,12 +102,16 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
     if args.yes {
         ctx.ensure_writable("teardown")?;
     }
-    let settings = Settings::from_config(
+    let mut settings = Settings::from_config(
         &ctx.config,
         ctx.filters.clone(),
         ctx.read_only,
         ctx.clock.now(),
     );
+    settings.lifts = Lifts {
+        disable_deletion_protection: args.disable_deletion_protection,
+        bypass_governance_retention: args.bypass_governance_retention,
+    };
     let audit = Audit::new(
         args.audit_log
             .clone()
@@ -101,15 +119,31 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             .ok_or_else(|| anyhow::anyhow!("no data dir for the audit log: pass --audit-log"))?,
     );
     let stacks = choose_stacks(ctx, args, &settings).await?;
-    let (account, mut plans) = teardown::plan_many(&ctx.aws, stacks, &settings).await?;
+    let ids: Vec<(String, String)> = stacks
+        .iter()
+        .map(|s| (s.name.clone(), s.id.clone()))
+        .collect();
+    let (account, mut plans) =
+        match Box::pin(teardown::plan_many(&ctx.aws, stacks, &settings)).await {
+            Ok(planned) => planned,
+            Err(e) => return gone_while_planning(ctx, &ids, e).await,
+        };
     let mut retain: Vec<Vec<String>> = Vec::new();
     for sp in &mut plans {
         retain.push(retain_list(ctx, sp, args.retain_failed).await?);
     }
     let run_id = random_id();
+    for sp in &mut plans {
+        sp.assessment.blocked = sp.plan.blocked_by().next().is_some();
+        sp.assessment.blocked_reasons = sp.plan.blocked_by().map(Blocker::line).collect();
+    }
     let refusals: Vec<&Refusal> = plans.iter().flat_map(|p| &p.plan.refusals).collect();
+    let blocked: Vec<(&str, &Blocker)> = plans
+        .iter()
+        .flat_map(|p| p.plan.blocked_by().map(|b| (p.stack.name.as_str(), b)))
+        .collect();
 
-    if !args.yes || !refusals.is_empty() {
+    if !args.yes || !refusals.is_empty() || !blocked.is_empty() {
         for sp in &plans {
             let event = if args.yes { "refused" } else { "dry_run" };
             record(
@@ -127,7 +161,7 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             }
             OutputFormat::Table => print!("{}", plans_text(&plans)),
         }
-        if refusals.is_empty() {
+        if refusals.is_empty() && blocked.is_empty() {
             if plans.is_empty() {
                 eprintln!("protoctl: no stack to tear down");
             } else if ctx.output == OutputFormat::Table {
@@ -135,7 +169,20 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             }
             return Ok(ExitCode::SUCCESS);
         }
-        let reasons: Vec<String> = refusals.iter().map(|r| r.reason.clone()).collect();
+        for (stack, b) in &blocked {
+            progress_line(&format!(
+                "protoctl: blocked: {}: {}",
+                sanitize(stack),
+                sanitize(&b.line())
+            ));
+        }
+        let mut reasons: Vec<String> = refusals.iter().map(|r| r.reason.clone()).collect();
+        if !blocked.is_empty() {
+            reasons.push(format!(
+                "{} blocker(s) (listed above) would make CloudFormation fail the delete",
+                blocked.len()
+            ));
+        }
         anyhow::bail!("refused: {}; nothing was deleted", reasons.join("; "));
     }
 
@@ -155,9 +202,9 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
                 print_progress(&name, &p);
             }
         };
-        let outcome = teardown::execute(
+        let outcome = Box::pin(teardown::execute(
             &ctx.aws, sp, &account, &settings, &audit, &run_id, retain, &progress, &cancel,
-        )
+        ))
         .await;
         let stop = outcome.result != OutcomeKind::Deleted;
         outcomes.push(outcome);
@@ -181,15 +228,22 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
         }
         OutputFormat::Table => {
             for o in &outcomes {
-                println!(
-                    "{}  {}{}",
+                let mut out = std::io::stdout().lock();
+                writeln!(
+                    out,
+                    "{}  {}{}{}",
                     sanitize(&o.stack_name),
                     result_word(o.result),
+                    o.note
+                        .as_deref()
+                        .map(|n| format!(" ({})", sanitize(n)))
+                        .unwrap_or_default(),
                     o.error
                         .as_deref()
                         .map(|e| format!(": {}", sanitize(e)))
                         .unwrap_or_default()
-                );
+                )?;
+                out.flush()?;
             }
         }
     }
@@ -212,6 +266,36 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             result_word(bad.result)
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// When planning failed: if every stack is gone by now (another run deleted it), say so
+/// and succeed; otherwise the planning error stands.
+async fn gone_while_planning(
+    ctx: &Context,
+    ids: &[(String, String)],
+    error: AwsError,
+) -> anyhow::Result<ExitCode> {
+    let mut gone = Vec::new();
+    for (name, id) in ids {
+        match cloudformation::describe(&ctx.aws, id).await {
+            Ok(None) => gone.push(name),
+            Ok(Some(s)) if s.status == "DELETE_COMPLETE" => gone.push(name),
+            _ => {}
+        }
+    }
+    if ids.is_empty() || gone.len() < ids.len() {
+        return Err(error.into());
+    }
+    let mut out = std::io::stdout().lock();
+    for name in gone {
+        writeln!(
+            out,
+            "{}  deleted (already deleted by another run while this one planned)",
+            sanitize(name)
+        )?;
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -308,61 +392,33 @@ async fn retain_list(
         .collect())
 }
 
+/// Writes one progress line to stderr and flushes it at once, so a log file (cron) holds
+/// every line even when the run is killed.
+fn progress_line(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+    let _ = err.flush();
+}
+
 fn print_progress(stack: &str, p: &Progress) {
-    match p {
-        Progress::Phase(s) => eprintln!("{stack}: {}", sanitize(s)),
+    let line = match p {
+        Progress::Phase(s) => format!("{stack}: {}", sanitize(s)),
         Progress::Bucket {
             bucket,
             deleted,
             total,
-        } => eprintln!("{stack}: {}: {deleted}/{total} deleted", sanitize(bucket)),
-        Progress::Event(e) => eprintln!(
+        } => format!("{stack}: {}: {deleted}/{total} deleted", sanitize(bucket)),
+        Progress::Event(e) => format!(
             "{stack}: {} {} {}",
             sanitize(&e.logical_id),
             sanitize(&e.status),
             sanitize(e.reason.as_deref().unwrap_or(""))
         ),
-    }
+    };
+    progress_line(&line);
 }
 
 /// The plans as text for people (every AWS string sanitised).
 pub fn plans_text(plans: &[StackPlan]) -> String {
-    let mut s = String::new();
-    for sp in plans {
-        let p = &sp.plan;
-        s.push_str(&format!(
-            "{} ({} · account {} · {})\n",
-            sanitize(&p.stack_name),
-            sanitize(&sp.stack.status),
-            sanitize(&p.account),
-            sanitize(&p.region)
-        ));
-        if sp.assessment.abandoned {
-            s.push_str(&format!(
-                "  abandoned: {}\n",
-                sanitize(&sp.assessment.abandoned_reasons.join("; "))
-            ));
-        } else if !sp.assessment.protected {
-            s.push_str(&format!(
-                "  not abandoned: last activity {} days ago\n",
-                sp.assessment.idle_days
-            ));
-        }
-        for st in &p.steps {
-            s.push_str(&format!(
-                "  {:<28} {:<26} {}{}\n",
-                sanitize(st.logical_id.as_deref().unwrap_or("-")),
-                sanitize(&st.resource_type),
-                st.action.describe(),
-                st.note
-                    .as_deref()
-                    .map(|n| format!(" ({})", sanitize(n)))
-                    .unwrap_or_default()
-            ));
-        }
-        for r in &p.refusals {
-            s.push_str(&format!("  REFUSED: {}\n", sanitize(&r.reason)));
-        }
-    }
-    s
+    super::teardown_text::plans_text(plans)
 }

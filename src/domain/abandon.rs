@@ -48,6 +48,11 @@ pub struct Assessment {
     pub abandoned_reasons: Vec<String>,
     pub protected: bool,
     pub protection_reasons: Vec<String>,
+    /// True when a resource blocks the teardown (deletion protection, Object Lock, ...);
+    /// filled by the blocker checks, false until they ran.
+    pub blocked: bool,
+    /// One line per blocker (resource, why, what lifts it), or why they were not checked.
+    pub blocked_reasons: Vec<String>,
 }
 
 /// True while `CloudFormation` is working on the stack (status ends with `_IN_PROGRESS`).
@@ -123,6 +128,8 @@ pub fn assess(
         abandoned_reasons,
         protected,
         protection_reasons,
+        blocked: false,
+        blocked_reasons: Vec::new(),
     }
 }
 

@@ -3,8 +3,11 @@
 //!
 //! Pure data in, pure data out; the AWS calls that gather the inputs live elsewhere.
 
+mod blockers;
 mod guards;
+mod retained;
 mod template;
+mod template_props;
 
 use std::collections::BTreeMap;
 
@@ -12,8 +15,15 @@ use serde::Serialize;
 
 use crate::domain::stack::{Stack, StackResource};
 
+pub use blockers::{
+    Blocker, Facts, Lift, Lifts, ObjectLockFacts, PROTECTED_TYPES, ResourceRef, SlowDelete,
+    Unprotect, edge_functions, needs_cloud_control, repository_empties_itself, resource_blockers,
+    slow_delete, unchecked_note,
+};
 pub use guards::{GuardInput, Refusal, account_from_stack_id, check_guards, guard};
+pub use retained::{RetainedFate, retained_fate};
 pub use template::{DeletionPolicy, PlanError, deletion_policies};
+pub use template_props::{TemplateResource, template_resources};
 
 const S3_BUCKET: &str = "AWS::S3::Bucket";
 const LOG_GROUP: &str = "AWS::Logs::LogGroup";
@@ -65,9 +75,11 @@ pub enum PlanAction {
     Delete,
     /// An S3 bucket that must be emptied (all versions and delete markers) before deletion.
     EmptyThenDelete,
-    /// Left in place by its `DeletionPolicy` (`policy` is the policy name, e.g. "Retain").
+    /// Left in place by its `DeletionPolicy` (`policy` is the policy name, e.g. "Retain");
+    /// `costs` is false for what costs nothing to keep.
     Survives {
         policy: String,
+        costs: bool,
     },
     /// Lambda log groups not in the template, which a stack delete leaves behind.
     DeleteOutsideStack,
@@ -79,8 +91,11 @@ impl PlanAction {
         match self {
             Self::Delete => "deleted with the stack".to_owned(),
             Self::EmptyThenDelete => "emptied, then deleted with the stack".to_owned(),
-            Self::Survives { policy } => {
+            Self::Survives { policy, costs } if *costs => {
                 format!("survives (DeletionPolicy {policy}) and keeps costing")
+            }
+            Self::Survives { policy, .. } => {
+                format!("survives (DeletionPolicy {policy}); costs nothing to keep")
             }
             Self::DeleteOutsideStack => "deleted separately (not part of the stack)".to_owned(),
         }
@@ -95,6 +110,9 @@ pub struct PlanStep {
     pub resource_type: String,
     pub action: PlanAction,
     pub note: Option<String>,
+    /// A survivor that keeps data (a retained table's items, a pool's users): the plan
+    /// makes it stand out.
+    pub keeps_data: bool,
 }
 
 /// The full teardown plan for one stack, with any refusals that block it.
@@ -107,12 +125,25 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     pub buckets: Vec<BucketContents>,
     pub refusals: Vec<Refusal>,
+    /// What stops CloudFormation from deleting resources (each says what lifts it).
+    pub blockers: Vec<Blocker>,
+    /// Deletes that are not blocked but take long.
+    pub slow_deletes: Vec<SlowDelete>,
+    /// Checks that could not be made (the plan says so; the template decided).
+    pub unchecked: Vec<String>,
+    /// The flags this plan was built with.
+    pub lifts: Lifts,
 }
 
 impl Plan {
-    /// True when no guard refused the teardown.
+    /// True when no guard refused the teardown and the chosen flags lift every blocker.
     pub fn allowed(&self) -> bool {
-        self.refusals.is_empty()
+        self.refusals.is_empty() && self.blocked_by().next().is_none()
+    }
+
+    /// The blockers the chosen flags do not lift.
+    pub fn blocked_by(&self) -> impl Iterator<Item = &Blocker> {
+        self.blockers.iter().filter(|b| !b.lifted)
     }
 
     /// The steps whose resource outlives the teardown (and keeps costing).
@@ -135,10 +166,32 @@ pub fn build_plan(
     function_log_groups_outside_template: Vec<String>,
     refusals: Vec<Refusal>,
 ) -> Plan {
+    build_plan_from(
+        stack,
+        resources,
+        policies,
+        &BTreeMap::new(),
+        buckets,
+        function_log_groups_outside_template,
+        refusals,
+    )
+}
+
+/// [`build_plan`] with the template's resources, so retained resources are told truly
+/// (a Lambda version goes with its function; a table keeps its items and costs).
+pub fn build_plan_from(
+    stack: &Stack,
+    resources: &[StackResource],
+    policies: &BTreeMap<String, DeletionPolicy>,
+    template: &BTreeMap<String, TemplateResource>,
+    buckets: Vec<BucketContents>,
+    function_log_groups_outside_template: Vec<String>,
+    refusals: Vec<Refusal>,
+) -> Plan {
     let mut steps: Vec<PlanStep> = resources
         .iter()
         .filter(|r| r.status != "DELETE_COMPLETE")
-        .map(|r| resource_step(r, policies, &buckets))
+        .map(|r| resource_step(r, policies, template, &buckets))
         .collect();
 
     let mut outside = function_log_groups_outside_template;
@@ -155,6 +208,7 @@ pub fn build_plan(
                 resource_type: LOG_GROUP.to_owned(),
                 action: PlanAction::DeleteOutsideStack,
                 note: Some("created by Lambda at first run; a stack delete leaves it".to_owned()),
+                keeps_data: false,
             });
         }
     }
@@ -167,12 +221,17 @@ pub fn build_plan(
         steps,
         buckets,
         refusals,
+        blockers: Vec::new(),
+        slow_deletes: Vec::new(),
+        unchecked: Vec::new(),
+        lifts: Lifts::default(),
     }
 }
 
 fn resource_step(
     r: &StackResource,
     policies: &BTreeMap<String, DeletionPolicy>,
+    template: &BTreeMap<String, TemplateResource>,
     buckets: &[BucketContents],
 ) -> PlanStep {
     let policy = policies
@@ -184,10 +243,25 @@ fn resource_step(
         .physical_id
         .as_deref()
         .and_then(|p| buckets.iter().find(|b| b.bucket == p));
+    let mut keeps_data = false;
     let (action, note) = if policy.keeps_resource() {
-        let note = contents.map(|c| format!("keeps {}", c.summary()));
+        let fate = retained_fate(&r.logical_id, &r.resource_type, template, policies);
         let policy = policy.as_str().to_owned();
-        (PlanAction::Survives { policy }, note)
+        match fate {
+            RetainedFate::GoesWith(why) => (PlanAction::Delete, Some(why)),
+            RetainedFate::Survives { costs, data, note } => {
+                keeps_data = data;
+                let note = match contents {
+                    Some(c) => format!(
+                        "keeps {}; {}",
+                        c.summary(),
+                        note.trim_start_matches("keeps its objects: ")
+                    ),
+                    None => note,
+                };
+                (PlanAction::Survives { policy, costs }, Some(note))
+            }
+        }
     } else if r.physical_id.is_none() {
         (
             PlanAction::Delete,
@@ -211,6 +285,7 @@ fn resource_step(
         resource_type: r.resource_type.clone(),
         action,
         note,
+        keeps_data,
     }
 }
 
@@ -267,18 +342,21 @@ mod tests {
         action: PlanAction,
         note: Option<&str>,
     ) -> PlanStep {
+        let keeps_data = matches!(action, PlanAction::Survives { .. });
         PlanStep {
             logical_id: Some(id.into()),
             physical_id: physical.map(str::to_owned),
             resource_type: ty.into(),
             action,
             note: note.map(str::to_owned),
+            keeps_data,
         }
     }
 
     fn survives(policy: &str) -> PlanAction {
         PlanAction::Survives {
             policy: policy.into(),
+            costs: true,
         }
     }
 
@@ -405,14 +483,18 @@ mod tests {
                 S3_BUCKET,
                 Some("kept-bucket"),
                 survives("Retain"),
-                Some("keeps 3 objects, 2.0 KiB"),
+                Some(
+                    "keeps 3 objects, 2.0 KiB; storage billed per GB-month, and its name stays taken",
+                ),
             ),
             step(
                 "Table",
                 "AWS::DynamoDB::Table",
                 Some("tbl"),
                 survives("RetainExceptOnCreate"),
-                None,
+                Some(
+                    "keeps its items: storage billed per GB-month and its provisioned capacity every hour",
+                ),
             ),
             step(
                 "Db",
@@ -462,6 +544,7 @@ mod tests {
                 resource_type: LOG_GROUP.into(),
                 action: PlanAction::DeleteOutsideStack,
                 note: Some("created by Lambda at first run; a stack delete leaves it".into()),
+                keeps_data: false,
             },
         ];
         assert_eq!(plan.steps, expected);
@@ -508,7 +591,8 @@ mod tests {
             ]
         );
         assert_eq!(plan.surviving().count(), 1);
-        assert_eq!(plan.steps[0].note, None);
+        let note = plan.steps[0].note.as_deref().unwrap_or_default();
+        assert!(note.starts_with("keeps its objects"), "{note}");
     }
 
     #[test]
@@ -541,6 +625,10 @@ mod tests {
         "survives (DeletionPolicy Retain) and keeps costing"
     )]
     #[case(
+        PlanAction::Survives { policy: "Retain".into(), costs: false },
+        "survives (DeletionPolicy Retain); costs nothing to keep"
+    )]
+    #[case(
         PlanAction::DeleteOutsideStack,
         "deleted separately (not part of the stack)"
     )]
@@ -551,7 +639,7 @@ mod tests {
     #[test]
     fn plan_serializes_actions_by_name() {
         let json = serde_json::to_string(&survives("Retain")).unwrap();
-        assert_eq!(json, r#"{"Survives":{"policy":"Retain"}}"#);
+        assert_eq!(json, r#"{"Survives":{"policy":"Retain","costs":true}}"#);
         assert_eq!(
             serde_json::to_string(&PlanAction::EmptyThenDelete).unwrap(),
             r#""EmptyThenDelete""#

@@ -91,6 +91,12 @@ fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
             ),
             verdict,
         ]));
+        for b in p.blocked_by() {
+            lines.push(Line::styled(
+                format!("  ⚠ BLOCKED: {}", sanitize(&b.line())),
+                theme.warn,
+            ));
+        }
         for st in &p.steps {
             let style = match st.action {
                 PlanAction::Survives { .. } => theme.warn,
@@ -149,6 +155,13 @@ fn render_prompt(frame: &mut Frame, area: Rect, app: &App, t: &TeardownState, th
             "READ-ONLY: teardown is refused; nothing will be deleted · esc back",
             theme.error,
         ),
+        Phase::Review if t.plans.iter().any(|p| p.plan.blocked_by().next().is_some()) => {
+            Line::styled(
+                "Blocked (above): nothing will be deleted; the headless teardown takes the flags \
+                 that lift them · esc back",
+                theme.error,
+            )
+        }
         Phase::Review if !t.allowed() => Line::styled(
             "Refused by the guards above: nothing will be deleted · esc back",
             theme.error,
@@ -514,6 +527,7 @@ mod tests {
         }
         insta::assert_snapshot!("teardown__progress", draw_sized(&a, 120, 16).backend());
         a.update(Action::TeardownOutcome(Outcome {
+            note: None,
             stack_name: "legacy-quiz-dev".into(),
             stack_id: id,
             result: OutcomeKind::Deleted,

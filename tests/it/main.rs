@@ -1,6 +1,7 @@
 //! The integration suite: one binary, a module per area. Every test here talks to the
 //! real emulator started by `scripts/test` (its URL in `PROTOCTL_TEST_ENDPOINT`).
 
+mod cfn_front;
 mod e2e;
 mod faults;
 mod reliability;
@@ -16,3 +17,5 @@ mod invoke;
 mod stacks;
 mod support;
 mod teardown;
+mod teardown_blockers;
+mod teardown_retained;

@@ -40,11 +40,11 @@ const TEMPLATE: &str = r#"{
   }
 }"#;
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &protoctl::aws::audit::random_id()[..8])
 }
 
-fn prototype_tags(team: &str) -> Vec<(String, String)> {
+pub(crate) fn prototype_tags(team: &str) -> Vec<(String, String)> {
     vec![
         ("protoctl:prototype".into(), "true".into()),
         ("team".into(), team.into()),
@@ -52,12 +52,22 @@ fn prototype_tags(team: &str) -> Vec<(String, String)> {
 }
 
 async fn create_stack(name: &str, tags: &[(String, String)], termination: bool) {
+    create_stack_from(name, TEMPLATE, tags, termination).await;
+}
+
+/// Creates a stack from `template` and waits for CREATE_COMPLETE.
+pub(crate) async fn create_stack_from(
+    name: &str,
+    template: &str,
+    tags: &[(String, String)],
+    termination: bool,
+) {
     let ctx = aws().await;
     let mut req = ctx
         .cloudformation()
         .create_stack()
         .stack_name(name)
-        .template_body(TEMPLATE)
+        .template_body(template)
         .capabilities(Capability::CapabilityNamedIam)
         .enable_termination_protection(termination);
     for (k, v) in tags {
@@ -80,7 +90,7 @@ async fn create_stack(name: &str, tags: &[(String, String)], termination: bool) 
     panic!("stack {name} not created");
 }
 
-async fn stack_status(name: &str) -> Option<StackStatus> {
+pub(crate) async fn stack_status(name: &str) -> Option<StackStatus> {
     let ctx = aws().await;
     let out = ctx
         .cloudformation()
@@ -92,7 +102,7 @@ async fn stack_status(name: &str) -> Option<StackStatus> {
     out.stacks().first().and_then(|s| s.stack_status()).cloned()
 }
 
-async fn gone(name: &str) -> bool {
+pub(crate) async fn gone(name: &str) -> bool {
     matches!(
         stack_status(name).await,
         None | Some(StackStatus::DeleteComplete)
@@ -212,11 +222,11 @@ async fn log_group_exists(group: &str) -> bool {
         .any(|g| g.log_group_name() == Some(group))
 }
 
-fn audit_path(name: &str) -> PathBuf {
+pub(crate) fn audit_path(name: &str) -> PathBuf {
     crate::support::log_file(&format!("audit-{name}")).with_extension("jsonl")
 }
 
-fn audit_lines(path: &PathBuf) -> Vec<Value> {
+pub(crate) fn audit_lines(path: &PathBuf) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
@@ -225,7 +235,7 @@ fn audit_lines(path: &PathBuf) -> Vec<Value> {
 }
 
 /// A config with the given team tag and extra `[teardown]` lines.
-fn config_for(team: &str, teardown: &str) -> PathBuf {
+pub(crate) fn config_for(team: &str, teardown: &str) -> PathBuf {
     config_named(team, team, teardown)
 }
 
@@ -242,7 +252,7 @@ fn config_named(file: &str, team: &str, teardown: &str) -> PathBuf {
 }
 
 /// `protoctl` on the emulator with `config` (not the demo one).
-fn protoctl_with(config: &PathBuf) -> std::process::Command {
+pub(crate) fn protoctl_with(config: &PathBuf) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_protoctl"));
     c.arg("--endpoint-url").arg(endpoint());
     c.arg("--config").arg(config);
@@ -251,7 +261,11 @@ fn protoctl_with(config: &PathBuf) -> std::process::Command {
     c
 }
 
-fn teardown_cmd(config: &PathBuf, audit: &PathBuf, args: &[&str]) -> std::process::Output {
+pub(crate) fn teardown_cmd(
+    config: &PathBuf,
+    audit: &PathBuf,
+    args: &[&str],
+) -> std::process::Output {
     let mut c = protoctl_with(config);
     c.arg("teardown").arg("--audit-log").arg(audit).args(args);
     run(c)
@@ -321,8 +335,10 @@ async fn versioned_bucket_is_emptied_and_stack_deleted() {
         steps,
         [
             "guards",
+            "blockers",
             "empty_bucket",
             "guards",
+            "blockers",
             "delete_stack",
             "stack_status",
             "delete_log_group"

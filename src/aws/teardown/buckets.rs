@@ -162,12 +162,40 @@ pub async fn empty_bucket(
     progress: &(dyn Fn(Progress) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<u64, AwsError> {
+    let opts = Emptying {
+        concurrency,
+        bypass_governance: false,
+    };
+    empty_bucket_with(ctx, bucket, total, listed, opts, progress, cancel).await
+}
+
+/// How a bucket is emptied.
+#[derive(Debug, Clone, Copy)]
+pub struct Emptying {
+    /// DeleteObjects requests in flight.
+    pub concurrency: usize,
+    /// Send `x-amz-bypass-governance-retention: true` (needs s3:BypassGovernanceRetention),
+    /// so GOVERNANCE-retained versions are deleted too.
+    pub bypass_governance: bool,
+}
+
+/// [`empty_bucket`] with the bypass of GOVERNANCE retention when asked.
+pub async fn empty_bucket_with(
+    ctx: &AwsContext,
+    bucket: &str,
+    total: u64,
+    listed: Option<&[VersionRef]>,
+    opts: Emptying,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    cancel: &CancellationToken,
+) -> Result<u64, AwsError> {
     let s3 = ctx.s3();
-    let concurrency = concurrency.max(1);
+    let concurrency = opts.concurrency.max(1);
     let mut run = Deleter {
         s3: &s3,
         bucket,
         total,
+        bypass: opts.bypass_governance,
         concurrency,
         deleted: 0,
         inflight: FuturesUnordered::new(),
@@ -210,6 +238,7 @@ struct Deleter<'a> {
     s3: &'a aws_sdk_s3::Client,
     bucket: &'a str,
     total: u64,
+    bypass: bool,
     concurrency: usize,
     deleted: u64,
     inflight: FuturesUnordered<tokio::task::JoinHandle<Result<u64, AwsError>>>,
@@ -225,9 +254,9 @@ impl Deleter<'_> {
         while self.inflight.len() >= self.concurrency {
             self.next().await?;
         }
-        let (s3, bucket) = (self.s3.clone(), self.bucket.to_string());
+        let (s3, bucket, bypass) = (self.s3.clone(), self.bucket.to_string(), self.bypass);
         self.inflight.push(tokio::spawn(async move {
-            delete_batch(&s3, &bucket, ids).await
+            delete_batch(&s3, &bucket, ids, bypass).await
         }));
         Ok(())
     }
@@ -333,6 +362,7 @@ async fn delete_batch(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     ids: Vec<ObjectIdentifier>,
+    bypass: bool,
 ) -> Result<u64, AwsError> {
     let mut pending = ids;
     let mut deleted = 0u64;
@@ -346,6 +376,7 @@ async fn delete_batch(
         let res = s3
             .delete_objects()
             .bucket(bucket)
+            .set_bypass_governance_retention(bypass.then_some(true))
             .delete(delete)
             .send()
             .await
