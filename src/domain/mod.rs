@@ -3,6 +3,7 @@
 pub mod abandon;
 pub mod discovery;
 pub mod dynamo;
+pub mod errors;
 pub mod function_cache;
 pub mod invoke;
 pub mod logbuf;
