@@ -10,6 +10,7 @@ pub mod dynamodb;
 pub mod s3;
 // ── logs (issue 5) ──
 pub mod logs;
+pub mod insights;
 // ── invoke (issue 6) ──
 pub mod api;
 pub mod cognito;
