@@ -621,7 +621,9 @@ mod tests {
         assert_eq!(c.queries.since, Duration::from_secs(7200));
         assert_eq!(c.queries.saved[0].name, "slow");
         assert_eq!(c.queries.saved[0].stacks.as_deref(), Some("orders-*"));
-        let err = parse("[[queries.saved]]\nname = \"x\"\n").unwrap_err().to_string();
+        let err = parse("[[queries.saved]]\nname = \"x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing field `text`"), "{err}");
     }
 

@@ -6,7 +6,7 @@ pub mod plan;
 
 use std::time::Duration;
 
-use aws_sdk_cloudwatchlogs::types::QueryStatus;
+use aws_sdk_cloudwatchlogs::types::{QueryStatistics, QueryStatus};
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
@@ -148,14 +148,14 @@ async fn run_one(
             .await
             .map_err(|e| AwsError::from_sdk("GetQueryResults", e))?;
         let status = out.status().cloned().unwrap_or(QueryStatus::Running);
-        let stats = out.statistics();
+        let figures = out.statistics();
         let p = ChunkProgress {
             chunk,
             chunks,
             status: status.as_str().to_string(),
-            records_scanned: stats.map_or(0.0, |s| s.records_scanned()),
-            records_matched: stats.map_or(0.0, |s| s.records_matched()),
-            bytes_scanned: stats.map_or(0.0, |s| s.bytes_scanned()),
+            records_scanned: figures.map_or(0.0, QueryStatistics::records_scanned),
+            records_matched: figures.map_or(0.0, QueryStatistics::records_matched),
+            bytes_scanned: figures.map_or(0.0, QueryStatistics::bytes_scanned),
         };
         if let Some(tx) = progress {
             let _ = tx.send(p.clone());
@@ -249,15 +249,20 @@ pub async fn error_candidates(
 fn row_event(row: &Row, groups: &[LogGroupRef]) -> Option<LogEvent> {
     let log = plan::value(row, "@log")?;
     // AWS writes `account-id:group-name`; the emulator the bare name.
-    let name = groups
-        .iter()
-        .find(|g| g.name == log || log.strip_suffix(g.name.as_str()).is_some_and(|p| p.ends_with(':')))?;
+    let name = groups.iter().find(|g| {
+        g.name == log
+            || log
+                .strip_suffix(g.name.as_str())
+                .is_some_and(|p| p.ends_with(':'))
+    })?;
     Some(LogEvent {
         timestamp_ms: parse_timestamp(plan::value(row, "@timestamp")?)?,
         ingestion_ms: None,
         function: name.function.clone(),
         log_group: name.name.clone(),
-        log_stream: plan::value(row, "@logStream").unwrap_or_default().to_string(),
+        log_stream: plan::value(row, "@logStream")
+            .unwrap_or_default()
+            .to_string(),
         event_id: plan::value(row, "@ptr").unwrap_or_default().to_string(),
         message: plan::value(row, "@message")?.to_string(),
     })
@@ -282,7 +287,11 @@ mod tests {
         assert_eq!(parse_timestamp("1764661898123"), Some(1_764_661_898_123));
         assert_eq!(
             parse_timestamp("2026-12-02 07:51:38.123"),
-            Some(chrono::DateTime::parse_from_rfc3339("2026-12-02T07:51:38.123Z").unwrap().timestamp_millis())
+            Some(
+                chrono::DateTime::parse_from_rfc3339("2026-12-02T07:51:38.123Z")
+                    .unwrap()
+                    .timestamp_millis()
+            )
         );
         assert_eq!(parse_timestamp("yesterday"), None);
     }
@@ -302,7 +311,10 @@ mod tests {
             ("@ptr".into(), "p1".into()),
         ];
         let e = row_event(&row, &groups).unwrap();
-        assert_eq!((e.function.as_str(), e.event_id.as_str(), e.message.as_str()), ("app-create", "p1", "boom"));
+        assert_eq!(
+            (e.function.as_str(), e.event_id.as_str(), e.message.as_str()),
+            ("app-create", "p1", "boom")
+        );
         let other: Row = vec![("@log".into(), "1:/aws/lambda/x".into())];
         assert!(row_event(&other, &groups).is_none());
     }

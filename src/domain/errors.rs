@@ -87,13 +87,12 @@ pub const OOM_TYPE: &str = "Runtime.OutOfMemory";
 /// Finds the error in one log message, if it is one; never panics, whatever the input.
 pub fn detect(message: &str) -> Option<Detected> {
     let trimmed = message.trim_start();
-    if trimmed.starts_with('{') {
-        if trimmed.len() <= MAX_JSON_BYTES
-            && let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed.trim_end())
-        {
-            return json::detect(&value);
-        }
-        // Not JSON after all (cut, or glued to text): read it as text.
+    // Not JSON after all (cut, or glued to text): read as text.
+    if trimmed.starts_with('{')
+        && trimmed.len() <= MAX_JSON_BYTES
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed.trim_end())
+    {
+        return json::detect(&value);
     }
     text::detect(message)
 }

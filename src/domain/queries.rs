@@ -68,7 +68,11 @@ pub fn for_stack(stack: &str, config: &[SavedQueryConfig]) -> Vec<SavedQuery> {
         })
         .collect();
     for q in config {
-        if !q.stacks.as_deref().is_none_or(|p| matches_pattern(p, stack)) {
+        if !q
+            .stacks
+            .as_deref()
+            .is_none_or(|p| matches_pattern(p, stack))
+        {
             continue;
         }
         let saved = SavedQuery {
@@ -145,7 +149,14 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["recent-errors", "slowest-invocations", "cold-starts", "memory-headroom", "mine", "orders-only"]
+            [
+                "recent-errors",
+                "slowest-invocations",
+                "cold-starts",
+                "memory-headroom",
+                "mine",
+                "orders-only"
+            ]
         );
         let ledger = for_stack("ledger-dev", &config);
         assert!(!ledger.iter().any(|q| q.name == "orders-only"));

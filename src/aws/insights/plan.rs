@@ -30,6 +30,9 @@ pub enum Combine {
     No,
 }
 
+/// A `stats` command: its aggregated columns with how they combine, and its `by` columns.
+pub type StatsShape = (Vec<(String, Combine)>, Vec<String>);
+
 /// What the merge must know about a query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct QueryShape {
@@ -38,7 +41,7 @@ pub struct QueryShape {
     /// The last `limit`.
     pub limit: Option<usize>,
     /// The aggregated columns of a `stats` command with how they combine, and its `by` columns.
-    pub stats: Option<(Vec<(String, Combine)>, Vec<String>)>,
+    pub stats: Option<StatsShape>,
 }
 
 /// Reads the commands of a query (split on `|` outside quotes and regexes).
@@ -66,7 +69,7 @@ pub fn shape(query: &str) -> QueryShape {
     s
 }
 
-fn stats(rest: &str) -> (Vec<(String, Combine)>, Vec<String>) {
+fn stats(rest: &str) -> StatsShape {
     let lower = rest.to_ascii_lowercase();
     let (aggs, by) = match find_top(&lower, " by ") {
         Some(i) => (&rest[..i], &rest[i + 4..]),
@@ -131,9 +134,10 @@ pub fn merge(shape: &QueryShape, parts: Vec<Vec<Row>>) -> (Vec<Row>, bool) {
         }
         None => parts.into_iter().flatten().collect(),
     };
-    let key = shape.sort.clone().or_else(|| {
-        (shape.stats.is_none()).then(|| ("@timestamp".to_string(), true))
-    });
+    let key = shape
+        .sort
+        .clone()
+        .or_else(|| (shape.stats.is_none()).then(|| ("@timestamp".to_string(), true)));
     if let Some((field, desc)) = key {
         rows.sort_by(|a, b| {
             let o = compare(value(a, &field), value(b, &field));
@@ -316,7 +320,9 @@ mod tests {
 
     #[test]
     fn stats_columns_and_combiners() {
-        let s = shape("filter @type = \"REPORT\" | stats count(*) as n, max(@duration), avg(@duration) as mean by @log, bin(5m)");
+        let s = shape(
+            "filter @type = \"REPORT\" | stats count(*) as n, max(@duration), avg(@duration) as mean by @log, bin(5m)",
+        );
         let (aggs, by) = s.stats.unwrap();
         assert_eq!(
             aggs,
@@ -340,8 +346,14 @@ mod tests {
     #[test]
     fn merges_sorted_and_limited() {
         let s = shape("fields @timestamp, @message | sort @timestamp desc | limit 3");
-        let a = vec![row(&[("@timestamp", "5"), ("@message", "a5")]), row(&[("@timestamp", "1"), ("@message", "a1")])];
-        let b = vec![row(&[("@timestamp", "4"), ("@message", "b4")]), row(&[("@timestamp", "3"), ("@message", "b3")])];
+        let a = vec![
+            row(&[("@timestamp", "5"), ("@message", "a5")]),
+            row(&[("@timestamp", "1"), ("@message", "a1")]),
+        ];
+        let b = vec![
+            row(&[("@timestamp", "4"), ("@message", "b4")]),
+            row(&[("@timestamp", "3"), ("@message", "b3")]),
+        ];
         let (rows, approx) = merge(&s, vec![a, b]);
         assert!(!approx);
         let msgs: Vec<&str> = rows.iter().map(|r| value(r, "@message").unwrap()).collect();
@@ -358,13 +370,22 @@ mod tests {
         ];
         let (rows, approx) = merge(&s, vec![a, b]);
         assert!(!approx);
-        assert_eq!(rows, vec![row(&[("@log", "x"), ("n", "5"), ("worst", "10.5")]), row(&[("@log", "y"), ("n", "1"), ("worst", "1")])]);
+        assert_eq!(
+            rows,
+            vec![
+                row(&[("@log", "x"), ("n", "5"), ("worst", "10.5")]),
+                row(&[("@log", "y"), ("n", "1"), ("worst", "1")])
+            ]
+        );
     }
 
     #[test]
     fn averages_across_chunks_are_marked_approximate() {
         let s = shape("stats avg(@duration) by @log");
-        let (rows, approx) = merge(&s, vec![vec![row(&[("@log", "x")])], vec![row(&[("@log", "x")])]]);
+        let (rows, approx) = merge(
+            &s,
+            vec![vec![row(&[("@log", "x")])], vec![row(&[("@log", "x")])]],
+        );
         assert!(approx);
         assert_eq!(rows.len(), 2);
     }
@@ -378,7 +399,10 @@ mod tests {
 
     #[test]
     fn columns_in_first_seen_order_without_ptr() {
-        let rows = vec![row(&[("@timestamp", "1"), ("@ptr", "p")]), row(&[("@message", "m"), ("@timestamp", "2")])];
+        let rows = vec![
+            row(&[("@timestamp", "1"), ("@ptr", "p")]),
+            row(&[("@message", "m"), ("@timestamp", "2")]),
+        ];
         assert_eq!(columns(&rows), ["@timestamp", "@message"]);
     }
 }

@@ -98,12 +98,11 @@ fn push_word(out: &mut String, word: &[char]) {
         out.extend(word);
     } else if digits == word.len() || word.iter().all(|&c| c == '.' || c.is_ascii_digit()) {
         out.push_str("<n>");
-    } else if word.len() >= 8 && word.iter().all(char::is_ascii_hexdigit) {
-        out.push_str("<hex>");
-    } else if word.len() > 2
-        && word[0] == '0'
-        && matches!(word[1], 'x' | 'X')
-        && word[2..].iter().all(char::is_ascii_hexdigit)
+    } else if (word.len() >= 8 && word.iter().all(char::is_ascii_hexdigit))
+        || (word.len() > 2
+            && word[0] == '0'
+            && matches!(word[1], 'x' | 'X')
+            && word[2..].iter().all(char::is_ascii_hexdigit))
     {
         out.push_str("<hex>");
     } else {
@@ -230,7 +229,10 @@ mod tests {
     )]
     #[case::timestamp("expired at 2026-12-02T07:51:38.123Z", "expired at <time>")]
     #[case::timestamp_space("at 2022-01-26 09:05:13,763 [INFO]", "at <time> [INFO]")]
-    #[case::hex("address 0x7ffd1234 and digest deadbeef12", "address <hex> and digest <hex>")]
+    #[case::hex(
+        "address 0x7ffd1234 and digest deadbeef12",
+        "address <hex> and digest <hex>"
+    )]
     #[case::quoted("reading 'id' of \"orders-7\"", "reading '<v>' of \"<v>\"")]
     #[case::apostrophe("can't parse body", "can't parse body")]
     #[case::mixed_words("item ORD-00042 in user42", "item ORD-<n> in user<n>")]
@@ -301,7 +303,12 @@ mod tests {
     #[test]
     fn timeouts_group_by_function() {
         let a = detected(ErrorKind::Timeout, "Sandbox.Timedout", "after 3.00 s", None);
-        let b = detected(ErrorKind::Timeout, "Sandbox.Timedout", "duration 3003 ms", None);
+        let b = detected(
+            ErrorKind::Timeout,
+            "Sandbox.Timedout",
+            "duration 3003 ms",
+            None,
+        );
         assert_eq!(fingerprint(&a, "f"), fingerprint(&b, "f"));
         assert_ne!(fingerprint(&a, "f"), fingerprint(&a, "g"));
     }

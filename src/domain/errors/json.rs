@@ -46,12 +46,12 @@ pub fn detect(v: &Value) -> Option<Detected> {
     ) {
         return None;
     }
-    application(v, level, request_id)
+    Some(application(v, level, request_id))
 }
 
 /// An application record at an error level: the error's name, message and stack from `error`
 /// or `exception` (object or text), else the record's `message`.
-fn application(v: &Value, level: &str, request_id: Option<String>) -> Option<Detected> {
+fn application(v: &Value, level: &str, request_id: Option<String>) -> Detected {
     let error = v
         .get("error")
         .or_else(|| v.get("exception"))
@@ -92,14 +92,14 @@ fn application(v: &Value, level: &str, request_id: Option<String>) -> Option<Det
         Some(m) if !m.is_empty() && m != record_message => format!("{record_message}: {m}"),
         _ => record_message,
     };
-    Some(Detected {
+    Detected {
         kind: ErrorKind::Application,
         error_type: error_type.unwrap_or_else(|| level.to_ascii_uppercase()),
         message: cut(&message),
         frame,
         request_id,
         generic: false,
-    })
+    }
 }
 
 /// Lambda's `platform.*` records in the JSON log format.
@@ -162,7 +162,12 @@ fn platform(t: &str, record: &Value) -> Option<Detected> {
                 et
             };
             let generic = kind == ErrorKind::Runtime && !is_init_type(et);
-            (kind, et.to_string(), format!("invocation {status}: {et}"), generic)
+            (
+                kind,
+                et.to_string(),
+                format!("invocation {status}: {et}"),
+                generic,
+            )
         }
     };
     Some(Detected {

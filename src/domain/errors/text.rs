@@ -36,8 +36,11 @@ pub fn detect(msg: &str) -> Option<Detected> {
     if let Some(d) = prefixed(t) {
         return d;
     }
-    if let Some(rest) = t.strip_prefix("[ERROR]").or_else(|| t.strip_prefix("[CRITICAL]")) {
-        return python_unhandled(rest.trim_start(), t);
+    if let Some(rest) = t
+        .strip_prefix("[ERROR]")
+        .or_else(|| t.strip_prefix("[CRITICAL]"))
+    {
+        return Some(python_unhandled(rest.trim_start(), t));
     }
     error_with_stack(t, None, ErrorKind::Runtime)
 }
@@ -150,6 +153,7 @@ fn platform_line(t: &str) -> Option<Detected> {
 /// Lines with the runtimes' prefix: Node's `time\trequest\tLEVEL\tmessage` and Python's
 /// `[LEVEL]\ttime\trequest\tmessage` (tabs, or the runs of spaces some copies show).
 /// `Some(None)`: a prefixed line that is no error (INFO, WARN, ...).
+#[allow(clippy::option_option)] // None: no prefix, go on looking; Some(None): no error, stop
 fn prefixed(t: &str) -> Option<Option<Detected>> {
     let fields: Vec<&str> = if t.contains('\t') {
         t.splitn(4, '\t').collect()
@@ -216,18 +220,18 @@ fn prefixed(t: &str) -> Option<Option<Detected>> {
 }
 
 /// Python's unhandled error line: `[ERROR] KeyError: 'id'` then the traceback.
-fn python_unhandled(rest: &str, whole: &str) -> Option<Detected> {
+fn python_unhandled(rest: &str, whole: &str) -> Detected {
     let first = first_line(rest);
     let (error_type, message) = split_error_line(&first, false)
         .map_or_else(|| ("ERROR".to_string(), first.clone()), |(t, m)| (t, m));
-    Some(Detected {
+    Detected {
         kind: runtime_kind(&error_type),
         frame: frames::top_application_frame(whole),
         error_type,
         message,
         request_id: request_id_of(whole).map(str::to_string),
         generic: false,
-    })
+    }
 }
 
 /// A `Type: message` line followed by a stack (Node, Java), or a Python traceback.
@@ -242,7 +246,10 @@ fn error_with_stack(t: &str, request_id: Option<&str>, kind: ErrorKind) -> Optio
         .is_some_and(|l| l.starts_with("Traceback (most recent call last)"))
     {
         // The exception is the last line that is not a frame or source line.
-        let last = lines.iter().rev().find(|l| split_error_line(l, true).is_some())?;
+        let last = lines
+            .iter()
+            .rev()
+            .find(|l| split_error_line(l, true).is_some())?;
         split_error_line(last, true)?
     } else {
         let first = lines.first()?;
@@ -264,9 +271,7 @@ fn error_with_stack(t: &str, request_id: Option<&str>, kind: ErrorKind) -> Optio
         error_type,
         message,
         frame: frames::top_application_frame(t),
-        request_id: request_id
-            .filter(|r| *r != "undefined")
-            .map(str::to_string),
+        request_id: request_id.filter(|r| *r != "undefined").map(str::to_string),
         generic: false,
     })
 }
