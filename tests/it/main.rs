@@ -3,6 +3,7 @@
 
 mod e2e;
 mod faults;
+mod investigate;
 mod reliability;
 // ── dynamodb (issue 3) ──
 mod dynamodb;
