@@ -1,4 +1,4 @@
-//! The command line of ../shared/CLI.md, defined once with clap.
+//! The command line of docs/cli.md, defined once with clap.
 
 use std::path::PathBuf;
 
