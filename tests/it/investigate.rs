@@ -588,3 +588,124 @@ async fn a_query_gives_the_aws_cli_rows() {
         ]
     );
 }
+
+/// A stack of 55 log groups: more than one query may name, so protoctl splits and merges.
+#[tokio::test(flavor = "multi_thread")]
+async fn more_than_fifty_groups_are_split_and_merged_into_the_same_rows() {
+    let team = unique("inv-wide");
+    let name = team.clone();
+    let resources: Vec<String> = (0..55)
+        .map(|i| {
+            format!(
+                "\"Logs{i}\": {{\"Type\": \"AWS::Logs::LogGroup\", \"Properties\": {{\"LogGroupName\": {{\"Fn::Sub\": \"/custom/${{AWS::StackName}}/g{i:02}\"}}}}}}"
+            )
+        })
+        .collect();
+    let template = format!("{{\"Resources\": {{{}}}}}", resources.join(","));
+    let ctx = aws().await;
+    ctx.cloudformation()
+        .create_stack()
+        .stack_name(&name)
+        .template_body(&template)
+        .tags(
+            Tag::builder()
+                .key("protoctl:prototype")
+                .value("true")
+                .build(),
+        )
+        .tags(Tag::builder().key("team").value(&team).build())
+        .send()
+        .await
+        .expect("create stack");
+    for _ in 0..200 {
+        let s = ctx
+            .cloudformation()
+            .describe_stacks()
+            .stack_name(&name)
+            .send()
+            .await
+            .ok();
+        if s.and_then(|o| o.stacks().first().and_then(|s| s.stack_status()).cloned())
+            == Some(StackStatus::CreateComplete)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let now = Utc::now();
+    let groups: Vec<String> = (0..55).map(|i| format!("/custom/{name}/g{i:02}")).collect();
+    for (i, g) in groups.iter().enumerate() {
+        // Distinct times across all groups, interleaved so both chunks hold the newest rows.
+        let a = ((i * 37) % 55) as i64 * 7 + 60;
+        seed(
+            g,
+            "s",
+            now,
+            &[
+                (a, format!("first of g{i:02}")),
+                (a + 3, format!("second of g{i:02}")),
+            ],
+        )
+        .await;
+    }
+    let config = crate::support::log_file(&format!("config-{team}")).with_extension("toml");
+    std::fs::write(
+        &config,
+        format!("[discovery]\ntags = [\"protoctl:prototype=true\", \"team={team}\"]\n"),
+    )
+    .unwrap();
+    let from = now - Duration::hours(1);
+    let to = now + Duration::minutes(1);
+    let query = "fields @timestamp, @message, @log | sort @timestamp desc | limit 40";
+    let mut c = protoctl_with(&config);
+    c.args([
+        "query",
+        &name,
+        query,
+        "--since",
+        &rfc3339(from),
+        "--until",
+        &rfc3339(to),
+        "--output",
+        "json",
+    ]);
+    let out = run(c);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = json_lines(&stdout(&out));
+    // The emulator accepts all 55 groups in one query (AWS would not): the reference answer.
+    let mut args = vec!["start-query", "--log-group-names"];
+    args.extend(groups.iter().map(String::as_str));
+    let (start, end) = (from.timestamp().to_string(), to.timestamp().to_string());
+    args.extend([
+        "--start-time",
+        &start,
+        "--end-time",
+        &end,
+        "--query-string",
+        query,
+    ]);
+    let id = aws_cli(&args)["queryId"].as_str().unwrap().to_string();
+    let res = aws_cli(&["get-query-results", "--query-id", &id]);
+    let theirs: Vec<Value> = res["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            Value::Object(
+                row.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["field"] != "@ptr")
+                    .map(|f| (f["field"].as_str().unwrap().to_string(), f["value"].clone()))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(theirs.len(), 40);
+    assert_eq!(ours, theirs);
+    assert!(
+        ours.iter()
+            .any(|r| r["@log"].as_str().unwrap().ends_with("/g51")),
+        "rows of the second chunk are merged in"
+    );
+}
