@@ -349,13 +349,13 @@ async fn errors_are_grouped_exactly_and_new_ones_fail() {
     ] {
         assert!(groups[0].get(f).is_some(), "missing {f}");
     }
-    let last: Vec<&str> = groups
+    let seen: Vec<&str> = groups
         .iter()
         .map(|g| g["last_seen"].as_str().unwrap())
         .collect();
-    let mut sorted = last.clone();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
-    assert_eq!(last, sorted, "latest first");
+    let mut newest_first = seen.clone();
+    newest_first.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(seen, newest_first, "latest first");
     let nf = groups.iter().find(|g| g["type"] == "NotFound").unwrap();
     assert_eq!(
         nf["request_ids"],
