@@ -68,6 +68,14 @@ fn d(msg: &str) -> Detected {
     None,
     Some(RID)
 )]
+#[case::python_logger_error_spaces(
+    "[ERROR]  2026-12-01T10:00:00.123Z    4ce9340a-b765-490f-ad8a-02ab3415e2bf    payment 991 declined",
+    ErrorKind::Application,
+    "ERROR",
+    "payment 991 declined",
+    None,
+    Some(RID)
+)]
 #[case::java_text(
     "java.lang.IllegalStateException: order 7 is closed\n\tat com.example.Orders.close(Orders.java:88)\n\tat com.example.Handler.handleRequest(Handler.java:20)\n\tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(Unknown Source)",
     ErrorKind::Runtime,

@@ -158,10 +158,7 @@ fn prefixed(t: &str) -> Option<Option<Detected>> {
     let fields: Vec<&str> = if t.contains('\t') {
         t.splitn(4, '\t').collect()
     } else {
-        t.splitn(4, "  ")
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .collect()
+        split_whitespace_n(t, 4)
     };
     if fields.len() < 3 {
         return None;
@@ -217,6 +214,21 @@ fn prefixed(t: &str) -> Option<Option<Detected>> {
     d.kind = ErrorKind::Application;
     d.request_id = request_id;
     Some(Some(d))
+}
+
+/// The first `n - 1` whitespace-separated tokens and the trimmed rest.
+fn split_whitespace_n(t: &str, n: usize) -> Vec<&str> {
+    let mut out = Vec::with_capacity(n);
+    let mut rest = t.trim_start();
+    while out.len() + 1 < n && !rest.is_empty() {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        out.push(&rest[..end]);
+        rest = rest[end..].trim_start();
+    }
+    if !rest.is_empty() {
+        out.push(rest.trim_end());
+    }
+    out
 }
 
 /// Python's unhandled error line: `[ERROR] KeyError: 'id'` then the traceback.
