@@ -461,3 +461,25 @@ async fn errors_are_grouped_exactly_and_new_ones_fail() {
         "{table}"
     );
 }
+
+#[test]
+fn the_demo_stack_has_one_error_group() {
+    // orders-dev: 2 functions x 3 streams x 40 invocations, every 13th (i = 7, 20, 33) a
+    // ValidationError whose REPORT also says `Status: error` (counted once, not twice).
+    let mut c = crate::support::protoctl();
+    c.args(["errors", "orders-dev", "--since", "2h", "--output", "json"]);
+    let out = run(c);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let groups = json_lines(&stdout(&out));
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    let g = &groups[0];
+    assert_eq!(g["type"], "ValidationError");
+    assert_eq!(g["kind"], "runtime");
+    assert_eq!(g["message"], "total must be positive");
+    assert_eq!(g["count"], 18);
+    assert_eq!(
+        g["functions"],
+        serde_json::json!(["orders-dev-create", "orders-dev-list"])
+    );
+    assert_eq!(g["request_ids"].as_array().unwrap().len(), 5);
+}
