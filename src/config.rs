@@ -26,6 +26,8 @@ pub struct Config {
     pub logs: LogsConfig,
     pub dynamodb: DynamoConfig,
     pub invoke: InvokeConfig,
+    /// `[queries]`: Logs Insights defaults and saved queries.
+    pub queries: QueriesConfig,
     /// Key binding overrides: `[keys.<screen>] "<key>" = "<action>"`.
     pub keys: toml::Table,
 }
@@ -267,6 +269,42 @@ impl Default for InvokeConfig {
             api_url: None,
         }
     }
+}
+
+/// `[queries]`: the default window of `query` and the user's saved Logs Insights queries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueriesConfig {
+    /// How far back a query reads unless `--since` says otherwise.
+    #[serde(deserialize_with = "de_duration")]
+    pub since: Duration,
+    /// `[[queries.saved]]` entries.
+    pub saved: Vec<SavedQueryConfig>,
+}
+
+impl Default for QueriesConfig {
+    fn default() -> Self {
+        Self {
+            since: Duration::from_secs(3600),
+            saved: Vec::new(),
+        }
+    }
+}
+
+/// One `[[queries.saved]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedQueryConfig {
+    /// The name `--saved` takes.
+    pub name: String,
+    /// The Logs Insights query text.
+    pub text: String,
+    /// One line shown next to the name.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Only for stacks whose name matches this pattern (`*` matches anything); default: all.
+    #[serde(default)]
+    pub stacks: Option<String>,
 }
 
 /// A configuration file that could not be read or understood.
@@ -572,6 +610,21 @@ mod tests {
     fn keymap_overrides_are_accepted() {
         let c = parse("[keys.global]\n\"ctrl-q\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
         assert!(c.keys.contains_key("global"));
+    }
+
+    #[test]
+    fn saved_queries() {
+        let c = parse(
+            "[queries]\nsince = \"2h\"\n[[queries.saved]]\nname = \"slow\"\ntext = \"fields @duration\"\nstacks = \"orders-*\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.queries.since, Duration::from_secs(7200));
+        assert_eq!(c.queries.saved[0].name, "slow");
+        assert_eq!(c.queries.saved[0].stacks.as_deref(), Some("orders-*"));
+        let err = parse("[[queries.saved]]\nname = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing field `text`"), "{err}");
     }
 
     #[test]

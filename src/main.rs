@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match args.command {
-            Some(command) => cli::run(args.global, command).await,
+            Some(command) => Box::pin(cli::run(args.global, command)).await,
             None => match protoctl::tui::run(args.global).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

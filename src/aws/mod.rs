@@ -9,6 +9,7 @@ pub mod dynamodb;
 // ── s3 (issue 4) ──
 pub mod s3;
 // ── logs (issue 5) ──
+pub mod insights;
 pub mod logs;
 // ── invoke (issue 6) ──
 pub mod api;

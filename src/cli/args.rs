@@ -122,6 +122,10 @@ pub enum Command {
     /// Call a function as the signed-in user, directly or through its API, once or fanned out
     Invoke(Box<crate::cli::invoke::InvokeArgs>),
     // ── teardown (issue 7) ──
+    /// A stack's errors over a window, grouped by fingerprint (exit 3 with --fail-on-new when one is new)
+    Errors(Box<crate::cli::errors::ErrorsArgs>),
+    /// Run a Logs Insights query over every log group of a stack
+    Query(Box<crate::cli::query::QueryArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell

@@ -15,6 +15,8 @@ pub mod logs;
 pub mod invoke;
 mod login;
 // ── teardown (issue 7) ──
+pub mod errors;
+pub mod query;
 pub mod teardown;
 mod teardown_text;
 
@@ -176,6 +178,8 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         // ── teardown (issue 7) ──
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::Teardown(args) => teardown::run(&ctx, &args).await,
+        Command::Errors(args) => Box::pin(errors::run(&ctx, &args)).await,
+        Command::Query(args) => Box::pin(query::run(&ctx, &args)).await,
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)
             .await
             .context("seeding the demo failed")

@@ -3,9 +3,11 @@
 pub mod abandon;
 pub mod discovery;
 pub mod dynamo;
+pub mod errors;
 pub mod function_cache;
 pub mod invoke;
 pub mod logbuf;
+pub mod queries;
 pub mod report;
 pub mod sanitize;
 pub mod srp;

@@ -4,6 +4,7 @@
 mod cfn_front;
 mod e2e;
 mod faults;
+mod investigate;
 mod reliability;
 // ── dynamodb (issue 3) ──
 mod dynamodb;
