@@ -4,6 +4,7 @@
 mod e2e;
 mod faults;
 mod reliability;
+mod write_paths;
 // ── dynamodb (issue 3) ──
 mod dynamodb;
 // ── s3 (issue 4) ──
