@@ -403,7 +403,8 @@ pub async fn put_if_unchanged(
     }
     ensure_unchanged(ctx, table, old).await?;
     let (cond, names, values) = unchanged_condition(old, Some(new));
-    ctx.dynamodb()
+    let res = ctx
+        .dynamodb()
         .put_item()
         .table_name(&table.name)
         .set_item(Some(item_to_sdk(new)))
@@ -411,9 +412,20 @@ pub async fn put_if_unchanged(
         .set_expression_attribute_names(Some(names))
         .set_expression_attribute_values((!values.is_empty()).then_some(values))
         .send()
-        .await
-        .map_err(|e| conflict_or(AwsError::from_sdk("PutItem", e)))?;
-    Ok(())
+        .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = conflict_or(AwsError::from_sdk("PutItem", e));
+            // A retry after a lost answer fails its condition against this very write.
+            if err.kind == ErrorKind::Conflict
+                && get_item(ctx, table, new).await.ok().flatten().as_ref() == Some(new)
+            {
+                return Ok(());
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Deletes the item only if it still equals `old`.
@@ -427,7 +439,8 @@ pub async fn delete_if_unchanged(
         .map_err(|m| AwsError::new(ErrorKind::Invalid, m))?;
     ensure_unchanged(ctx, table, old).await?;
     let (cond, names, values) = unchanged_condition(old, None);
-    ctx.dynamodb()
+    let res = ctx
+        .dynamodb()
         .delete_item()
         .table_name(&table.name)
         .set_key(Some(item_to_sdk(&key)))
@@ -435,9 +448,20 @@ pub async fn delete_if_unchanged(
         .set_expression_attribute_names(Some(names))
         .set_expression_attribute_values((!values.is_empty()).then_some(values))
         .send()
-        .await
-        .map_err(|e| conflict_or(AwsError::from_sdk("DeleteItem", e)))?;
-    Ok(())
+        .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = conflict_or(AwsError::from_sdk("DeleteItem", e));
+            // A retry after a lost answer finds the item already deleted by this call.
+            if err.kind == ErrorKind::Conflict
+                && matches!(get_item(ctx, table, old).await, Ok(None))
+            {
+                return Ok(());
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Re-reads one item by its key (strongly consistent); `None` when it is gone.

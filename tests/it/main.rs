@@ -6,6 +6,7 @@ mod e2e;
 mod faults;
 mod investigate;
 mod reliability;
+mod write_paths;
 // ── dynamodb (issue 3) ──
 mod dynamodb;
 // ── s3 (issue 4) ──
