@@ -31,7 +31,6 @@ pub enum Command {
     ReverseSort,
     NextPane,
     PrevPane,
-    // ── dynamodb (issue 3) ──
     DynamoTables,
     ItemQuery,
     ItemExport,
@@ -41,7 +40,6 @@ pub enum Command {
     ItemEdit,
     ItemDelete,
     ItemConfirm,
-    // ── s3 (issue 4) ──
     S3Buckets,
     S3Count,
     S3Jump,
@@ -51,7 +49,6 @@ pub enum Command {
     S3CopyUri,
     S3CopyUrl,
     S3Cancel,
-    // ── logs (issue 5) ──
     /// Opens the log tail of the stack (detail screen).
     Logs,
     /// Opens the log tail of the selected function (detail screen).
@@ -68,13 +65,11 @@ pub enum Command {
     LogsNextMatch,
     /// The previous line matching the search.
     LogsPrevMatch,
-    // ── invoke (issue 6) ──
     Invoke,
     InvokeCall,
     InvokeFanOut,
     InvokeEditPayload,
     InvokeSavePayload,
-    // ── teardown (issue 7) ──
     Teardown,
     Mark,
     AbandonedFilter,
@@ -103,7 +98,6 @@ impl Command {
             Self::ReverseSort => "reverse sort",
             Self::NextPane => "next pane",
             Self::PrevPane => "prev pane",
-            // ── dynamodb (issue 3) ──
             Self::DynamoTables => "tables",
             Self::ItemQuery => "query",
             Self::ItemExport => "export",
@@ -113,7 +107,6 @@ impl Command {
             Self::ItemEdit => "edit",
             Self::ItemDelete => "delete",
             Self::ItemConfirm => "confirm",
-            // ── s3 (issue 4) ──
             Self::S3Buckets => "buckets",
             Self::S3Count => "count size",
             Self::S3Jump => "go to prefix",
@@ -123,7 +116,6 @@ impl Command {
             Self::S3CopyUri => "copy s3:// URI",
             Self::S3CopyUrl => "copy presigned URL",
             Self::S3Cancel => "cancel",
-            // ── logs (issue 5) ──
             Self::Logs => "logs",
             Self::LogsFunction => "function logs",
             Self::LogsPause => "pause",
@@ -132,13 +124,11 @@ impl Command {
             Self::LogsByRequest => "by request",
             Self::LogsNextMatch => "next match",
             Self::LogsPrevMatch => "prev match",
-            // ── invoke (issue 6) ──
             Self::Invoke => "invoke",
             Self::InvokeCall => "call",
             Self::InvokeFanOut => "fan out",
             Self::InvokeEditPayload => "$EDITOR",
             Self::InvokeSavePayload => "save payload",
-            // ── teardown (issue 7) ──
             Self::Teardown => "teardown",
             Self::Mark => "mark",
             Self::AbandonedFilter => "abandoned",
@@ -153,20 +143,15 @@ pub enum Scope {
     Global,
     Stacks,
     Detail,
-    // ── dynamodb (issue 3) ──
     DynamoTables,
     DynamoItems,
     DynamoItem,
-    // ── s3 (issue 4) ──
     S3Buckets,
     S3Objects,
     S3Object,
     S3Versions,
-    // ── logs (issue 5) ──
     Logs,
-    // ── invoke (issue 6) ──
     Invoke,
-    // ── teardown (issue 7) ──
     Teardown,
 }
 
@@ -177,20 +162,15 @@ impl Scope {
             Self::Global => "global",
             Self::Stacks => "stacks",
             Self::Detail => "detail",
-            // ── dynamodb (issue 3) ──
             Self::DynamoTables => "tables",
             Self::DynamoItems => "items",
             Self::DynamoItem => "item",
-            // ── s3 (issue 4) ──
             Self::S3Buckets => "s3_buckets",
             Self::S3Objects => "s3_objects",
             Self::S3Object => "s3_object",
             Self::S3Versions => "s3_versions",
-            // ── logs (issue 5) ──
             Self::Logs => "logs",
-            // ── invoke (issue 6) ──
             Self::Invoke => "invoke",
-            // ── teardown (issue 7) ──
             Self::Teardown => "teardown",
         }
     }
@@ -200,20 +180,15 @@ impl Scope {
             "global" => Some(Self::Global),
             "stacks" => Some(Self::Stacks),
             "detail" => Some(Self::Detail),
-            // ── dynamodb (issue 3) ──
             "tables" => Some(Self::DynamoTables),
             "items" => Some(Self::DynamoItems),
             "item" => Some(Self::DynamoItem),
-            // ── s3 (issue 4) ──
             "s3_buckets" => Some(Self::S3Buckets),
             "s3_objects" => Some(Self::S3Objects),
             "s3_object" => Some(Self::S3Object),
             "s3_versions" => Some(Self::S3Versions),
-            // ── logs (issue 5) ──
             "logs" => Some(Self::Logs),
-            // ── invoke (issue 6) ──
             "invoke" => Some(Self::Invoke),
-            // ── teardown (issue 7) ──
             "teardown" => Some(Self::Teardown),
             _ => None,
         }

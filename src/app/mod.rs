@@ -1,19 +1,14 @@
 //! App state and `update`: actions in, state changes and effects out. Never awaits.
 
 pub mod detail;
+pub mod dynamo;
+pub mod invoke;
 pub mod keymap;
 pub mod list;
-pub mod palette;
-pub mod stacks;
-// ── dynamodb (issue 3) ──
-pub mod dynamo;
-// ── s3 (issue 4) ──
-pub mod s3;
-// ── logs (issue 5) ──
 pub mod logs;
-// ── invoke (issue 6) ──
-pub mod invoke;
-// ── teardown (issue 7) ──
+pub mod palette;
+pub mod s3;
+pub mod stacks;
 pub mod teardown;
 
 use std::collections::VecDeque;
@@ -56,7 +51,6 @@ pub enum Action {
         request_id: u64,
         result: Box<Result<DetailData, String>>,
     },
-    // ── dynamodb (issue 3) ──
     DynamoTablesLoaded {
         request_id: u64,
         result: Result<Vec<crate::aws::dynamodb::TableInfo>, String>,
@@ -77,10 +71,8 @@ pub enum Action {
         request_id: u64,
         result: Result<crate::aws::dynamodb::ExportSummary, String>,
     },
-    // ── s3 (issue 4) ──
     /// An S3 task's result.
     S3(s3::S3Action),
-    // ── logs (issue 5) ──
     LogGroupsLoaded {
         request_id: u64,
         result: Result<Vec<crate::aws::logs::LogGroupRef>, String>,
@@ -90,9 +82,7 @@ pub enum Action {
         request_id: u64,
         msg: crate::aws::logs::TailMsg,
     },
-    // ── invoke (issue 6) ──
     Invoke(invoke::InvokeMsg),
-    // ── teardown (issue 7) ──
     ActivityLoaded {
         request_id: u64,
         result:
@@ -138,7 +128,6 @@ pub enum Effect {
         request_id: u64,
         stack_id: String,
     },
-    // ── dynamodb (issue 3) ──
     LoadDynamoTables {
         request_id: u64,
         stack_id: String,
@@ -175,10 +164,8 @@ pub enum Effect {
         page_size: i32,
         cancel: tokio_util::sync::CancellationToken,
     },
-    // ── s3 (issue 4) ──
     /// S3 work (listing, preview, download, ...).
     S3(s3::S3Effect),
-    // ── logs (issue 5) ──
     /// Find the stack's (or one function's) log groups.
     LoadLogGroups {
         request_id: u64,
@@ -193,9 +180,7 @@ pub enum Effect {
         opts: crate::aws::logs::FollowOptions,
         cancel: tokio_util::sync::CancellationToken,
     },
-    // ── invoke (issue 6) ──
     Invoke(Box<invoke::InvokeEffect>),
-    // ── teardown (issue 7) ──
     LoadActivity {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,
@@ -218,20 +203,15 @@ pub enum Effect {
 pub enum Screen {
     Stacks,
     Detail,
-    // ── dynamodb (issue 3) ──
     DynamoTables,
     DynamoItems,
     DynamoItem,
-    // ── s3 (issue 4) ──
     S3Buckets,
     S3Browser,
     S3Object,
     S3Versions,
-    // ── logs (issue 5) ──
     Logs,
-    // ── invoke (issue 6) ──
     Invoke,
-    // ── teardown (issue 7) ──
     Teardown,
 }
 
@@ -241,20 +221,15 @@ impl Screen {
         match self {
             Self::Stacks => Scope::Stacks,
             Self::Detail => Scope::Detail,
-            // ── dynamodb (issue 3) ──
             Self::DynamoTables => Scope::DynamoTables,
             Self::DynamoItems => Scope::DynamoItems,
             Self::DynamoItem => Scope::DynamoItem,
-            // ── s3 (issue 4) ──
             Self::S3Buckets => Scope::S3Buckets,
             Self::S3Browser => Scope::S3Objects,
             Self::S3Object => Scope::S3Object,
             Self::S3Versions => Scope::S3Versions,
-            // ── logs (issue 5) ──
             Self::Logs => Scope::Logs,
-            // ── invoke (issue 6) ──
             Self::Invoke => Scope::Invoke,
-            // ── teardown (issue 7) ──
             Self::Teardown => Scope::Teardown,
         }
     }
@@ -292,20 +267,15 @@ pub struct App {
     pub screens: Vec<Screen>,
     pub stacks: StacksState,
     pub detail: Option<DetailState>,
-    // ── dynamodb (issue 3) ──
     pub dynamo: Option<dynamo::DynamoState>,
     pub dynamo_settings: dynamo::DynamoSettings,
-    // ── s3 (issue 4) ──
     pub s3: Option<Box<s3::S3State>>,
     /// `[s3]` of the config (preview size, presign expiry).
     pub s3_config: crate::config::S3Config,
-    // ── logs (issue 5) ──
     pub logs: Option<logs::LogsState>,
     /// `[logs]` of the config (buffer size, default time range).
     pub logs_config: crate::config::LogsConfig,
-    // ── invoke (issue 6) ──
     pub invoke: Option<invoke::InvokeState>,
-    // ── teardown (issue 7) ──
     pub teardown: Option<teardown::TeardownState>,
     /// Guards and abandonment settings from the config (filters are the runner's).
     pub teardown_settings: crate::aws::teardown::Settings,
@@ -364,18 +334,13 @@ impl App {
             screens: vec![Screen::Stacks],
             stacks: StacksState::default(),
             detail: None,
-            // ── dynamodb (issue 3) ──
             dynamo: None,
             dynamo_settings: dynamo::DynamoSettings::default(),
-            // ── s3 (issue 4) ──
             s3: None,
             s3_config: crate::config::S3Config::default(),
-            // ── logs (issue 5) ──
             logs: None,
             logs_config: crate::config::LogsConfig::default(),
-            // ── invoke (issue 6) ──
             invoke: None,
-            // ── teardown (issue 7) ──
             teardown: None,
             teardown_settings: teardown::default_settings(),
             header,
@@ -419,11 +384,8 @@ impl App {
     pub fn input_focused(&self) -> bool {
         self.overlay.is_some()
             || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
-            // ── teardown (issue 7) ──
             || self.teardown_input_focused()
-            // ── s3 (issue 4) ──
             || self.s3_input_focused()
-            // ── dynamodb (issue 3) ──
             || self.dynamo_input_focused()
     }
 
@@ -441,7 +403,6 @@ impl App {
         if self.input_focused() {
             return Some(Action::Input(*key));
         }
-        // ── invoke (issue 6) ──
         if self.invoke_input_focused() {
             return Some(Action::Input(*key));
         }
@@ -487,7 +448,6 @@ impl App {
                     n.ttl = n.ttl.saturating_sub(1);
                 }
                 self.notifications.retain(|n| n.ttl > 0);
-                // ── teardown (issue 7) ──
                 self.teardown_tick()
             }
             Action::AwsReady(Ok(ctx)) => {
@@ -534,7 +494,6 @@ impl App {
                 match result {
                     Ok(stacks) => {
                         self.stacks.set(stacks, self.clock.now());
-                        // ── teardown (issue 7) ──
                         return self.load_activity();
                     }
                     Err(e) => {
@@ -560,47 +519,38 @@ impl App {
                 }
                 Vec::new()
             }
-            // dynamodb (issue 3): the query form takes typed keys.
+            // the query form takes typed keys.
             Action::Input(key) if self.dynamo_input_focused() => self.dynamo_input(key),
             Action::Input(key) => {
                 if self.overlay.is_some() {
                     return self.overlay_input(key);
                 }
-                // ── invoke (issue 6) ──
                 if self.screen() == Screen::Invoke {
                     return self.invoke_key(key);
                 }
-                // ── teardown (issue 7) ──
                 if self.screen() == Screen::Teardown {
                     return self.teardown_input(key);
                 }
-                // ── s3 (issue 4) ──
                 if self.s3_input_focused() {
                     return self.s3_input(key);
                 }
-                // ── dynamodb (issue 3) ──
                 if self.dynamo_input_focused() {
                     return self.dynamo_input(key);
                 }
                 self.stacks_input(key);
                 Vec::new()
             }
-            // ── dynamodb (issue 3) ──
             a @ (Action::DynamoTablesLoaded { .. }
             | Action::DynamoPageLoaded { .. }
             | Action::DynamoItemDone { .. }
             | Action::DynamoExportProgress { .. }
             | Action::DynamoExportDone { .. }) => self.dynamo_update(a),
-            // ── s3 (issue 4) ──
             Action::S3(a) => self.s3_update(a),
-            // ── logs (issue 5) ──
             a @ (Action::LogGroupsLoaded { .. } | Action::LogsTail { .. }) => self.logs_update(a),
             a @ Action::EditFinished { .. } if matches!(&a, Action::EditFinished { tag, .. } if tag.starts_with(logs::SEARCH_TAG)) => {
                 self.logs_update(a)
             }
-            // ── invoke (issue 6) ──
             Action::Invoke(msg) => self.invoke_msg(msg),
-            // ── teardown (issue 7) ──
             Action::ActivityLoaded { request_id, result } => {
                 if request_id == self.stacks.activity_request {
                     let now = self.clock.now();
@@ -621,9 +571,7 @@ impl App {
     fn edit_finished(&mut self, tag: &str, result: Result<String, String>) -> Vec<Effect> {
         let prefix = tag.split(':').next().unwrap_or("");
         match (prefix, result) {
-            // ── dynamodb (issue 3) ──
             ("dynamo", Ok(text)) => self.dynamo_edit_finished(tag, &text),
-            // ── invoke (issue 6) ──
             ("invoke", Ok(text)) => self.invoke_edited(text),
             (_, Err(e)) => {
                 self.notify(Level::Error, e);
@@ -741,9 +689,7 @@ impl App {
             "logs" => Command::Logs,
             "invoke" => Command::Invoke,
             "teardown" => Command::Teardown,
-            // ── dynamodb (issue 3) ──
             "items" => Command::DynamoTables,
-            // ── s3 (issue 4) ──
             "objects" => Command::S3Buckets,
             _ => {
                 self.notify(Level::Error, format!("no {name} screen in this build"));
@@ -878,17 +824,12 @@ impl App {
                     Vec::new()
                 }
                 Command::Open => self.open_selected_resource(),
-                // ── dynamodb (issue 3) ──
                 Command::DynamoTables => self.open_dynamo_tables(),
-                // ── s3 (issue 4) ──
                 Command::S3Buckets => self.open_s3(),
-                // ── logs (issue 5) ──
                 Command::Logs | Command::LogsFunction => {
                     self.open_logs(cmd == Command::LogsFunction)
                 }
-                // ── invoke (issue 6) ──
                 Command::Invoke => self.open_invoke(),
-                // ── teardown (issue 7) ──
                 Command::Teardown => {
                     let stack = self.detail.as_ref().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
@@ -900,18 +841,16 @@ impl App {
                     Vec::new()
                 }
             },
-            // ── dynamodb (issue 3) ──
-            // ── dynamodb (issue 3) ──
-            #[rustfmt::skip]
-            Screen::DynamoTables | Screen::DynamoItems | Screen::DynamoItem => self.dynamo_command(cmd),
-            // ── s3 (issue 4) ──
-            #[rustfmt::skip] // a block arm here makes rustfmt glue the markers below onto it
-            Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => self.s3_command(cmd),
-            // ── logs (issue 5) ──
+
+            Screen::DynamoTables | Screen::DynamoItems | Screen::DynamoItem => {
+                self.dynamo_command(cmd)
+            }
+
+            Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
+                self.s3_command(cmd)
+            }
             Screen::Logs => self.logs_command(cmd),
-            // ── invoke (issue 6) ──
             Screen::Invoke => self.invoke_command(cmd),
-            // ── teardown (issue 7) ──
             Screen::Teardown => self.teardown_command(cmd),
         }
     }

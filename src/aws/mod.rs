@@ -1,24 +1,19 @@
 //! The AWS layer: one `SdkConfig` shared by every client, one module per service.
 //! Functions here return domain types, never SDK types.
 
-pub mod cloudformation;
-pub mod error;
-pub mod profiles;
-// ── dynamodb (issue 3) ──
-pub mod dynamodb;
-// ── s3 (issue 4) ──
-pub mod s3;
-// ── logs (issue 5) ──
-pub mod insights;
-pub mod logs;
-// ── invoke (issue 6) ──
+pub mod activity;
 pub mod api;
+pub mod audit;
+pub mod cloudformation;
 pub mod cognito;
+pub mod dynamodb;
+pub mod error;
+pub mod insights;
 pub mod invoke;
 pub mod lambda;
-// ── teardown (issue 7) ──
-pub mod activity;
-pub mod audit;
+pub mod logs;
+pub mod profiles;
+pub mod s3;
 pub mod teardown;
 
 use std::time::Duration;

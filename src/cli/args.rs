@@ -66,10 +66,8 @@ pub enum Command {
         /// Stack name or id
         stack: String,
     },
-    // ── dynamodb (issue 3) ──
     /// Print a stack table's items as JSON lines (all pages unless --limit)
     Items(Box<crate::cli::items::ItemsArgs>),
-    // ── s3 (issue 4) ──
     /// List a stack's objects (one level with folders, or --recursive), JSON lines with --output json
     Objects {
         /// Stack name or id
@@ -103,10 +101,8 @@ pub enum Command {
         #[arg(short = 'o', long = "output-file", value_name = "PATH|-")]
         out: Option<std::path::PathBuf>,
     },
-    // ── logs (issue 5) ──
     /// Print (or follow) the logs of a stack's functions, interleaved by time
     Logs(Box<super::logs::LogsArgs>),
-    // ── invoke (issue 6) ──
     /// Sign in to the Cognito user pool and cache the tokens (password from PROTOCTL_PASSWORD or a hidden prompt)
     Login {
         /// The user (else [cognito] username, else the last user signed in, else a prompt)
@@ -121,7 +117,6 @@ pub enum Command {
     },
     /// Call a function as the signed-in user, directly or through its API, once or fanned out
     Invoke(Box<crate::cli::invoke::InvokeArgs>),
-    // ── teardown (issue 7) ──
     /// A stack's errors over a window, grouped by fingerprint (exit 3 with --fail-on-new when one is new)
     Errors(Box<crate::cli::errors::ErrorsArgs>),
     /// Run a Logs Insights query over every log group of a stack

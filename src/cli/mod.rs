@@ -2,21 +2,16 @@
 
 pub mod args;
 mod completions;
+pub mod errors;
+pub mod invoke;
+pub mod items;
+mod login;
+pub mod logs;
+mod objects;
 mod output;
+pub mod query;
 mod resources;
 mod stacks;
-// ── dynamodb (issue 3) ──
-pub mod items;
-// ── s3 (issue 4) ──
-mod objects;
-// ── logs (issue 5) ──
-pub mod logs;
-// ── invoke (issue 6) ──
-pub mod invoke;
-mod login;
-// ── teardown (issue 7) ──
-pub mod errors;
-pub mod query;
 pub mod teardown;
 mod teardown_text;
 
@@ -123,9 +118,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
     match command {
         Command::Stacks => stacks::run(&ctx).await,
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
-        // ── dynamodb (issue 3) ──
         Command::Items(args) => Box::pin(items::run(&ctx, &args)).await,
-        // ── s3 (issue 4) ──
         Command::Objects {
             stack,
             bucket,
@@ -158,9 +151,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
             )
             .await
         }
-        // ── logs (issue 5) ──
         Command::Logs(args) => Box::pin(logs::run(&ctx, *args)).await,
-        // ── invoke (issue 6) ──
         Command::Login {
             user,
             stack,
@@ -175,7 +166,6 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
             .await
         }
         Command::Invoke(args) => Box::pin(invoke::run(&ctx, &args)).await,
-        // ── teardown (issue 7) ──
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::Teardown(args) => teardown::run(&ctx, &args).await,
         Command::Errors(args) => Box::pin(errors::run(&ctx, &args)).await,

@@ -1,4 +1,4 @@
-//! The DynamoDB effects' tasks (issue 3): table descriptions, item writes, the export.
+//! The DynamoDB effects' tasks: table descriptions, item writes, the export.
 
 use std::path::Path;
 use std::sync::Arc;

@@ -97,7 +97,6 @@ impl Runner {
                     request_id,
                     result: Box::new(load_detail(&aws, &stack_id).await),
                 },
-                // ── dynamodb (issue 3) ──
                 Effect::LoadDynamoTables {
                     request_id,
                     stack_id,
@@ -146,9 +145,7 @@ impl Runner {
                     )
                     .await,
                 },
-                // ── s3 (issue 4) ──
                 Effect::S3(e) => return super::s3_effects::run(e, &aws, &tx).await,
-                // ── logs (issue 5) ──
                 Effect::LoadLogGroups {
                     request_id,
                     stack_name,
@@ -190,9 +187,7 @@ impl Runner {
                     tokio::join!(tail, forward);
                     return;
                 }
-                // ── invoke (issue 6) ──
                 Effect::Invoke(fx) => return super::invoke::run(*fx, aws, tx).await,
-                // ── teardown (issue 7) ──
                 Effect::LoadActivity { request_id, stacks } => Action::ActivityLoaded {
                     request_id,
                     result: crate::aws::activity::activity_of(

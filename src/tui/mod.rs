@@ -1,13 +1,10 @@
 //! The interactive console: terminal setup and restore, the event loop, the task runner.
 
 mod clipboard;
-// ── dynamodb (issue 3) ──
 mod dynamo_effects;
 mod editor;
 mod effects;
-// ── invoke (issue 6) ──
 mod invoke;
-// ── teardown (issue 7) ──
 mod s3_effects;
 mod teardown;
 
@@ -87,15 +84,12 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
         filters: describe_filters(&filters),
         read_only: global.read_only,
     };
-    // ── invoke (issue 6) ──
     crate::app::invoke::configure(&config);
     let mut app = App::new(keymap, Clock::new(global.now), header);
     app.theme = config.ui.theme;
-    app.logs_config = config.logs.clone(); // logs (issue 5)
-    // ── teardown (issue 7) ──
+    app.logs_config = config.logs.clone();
     teardown::configure(&mut app, &config, global.read_only);
     app.s3_config = config.s3.clone();
-    // dynamodb (issue 3)
     app.dynamo_settings = crate::app::dynamo::DynamoSettings {
         page_size: config.dynamodb.page_size.max(1),
         export_segments: config.dynamodb.export_segments.max(1),

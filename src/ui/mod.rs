@@ -1,18 +1,13 @@
 //! Pure render functions: `render(frame, &app)` draws the whole screen; no I/O, no awaits.
 
 mod detail;
-mod help;
-mod palette;
-mod stacks;
-// ── dynamodb (issue 3) ──
 mod dynamo;
-// ── s3 (issue 4) ──
-mod s3;
-// ── logs (issue 5) ──
-mod logs;
-// ── invoke (issue 6) ──
+mod help;
 mod invoke;
-// ── teardown (issue 7) ──
+mod logs;
+mod palette;
+mod s3;
+mod stacks;
 mod teardown;
 pub mod theme;
 pub mod widgets;
@@ -43,18 +38,14 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.screen() {
         Screen::Stacks => stacks::render(frame, body, app, theme),
         Screen::Detail => detail::render(frame, body, app, theme),
-        // ── dynamodb (issue 3) ──
         Screen::DynamoTables => dynamo::render_tables(frame, body, app, theme),
         Screen::DynamoItems => dynamo::render_items(frame, body, app, theme),
         Screen::DynamoItem => dynamo::render_item(frame, body, app, theme),
-        // ── s3 (issue 4) ──
-        #[rustfmt::skip] // a block arm here makes rustfmt glue the markers below onto it
-        Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => s3::render(frame, body, app, theme),
-        // ── logs (issue 5) ──
+        Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
+            s3::render(frame, body, app, theme);
+        }
         Screen::Logs => logs::render(frame, body, app, theme),
-        // ── invoke (issue 6) ──
         Screen::Invoke => invoke::render(frame, body, app, theme),
-        // ── teardown (issue 7) ──
         Screen::Teardown => teardown::render(frame, body, app, theme),
     }
     render_footer(frame, footer, app, theme);
@@ -113,7 +104,6 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Help,
             Command::Quit,
         ],
-        // ── dynamodb (issue 3) ──
         Screen::DynamoTables => &[
             Command::Open,
             Command::Refresh,
@@ -138,7 +128,6 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Refresh,
             Command::Back,
         ],
-        // ── s3 (issue 4) ──
         Screen::S3Buckets => &[
             Command::Open,
             Command::S3Count,
@@ -174,7 +163,6 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::Back,
             Command::Help,
         ],
-        // ── logs (issue 5) ──
         Screen::Logs => &[
             Command::LogsPause,
             Command::Bottom,
@@ -185,7 +173,6 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::LogsByRequest,
             Command::Back,
         ],
-        // ── invoke (issue 6) ──
         Screen::Invoke => &[
             Command::InvokeCall,
             Command::InvokeFanOut,
@@ -193,13 +180,11 @@ fn hint_commands(screen: Screen) -> &'static [Command] {
             Command::InvokeSavePayload,
             Command::Back,
         ],
-        // ── teardown (issue 7) ──
         Screen::Teardown => &[Command::Open, Command::Back, Command::Help],
     }
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    // ── teardown (issue 7) ──
     if app.teardown_input_focused() {
         teardown::render_footer(frame, area, app, theme);
         return;

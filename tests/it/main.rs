@@ -2,22 +2,17 @@
 //! real emulator started by `scripts/test` (its URL in `PROTOCTL_TEST_ENDPOINT`).
 
 mod cfn_front;
+mod dynamodb;
 mod e2e;
 mod faults;
 mod investigate;
-mod reliability;
-mod write_paths;
-// ── dynamodb (issue 3) ──
-mod dynamodb;
-// ── s3 (issue 4) ──
-mod s3;
-// ── logs (issue 5) ──
-mod logs;
-// ── invoke (issue 6) ──
 mod invoke;
-// ── teardown (issue 7) ──
+mod logs;
+mod reliability;
+mod s3;
 mod stacks;
 mod support;
 mod teardown;
 mod teardown_blockers;
 mod teardown_retained;
+mod write_paths;

@@ -7,10 +7,10 @@ use std::process::{Command, Output};
 
 use aws_sdk_cloudformation::types::Tag;
 use aws_sdk_s3::primitives::ByteStream;
-use serde_json::Value;
 
 use crate::faults::{self, FaultPlan};
 use crate::support::{aws, endpoint, log_file, stderr};
+use crate::teardown::{audit_lines, unique};
 
 /// A stack of its own: one versioned bucket, so the teardown has emptying and a delete to do.
 const TEMPLATE: &str = r#"{
@@ -38,10 +38,6 @@ const TEMPLATE: &str = r#"{
 /// must not be dropped inside another).
 fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Runtime::new().unwrap().block_on(f)
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &protoctl::aws::audit::random_id()[..8])
 }
 
 /// Creates `name` with the prototype tags of `team`, waits for it, and puts `objects` keys
@@ -144,14 +140,6 @@ fn teardown(url: &str, config: &PathBuf, audit: &PathBuf, name: &str) -> Output 
         .arg(audit)
         .output()
         .unwrap()
-}
-
-fn audit_lines(path: &PathBuf) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
 }
 
 /// Under 20% mixed faults a teardown either finishes or stops with one line; a stop leaves an
