@@ -45,6 +45,9 @@ fn stack(i: usize) -> Stack {
         outputs: BTreeMap::new(),
         description: None,
         region: "us-east-1".into(),
+        parent_id: None,
+        root_id: None,
+        nested_stacks: 0,
     }
 }
 
@@ -123,6 +126,7 @@ fn on_detail() -> App {
         physical_id: Some(physical.into()),
         resource_type: kind.into(),
         status: "CREATE_COMPLETE".into(),
+        stack_path: "proto-0000001-dev".into(),
     };
     app.update(Action::DetailLoaded {
         request_id: id,

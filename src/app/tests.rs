@@ -25,6 +25,9 @@ pub(crate) fn stack(name: &str, status: &str, created_day: u32) -> Stack {
         outputs: BTreeMap::new(),
         description: None,
         region: "us-east-1".into(),
+        parent_id: None,
+        root_id: None,
+        nested_stacks: 0,
     }
 }
 
@@ -243,6 +246,7 @@ fn enter_on_a_resource_opens_its_screen() {
         physical_id: Some(format!("orders-dev-{l}")),
         resource_type: t.into(),
         status: "CREATE_COMPLETE".into(),
+        stack_path: "orders-dev".into(),
     };
     for (resource_type, screen) in [
         ("AWS::DynamoDB::Table", Screen::DynamoTables),

@@ -10,6 +10,11 @@ use super::{AwsContext, AwsError, ErrorKind, to_chrono};
 use crate::domain::discovery::{self, TagFilter};
 use crate::domain::stack::{Stack, StackResource};
 
+pub mod pick;
+pub mod tree;
+
+pub use pick::pick_resource;
+
 /// One stack event (newest first when listed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StackEvent {
@@ -63,6 +68,9 @@ fn stack_from_sdk(s: &cfn::Stack) -> Stack {
             })
             .collect::<BTreeMap<_, _>>(),
         description: s.description().map(ToString::to_string),
+        parent_id: s.parent_id().map(ToString::to_string),
+        root_id: s.root_id().map(ToString::to_string),
+        nested_stacks: 0,
     }
 }
 
@@ -78,9 +86,13 @@ pub async fn all_stacks(ctx: &AwsContext) -> Result<Vec<Stack>, AwsError> {
     Ok(out)
 }
 
-/// The prototype stacks: every stack whose tags match all `filters`, sorted by name.
+/// The prototype stacks: every root stack whose tags match all `filters`, sorted by name,
+/// each with the count of stacks nested in it. A nested stack belongs to its root and is
+/// not listed on its own (see [`tree::parent_links`]).
 pub async fn discover(ctx: &AwsContext, filters: &[TagFilter]) -> Result<Vec<Stack>, AwsError> {
-    Ok(discovery::discover(filters, all_stacks(ctx).await?))
+    let all = all_stacks(ctx).await?;
+    let links = tree::parent_links(ctx, &all).await?;
+    Ok(discovery::discover_roots(filters, all, &links))
 }
 
 /// Discovery across `regions` at once (queried in parallel); with no regions, the context's
@@ -147,6 +159,9 @@ pub async fn resolve(
             format!("stack {shown:?} is deleted"),
         ));
     }
+    if let Some(root) = tree::root_of(ctx, &stack).await? {
+        return Err(tree::nested_refusal(&stack, &root));
+    }
     if !discovery::matches_all(filters, &stack.tags) {
         return Err(AwsError::new(
             ErrorKind::Invalid,
@@ -159,8 +174,19 @@ pub async fn resolve(
     Ok(stack)
 }
 
-/// Every resource of a stack (all pages of ListStackResources), sorted by logical id.
+/// Every resource of a stack and of every stack nested in it, to any depth, each with the
+/// path of the stack that owns it, in tree order (see [`tree::resources`]).
 pub async fn resources(ctx: &AwsContext, stack: &str) -> Result<Vec<StackResource>, AwsError> {
+    tree::resources(ctx, stack).await
+}
+
+/// The resources of one stack only (all pages of ListStackResources), sorted by logical id,
+/// each marked with `stack_path`.
+pub async fn stack_level(
+    ctx: &AwsContext,
+    stack: &str,
+    stack_path: &str,
+) -> Result<Vec<StackResource>, AwsError> {
     let client = ctx.cloudformation();
     let mut out = Vec::new();
     let mut pages = client
@@ -179,6 +205,7 @@ pub async fn resources(ctx: &AwsContext, stack: &str) -> Result<Vec<StackResourc
                     .resource_status()
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
+                stack_path: stack_path.to_string(),
             }
         }));
     }
@@ -234,137 +261,9 @@ pub async fn template(ctx: &AwsContext, stack: &str) -> Result<String, AwsError>
     Ok(out.template_body().unwrap_or_default().to_string())
 }
 
-/// Finds the resource a user named: a logical id, a physical id, or (for functions)
-/// the Serverless short name (the physical name without the `<stack>-` prefix).
-/// With no name, the only resource of that type. Errors list the candidates.
-pub fn pick_resource<'a>(
-    resources: &'a [StackResource],
-    resource_type: &str,
-    what: &str,
-    stack_name: &str,
-    wanted: Option<&str>,
-) -> Result<&'a StackResource, AwsError> {
-    let candidates: Vec<&StackResource> = resources
-        .iter()
-        .filter(|r| r.resource_type == resource_type)
-        .collect();
-    let names = || {
-        candidates
-            .iter()
-            .map(|r| {
-                r.physical_id
-                    .as_deref()
-                    .unwrap_or(&r.logical_id)
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let shown_stack = crate::domain::sanitize::sanitize(stack_name).into_owned();
-    match wanted {
-        None => match candidates.as_slice() {
-            [one] => Ok(one),
-            [] => Err(AwsError::new(
-                ErrorKind::NotFound,
-                format!("stack {shown_stack:?} has no {what}"),
-            )),
-            _ => Err(AwsError::new(
-                ErrorKind::Invalid,
-                format!(
-                    "stack {shown_stack:?} has {} {what}s: name one of {}",
-                    candidates.len(),
-                    crate::domain::sanitize::sanitize(&names())
-                ),
-            )),
-        },
-        Some(w) => {
-            let prefix = format!("{stack_name}-");
-            candidates
-                .iter()
-                .find(|r| r.logical_id == w)
-                .or_else(|| {
-                    candidates
-                        .iter()
-                        .find(|r| r.physical_id.as_deref() == Some(w))
-                })
-                .or_else(|| {
-                    candidates.iter().find(|r| {
-                        r.physical_id
-                            .as_deref()
-                            .and_then(|p| p.strip_prefix(&prefix))
-                            .is_some_and(|short| short == w)
-                    })
-                })
-                .copied()
-                .ok_or_else(|| {
-                    AwsError::new(
-                        ErrorKind::NotFound,
-                        format!(
-                            "{what} {:?} not found in stack {shown_stack:?} (it has: {})",
-                            crate::domain::sanitize::sanitize(w),
-                            crate::domain::sanitize::sanitize(&names())
-                        ),
-                    )
-                })
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn res(logical: &str, physical: &str, t: &str) -> StackResource {
-        StackResource {
-            logical_id: logical.into(),
-            physical_id: Some(physical.into()),
-            resource_type: t.into(),
-            status: "CREATE_COMPLETE".into(),
-        }
-    }
-
-    #[test]
-    fn picks_by_logical_physical_and_short_name() {
-        let rs = vec![
-            res(
-                "CreateLambdaFunction",
-                "shop-dev-create",
-                "AWS::Lambda::Function",
-            ),
-            res(
-                "ListLambdaFunction",
-                "shop-dev-list",
-                "AWS::Lambda::Function",
-            ),
-            res("ItemsTable", "shop-items", "AWS::DynamoDB::Table"),
-        ];
-        let f = "AWS::Lambda::Function";
-        assert_eq!(
-            pick_resource(&rs, f, "function", "shop-dev", Some("CreateLambdaFunction"))
-                .unwrap()
-                .logical_id,
-            "CreateLambdaFunction"
-        );
-        assert_eq!(
-            pick_resource(&rs, f, "function", "shop-dev", Some("shop-dev-list"))
-                .unwrap()
-                .logical_id,
-            "ListLambdaFunction"
-        );
-        assert_eq!(
-            pick_resource(&rs, f, "function", "shop-dev", Some("create"))
-                .unwrap()
-                .logical_id,
-            "CreateLambdaFunction"
-        );
-        let err = pick_resource(&rs, f, "function", "shop-dev", None).unwrap_err();
-        assert!(err.message.contains("2 functions"), "{}", err.message);
-        let t = pick_resource(&rs, "AWS::DynamoDB::Table", "table", "shop-dev", None).unwrap();
-        assert_eq!(t.logical_id, "ItemsTable");
-        let err = pick_resource(&rs, f, "function", "shop-dev", Some("nope")).unwrap_err();
-        assert!(err.is_not_found());
-        assert!(err.message.contains("shop-dev-create"));
-    }
 
     #[test]
     fn region_from_arn() {

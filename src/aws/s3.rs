@@ -818,6 +818,7 @@ mod tests {
             physical_id: p.map(Into::into),
             resource_type: t.into(),
             status: "CREATE_COMPLETE".into(),
+            stack_path: "demo".into(),
         };
         let rs = [
             r("DataBucket", Some("d-1"), BUCKET_TYPE),

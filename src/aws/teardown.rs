@@ -9,11 +9,11 @@ mod truth;
 
 pub use blockers::{
     MAX_LOCK_CHECKS, StackBlockers, facts_of, live_properties, mark_blocked, object_lock,
-    stack_blockers, unprotect,
+    stack_blockers, tree_blockers, unprotect,
 };
 pub use buckets::{Emptying, empty_bucket, empty_bucket_with, measure_bucket};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,10 +30,11 @@ use super::cloudformation::{self, StackEvent};
 use super::{AwsContext, AwsError};
 use crate::domain::abandon::{AbandonPolicy, Assessment};
 use crate::domain::discovery::{self, TagFilter};
+use crate::domain::nested::{nested_stacks, stack_name_of};
 use crate::domain::stack::{Stack, StackResource};
 use crate::domain::teardown::{
-    BucketContents, GuardInput, Lifts, Plan, PlanAction, Refusal, VersionRef, build_plan_from,
-    check_guards, deletion_policies, template_resources,
+    BucketContents, GuardInput, LevelRules, Lifts, Plan, PlanAction, Refusal, VersionRef,
+    build_tree_plan, check_guards, deletion_policies, template_resources,
 };
 
 /// Buckets emptied (and DeleteObjects requests in flight per bucket) at once by default.
@@ -121,21 +122,37 @@ pub async fn plan_stack(
     let assessment =
         activity::assess_stack(&stack, Some(&activity), &settings.policy, settings.now);
     let resources = cloudformation::resources(ctx, &stack.id).await?;
-    let template = processed_template(ctx, &stack.id).await?;
+    let templates = tree_templates(ctx, &stack.id, &resources).await?;
     let mut extra = Vec::new();
-    let policies = match deletion_policies(&template) {
-        Ok(p) => p,
-        Err(e) => {
-            extra.push(Refusal {
-                guard: "template_unreadable",
-                reason: format!(
-                    "the template of stack {} cannot be read ({e}), so what survives is unknown",
-                    stack.name
-                ),
-            });
-            std::collections::BTreeMap::default()
-        }
-    };
+    if let Some(root) = cloudformation::tree::root_of(ctx, &stack).await? {
+        extra.push(Refusal {
+            guard: "nested_stack",
+            reason: cloudformation::tree::nested_refusal_text(&stack, &root),
+        });
+    }
+    extra.extend(nested_guards(&resources));
+    let mut rules = BTreeMap::new();
+    for (path, template) in &templates {
+        let policies = match deletion_policies(template) {
+            Ok(p) => p,
+            Err(e) => {
+                extra.push(Refusal {
+                    guard: "template_unreadable",
+                    reason: format!(
+                        "the template of stack {path} cannot be read ({e}), so what survives is unknown"
+                    ),
+                });
+                BTreeMap::default()
+            }
+        };
+        rules.insert(
+            path.clone(),
+            LevelRules {
+                policies,
+                template: template_resources(template),
+            },
+        );
+    }
     let bucket_names: Vec<String> = resources
         .iter()
         .filter(|r| r.resource_type == "AWS::S3::Bucket" && r.status != "DELETE_COMPLETE")
@@ -157,11 +174,11 @@ pub async fn plan_stack(
         }
     }
     let outside = log_groups_outside(ctx, &resources).await?;
-    let template_res = template_resources(&template);
-    let found = stack_blockers(
+    let found = tree_blockers(
         ctx,
+        &stack.name,
         &resources,
-        &template_res,
+        &templates,
         settings.lifts,
         settings.now,
         settings.concurrency,
@@ -179,15 +196,7 @@ pub async fn plan_stack(
         redescribed: Some(&stack),
     });
     refusals.extend(extra);
-    let mut plan = build_plan_from(
-        &stack,
-        &resources,
-        &policies,
-        &template_res,
-        buckets,
-        outside,
-        refusals,
-    );
+    let mut plan = build_tree_plan(&stack, &resources, &rules, buckets, outside, refusals);
     plan.blockers = found.blockers;
     plan.slow_deletes = found.slow;
     plan.unchecked = found.unchecked;
@@ -197,6 +206,42 @@ pub async fn plan_stack(
         assessment,
         plan,
     })
+}
+
+/// A nested stack busy with an operation refuses the teardown of its root.
+fn nested_guards(resources: &[StackResource]) -> Vec<Refusal> {
+    nested_stacks(resources)
+        .into_iter()
+        .filter(|n| crate::domain::abandon::is_in_progress(&n.status))
+        .map(|n| Refusal {
+            guard: crate::domain::teardown::guard::IN_PROGRESS,
+            reason: format!("nested stack {} is busy ({})", n.path, n.status),
+        })
+        .collect()
+}
+
+/// The processed template of every stack of a tree, by stack path (the root's first).
+pub async fn tree_templates(
+    ctx: &AwsContext,
+    stack_id: &str,
+    resources: &[StackResource],
+) -> Result<Vec<(String, String)>, AwsError> {
+    let mut levels = vec![(stack_name_of(stack_id).to_string(), stack_id.to_string())];
+    levels.extend(
+        nested_stacks(resources)
+            .into_iter()
+            .map(|n| (n.path, n.physical_id)),
+    );
+    let fetched: Vec<Result<(String, String), AwsError>> = futures::stream::iter(
+        levels
+            .into_iter()
+            .map(|(path, id)| async move { processed_template(ctx, &id).await.map(|t| (path, t)) })
+            .collect::<Vec<_>>(),
+    )
+    .buffered(8)
+    .collect()
+    .await;
+    fetched.into_iter().collect()
 }
 
 async fn processed_template(ctx: &AwsContext, stack_id: &str) -> Result<String, AwsError> {

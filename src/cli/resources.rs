@@ -1,4 +1,5 @@
-//! `protoctl resources STACK`: a stack's resources.
+//! `protoctl resources STACK`: the resources of a stack and of every stack nested in it,
+//! each with the path of the stack that owns it.
 
 use std::process::ExitCode;
 
@@ -18,6 +19,7 @@ pub async fn run(ctx: &Context, stack: &str) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|r| {
                     vec![
+                        r.stack_path.clone(),
                         r.logical_id.clone(),
                         r.resource_type.clone(),
                         r.status.clone(),
@@ -25,7 +27,10 @@ pub async fn run(ctx: &Context, stack: &str) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            print_table(&["LOGICAL ID", "TYPE", "STATUS", "PHYSICAL ID"], &rows)?;
+            print_table(
+                &["STACK", "LOGICAL ID", "TYPE", "STATUS", "PHYSICAL ID"],
+                &rows,
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

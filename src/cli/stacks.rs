@@ -57,6 +57,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
                     vec![
                         s.name.clone(),
                         s.status.clone(),
+                        s.nested_stacks.to_string(),
                         short_age(s.created, now),
                         s.last_updated.map_or_else(|| "-".into(), rfc3339),
                         format!("{}d", a.idle_days),
@@ -73,6 +74,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
                 &[
                     "NAME",
                     "STATUS",
+                    "NESTED",
                     "AGE",
                     "LAST UPDATED",
                     "IDLE",

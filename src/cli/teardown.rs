@@ -387,7 +387,7 @@ async fn retain_list(
     Ok(cloudformation::resources(&ctx.aws, &sp.stack.id)
         .await?
         .into_iter()
-        .filter(|r| r.status == "DELETE_FAILED")
+        .filter(|r| r.status == "DELETE_FAILED" && r.stack_path == sp.stack.name)
         .map(|r| r.logical_id)
         .collect())
 }

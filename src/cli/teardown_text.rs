@@ -50,7 +50,7 @@ fn header_lines(s: &mut String, p: &Plan) {
     for st in p.steps.iter().filter(|st| st.keeps_data) {
         s.push_str(&format!(
             "  KEEPS DATA: {} ({}) survives the teardown: {}\n",
-            sanitize(st.logical_id.as_deref().unwrap_or("-")),
+            sanitize(&st.tree_id(&p.stack_name)),
             sanitize(&st.resource_type),
             sanitize(st.note.as_deref().unwrap_or("it keeps costing"))
         ));
@@ -81,7 +81,7 @@ fn resource_lines(s: &mut String, p: &Plan) {
                 a => a.describe(),
             };
             (
-                sanitize(st.logical_id.as_deref().unwrap_or("-")).into_owned(),
+                sanitize(&st.tree_id(&p.stack_name)).into_owned(),
                 sanitize(&st.resource_type).into_owned(),
                 format!(
                     "{action}{}",
@@ -144,12 +144,16 @@ mod tests {
             outputs: BTreeMap::new(),
             description: None,
             region: "eu-west-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: 0,
         };
         let r = |id: &str, ty: &str| StackResource {
             logical_id: id.into(),
             physical_id: Some("p".into()),
             resource_type: ty.into(),
             status: "CREATE_COMPLETE".into(),
+            stack_path: "s".into(),
         };
         let resources = [
             r("Fn", "AWS::Lambda::Function"),

@@ -239,6 +239,9 @@ mod tests {
             outputs: BTreeMap::new(),
             description: None,
             region: "eu-west-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: 0,
         }
     }
 

@@ -91,6 +91,24 @@ pub fn discover(filters: &[TagFilter], stacks: Vec<Stack>) -> Vec<Stack> {
     out
 }
 
+/// The prototype roots among `stacks`: [`discover`] without the stacks `links` nests in
+/// another (child id to parent id), each with the count of stacks nested in it at any depth.
+pub fn discover_roots(
+    filters: &[TagFilter],
+    stacks: Vec<Stack>,
+    links: &BTreeMap<String, String>,
+) -> Vec<Stack> {
+    let counts = crate::domain::nested::nested_counts(links);
+    discover(filters, stacks)
+        .into_iter()
+        .filter(|s| s.parent_id.is_none() && !links.contains_key(&s.id))
+        .map(|mut s| {
+            s.nested_stacks = counts.get(&s.id).copied().unwrap_or(0);
+            s
+        })
+        .collect()
+}
+
 /// A human-readable list of filters, e.g. `team=proto, stage`.
 pub fn describe_filters(filters: &[TagFilter]) -> String {
     filters
@@ -125,6 +143,9 @@ mod tests {
             outputs: BTreeMap::new(),
             description: None,
             region: "us-east-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: 0,
         }
     }
 
@@ -195,5 +216,28 @@ mod tests {
         );
         let names: Vec<_> = got.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["alpha", "zeta"]);
+    }
+
+    #[test]
+    fn nested_stacks_are_not_listed_and_are_counted_on_their_root() {
+        let filters = vec!["team=proto".parse().unwrap()];
+        let t = &[("team", "proto")];
+        let root = stack("shop", "CREATE_COMPLETE", t);
+        let child = stack("shop-Data-1A2B3C4D5E6F", "CREATE_COMPLETE", t);
+        let grand = stack(
+            "shop-Data-1A2B3C4D5E6F-Arch-ZZZZZZZZZZZZ",
+            "CREATE_COMPLETE",
+            &[],
+        );
+        let mut aws_child = stack("other-child", "CREATE_COMPLETE", t);
+        aws_child.parent_id = Some("arn:parent".into());
+        let links = BTreeMap::from([
+            (child.id.clone(), root.id.clone()),
+            (grand.id.clone(), child.id.clone()),
+        ]);
+        let got = discover_roots(&filters, vec![root, child, grand, aws_child], &links);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].name, "shop");
+        assert_eq!(got[0].nested_stacks, 2);
     }
 }

@@ -172,6 +172,9 @@ mod tests {
             outputs: BTreeMap::new(),
             description: None,
             region: "us-east-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: 0,
         }
     }
 

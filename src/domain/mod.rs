@@ -7,6 +7,7 @@ pub mod errors;
 pub mod function_cache;
 pub mod invoke;
 pub mod logbuf;
+pub mod nested;
 pub mod queries;
 pub mod report;
 pub mod sanitize;

@@ -1,4 +1,4 @@
-//! The stack model: a prototype is one CloudFormation stack.
+//! The stack model: a prototype is a root CloudFormation stack and the stacks nested in it.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +19,14 @@ pub struct Stack {
     pub description: Option<String>,
     /// The account/region the stack was discovered in (from the stack id ARN).
     pub region: String,
+    /// The stack this one is nested in (`ParentId`), when CloudFormation reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// The root of the tree this stack is nested in (`RootId`), when CloudFormation reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
+    /// How many stacks are nested in this one, at any depth (filled in by discovery).
+    pub nested_stacks: usize,
 }
 
 /// One resource of a stack, from DescribeStackResources / ListStackResources.
@@ -29,4 +37,7 @@ pub struct StackResource {
     #[serde(rename = "type")]
     pub resource_type: String,
     pub status: String,
+    /// The path of the stack that owns it: the root's name, then the logical id of each
+    /// nested stack on the way down (`shop/Data/Archive`).
+    pub stack_path: String,
 }

@@ -27,6 +27,7 @@ pub use template_props::{TemplateResource, template_resources};
 
 const S3_BUCKET: &str = "AWS::S3::Bucket";
 const LOG_GROUP: &str = "AWS::Logs::LogGroup";
+const NESTED_STACK_TYPE: &str = crate::domain::nested::NESTED_STACK_TYPE;
 
 /// One version or delete marker to delete: its key and version id (`None`: the null
 /// version of a never-versioned bucket).
@@ -113,6 +114,20 @@ pub struct PlanStep {
     /// A survivor that keeps data (a retained table's items, a pool's users): the plan
     /// makes it stand out.
     pub keeps_data: bool,
+    /// The path of the stack that owns it (the root's name, then nested stack logical ids).
+    pub stack_path: String,
+}
+
+impl PlanStep {
+    /// The step's name in its tree: the logical id, after the path of its nested stack below
+    /// the root `root` (`Data/Table`); `-` for a step outside the stack.
+    pub fn tree_id(&self, root: &str) -> String {
+        let id = self.logical_id.as_deref().unwrap_or("-");
+        match crate::domain::nested::relative_path(root, &self.stack_path) {
+            "" => id.to_owned(),
+            rel => format!("{rel}{}{id}", crate::domain::nested::PATH_SEP),
+        }
+    }
 }
 
 /// The full teardown plan for one stack, with any refusals that block it.
@@ -188,10 +203,107 @@ pub fn build_plan_from(
     function_log_groups_outside_template: Vec<String>,
     refusals: Vec<Refusal>,
 ) -> Plan {
+    plan_with(
+        stack,
+        resources,
+        |_| (policies, template),
+        buckets,
+        function_log_groups_outside_template,
+        refusals,
+    )
+}
+
+/// The deletion policies and template resources of one stack of a tree.
+#[derive(Debug, Clone, Default)]
+pub struct LevelRules {
+    pub policies: BTreeMap<String, DeletionPolicy>,
+    pub template: BTreeMap<String, TemplateResource>,
+}
+
+/// The plan of a stack tree: each resource judged by the rules of the stack that owns it
+/// (`rules` by stack path), and everything under a retained nested stack survives with it.
+pub fn build_tree_plan(
+    stack: &Stack,
+    resources: &[StackResource],
+    rules: &BTreeMap<String, LevelRules>,
+    buckets: Vec<BucketContents>,
+    function_log_groups_outside_template: Vec<String>,
+    refusals: Vec<Refusal>,
+) -> Plan {
+    let none = LevelRules::default();
+    let mut plan = plan_with(
+        stack,
+        resources,
+        |path| {
+            let r = rules.get(path).unwrap_or(&none);
+            (&r.policies, &r.template)
+        },
+        buckets,
+        function_log_groups_outside_template,
+        refusals,
+    );
+    keep_retained_subtrees(&mut plan.steps);
+    plan
+}
+
+/// A nested stack that survives keeps every resource in it: their steps say so (and a
+/// bucket in it is not emptied).
+fn keep_retained_subtrees(steps: &mut [PlanStep]) {
+    let kept: Vec<(String, String)> = steps
+        .iter()
+        .filter(|s| s.resource_type == NESTED_STACK_TYPE)
+        .filter_map(|s| match &s.action {
+            PlanAction::Survives { policy, .. } => Some((
+                crate::domain::nested::child_path(&s.stack_path, s.logical_id.as_deref()?),
+                policy.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    for step in steps.iter_mut() {
+        let Some((path, policy)) = kept.iter().find(|(p, _)| {
+            step.stack_path == *p
+                || step
+                    .stack_path
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.starts_with(crate::domain::nested::PATH_SEP))
+        }) else {
+            continue;
+        };
+        if matches!(step.action, PlanAction::Survives { .. }) {
+            continue;
+        }
+        step.action = PlanAction::Survives {
+            policy: policy.clone(),
+            costs: true,
+        };
+        step.keeps_data = step.keeps_data || step.resource_type == S3_BUCKET;
+        step.note = Some(format!(
+            "its nested stack {path} is retained (DeletionPolicy {policy}), so it stays"
+        ));
+    }
+}
+
+fn plan_with<'r>(
+    stack: &Stack,
+    resources: &[StackResource],
+    rules_of: impl Fn(
+        &str,
+    ) -> (
+        &'r BTreeMap<String, DeletionPolicy>,
+        &'r BTreeMap<String, TemplateResource>,
+    ),
+    buckets: Vec<BucketContents>,
+    function_log_groups_outside_template: Vec<String>,
+    refusals: Vec<Refusal>,
+) -> Plan {
     let mut steps: Vec<PlanStep> = resources
         .iter()
         .filter(|r| r.status != "DELETE_COMPLETE")
-        .map(|r| resource_step(r, policies, template, &buckets))
+        .map(|r| {
+            let (policies, template) = rules_of(&r.stack_path);
+            resource_step(r, policies, template, &buckets)
+        })
         .collect();
 
     let mut outside = function_log_groups_outside_template;
@@ -209,6 +321,7 @@ pub fn build_plan_from(
                 action: PlanAction::DeleteOutsideStack,
                 note: Some("created by Lambda at first run; a stack delete leaves it".to_owned()),
                 keeps_data: false,
+                stack_path: stack.name.clone(),
             });
         }
     }
@@ -286,6 +399,7 @@ fn resource_step(
         action,
         note,
         keeps_data,
+        stack_path: r.stack_path.clone(),
     }
 }
 
@@ -323,6 +437,9 @@ mod tests {
             outputs: BTreeMap::new(),
             description: None,
             region: "eu-west-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: 0,
         }
     }
 
@@ -332,6 +449,7 @@ mod tests {
             physical_id: physical.map(str::to_owned),
             resource_type: ty.into(),
             status: status.into(),
+            stack_path: "proto-demo".into(),
         }
     }
 
@@ -350,6 +468,7 @@ mod tests {
             action,
             note: note.map(str::to_owned),
             keeps_data,
+            stack_path: "proto-demo".into(),
         }
     }
 
@@ -545,6 +664,7 @@ mod tests {
                 action: PlanAction::DeleteOutsideStack,
                 note: Some("created by Lambda at first run; a stack delete leaves it".into()),
                 keeps_data: false,
+                stack_path: "proto-demo".into(),
             },
         ];
         assert_eq!(plan.steps, expected);
@@ -643,6 +763,62 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&PlanAction::EmptyThenDelete).unwrap(),
             r#""EmptyThenDelete""#
+        );
+    }
+
+    #[test]
+    fn tree_plan_judges_each_level_by_its_own_template_and_keeps_retained_subtrees() {
+        let at = |path: &str, id: &str, ty: &str, physical: &str| StackResource {
+            stack_path: path.into(),
+            ..res(id, ty, Some(physical), "CREATE_COMPLETE")
+        };
+        let resources = vec![
+            at("proto-demo", "Data", NESTED_STACK_TYPE, "proto-demo-Data-X"),
+            at("proto-demo/Data", "Bucket", S3_BUCKET, "data-bucket"),
+            at("proto-demo/Data", "Table", "AWS::DynamoDB::Table", "t"),
+            at("proto-demo/Data", "Keep", NESTED_STACK_TYPE, "keep"),
+            at("proto-demo/Data/Keep", "Logs", S3_BUCKET, "kept-bucket"),
+            at("proto-demo", "Table", "AWS::DynamoDB::Table", "root-t"),
+        ];
+        let data_rules = LevelRules {
+            policies: BTreeMap::from([
+                ("Table".to_string(), DeletionPolicy::Retain),
+                ("Keep".to_string(), DeletionPolicy::Retain),
+            ]),
+            template: BTreeMap::new(),
+        };
+        let rules = BTreeMap::from([
+            ("proto-demo".to_string(), LevelRules::default()),
+            ("proto-demo/Data".to_string(), data_rules),
+        ]);
+        let plan = build_tree_plan(&stack(), &resources, &rules, vec![], vec![], vec![]);
+        let action = |path: &str, id: &str| {
+            plan.steps
+                .iter()
+                .find(|s| s.stack_path == path && s.logical_id.as_deref() == Some(id))
+                .map(|s| s.action.clone())
+                .unwrap()
+        };
+        assert_eq!(action("proto-demo", "Table"), PlanAction::Delete);
+        assert!(matches!(
+            action("proto-demo/Data", "Table"),
+            PlanAction::Survives { .. }
+        ));
+        assert_eq!(
+            action("proto-demo/Data", "Bucket"),
+            PlanAction::EmptyThenDelete
+        );
+        let kept = plan
+            .steps
+            .iter()
+            .find(|s| s.physical_id.as_deref() == Some("kept-bucket"))
+            .unwrap();
+        assert!(matches!(kept.action, PlanAction::Survives { .. }));
+        assert!(
+            kept.note
+                .as_deref()
+                .unwrap()
+                .contains("nested stack proto-demo/Data/Keep is retained")
         );
     }
 

@@ -13,6 +13,15 @@ use crate::app::stacks::LoadState;
 use crate::domain::sanitize::sanitize;
 use crate::domain::time::{rfc3339, short_age};
 
+/// A resource's name under its root: the logical id after the path of the nested stack
+/// that owns it (`Data/Archive/Bucket`).
+fn nested_name(root: &str, res: &crate::domain::stack::StackResource) -> String {
+    match crate::domain::nested::relative_path(root, &res.stack_path) {
+        "" => res.logical_id.clone(),
+        rel => format!("{rel}/{}", res.logical_id),
+    }
+}
+
 /// Draws the detail of the stack opened from the list.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(d) = app.detail.as_ref() else {
@@ -73,7 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         Cell::from(format!(
                             "{}  {}",
                             gutter(d.pane == Pane::Resources && pos == d.resources.selected),
-                            sanitize(&res.logical_id)
+                            sanitize(&nested_name(&data.stack.name, res))
                         )),
                         Cell::from(Span::styled(
                             truncate(&sanitize(res.physical_id.as_deref().unwrap_or("-")), 60),

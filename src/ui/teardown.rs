@@ -354,6 +354,7 @@ mod tests {
             physical_id: Some(p.into()),
             resource_type: t.into(),
             status: "CREATE_COMPLETE".into(),
+            stack_path: "demo".into(),
         };
         let resources = vec![
             r(

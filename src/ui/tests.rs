@@ -42,6 +42,9 @@ pub(crate) fn demo_stack(name: &str, status: &str, days_old: i64, tags: &[(&str,
         ]),
         description: Some("The AWS CloudFormation template for this Serverless application".into()),
         region: "us-east-1".into(),
+        parent_id: None,
+        root_id: None,
+        nested_stacks: 0,
     }
 }
 
@@ -184,6 +187,7 @@ pub(crate) fn detail_data(stack: Stack) -> DetailData {
         physical_id: Some(p.into()),
         resource_type: t.into(),
         status: "CREATE_COMPLETE".into(),
+        stack_path: "orders-dev".into(),
     };
     let ev = |mins: i64, l: &str, s: &str, reason: Option<&str>| StackEvent {
         timestamp: now() - chrono::Duration::minutes(mins),

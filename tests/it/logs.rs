@@ -51,6 +51,7 @@ async fn fixture(ctx: &AwsContext, name: &str, events: &[(i64, &str)]) -> LogGro
             physical_id: Some(group.clone()),
             resource_type: "AWS::Logs::LogGroup".into(),
             status: "CREATE_COMPLETE".into(),
+            stack_path: "fixture".into(),
         }],
     )
     .await

@@ -8,6 +8,7 @@ mod faults;
 mod investigate;
 mod invoke;
 mod logs;
+mod nested;
 mod reliability;
 mod s3;
 mod stacks;

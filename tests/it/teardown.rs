@@ -163,7 +163,7 @@ async fn fill_bucket(bucket: &str, keys: usize, markers: usize) {
     concurrently(dels).await;
 }
 
-async fn object_count(bucket: &str) -> Option<usize> {
+pub(crate) async fn object_count(bucket: &str) -> Option<usize> {
     let ctx = aws().await;
     let out = ctx
         .s3()
@@ -208,7 +208,7 @@ async fn function_logs(function: &str, minutes_from_now: i64) -> String {
     group
 }
 
-async fn log_group_exists(group: &str) -> bool {
+pub(crate) async fn log_group_exists(group: &str) -> bool {
     let ctx = aws().await;
     let out = ctx
         .logs()

@@ -442,6 +442,54 @@ pub async fn stack_blockers(
     out
 }
 
+/// [`stack_blockers`] for a whole stack tree: each stack's resources checked against its
+/// own template (`templates` by stack path); a nested resource is named by its path below
+/// the root (`Data/Table`).
+pub async fn tree_blockers(
+    ctx: &AwsContext,
+    root: &str,
+    resources: &[crate::domain::stack::StackResource],
+    templates: &[(String, String)],
+    lifts: crate::domain::teardown::Lifts,
+    now: DateTime<Utc>,
+    concurrency: usize,
+) -> StackBlockers {
+    let mut out = StackBlockers::default();
+    for (path, template) in templates {
+        let level: Vec<crate::domain::stack::StackResource> = resources
+            .iter()
+            .filter(|r| &r.stack_path == path)
+            .cloned()
+            .collect();
+        let mut found = stack_blockers(
+            ctx,
+            &level,
+            &crate::domain::teardown::template_resources(template),
+            lifts,
+            now,
+            concurrency,
+        )
+        .await;
+        let rel = crate::domain::nested::relative_path(root, path);
+        if !rel.is_empty() {
+            let named = |id: &str| format!("{rel}/{id}");
+            for b in &mut found.blockers {
+                b.logical_id = named(&b.logical_id);
+            }
+            for s in &mut found.slow {
+                s.logical_id = named(&s.logical_id);
+            }
+            for u in &mut found.unchecked {
+                *u = named(u);
+            }
+        }
+        out.blockers.extend(found.blockers);
+        out.slow.extend(found.slow);
+        out.unchecked.extend(found.unchecked);
+    }
+    out
+}
+
 /// What [`stack_blockers`] found.
 #[derive(Debug, Clone, Default)]
 pub struct StackBlockers {
@@ -508,11 +556,13 @@ async fn stack_blocker_lines(
     if !resources.iter().any(|r| can_block(&r.resource_type)) {
         return Ok(Vec::new());
     }
-    let template = super::processed_template(ctx, stack_id).await?;
-    let found = stack_blockers(
+    let root = crate::domain::nested::stack_name_of(stack_id);
+    let templates = super::tree_templates(ctx, stack_id, &resources).await?;
+    let found = tree_blockers(
         ctx,
+        root,
         &resources,
-        &crate::domain::teardown::template_resources(&template),
+        &templates,
         crate::domain::teardown::Lifts::default(),
         now,
         4,

@@ -4,10 +4,10 @@
 
 use serde_json::json;
 
-use super::{FailedResource, OutcomeKind, Progress, Teardown, processed_template, stack_blockers};
+use super::{FailedResource, OutcomeKind, Progress, Teardown, tree_blockers, tree_templates};
 use crate::aws::cloudformation::{self, StackEvent};
 use crate::domain::stack::StackResource;
-use crate::domain::teardown::{Blocker, Refusal, template_resources};
+use crate::domain::teardown::{Blocker, Refusal};
 
 /// The refusal a blocker the flags do not lift makes.
 pub fn blocker_refusal(b: &Blocker) -> Refusal {
@@ -105,13 +105,14 @@ impl Teardown<'_> {
         let resources = cloudformation::resources(self.ctx, &self.sp.stack.id)
             .await
             .map_err(|e| e.to_string())?;
-        let template = processed_template(self.ctx, &self.sp.stack.id)
+        let templates = tree_templates(self.ctx, &self.sp.stack.id, &resources)
             .await
             .map_err(|e| e.to_string())?;
-        let found = stack_blockers(
+        let found = tree_blockers(
             self.ctx,
+            &self.sp.stack.name,
             &resources,
-            &template_resources(&template),
+            &templates,
             self.settings.lifts,
             self.settings.now,
             self.settings.concurrency,
@@ -261,6 +262,7 @@ mod tests {
             physical_id: Some("t".into()),
             resource_type: "AWS::DynamoDB::Table".into(),
             status: "DELETE_FAILED".into(),
+            stack_path: "demo".into(),
         }];
         let from_resources = failed_from("demo", &resources, &events);
         let from_events = failed_from("demo", &[], &events);
