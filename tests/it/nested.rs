@@ -319,7 +319,8 @@ async fn fill_versioned(bucket: &str, keys: usize, markers: usize) {
     }
 }
 
-/// A log group with one event, as Lambda writes at a function's first run.
+/// A log group with one event two hours ahead (so activity read from it stands out), as
+/// Lambda writes at a function's first run.
 async fn function_logs(function: &str) -> String {
     let logs = aws().await.logs();
     let group = format!("/aws/lambda/{function}");
@@ -339,7 +340,7 @@ async fn function_logs(function: &str) -> String {
         .log_stream_name("s")
         .log_events(
             aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(chrono::Utc::now().timestamp_millis())
+                .timestamp((chrono::Utc::now() + chrono::Duration::hours(2)).timestamp_millis())
                 .message("START RequestId: 1 Version: $LATEST")
                 .build()
                 .unwrap(),
@@ -414,6 +415,17 @@ async fn cdk_two_levels_are_one_prototype_and_teardown_leaves_nothing() {
         .send()
         .await
         .expect("put item");
+
+    // Activity for abandonment comes from the function two levels down.
+    let out = cmd(&config, &["stacks", "--output", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let last = listed[0]["last_activity"].as_str().unwrap();
+    let last = chrono::DateTime::parse_from_rfc3339(last).unwrap();
+    assert!(
+        last > chrono::Utc::now() + chrono::Duration::minutes(90),
+        "{last}"
+    );
 
     // Capabilities read the whole tree: a table two levels down, the nested bucket, the
     // nested function's logs.
