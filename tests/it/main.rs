@@ -8,6 +8,7 @@ mod e2e;
 mod faults;
 mod investigate;
 mod invoke;
+mod live_tail_front;
 mod log_groups;
 mod logs;
 mod reliability;
