@@ -59,6 +59,19 @@ pub async fn last_event(ctx: &AwsContext, group: &str) -> Result<Option<DateTime
     }
 }
 
+/// The last event time of one function: of its own group, or of its streams in a custom one.
+async fn function_last_event(
+    ctx: &AwsContext,
+    function: &str,
+    group: &str,
+) -> Result<Option<DateTime<Utc>>, AwsError> {
+    if group == log_group_of(function) {
+        last_event(ctx, group).await
+    } else {
+        last_function_event(ctx, group, function).await
+    }
+}
+
 /// The last event time of one function in a custom (perhaps shared) log group: the newest
 /// of the group's 50 most recently written streams that this function wrote (its streams are
 /// named `YYYY/MM/DD/<function>[<version>]<id>`).
@@ -109,13 +122,7 @@ pub async fn stack_log_activity(
     let groups = super::logs::function_log_groups(ctx, stack_id, &resources, None).await;
     let futs: Vec<_> = groups
         .iter()
-        .map(|(function, group)| async move {
-            if *group == log_group_of(function) {
-                last_event(ctx, group).await
-            } else {
-                last_function_event(ctx, group, function).await
-            }
-        })
+        .map(|(function, group)| function_last_event(ctx, function, group))
         .collect();
     let found: Vec<_> = futures::stream::iter(futs)
         .buffer_unordered(DEFAULT_CONCURRENCY)
@@ -183,10 +190,10 @@ pub async fn activity_of(
 
     // 1. Function names: cached, or listed (futures collected first: a lazy `map` closure in
     //    the stream makes the future non-Send for spawned tasks).
-    let mut names: BTreeMap<String, Result<Vec<String>, String>> = BTreeMap::new();
+    let mut names: BTreeMap<String, Result<Vec<(String, String)>, String>> = BTreeMap::new();
     let mut misses = Vec::new();
     for s in stacks {
-        match cache.get(s, now) {
+        match cache.get_groups(s, now) {
             Some(f) => {
                 names.insert(s.id.clone(), Ok(f));
             }
@@ -196,10 +203,10 @@ pub async fn activity_of(
     let futs: Vec<_> = misses
         .iter()
         .map(|s| async move {
-            let r = cloudformation::resources(ctx_of(s), &s.id)
-                .await
-                .map(|res| function_names(&res))
-                .map_err(|e| e.to_string());
+            let r = match cloudformation::resources(ctx_of(s), &s.id).await {
+                Ok(res) => Ok(super::logs::function_log_groups(ctx_of(s), &s.id, &res, None).await),
+                Err(e) => Err(e.to_string()),
+            };
             (*s, r)
         })
         .collect();
@@ -209,7 +216,7 @@ pub async fn activity_of(
         .await;
     for (s, r) in listed {
         if let Ok(f) = &r {
-            cache.put(s, f.clone(), now);
+            cache.put_groups(s, f, now);
         }
         names.insert(s.id.clone(), r);
     }
@@ -220,11 +227,16 @@ pub async fn activity_of(
     let futs: Vec<_> = stacks
         .iter()
         .filter_map(|s| match names.get(&s.id) {
-            Some(Ok(f)) => Some(f.iter().map(move |f| (s, log_group_of(f)))),
+            Some(Ok(f)) => Some(f.iter().map(move |(f, g)| (s, f, g))),
             _ => None,
         })
         .flatten()
-        .map(|(s, group)| async move { (s.id.as_str(), last_event(ctx_of(s), &group).await) })
+        .map(|(s, function, group)| async move {
+            (
+                s.id.as_str(),
+                function_last_event(ctx_of(s), function, group).await,
+            )
+        })
         .collect();
     let looked_up: Vec<_> = futures::stream::iter(futs)
         .buffer_unordered(concurrency)

@@ -138,6 +138,14 @@ fn json_events() -> Vec<(i64, String)> {
     out
 }
 
+/// The same events a quarter of an hour earlier (so that the shared group's are the newest).
+fn older(events: &[(i64, String)]) -> Vec<(i64, String)> {
+    events
+        .iter()
+        .map(|(age, m)| (age + 1000, m.clone()))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_shared_custom_group_is_split_by_function_and_both_formats_agree() {
     let team = unique("lg");
@@ -149,7 +157,7 @@ async fn a_shared_custom_group_is_split_by_function_and_both_formats_agree() {
         &format!("/aws/lambda/{name}-text"),
         &format!("{day}/[$LATEST]0a0a0a0a"),
         now,
-        &text_events(),
+        &older(&text_events()),
     )
     .await;
     let shared = format!("/shared/{name}");
@@ -237,4 +245,29 @@ async fn a_shared_custom_group_is_split_by_function_and_both_formats_agree() {
     );
     let list = logs(&["--function", "ListFunction"]);
     assert_eq!(list.len(), 4);
+
+    // Each function's latest event, in the shared group too (never the other
+    // application's newer one): for teardown's guard and for the listing's activity.
+    let ctx = crate::support::aws().await;
+    let stack = protoctl::aws::cloudformation::describe(&ctx, &name)
+        .await
+        .unwrap()
+        .unwrap();
+    let ages = |times: &[chrono::DateTime<Utc>]| {
+        let mut ages: Vec<i64> = times.iter().map(|t| (now - *t).num_seconds()).collect();
+        ages.sort_unstable();
+        ages
+    };
+    let guard = protoctl::aws::activity::stack_log_activity(&ctx, &stack.id)
+        .await
+        .unwrap();
+    let listing = protoctl::aws::activity::activity_of(&ctx, std::slice::from_ref(&stack), 4).await;
+    let listed = listing[&stack.id].as_ref().unwrap();
+    for times in [&guard, listed] {
+        let ages = ages(times);
+        assert_eq!(ages.len(), 3, "{ages:?}");
+        assert!((476..=478).contains(&ages[0]), "create: {ages:?}");
+        assert!((596..=600).contains(&ages[1]), "list: {ages:?}");
+        assert!((1476..=1478).contains(&ages[2]), "text: {ages:?}");
+    }
 }
