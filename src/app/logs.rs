@@ -505,6 +505,7 @@ mod tests {
             name: "/aws/lambda/orders-dev-create".into(),
             function: "orders-dev-create".into(),
             arn: None,
+            functions_by_stream: Vec::new(),
         };
         let effects = a.update(Action::LogGroupsLoaded {
             request_id: *request_id,

@@ -19,7 +19,7 @@ const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 
 /// The log group Lambda writes a function's logs to.
 pub fn log_group_of(function_name: &str) -> String {
-    format!("/aws/lambda/{function_name}")
+    crate::domain::log_groups::default_group(function_name)
 }
 
 /// The physical names of the stack's Lambda functions.
@@ -59,15 +59,73 @@ pub async fn last_event(ctx: &AwsContext, group: &str) -> Result<Option<DateTime
     }
 }
 
-/// The last event times of the given log groups, `concurrency` lookups at once.
-async fn last_events(
+/// The last event time of one function: of its own group, or of its streams in a custom one.
+async fn function_last_event(
     ctx: &AwsContext,
-    groups: &[String],
-    concurrency: usize,
+    function: &str,
+    group: &str,
+) -> Result<Option<DateTime<Utc>>, AwsError> {
+    if group == log_group_of(function) {
+        last_event(ctx, group).await
+    } else {
+        last_function_event(ctx, group, function).await
+    }
+}
+
+/// The last event time of one function in a custom (perhaps shared) log group: the newest
+/// of the group's 50 most recently written streams that this function wrote (its streams are
+/// named `YYYY/MM/DD/<function>[<version>]<id>`).
+pub async fn last_function_event(
+    ctx: &AwsContext,
+    group: &str,
+    function: &str,
+) -> Result<Option<DateTime<Utc>>, AwsError> {
+    let res = ctx
+        .logs()
+        .describe_log_streams()
+        .log_group_name(group)
+        .order_by(OrderBy::LastEventTime)
+        .descending(true)
+        .limit(50)
+        .send()
+        .await;
+    match res {
+        Ok(out) => Ok(out
+            .log_streams()
+            .iter()
+            .filter(|s| {
+                s.log_stream_name()
+                    .and_then(crate::domain::log_groups::function_of_stream)
+                    == Some(function)
+            })
+            .filter_map(|s| s.last_event_timestamp().or(s.creation_time()))
+            .max()
+            .and_then(DateTime::from_timestamp_millis)),
+        Err(e) => {
+            let err = AwsError::from_sdk("DescribeLogStreams", e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// The last event time of each function of one stack, in whatever group it logs to (the
+/// shared resolver of `aws::logs`), read fresh (no cache: teardown's guards use this).
+pub async fn stack_log_activity(
+    ctx: &AwsContext,
+    stack_id: &str,
 ) -> Result<Vec<DateTime<Utc>>, AwsError> {
-    let futs: Vec<_> = groups.iter().map(|g| last_event(ctx, g)).collect();
+    let resources = cloudformation::resources(ctx, stack_id).await?;
+    let groups = super::logs::function_log_groups(ctx, stack_id, &resources, None).await;
+    let futs: Vec<_> = groups
+        .iter()
+        .map(|(function, group)| function_last_event(ctx, function, group))
+        .collect();
     let found: Vec<_> = futures::stream::iter(futs)
-        .buffer_unordered(concurrency.max(1))
+        .buffer_unordered(DEFAULT_CONCURRENCY)
         .collect()
         .await;
     let mut out = Vec::new();
@@ -75,20 +133,6 @@ async fn last_events(
         out.extend(r?);
     }
     Ok(out)
-}
-
-/// The last event time of each function log group of one stack, read fresh (no cache:
-/// teardown's guards use this).
-pub async fn stack_log_activity(
-    ctx: &AwsContext,
-    stack_id: &str,
-) -> Result<Vec<DateTime<Utc>>, AwsError> {
-    let resources = cloudformation::resources(ctx, stack_id).await?;
-    let groups: Vec<String> = function_names(&resources)
-        .iter()
-        .map(|f| log_group_of(f))
-        .collect();
-    last_events(ctx, &groups, DEFAULT_CONCURRENCY).await
 }
 
 /// The function-name cache file (`$XDG_CACHE_HOME/protoctl/stack-functions.json` on Linux).
@@ -146,10 +190,10 @@ pub async fn activity_of(
 
     // 1. Function names: cached, or listed (futures collected first: a lazy `map` closure in
     //    the stream makes the future non-Send for spawned tasks).
-    let mut names: BTreeMap<String, Result<Vec<String>, String>> = BTreeMap::new();
+    let mut names: BTreeMap<String, Result<Vec<(String, String)>, String>> = BTreeMap::new();
     let mut misses = Vec::new();
     for s in stacks {
-        match cache.get(s, now) {
+        match cache.get_groups(s, now) {
             Some(f) => {
                 names.insert(s.id.clone(), Ok(f));
             }
@@ -159,10 +203,10 @@ pub async fn activity_of(
     let futs: Vec<_> = misses
         .iter()
         .map(|s| async move {
-            let r = cloudformation::resources(ctx_of(s), &s.id)
-                .await
-                .map(|res| function_names(&res))
-                .map_err(|e| e.to_string());
+            let r = match cloudformation::resources(ctx_of(s), &s.id).await {
+                Ok(res) => Ok(super::logs::function_log_groups(ctx_of(s), &s.id, &res, None).await),
+                Err(e) => Err(e.to_string()),
+            };
             (*s, r)
         })
         .collect();
@@ -172,7 +216,7 @@ pub async fn activity_of(
         .await;
     for (s, r) in listed {
         if let Ok(f) = &r {
-            cache.put(s, f.clone(), now);
+            cache.put_groups(s, f, now);
         }
         names.insert(s.id.clone(), r);
     }
@@ -183,11 +227,16 @@ pub async fn activity_of(
     let futs: Vec<_> = stacks
         .iter()
         .filter_map(|s| match names.get(&s.id) {
-            Some(Ok(f)) => Some(f.iter().map(move |f| (s, log_group_of(f)))),
+            Some(Ok(f)) => Some(f.iter().map(move |(f, g)| (s, f, g))),
             _ => None,
         })
         .flatten()
-        .map(|(s, group)| async move { (s.id.as_str(), last_event(ctx_of(s), &group).await) })
+        .map(|(s, function, group)| async move {
+            (
+                s.id.as_str(),
+                function_last_event(ctx_of(s), function, group).await,
+            )
+        })
         .collect();
     let looked_up: Vec<_> = futures::stream::iter(futs)
         .buffer_unordered(concurrency)

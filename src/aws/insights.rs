@@ -255,14 +255,13 @@ fn row_event(row: &Row, groups: &[LogGroupRef]) -> Option<LogEvent> {
                 .strip_suffix(g.name.as_str())
                 .is_some_and(|p| p.ends_with(':'))
     })?;
+    let stream = plan::value(row, "@logStream").unwrap_or_default();
     Some(LogEvent {
         timestamp_ms: parse_timestamp(plan::value(row, "@timestamp")?)?,
         ingestion_ms: None,
-        function: name.function.clone(),
+        function: name.function_of(stream)?.to_string(),
         log_group: name.name.clone(),
-        log_stream: plan::value(row, "@logStream")
-            .unwrap_or_default()
-            .to_string(),
+        log_stream: stream.to_string(),
         event_id: plan::value(row, "@ptr").unwrap_or_default().to_string(),
         message: plan::value(row, "@message")?.to_string(),
     })
@@ -302,6 +301,7 @@ mod tests {
             name: "/aws/lambda/app-create".into(),
             function: "app-create".into(),
             arn: None,
+            functions_by_stream: Vec::new(),
         }];
         let row: Row = vec![
             ("@timestamp".into(), "2026-12-02 07:51:38.123".into()),

@@ -12,123 +12,17 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+mod groups;
+
+pub use groups::{
+    Candidate, LogGroupRef, candidate_groups, function_log_groups, groups_for, stack_log_groups,
+};
+
 use super::{AwsContext, AwsError, ErrorKind};
 use crate::domain::logbuf::{HARD_CAP, LogEvent};
-use crate::domain::stack::StackResource;
-
-/// One log group to read, with the function it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LogGroupRef {
-    /// The log group name, e.g. `/aws/lambda/orders-dev-create`.
-    pub name: String,
-    /// The physical function name (or, for a group of no function, the resource's logical id).
-    pub function: String,
-    /// The group's ARN without the trailing `:*` (StartLiveTail wants ARNs).
-    pub arn: Option<String>,
-}
-
-/// The log groups a stack may write to: `/aws/lambda/<name>` of each function plus every
-/// `AWS::Logs::LogGroup` of its template, de-duplicated, in a stable order.
-pub fn candidate_groups(resources: &[StackResource]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut push = |name: String, function: String| {
-        if !name.is_empty() && !out.iter().any(|(n, _)| *n == name) {
-            out.push((name, function));
-        }
-    };
-    for r in resources
-        .iter()
-        .filter(|r| r.resource_type == "AWS::Lambda::Function")
-    {
-        if let Some(p) = &r.physical_id {
-            push(format!("/aws/lambda/{p}"), p.clone());
-        }
-    }
-    for r in resources
-        .iter()
-        .filter(|r| r.resource_type == "AWS::Logs::LogGroup")
-    {
-        if let Some(p) = &r.physical_id {
-            let function = p
-                .strip_prefix("/aws/lambda/")
-                .map_or_else(|| r.logical_id.clone(), ToString::to_string);
-            push(p.clone(), function);
-        }
-    }
-    out
-}
-
-/// The stack's log groups that exist (one DescribeLogGroups per candidate, concurrently).
-pub async fn stack_log_groups(
-    ctx: &AwsContext,
-    resources: &[StackResource],
-) -> Result<Vec<LogGroupRef>, AwsError> {
-    let client = ctx.logs();
-    let lookups = candidate_groups(resources)
-        .into_iter()
-        .map(|(name, function)| {
-            let client = client.clone();
-            async move {
-                let out = client
-                    .describe_log_groups()
-                    .log_group_name_prefix(&name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("DescribeLogGroups", e))?;
-                let found = out
-                    .log_groups()
-                    .iter()
-                    .find(|g| g.log_group_name() == Some(name.as_str()))
-                    .map(|g| LogGroupRef {
-                        name: name.clone(),
-                        function: function.clone(),
-                        arn: g
-                            .log_group_arn()
-                            .map(ToString::to_string)
-                            .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_string())),
-                    });
-                Ok::<_, AwsError>(found)
-            }
-        });
-    let results = futures::future::join_all(lookups).await;
-    let mut out = Vec::new();
-    for r in results {
-        if let Some(g) = r? {
-            out.push(g);
-        }
-    }
-    Ok(out)
-}
-
-/// The log groups to read: every group of the stack, or those of one function (named by
-/// logical id, physical name or Serverless short name).
-pub async fn groups_for(
-    ctx: &AwsContext,
-    stack_name: &str,
-    resources: &[StackResource],
-    function: Option<&str>,
-) -> Result<Vec<LogGroupRef>, AwsError> {
-    let Some(f) = function else {
-        return stack_log_groups(ctx, resources).await;
-    };
-    let r = super::cloudformation::pick_resource(
-        resources,
-        "AWS::Lambda::Function",
-        "function",
-        stack_name,
-        Some(f),
-    )?;
-    let physical = r.physical_id.clone().unwrap_or_default();
-    let groups = stack_log_groups(ctx, std::slice::from_ref(r)).await?;
-    Ok(groups
-        .into_iter()
-        .filter(|g| g.function == physical)
-        .collect())
-}
 
 /// What to read: a time range (ms since the epoch) and a CloudWatch filter pattern.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -175,12 +69,16 @@ pub async fn filter_group(
                 out.truncated = true;
                 break;
             }
+            let stream = e.log_stream_name().unwrap_or_default();
+            let Some(function) = group.function_of(stream) else {
+                continue;
+            };
             out.events.push(LogEvent {
                 timestamp_ms: e.timestamp().unwrap_or_default(),
                 ingestion_ms: e.ingestion_time(),
-                function: group.function.clone(),
+                function: function.to_string(),
                 log_group: group.name.clone(),
-                log_stream: e.log_stream_name().unwrap_or_default().to_string(),
+                log_stream: stream.to_string(),
                 event_id: e.event_id().unwrap_or_default().to_string(),
                 message: e.message().unwrap_or_default().to_string(),
             });
@@ -700,12 +598,13 @@ fn live_event(
     if timestamp_ms < start_ms {
         return None;
     }
+    let stream = e.log_stream_name().unwrap_or_default();
     Some(LogEvent {
         timestamp_ms,
         ingestion_ms: e.ingestion_time(),
-        function: group.function.clone(),
+        function: group.function_of(stream)?.to_string(),
         log_group: group.name.clone(),
-        log_stream: e.log_stream_name().unwrap_or_default().to_string(),
+        log_stream: stream.to_string(),
         event_id: String::new(),
         message: e.message().unwrap_or_default().to_string(),
     })
@@ -751,16 +650,6 @@ fn now_ms() -> i64 {
 mod tests {
     use super::*;
 
-    fn res(l: &str, p: &str, t: &str) -> StackResource {
-        StackResource {
-            logical_id: l.into(),
-            physical_id: Some(p.into()),
-            resource_type: t.into(),
-            status: "CREATE_COMPLETE".into(),
-            stack_path: "demo".into(),
-        }
-    }
-
     fn ev(group: &str, ts: i64, id: &str, msg: &str) -> LogEvent {
         LogEvent {
             timestamp_ms: ts,
@@ -771,30 +660,6 @@ mod tests {
             event_id: id.into(),
             message: msg.into(),
         }
-    }
-
-    #[test]
-    fn candidates_are_function_groups_plus_template_groups_deduplicated() {
-        let rs = vec![
-            res("ApiLambdaFunction", "shop-dev-api", "AWS::Lambda::Function"),
-            res(
-                "ApiLogGroup",
-                "/aws/lambda/shop-dev-api",
-                "AWS::Logs::LogGroup",
-            ),
-            res("AuditLogGroup", "/shop/audit", "AWS::Logs::LogGroup"),
-            res("Table", "shop-items", "AWS::DynamoDB::Table"),
-        ];
-        assert_eq!(
-            candidate_groups(&rs),
-            vec![
-                (
-                    "/aws/lambda/shop-dev-api".to_string(),
-                    "shop-dev-api".to_string()
-                ),
-                ("/shop/audit".to_string(), "AuditLogGroup".to_string()),
-            ]
-        );
     }
 
     #[test]

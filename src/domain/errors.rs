@@ -20,6 +20,8 @@ pub use group::{
 
 use serde::Serialize;
 
+use crate::domain::report;
+
 /// What kind of failure an error event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,16 +87,18 @@ pub const TIMEOUT_TYPE: &str = "Sandbox.Timedout";
 pub const OOM_TYPE: &str = "Runtime.OutOfMemory";
 
 /// Finds the error in one log message, if it is one; never panics, whatever the input.
+///
+/// A JSON record is read wherever the event holds it (also glued after an extension's text
+/// line); a record that does not parse (cut short) is read as text. A text event with
+/// several platform lines (`INIT_START`, `START`, `REPORT` together) is read line by line.
 pub fn detect(message: &str) -> Option<Detected> {
-    let trimmed = message.trim_start();
-    // Not JSON after all (cut, or glued to text): read as text.
-    if trimmed.starts_with('{')
-        && trimmed.len() <= MAX_JSON_BYTES
-        && let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed.trim_end())
+    if let Some(record) = report::json_record(message)
+        && record.len() <= MAX_JSON_BYTES
+        && let Some(value) = report::first_json_object(record)
     {
         return json::detect(&value);
     }
-    text::detect(message)
+    text::detect(message).or_else(|| report::platform_lines(message).find_map(text::detect))
 }
 
 /// The first line of `s`, trimmed and cut to [`MAX_MESSAGE`] characters.

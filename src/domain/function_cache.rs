@@ -1,4 +1,5 @@
-//! Which Lambda functions each stack owns, remembered between runs.
+//! Which Lambda functions each stack owns (and the log group each writes to, when not its
+//! default one), remembered between runs.
 //!
 //! The activity columns need each stack's function names, which only `ListStackResources`
 //! tells: one request per stack, the dominant cost of listing a big shelf. A stack's physical
@@ -15,6 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::abandon::is_in_progress;
+use super::log_groups::default_group;
 use super::stack::Stack;
 
 /// Entries kept at most (the most recently seen win).
@@ -35,6 +37,9 @@ struct Entry {
     /// The stack's status then (a second guard where an emulator reports no update time).
     status: String,
     functions: Vec<String>,
+    /// The functions that log to a custom group (`LoggingConfig.LogGroup`), with that group.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    custom_groups: BTreeMap<String, String>,
     /// When the names were read.
     read: DateTime<Utc>,
     /// When the entry was last used or written.
@@ -120,10 +125,52 @@ impl FunctionCache {
                 stamp: stamp(stack),
                 status: stack.status.clone(),
                 functions,
+                custom_groups: BTreeMap::new(),
                 read: now,
                 seen: now,
             },
         );
+    }
+
+    /// The stack's functions with the log group each writes to, when remembered for its
+    /// current state (as [`FunctionCache::get`]).
+    pub fn get_groups(
+        &mut self,
+        stack: &Stack,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<(String, String)>> {
+        let names = self.get(stack, now)?;
+        let custom = &self.stacks.get(&stack.id)?.custom_groups;
+        Some(
+            names
+                .into_iter()
+                .map(|f| {
+                    let group = custom.get(&f).cloned().unwrap_or_else(|| default_group(&f));
+                    (f, group)
+                })
+                .collect(),
+        )
+    }
+
+    /// Remembers the stack's functions with their log groups (as [`FunctionCache::put`]).
+    pub fn put_groups(
+        &mut self,
+        stack: &Stack,
+        functions: &[(String, String)],
+        now: DateTime<Utc>,
+    ) {
+        self.put(
+            stack,
+            functions.iter().map(|(f, _)| f.clone()).collect(),
+            now,
+        );
+        if let Some(entry) = self.stacks.get_mut(&stack.id) {
+            entry.custom_groups = functions
+                .iter()
+                .filter(|(f, g)| *g != default_group(f))
+                .cloned()
+                .collect();
+        }
     }
 
     /// Drops stale entries and keeps at most [`MAX_ENTRIES`], the most recently seen.
@@ -200,6 +247,31 @@ mod tests {
         );
         // Another stack never hits.
         assert_eq!(c.get(&stack("b", None), now()), None);
+    }
+
+    #[test]
+    fn custom_log_groups_are_remembered_with_the_names() {
+        let mut c = FunctionCache::new();
+        let s = stack("a", None);
+        let pairs = vec![
+            ("a-create".to_owned(), "/shared/app".to_owned()),
+            ("a-list".to_owned(), "/aws/lambda/a-list".to_owned()),
+        ];
+        c.put_groups(&s, &pairs, now());
+        let back = FunctionCache::parse(&c.to_text());
+        assert_eq!(back.clone().get_groups(&s, now()), Some(pairs));
+        assert_eq!(
+            back.clone().get(&s, now()),
+            Some(vec!["a-create".to_owned(), "a-list".to_owned()])
+        );
+        c.put(&s, vec!["a-create".into()], now());
+        assert_eq!(
+            c.get_groups(&s, now()),
+            Some(vec![(
+                "a-create".to_owned(),
+                "/aws/lambda/a-create".to_owned()
+            )])
+        );
     }
 
     #[test]

@@ -6,6 +6,9 @@ use std::collections::{HashSet, VecDeque};
 mod insights;
 mod timeline;
 
+#[cfg(test)]
+mod formats_tests;
+
 pub use insights::{DURATION_WINDOW, FunctionInsights, Insights};
 pub use timeline::{activity_buckets, parse_since};
 

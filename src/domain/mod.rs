@@ -6,6 +6,7 @@ pub mod dynamo;
 pub mod errors;
 pub mod function_cache;
 pub mod invoke;
+pub mod log_groups;
 pub mod logbuf;
 pub mod nested;
 pub mod queries;

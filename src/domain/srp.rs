@@ -12,6 +12,9 @@ use hmac::{Hmac, Mac};
 use num_bigint::BigUint;
 use sha2::{Digest, Sha256};
 
+mod server;
+pub use server::SrpServer;
+
 /// The 3072-bit RFC 5054 / RFC 3526 group prime Cognito uses.
 const N_HEX: &str = concat!(
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1",

@@ -235,12 +235,9 @@ fn response_lines(o: &Outcome, w: usize, theme: &Theme, lines: &mut Vec<Line<'st
     }
     lines.push(Line::from(head));
     if let Some(r) = &o.report {
-        let mut s = format!(
-            "REPORT {:.1} ms · billed {} ms · {}/{} MB",
-            r.duration_ms, r.billed_ms, r.max_memory_mb, r.memory_mb
-        );
-        if let Some(init) = r.init_ms {
-            s.push_str(&format!(" · cold start (init {init:.1} ms)"));
+        let mut s = format!("REPORT {:.1} ms · {}", r.duration_ms, r.billing_text());
+        if let Some(cold) = r.cold_start_text() {
+            s.push_str(&format!(" · {cold}"));
         }
         lines.push(Line::styled(s, theme.accent));
     }

@@ -324,13 +324,11 @@ fn render_selected(frame: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) 
     if let Some(r) = parse_report(&e.message) {
         lines.push(Line::styled(
             format!(
-                "duration {:.2} ms · billed {} ms · memory {}/{} MB{}",
+                "duration {:.2} ms · {}{}",
                 r.duration_ms,
-                r.billed_ms,
-                r.max_memory_mb,
-                r.memory_mb,
-                r.init_ms
-                    .map(|i| format!(" · cold start, init {i:.2} ms"))
+                r.billing_text(),
+                r.cold_start_text()
+                    .map(|c| format!(" · {c}"))
                     .unwrap_or_default()
             ),
             theme.accent,

@@ -61,7 +61,7 @@ impl Drop for Front {
     }
 }
 
-type Http = Client<HttpConnector, Full<Bytes>>;
+pub(crate) type Http = Client<HttpConnector, Full<Bytes>>;
 
 /// Starts a front forwarding to `upstream`.
 pub fn start(upstream: &str, plan: FrontPlan) -> Front {
@@ -159,7 +159,7 @@ fn xml(status: u16, body: String) -> Response<Full<Bytes>> {
     resp
 }
 
-async fn forward(
+pub(crate) async fn forward(
     client: &Http,
     upstream: &str,
     parts: &hyper::http::request::Parts,

@@ -51,17 +51,17 @@ const TEMPLATE: &str = r#"{
   }
 }"#;
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &protoctl::aws::audit::random_id()[..8])
 }
 
-async fn create_stack(name: &str, team: &str) {
+pub(crate) async fn create_stack(name: &str, template: &str, team: &str) {
     let ctx = aws().await;
     let res = ctx
         .cloudformation()
         .create_stack()
         .stack_name(name)
-        .template_body(TEMPLATE)
+        .template_body(template)
         .capabilities(Capability::CapabilityNamedIam)
         .tags(
             Tag::builder()
@@ -97,7 +97,7 @@ async fn create_stack(name: &str, team: &str) {
 }
 
 /// Puts `events` (age in minutes, message) into one stream of `group`, creating both.
-async fn seed(group: &str, stream: &str, now: DateTime<Utc>, events: &[(i64, String)]) {
+pub(crate) async fn seed(group: &str, stream: &str, now: DateTime<Utc>, events: &[(i64, String)]) {
     let ctx = aws().await;
     let logs = ctx.logs();
     // The emulator's CloudFormation may have created the custom group already.
@@ -185,7 +185,7 @@ fn json_request(
 async fn seeded_stack() -> (String, PathBuf, DateTime<Utc>) {
     let team = unique("inv");
     let name = team.clone();
-    create_stack(&name, &team).await;
+    create_stack(&name, TEMPLATE, &team).await;
     let now = Utc::now();
     let (r1, r2, r3, r4) = (rid(1), rid(2), rid(3), rid(4));
     let mut create = Vec::new();
@@ -255,7 +255,7 @@ async fn seeded_stack() -> (String, PathBuf, DateTime<Utc>) {
     (name, config, now)
 }
 
-fn protoctl_with(config: &PathBuf) -> Command {
+pub(crate) fn protoctl_with(config: &PathBuf) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_protoctl"));
     c.arg("--endpoint-url").arg(endpoint());
     c.arg("--config").arg(config);
@@ -264,7 +264,7 @@ fn protoctl_with(config: &PathBuf) -> Command {
     c
 }
 
-fn json_lines(out: &str) -> Vec<Value> {
+pub(crate) fn json_lines(out: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()

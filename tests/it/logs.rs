@@ -46,6 +46,7 @@ async fn fixture(ctx: &AwsContext, name: &str, events: &[(i64, &str)]) -> LogGro
     put(ctx, &group, events).await;
     let found = logs::stack_log_groups(
         ctx,
+        "no-such-stack",
         &[protoctl::domain::stack::StackResource {
             logical_id: "FixtureLogGroup".into(),
             physical_id: Some(group.clone()),

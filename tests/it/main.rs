@@ -2,11 +2,14 @@
 //! real emulator started by `scripts/test` (its URL in `PROTOCTL_TEST_ENDPOINT`).
 
 mod cfn_front;
+mod cognito_front;
 mod dynamodb;
 mod e2e;
 mod faults;
 mod investigate;
 mod invoke;
+mod live_tail_front;
+mod log_groups;
 mod logs;
 mod nested;
 mod reliability;

@@ -172,6 +172,22 @@ fn d(msg: &str) -> Detected {
     None,
     None
 )]
+#[case::timeout_json_glued_after_extension_text(
+    "[AWS Parameters and Secrets Lambda Extension] 2026/11/30 10:00:00 ready.{\"time\":\"2026-11-30T10:00:03Z\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"0b6e2c1d-8f3a-4d5e-9a7b-c1d2e3f4a5b6\",\"metrics\":{\"durationMs\":3000.0},\"status\":\"timeout\"}}",
+    ErrorKind::Timeout,
+    TIMEOUT_TYPE,
+    "Task timed out after 3.00 seconds",
+    None,
+    Some("0b6e2c1d-8f3a-4d5e-9a7b-c1d2e3f4a5b6")
+)]
+#[case::report_status_after_init_start_in_one_event(
+    "INIT_START Runtime Version: provided:al2023.v40\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:1a2b\nSTART RequestId: 0b6e2c1d-8f3a-4d5e-9a7b-c1d2e3f4a5b6 Version: $LATEST\nREPORT RequestId: 0b6e2c1d-8f3a-4d5e-9a7b-c1d2e3f4a5b6\tDuration: 2.0 ms\tBilled Duration: 3 ms\tMemory Size: 128 MB\tMax Memory Used: 9 MB\tStatus: timeout\n",
+    ErrorKind::Timeout,
+    TIMEOUT_TYPE,
+    "Task timed out after 0.00 seconds",
+    None,
+    Some("0b6e2c1d-8f3a-4d5e-9a7b-c1d2e3f4a5b6")
+)]
 #[case::import_module_python2(
     "Unable to import module 'lambda_function': No module named shipper\n",
     ErrorKind::Init,

@@ -17,7 +17,7 @@ const STREAMS: usize = 64;
 pub struct FunctionInsights {
     /// REPORT lines seen.
     pub invocations: u64,
-    /// REPORT lines carrying an `Init Duration`.
+    /// REPORT lines carrying an `Init Duration` or a `Restore Duration`.
     pub cold_starts: u64,
     /// Requests that logged a runtime error or reported `Status: error` (each counted once).
     pub errors: u64,
@@ -101,18 +101,21 @@ impl FunctionState {
                     f.cold_starts += 1;
                 }
                 f.max_ms = Some(f.max_ms.map_or(r.duration_ms, |m| m.max(r.duration_ms)));
-                f.memory_mb = Some(r.memory_mb);
-                f.peak_memory_mb = Some(f.peak_memory_mb.unwrap_or(0).max(r.max_memory_mb));
+                if r.memory_mb.is_some() {
+                    f.memory_mb = r.memory_mb;
+                }
+                if let Some(used) = r.max_memory_mb {
+                    f.peak_memory_mb = Some(f.peak_memory_mb.unwrap_or(0).max(used));
+                }
                 self.durations.push_back(r.duration_ms);
                 if self.durations.len() > DURATION_WINDOW {
                     self.durations.pop_front();
                 }
                 self.percentiles = None;
-                match r.status.as_deref() {
-                    Some("timeout") => self.timed_out(Some(&r.request_id)),
-                    Some("error") => self.failed(Some(&r.request_id)),
-                    _ if r.error_type.is_some() => self.failed(Some(&r.request_id)),
-                    _ => {}
+                if r.is_timeout() {
+                    self.timed_out(Some(&r.request_id));
+                } else if r.is_failure() {
+                    self.failed(Some(&r.request_id));
                 }
             }
             LambdaLine::Timeout { request_id, .. } => {
@@ -123,7 +126,7 @@ impl FunctionState {
                 let id = request_id.or_else(|| self.in_flight_on(stream));
                 self.failed(id.as_deref());
             }
-            LambdaLine::Other { .. } => {}
+            LambdaLine::InitReport(_) | LambdaLine::Other { .. } => {}
         }
     }
 

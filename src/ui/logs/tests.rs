@@ -20,6 +20,7 @@ fn group(f: &str) -> LogGroupRef {
         arn: Some(format!(
             "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{f}"
         )),
+        functions_by_stream: Vec::new(),
     }
 }
 
