@@ -2,9 +2,11 @@
 
 pub mod abandon;
 pub mod discovery;
+pub mod doctor;
 pub mod dynamo;
 pub mod errors;
 pub mod function_cache;
+pub mod iam;
 pub mod invoke;
 pub mod logbuf;
 pub mod queries;
