@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{AwsContext, AwsError, AwsOptions, ErrorKind, cloudformation, identity};
+use super::{AwsContext, AwsError, AwsOptions, ErrorKind, accounts, cloudformation, identity};
 use crate::domain::discovery::{self, TagFilter};
 use crate::domain::doctor::{self, Check, Sso};
 use crate::domain::iam;
@@ -20,6 +20,8 @@ pub struct Inputs<'a> {
     pub profile: String,
     /// `[discovery] regions`.
     pub regions: &'a [String],
+    /// `[discovery] profiles`.
+    pub profiles: &'a [String],
     pub filters: &'a [TagFilter],
 }
 
@@ -101,6 +103,7 @@ pub async fn checks(inputs: &Inputs<'_>, now: chrono::DateTime<chrono::Utc>) -> 
                 .unwrap_or_default()
         ),
     ));
+    out.extend(profile_checks(inputs, now).await);
     out.push(discovery_check(&ctx, inputs).await);
     out.extend(permission_checks(&ctx, &who.arn).await);
     out
@@ -139,6 +142,42 @@ fn credentials_failure(e: &AwsError, profile: &str, sso_failed: bool) -> Check {
     Check::fail("credentials", e.message.clone(), fix)
 }
 
+/// One check per `[discovery] profiles` entry: its credentials and the account they reach.
+async fn profile_checks(inputs: &Inputs<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Check> {
+    futures::future::join_all(inputs.profiles.iter().map(|p| async move {
+        let name = format!("profile:{}", sanitize(p));
+        let who = match accounts::profile_context(inputs.options, p).await {
+            Ok(ctx) => identity::identity(&ctx).await,
+            Err(e) => Err(e),
+        };
+        match who {
+            Ok(w) => Check::pass(
+                name,
+                format!(
+                    "account {}{} as {}",
+                    sanitize(&w.account),
+                    w.alias
+                        .as_deref()
+                        .map(|a| format!(" ({})", sanitize(a)))
+                        .unwrap_or_default(),
+                    sanitize(&w.arn)
+                ),
+            ),
+            Err(e) => {
+                let sso = sso_state(p, now);
+                let mut c = credentials_failure(
+                    &e,
+                    p,
+                    matches!(sso, Sso::Expired(_) | Sso::NoToken { .. }),
+                );
+                c.check = name;
+                c
+            }
+        }
+    }))
+    .await
+}
+
 async fn discovery_check(ctx: &AwsContext, inputs: &Inputs<'_>) -> Check {
     let tags = discovery::describe_filters(inputs.filters);
     let where_ = if inputs.regions.is_empty() {
@@ -146,7 +185,25 @@ async fn discovery_check(ctx: &AwsContext, inputs: &Inputs<'_>) -> Check {
     } else {
         inputs.regions.join(", ")
     };
-    match cloudformation::discover_in_regions(ctx, inputs.regions, inputs.filters).await {
+    let found = if inputs.profiles.is_empty() {
+        cloudformation::discover_in_regions(ctx, inputs.regions, inputs.filters).await
+    } else {
+        match accounts::places(ctx, inputs.options, inputs.profiles).await {
+            Ok(places) => accounts::discover_all(&places, inputs.regions, inputs.filters)
+                .await
+                .map(|all| all.into_iter().map(|l| l.stack).collect()),
+            Err(e) => Err(e),
+        }
+    };
+    let where_ = if inputs.profiles.is_empty() {
+        where_
+    } else {
+        format!(
+            "{where_} of profiles {}",
+            sanitize(&inputs.profiles.join(", "))
+        )
+    };
+    match found {
         Ok(found) if !found.is_empty() => Check::pass(
             "discovery",
             format!(

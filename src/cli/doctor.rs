@@ -91,6 +91,7 @@ pub async fn run(g: &GlobalArgs) -> anyhow::Result<ExitCode> {
         region_source: region_source(g, &config, &profile),
         profile,
         regions: &config.discovery.regions,
+        profiles: &config.discovery.profiles,
         filters: &filters,
     };
     let mut all = vec![config_result];

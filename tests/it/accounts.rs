@@ -109,6 +109,11 @@ fn two_accounts() -> &'static TwoAccounts {
         let discovery = "[discovery]\ntags = [\"protoctl:prototype=true\", \"team=proto-lab\"]\nprofiles = [\"dev\", \"sandbox\"]\n";
         std::fs::write(dir.join("config.toml"), discovery).unwrap();
         std::fs::write(
+            dir.join("ghost.toml"),
+            discovery.replace("\"sandbox\"]", "\"sandbox\", \"ghost\"]"),
+        )
+        .unwrap();
+        std::fs::write(
             dir.join("blocked.toml"),
             format!("{discovery}\n[teardown]\nblocked_accounts = [\"{SANDBOX}\"]\n"),
         )
@@ -214,4 +219,44 @@ fn teardown_guards_apply_to_each_stacks_own_account() {
         "the dev account is not blocked: {text}"
     );
     assert!(text.contains(DEV) || text.contains("survey-dev"), "{text}");
+}
+
+fn doctor_checks(config: &str) -> (bool, Vec<Value>) {
+    let mut c = protoctl_in(config);
+    c.env("TERM", "xterm-256color")
+        .env_remove("TERM_PROGRAM")
+        .env_remove("TMUX")
+        .args(["doctor", "--output", "json"]);
+    let out = run(c);
+    let checks: Vec<Value> =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out.status.success(), checks)
+}
+
+#[test]
+fn doctor_checks_every_profile_of_the_shelf() {
+    let (ok, checks) = doctor_checks("config.toml");
+    assert!(ok, "{checks:#?}");
+    let sandbox = checks
+        .iter()
+        .find(|c| c["check"] == "profile:sandbox")
+        .unwrap();
+    assert!(
+        sandbox["detail"].as_str().unwrap().contains(SANDBOX),
+        "{sandbox}"
+    );
+    let dev = checks.iter().find(|c| c["check"] == "profile:dev").unwrap();
+    assert!(dev["detail"].as_str().unwrap().contains(DEV), "{dev}");
+
+    let (ok, checks) = doctor_checks("ghost.toml");
+    assert!(!ok);
+    let ghost = checks
+        .iter()
+        .find(|c| c["check"] == "profile:ghost")
+        .unwrap();
+    assert_eq!(ghost["ok"], false, "{ghost}");
+    assert!(
+        ghost["fix"].as_str().unwrap().contains("--profile ghost"),
+        "{ghost}"
+    );
 }
