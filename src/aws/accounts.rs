@@ -29,6 +29,8 @@ pub struct Located {
     pub account: String,
     pub account_alias: Option<String>,
     pub profile: Option<String>,
+    /// The stack's page in the AWS console.
+    pub console_url: String,
     /// The context that reaches the stack (its account and region).
     #[serde(skip)]
     pub ctx: AwsContext,
@@ -119,6 +121,7 @@ fn located(stack: Stack, place: &Place) -> Located {
         account: account_of_id(&stack.id).unwrap_or_default(),
         account_alias: place.account_alias.clone(),
         profile: place.profile.clone(),
+        console_url: crate::domain::console_url::stack(&stack.region, &stack.id),
         ctx: place.ctx.clone(),
         stack,
     }

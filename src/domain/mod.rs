@@ -1,6 +1,7 @@
 //! The domain: plain synchronous Rust, no terminal and no network.
 
 pub mod abandon;
+pub mod console_url;
 pub mod discovery;
 pub mod doctor;
 pub mod dynamo;

@@ -154,6 +154,8 @@ fn the_shelf_lists_both_accounts_with_their_account_and_profile() {
     assert_eq!(orders[1]["profile"], "sandbox");
     assert_eq!(orders[1]["account_alias"], "proto-sandbox");
     assert_eq!(orders[1]["region"], "us-east-1");
+    let url = orders[1]["console_url"].as_str().unwrap();
+    assert!(url.contains("/cloudformation/home?region=us-east-1#/stacks/stackinfo?stackId=arn%3Aaws%3Acloudformation%3Aus-east-1%3A222222222222"), "{url}");
     let only = stacks
         .iter()
         .find(|s| s["name"] == "sandbox-only-dev")
@@ -197,6 +199,8 @@ fn a_stack_id_or_a_name_only_one_account_has_works_in_that_account() {
         let res: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
         assert_eq!(res.len(), 1, "{res:?}");
         assert_eq!(res[0]["logical_id"], "Data");
+        let url = res[0]["console_url"].as_str().unwrap();
+        assert!(url.starts_with("https://s3.console.aws.amazon.com/s3/buckets/"), "{url}");
     }
 }
 
