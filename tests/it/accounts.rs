@@ -200,7 +200,10 @@ fn a_stack_id_or_a_name_only_one_account_has_works_in_that_account() {
         assert_eq!(res.len(), 1, "{res:?}");
         assert_eq!(res[0]["logical_id"], "Data");
         let url = res[0]["console_url"].as_str().unwrap();
-        assert!(url.starts_with("https://s3.console.aws.amazon.com/s3/buckets/"), "{url}");
+        assert!(
+            url.starts_with("https://s3.console.aws.amazon.com/s3/buckets/"),
+            "{url}"
+        );
     }
 }
 
