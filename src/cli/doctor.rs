@@ -75,7 +75,12 @@ fn region_source(g: &GlobalArgs, config: &Config, profile: &str) -> String {
 /// Runs every check and prints them; exit 1 when one fails.
 pub async fn run(g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let (config_result, config) = config_check(g);
-    let options = aws_options(g, &config);
+    let mut options = aws_options(g, &config);
+    // A check-up answers quickly: an endpoint that does not answer is a finding, not a wait.
+    options.operation_timeout = options
+        .operation_timeout
+        .map(|t| t.min(std::time::Duration::from_secs(15)));
+    options.max_attempts = options.max_attempts.map(|n| n.min(2));
     let profile = options
         .profile
         .clone()

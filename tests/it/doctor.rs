@@ -140,6 +140,26 @@ fn expired_credentials_say_so() {
 }
 
 #[test]
+fn an_endpoint_that_does_not_answer_says_to_start_it() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (ok, checks) = doctor(bare_protoctl(&url, &demo_config()), &[]);
+    assert!(!ok);
+    let e = check(&checks, "endpoint");
+    assert_eq!(e["ok"], false, "{e}");
+    assert!(
+        e["fix"].as_str().unwrap().contains("start the emulator"),
+        "{e}"
+    );
+    assert!(
+        failed(&checks).iter().all(|f| f == "endpoint"),
+        "{:?}",
+        failed(&checks)
+    );
+}
+
+#[test]
 fn a_mistyped_region_suggests_the_right_one() {
     let (ok, checks) = doctor(protoctl(), &["--region", "us-eats-1"]);
     assert!(!ok);
