@@ -41,6 +41,8 @@ pub struct DiscoveryConfig {
     pub tags: Vec<TagFilter>,
     /// Regions to discover in at once (empty: the one region of the SDK config).
     pub regions: Vec<String>,
+    /// AWS profiles whose accounts are listed together (empty: the one profile in use).
+    pub profiles: Vec<String>,
 }
 
 impl Default for DiscoveryConfig {
@@ -51,6 +53,7 @@ impl Default for DiscoveryConfig {
                 value: None,
             }],
             regions: Vec::new(),
+            profiles: Vec::new(),
         }
     }
 }

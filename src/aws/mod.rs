@@ -1,13 +1,16 @@
 //! The AWS layer: one `SdkConfig` shared by every client, one module per service.
 //! Functions here return domain types, never SDK types.
 
+pub mod accounts;
 pub mod activity;
 pub mod api;
 pub mod audit;
 pub mod cloudformation;
 pub mod cognito;
+pub mod doctor;
 pub mod dynamodb;
 pub mod error;
+pub mod identity;
 pub mod insights;
 pub mod invoke;
 pub mod lambda;
@@ -33,6 +36,9 @@ pub struct AwsOptions {
     pub operation_timeout: Option<Duration>,
     pub attempt_timeout: Option<Duration>,
     pub max_attempts: Option<u32>,
+    /// Take credentials from the profile alone, never from exported access keys (each
+    /// profile of a several-account shelf is its own account).
+    pub profile_credentials: bool,
 }
 
 /// The shared SDK configuration plus what the header shows.
@@ -62,6 +68,13 @@ impl AwsContext {
             );
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
+            if opts.profile_credentials {
+                loader = loader.credentials_provider(
+                    aws_config::profile::ProfileFileCredentialsProvider::builder()
+                        .profile_name(p)
+                        .build(),
+                );
+            }
         }
         if let Some(r) = &opts.region {
             loader = loader.region(Region::new(r.clone()));
@@ -150,6 +163,11 @@ impl AwsContext {
     /// The Cognito user pools client.
     pub fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
         aws_sdk_cognitoidentityprovider::Client::new(&self.sdk)
+    }
+
+    /// The IAM client (account alias, policy simulator).
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk)
     }
 
     /// The STS client.

@@ -130,6 +130,9 @@ pub enum Command {
     Man,
     /// Plan (and with --yes, do) the teardown of prototype stacks
     Teardown(crate::cli::teardown::TeardownArgs),
+    /// Check the set-up (credentials, region, SSO, endpoint, config, discovery tags,
+    /// permissions, terminal) and say how to fix each problem; exit 0 only when all pass
+    Doctor,
     /// Seed the demo data into an emulator (idempotent)
     #[command(hide = true)]
     DemoSeed {

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod completions;
+mod doctor;
 pub mod errors;
 pub mod invoke;
 pub mod items;
@@ -19,9 +20,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use crate::aws::accounts::{self, Located, Place};
 use crate::aws::{AwsContext, AwsOptions};
 use crate::config::Config;
 use crate::domain::discovery::TagFilter;
+use crate::domain::sanitize::sanitize;
 use crate::domain::time::Clock;
 pub use args::{Cli, Command, GlobalArgs, OutputFormat};
 
@@ -29,6 +32,8 @@ pub use args::{Cli, Command, GlobalArgs, OutputFormat};
 pub struct Context {
     pub config: Config,
     pub aws: AwsContext,
+    /// The SDK options the context was loaded with (each profile of the shelf reuses them).
+    pub aws_options: AwsOptions,
     pub filters: Vec<TagFilter>,
     pub read_only: bool,
     pub output: OutputFormat,
@@ -39,7 +44,8 @@ impl Context {
     /// Resolves the config file and the AWS context from the global options.
     pub async fn from_args(g: &GlobalArgs) -> anyhow::Result<Self> {
         let (config, _) = Config::load(g.config.as_deref())?;
-        let aws = AwsContext::load(&aws_options(g, &config)).await?;
+        let options = aws_options(g, &config);
+        let aws = AwsContext::load(&options).await?;
         let filters = if g.tags.is_empty() {
             config.discovery.tags.clone()
         } else {
@@ -48,11 +54,56 @@ impl Context {
         Ok(Self {
             config,
             aws,
+            aws_options: options,
             filters,
             read_only: g.read_only,
             output: g.output,
             clock: Clock::new(g.now),
         })
+    }
+
+    /// The places of the shelf: one per `[discovery] profiles` entry, else this context.
+    pub async fn places(&self) -> Result<Vec<Place>, crate::aws::AwsError> {
+        accounts::places(
+            &self.aws,
+            &self.aws_options,
+            &self.config.discovery.profiles,
+        )
+        .await
+    }
+
+    /// With `[discovery] profiles`, moves this context to the account and region of the
+    /// stacks the arguments name (each replaced by its stack id); a bare name that several
+    /// accounts have is refused, listing them. Without profiles, nothing changes.
+    pub async fn locate_stacks(&mut self, stacks: &mut [&mut String]) -> anyhow::Result<()> {
+        if self.config.discovery.profiles.is_empty() || stacks.is_empty() {
+            return Ok(());
+        }
+        let places = self.places().await?;
+        let mut found: Vec<Located> = Vec::new();
+        for s in stacks.iter_mut() {
+            let l =
+                accounts::locate(&places, &self.config.discovery.regions, &self.filters, s).await?;
+            (**s).clone_from(&l.stack.id);
+            found.push(l);
+        }
+        let first = &found[0];
+        if let Some(other) = found
+            .iter()
+            .find(|l| l.account != first.account || l.stack.region != first.stack.region)
+        {
+            anyhow::bail!(
+                "the stacks named are in more than one account or region ({} in {} {}, {} in {} {}): name the stacks of one account and region at a time",
+                sanitize(&first.stack.name),
+                first.account,
+                first.stack.region,
+                sanitize(&other.stack.name),
+                other.account,
+                other.stack.region
+            );
+        }
+        self.aws = first.ctx.clone();
+        Ok(())
     }
 
     /// Fails with a clear message when `--read-only` is set.
@@ -76,6 +127,7 @@ pub fn aws_options(g: &GlobalArgs, config: &Config) -> AwsOptions {
         operation_timeout: Some(config.aws.operation_timeout),
         attempt_timeout: Some(config.aws.attempt_timeout),
         max_attempts: Some(config.aws.max_attempts),
+        profile_credentials: false,
     }
 }
 
@@ -107,14 +159,36 @@ pub fn one_line_error(e: &anyhow::Error) -> String {
     crate::domain::sanitize::sanitize(&text.replace('\n', " ")).into_owned()
 }
 
+/// The `STACK` arguments of a per-stack command.
+fn stack_args(command: &mut Command) -> Vec<&mut String> {
+    match command {
+        Command::Resources { stack }
+        | Command::Objects { stack, .. }
+        | Command::GetObject { stack, .. }
+        | Command::Login {
+            stack: Some(stack), ..
+        } => vec![stack],
+        Command::Items(a) => vec![&mut a.stack],
+        Command::Logs(a) => vec![&mut a.stack],
+        Command::Invoke(a) => vec![&mut a.stack],
+        Command::Errors(a) => vec![&mut a.stack],
+        Command::Query(a) => vec![&mut a.stack],
+        Command::Teardown(a) => a.stacks.iter_mut().collect(),
+        _ => Vec::new(),
+    }
+}
+
 async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
     // Commands that need neither config nor AWS.
     match command {
         Command::Completions { shell } => return completions::print(shell),
         Command::Man => return completions::man(),
+        Command::Doctor => return doctor::run(&global).await,
         _ => {}
     }
-    let ctx = Context::from_args(&global).await?;
+    let mut ctx = Context::from_args(&global).await?;
+    let mut command = command;
+    ctx.locate_stacks(&mut stack_args(&mut command)).await?;
     match command {
         Command::Stacks => stacks::run(&ctx).await,
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
@@ -166,7 +240,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
             .await
         }
         Command::Invoke(args) => Box::pin(invoke::run(&ctx, &args)).await,
-        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+        Command::Completions { .. } | Command::Man | Command::Doctor => Ok(ExitCode::SUCCESS),
         Command::Teardown(args) => teardown::run(&ctx, &args).await,
         Command::Errors(args) => Box::pin(errors::run(&ctx, &args)).await,
         Command::Query(args) => Box::pin(query::run(&ctx, &args)).await,

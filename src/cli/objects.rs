@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
+
+use crate::domain::console_url;
 use tokio_util::sync::CancellationToken;
 
 use super::{Context, OutputFormat};
@@ -97,9 +99,19 @@ impl<'a> Line<'a> {
     }
 }
 
+/// A JSON line with its AWS console page.
+#[derive(Serialize)]
+struct WithUrl<'a> {
+    #[serde(flatten)]
+    line: &'a Line<'a>,
+    console_url: String,
+}
+
 /// Prints lines as JSON (exact) or as a fixed-width table (sanitised), as they come.
 struct Printer {
     json: bool,
+    /// The region of the stack's buckets, for each line's `console_url`.
+    region: String,
     header_done: bool,
     out: std::io::BufWriter<std::io::Stdout>,
 }
@@ -107,7 +119,18 @@ struct Printer {
 impl Printer {
     fn line(&mut self, l: &Line<'_>) -> std::io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut self.out, l)?;
+            let url = if l.kind == "folder" {
+                console_url::s3_prefix(&self.region, l.bucket, l.key)
+            } else {
+                console_url::s3_object(&self.region, l.bucket, l.key)
+            };
+            serde_json::to_writer(
+                &mut self.out,
+                &WithUrl {
+                    line: l,
+                    console_url: url,
+                },
+            )?;
             return writeln!(self.out);
         }
         if !self.header_done {
@@ -183,6 +206,7 @@ pub async fn list(ctx: &Context, stack: &str, opts: &ListOptions) -> anyhow::Res
     let buckets = buckets_of(ctx, stack, opts.bucket.as_deref(), true).await?;
     let mut p = Printer {
         json: ctx.output == OutputFormat::Json,
+        region: ctx.aws.region.clone(),
         header_done: false,
         out: std::io::BufWriter::new(std::io::stdout()),
     };

@@ -7,17 +7,18 @@ use serde::Serialize;
 
 use super::Context;
 use super::output::{print_json, print_table};
-use crate::aws::{activity, cloudformation};
+use crate::aws::accounts::{self, Located};
+use crate::aws::activity;
 use crate::cli::OutputFormat;
 use crate::domain::abandon::Assessment;
-use crate::domain::stack::Stack;
 use crate::domain::time::{rfc3339, short_age};
 
-/// One element of `stacks --output json`: the stack's fields and its assessment's.
+/// One element of `stacks --output json`: the stack's fields, where it lives and its
+/// assessment's.
 #[derive(Serialize)]
 struct Row<'a> {
     #[serde(flatten)]
-    stack: &'a Stack,
+    located: &'a Located,
     #[serde(flatten)]
     assessment: &'a Assessment,
 }
@@ -33,29 +34,73 @@ pub fn verdict(a: &Assessment) -> String {
     }
 }
 
-/// Lists the discovered stacks.
-pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
-    let stacks =
-        cloudformation::discover_in_regions(&ctx.aws, &ctx.config.discovery.regions, &ctx.filters)
-            .await?;
+/// The shelf with each stack's assessment: every profile and region of `[discovery]`,
+/// each group of stacks assessed in its own account and region.
+pub async fn assessed_shelf(ctx: &Context) -> anyhow::Result<Vec<(Located, Assessment)>> {
+    let places = ctx.places().await?;
+    let shelf =
+        accounts::discover_all(&places, &ctx.config.discovery.regions, &ctx.filters).await?;
     let now = ctx.clock.now();
     let policy = activity::policy_of(&ctx.config.abandon);
-    let mut assessed = activity::assess_all(&ctx.aws, stacks, &policy, now).await;
-    crate::aws::teardown::mark_blocked(&ctx.aws, &mut assessed, now, 4).await;
+    let mut groups: Vec<Vec<Located>> = Vec::new();
+    for l in shelf {
+        let same =
+            |g: &Vec<Located>| g[0].profile == l.profile && g[0].stack.region == l.stack.region;
+        match groups.iter_mut().find(|g| same(g)) {
+            Some(g) => g.push(l),
+            None => groups.push(vec![l]),
+        }
+    }
+    let assessed = futures::future::join_all(groups.into_iter().map(|group| {
+        let policy = &policy;
+        async move {
+            let gctx = group[0].ctx.clone();
+            let stacks = group.iter().map(|l| l.stack.clone()).collect();
+            let mut assessed = activity::assess_all(&gctx, stacks, policy, now).await;
+            crate::aws::teardown::mark_blocked(&gctx, &mut assessed, now, 4).await;
+            group
+                .into_iter()
+                .zip(assessed)
+                .map(|(l, (_, a))| (l, a))
+                .collect::<Vec<_>>()
+        }
+    }))
+    .await;
+    let mut all: Vec<(Located, Assessment)> = assessed.into_iter().flatten().collect();
+    all.sort_by(|(a, _), (b, _)| {
+        (&a.stack.name, &a.account, &a.stack.region).cmp(&(
+            &b.stack.name,
+            &b.account,
+            &b.stack.region,
+        ))
+    });
+    Ok(all)
+}
+
+/// Lists the discovered stacks.
+pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+    let now = ctx.clock.now();
+    let assessed = assessed_shelf(ctx).await?;
     match ctx.output {
         OutputFormat::Json => {
             let rows: Vec<Row> = assessed
                 .iter()
-                .map(|(stack, assessment)| Row { stack, assessment })
+                .map(|(located, assessment)| Row {
+                    located,
+                    assessment,
+                })
                 .collect();
             print_json(&rows)?;
         }
         OutputFormat::Table => {
             let rows: Vec<Vec<String>> = assessed
                 .iter()
-                .map(|(s, a)| {
+                .map(|(l, a)| {
+                    let s = &l.stack;
                     vec![
                         s.name.clone(),
+                        l.account_label(),
+                        s.region.clone(),
                         s.status.clone(),
                         s.nested_stacks.to_string(),
                         short_age(s.created, now),
@@ -73,6 +118,8 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             print_table(
                 &[
                     "NAME",
+                    "ACCOUNT",
+                    "REGION",
                     "STATUS",
                     "NESTED",
                     "AGE",

@@ -1,10 +1,13 @@
 //! The domain: plain synchronous Rust, no terminal and no network.
 
 pub mod abandon;
+pub mod console_url;
 pub mod discovery;
+pub mod doctor;
 pub mod dynamo;
 pub mod errors;
 pub mod function_cache;
+pub mod iam;
 pub mod invoke;
 pub mod log_groups;
 pub mod logbuf;

@@ -34,6 +34,9 @@ pub struct FaultPlan {
     pub hang: bool,
     /// Answer every request with 403 ExpiredToken (credentials that have expired).
     pub expired: bool,
+    /// Answer the awsJson operation of this name (the `X-Amz-Target` suffix, such as
+    /// `DescribeLogGroups`) with 400 AccessDeniedException, as a missing permission does.
+    pub deny: Option<&'static str>,
 }
 
 impl FaultPlan {
@@ -49,6 +52,7 @@ impl FaultPlan {
             truncate: each,
             hang: false,
             expired: false,
+            deny: None,
         }
     }
 }
@@ -296,6 +300,21 @@ async fn handle(
 ) -> Response<Body> {
     let n = counters.requests.fetch_add(1, Ordering::SeqCst);
     let protocol = protocol_of(&req);
+    let denied = plan.deny.is_some_and(|op| {
+        req.headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.rsplit('.').next() == Some(op))
+    });
+    if denied {
+        counters.faults.fetch_add(1, Ordering::SeqCst);
+        return error_response(
+            protocol,
+            400,
+            "AccessDeniedException",
+            "User is not authorized to perform this action",
+        );
+    }
     let decision = decide(&plan, protocol, roll(seed, n));
     if !matches!(
         decision,

@@ -1,8 +1,10 @@
 //! The integration suite: one binary, a module per area. Every test here talks to the
 //! real emulator started by `scripts/test` (its URL in `PROTOCTL_TEST_ENDPOINT`).
 
+mod accounts;
 mod cfn_front;
 mod cognito_front;
+mod doctor;
 mod dynamodb;
 mod e2e;
 mod faults;
