@@ -199,7 +199,10 @@ pub async fn plan_stack(
     })
 }
 
-async fn processed_template(ctx: &AwsContext, stack_id: &str) -> Result<String, AwsError> {
+pub(crate) async fn processed_template(
+    ctx: &AwsContext,
+    stack_id: &str,
+) -> Result<String, AwsError> {
     let res = ctx
         .cloudformation()
         .get_template()
