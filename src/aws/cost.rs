@@ -106,6 +106,13 @@ async fn estimate_region(
         .collect();
     let start = settings.now - Duration::days(i64::from(settings.days.max(1)));
     measured.metrics = cloudwatch::window_values(ctx, &queries, start, settings.now).await?;
+    // A bucket whose size metrics hold no datapoint in the window is listed instead.
+    let metrics = &measured.metrics;
+    measured.storage_types.retain(|bucket, types| {
+        types
+            .iter()
+            .any(|st| metrics.contains_key(&usage::bucket_size(bucket, st)))
+    });
     list_unmeasured_buckets(ctx, &buckets, &mut measured).await?;
 
     inventories
@@ -270,8 +277,8 @@ async fn fill_log_groups(ctx: &AwsContext, invs: &mut [Inventory]) -> Result<(),
     Ok(())
 }
 
-/// Lists every version of the buckets that publish no size metric (S3 publishes it daily;
-/// a bucket made today has none yet), up to [`MAX_LISTING_PAGES`] pages each.
+/// Lists every version of the buckets with no size datapoint in the window (S3 publishes
+/// sizes daily; a bucket made today has none yet), up to [`MAX_LISTING_PAGES`] pages each.
 async fn list_unmeasured_buckets(
     ctx: &AwsContext,
     buckets: &BTreeSet<String>,

@@ -14,6 +14,7 @@ pub mod query;
 mod resources;
 mod stacks;
 pub mod teardown;
+mod teardown_cost;
 mod teardown_text;
 
 use std::process::ExitCode;

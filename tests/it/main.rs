@@ -2,6 +2,7 @@
 //! real emulator started by `scripts/test` (its URL in `PROTOCTL_TEST_ENDPOINT`).
 
 mod cfn_front;
+mod cost;
 mod dynamodb;
 mod e2e;
 mod faults;
