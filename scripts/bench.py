@@ -501,6 +501,15 @@ class Bench:
         finally:
             self.tmux("kill-server")
 
+    def cost_task(self):
+        """Requests `protoctl cost` makes for the whole shelf (bound: docs/cost.md)."""
+        n = self.size["tagged"] + 1
+        wall, _, _, req = self.measure(lambda: self.run(self.protoctl("cost", "--output", "json")))
+        self.notes["cost of the shelf"] = (
+            f"`protoctl cost` over {n} prototype stacks: {req} requests ({req / n:.2f} a stack), {wall:.2f} s; "
+            "bound (docs/cost.md): DescribeStacks pages + 2 a stack + 1 a table and a log group "
+            "+ 1 GetMetricData per 500 metrics + 1 ListMetrics page per 500 bucket size metrics")
+
     def report(self, extra):
         mode = "quick" if self.a.quick else "full"
         lines = [f"| task | protoctl wall | aws wall | wall ratio | emulator floor | protoctl CPU | aws CPU | CPU ratio | protoctl requests | aws requests | minimum requests |",
@@ -547,6 +556,7 @@ def main():
         b.size = dict(b.size, mem_objects=a.mem_objects)
     b.seed()
     b.read_tasks()
+    b.cost_task()
     b.empty_tasks()
     extra = b.startup_and_memory()
     b.report({**b.notes, **extra})

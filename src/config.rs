@@ -28,6 +28,8 @@ pub struct Config {
     pub invoke: InvokeConfig,
     /// `[queries]`: Logs Insights defaults and saved queries.
     pub queries: QueriesConfig,
+    /// `[cost]`: the monthly estimate's window, prices and currency label.
+    pub cost: CostConfig,
     /// Key binding overrides: `[keys.<screen>] "<key>" = "<action>"`.
     pub keys: toml::Table,
 }
@@ -310,6 +312,52 @@ pub struct SavedQueryConfig {
     pub stacks: Option<String>,
 }
 
+/// Where `cost` reads what a stack costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum CostSource {
+    /// Usage (CloudWatch metrics, sizes, the template) times the bundled list prices.
+    #[default]
+    Usage,
+    /// Cost Explorer's actual cost by the `aws:cloudformation:stack-name` tag.
+    Explorer,
+}
+
+/// `[cost]`: the monthly estimate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostConfig {
+    /// `usage` (default) or `explorer`.
+    pub source: CostSource,
+    /// Days of usage measured (scaled to a 30-day month).
+    pub days: u32,
+    /// The label figures are shown with (prices overridden in another currency).
+    pub currency: Option<String>,
+    /// Unit price overrides: `"KEY" = price` in every region, `"REGION/KEY" = price` in one.
+    pub prices: std::collections::BTreeMap<String, f64>,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        Self {
+            source: CostSource::Usage,
+            days: 30,
+            currency: None,
+            prices: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl CostConfig {
+    /// The bundled price table with this section's overrides and currency.
+    pub fn price_table(
+        &self,
+    ) -> Result<crate::domain::cost::PriceTable, crate::domain::cost::PriceError> {
+        crate::domain::cost::PriceTable::bundled()?
+            .with_overrides(&self.prices, self.currency.as_deref())
+    }
+}
+
 /// A configuration file that could not be read or understood.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -365,6 +413,35 @@ impl Config {
                     format!("keys.{}.\"{}\"", e.scope, e.key)
                 },
                 message: e.message,
+            });
+        }
+        if let Err(e) = cfg.cost.price_table() {
+            let bad = match &e {
+                crate::domain::cost::PriceError::UnknownKey(k, _)
+                | crate::domain::cost::PriceError::BadValue(k) => k.clone(),
+                _ => String::new(),
+            };
+            let line = text
+                .lines()
+                .position(|l| !bad.is_empty() && l.contains(bad.as_str()))
+                .map_or(0, |i| i + 1);
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key: format!("cost.prices.\"{bad}\""),
+                message: e.to_string(),
+            });
+        }
+        if cfg.cost.days == 0 || cfg.cost.days > 455 {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("days"))
+                    .map_or(0, |i| i + 1),
+                key: "cost.days".into(),
+                message: "days must be between 1 and 455 (CloudWatch keeps hourly data 455 days)"
+                    .into(),
             });
         }
         Ok(cfg)
@@ -536,6 +613,20 @@ mod tests {
         "unknown variant"
     )]
     #[case::syntax("[ui\n", 1, "ui", "")]
+    #[case::cost_key(
+        "[cost]\ncurrency = \"EUR\"\n[cost.prices]\n\"lambda.reqs\" = 1.0\n",
+        4,
+        "cost.prices.\"lambda.reqs\"",
+        "unknown price"
+    )]
+    #[case::cost_value(
+        "[cost.prices]\n\"eu-west-1/s3.standard\" = -2.0\n",
+        2,
+        "cost.prices.\"eu-west-1/s3.standard\"",
+        "finite number"
+    )]
+    #[case::cost_days("[cost]\ndays = 0\n", 2, "cost.days", "between 1 and 455")]
+    #[case::cost_source("[cost]\nsource = \"bill\"\n", 2, "source", "unknown variant")]
     fn errors_name_file_line_key(
         #[case] text: &str,
         #[case] line: usize,

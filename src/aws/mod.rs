@@ -6,8 +6,10 @@ pub mod activity;
 pub mod api;
 pub mod audit;
 pub mod cloudformation;
+pub mod cloudwatch;
 pub mod cognito;
 pub mod doctor;
+pub mod cost;
 pub mod dynamodb;
 pub mod error;
 pub mod identity;
@@ -148,6 +150,11 @@ impl AwsContext {
             .force_path_style(self.endpoint_url.is_some())
             .build();
         aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    /// The CloudWatch client (metrics).
+    pub fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&self.sdk)
     }
 
     /// The CloudWatch Logs client.

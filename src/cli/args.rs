@@ -121,6 +121,8 @@ pub enum Command {
     Errors(Box<crate::cli::errors::ErrorsArgs>),
     /// Run a Logs Insights query over every log group of a stack
     Query(Box<crate::cli::query::QueryArgs>),
+    /// What each prototype costs a month, from usage and the bundled list prices
+    Cost(Box<crate::cli::cost::CostArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell

@@ -3,6 +3,7 @@
 pub mod args;
 mod completions;
 mod doctor;
+pub mod cost;
 pub mod errors;
 pub mod invoke;
 pub mod items;
@@ -14,6 +15,7 @@ pub mod query;
 mod resources;
 mod stacks;
 pub mod teardown;
+mod teardown_cost;
 mod teardown_text;
 
 use std::process::ExitCode;
@@ -244,6 +246,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         Command::Teardown(args) => teardown::run(&ctx, &args).await,
         Command::Errors(args) => Box::pin(errors::run(&ctx, &args)).await,
         Command::Query(args) => Box::pin(query::run(&ctx, &args)).await,
+        Command::Cost(args) => Box::pin(cost::run(&ctx, &args)).await,
         Command::DemoSeed { assets } => crate::demo::seed(&ctx.aws, &assets)
             .await
             .context("seeding the demo failed")

@@ -64,6 +64,9 @@ struct PlanOut<'a> {
     protection_reasons: &'a [String],
     blocked: bool,
     blocked_reasons: &'a [String],
+    /// What the teardown saves a month and what keeps costing (absent without an estimate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<&'a crate::domain::cost::Saving>,
 }
 
 impl<'a> PlanOut<'a> {
@@ -80,6 +83,7 @@ impl<'a> PlanOut<'a> {
             protection_reasons: &sp.assessment.protection_reasons,
             blocked: sp.assessment.blocked,
             blocked_reasons: &sp.assessment.blocked_reasons,
+            cost: None,
         }
     }
 }
@@ -155,11 +159,24 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
                 json!({"plan": &sp.plan, "assessment": &sp.assessment}),
             )?;
         }
+        let savings = super::teardown_cost::savings(ctx, &plans).await;
         match ctx.output {
             OutputFormat::Json => {
-                print_json(&plans.iter().map(PlanOut::of).collect::<Vec<_>>())?;
+                let out: Vec<PlanOut> = plans
+                    .iter()
+                    .zip(&savings)
+                    .map(|(p, s)| PlanOut {
+                        cost: s.as_ref(),
+                        ..PlanOut::of(p)
+                    })
+                    .collect();
+                print_json(&out)?;
             }
-            OutputFormat::Table => print!("{}", plans_text(&plans)),
+            OutputFormat::Table => print!(
+                "{}{}",
+                plans_text(&plans),
+                super::teardown_cost::savings_text(&plans, &savings)
+            ),
         }
         if refusals.is_empty() && blocked.is_empty() {
             if plans.is_empty() {

@@ -2,6 +2,7 @@
 
 pub mod abandon;
 pub mod console_url;
+pub mod cost;
 pub mod discovery;
 pub mod doctor;
 pub mod dynamo;

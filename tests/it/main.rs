@@ -5,6 +5,7 @@ mod accounts;
 mod cfn_front;
 mod cognito_front;
 mod doctor;
+mod cost;
 mod dynamodb;
 mod e2e;
 mod faults;
