@@ -1,6 +1,7 @@
 //! The domain: plain synchronous Rust, no terminal and no network.
 
 pub mod abandon;
+pub mod archive;
 pub mod discovery;
 pub mod dynamo;
 pub mod errors;
