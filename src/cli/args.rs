@@ -130,6 +130,12 @@ pub enum Command {
     Man,
     /// Plan (and with --yes, do) the teardown of prototype stacks
     Teardown(crate::cli::teardown::TeardownArgs),
+    /// Archive stacks (template, tables, buckets, optionally logs), verify, then tear them down
+    Shelve(crate::cli::shelve::ShelveArgs),
+    /// Create a stack again from an archive and load its tables and buckets back
+    Restore(crate::cli::shelve::RestoreArgs),
+    /// List the archives of a folder or S3 prefix
+    Archives(crate::cli::shelve::ArchivesArgs),
     /// Seed the demo data into an emulator (idempotent)
     #[command(hide = true)]
     DemoSeed {

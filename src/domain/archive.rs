@@ -9,7 +9,7 @@ pub mod template;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use digest::{ItemsDigest, item_digest, sha256_hex};
+pub use digest::{ItemsDigest, hex, item_digest, sha256_hex};
 pub use location::{Location, archive_name};
 pub use lost::{NotKept, not_kept};
 
@@ -114,10 +114,7 @@ impl Manifest {
     /// Checks the format and version this build can read.
     pub fn check_version(&self) -> Result<(), String> {
         if self.format != FORMAT {
-            return Err(format!(
-                "not a protoctl archive (format {:?})",
-                self.format
-            ));
+            return Err(format!("not a protoctl archive (format {:?})", self.format));
         }
         if self.version > VERSION {
             return Err(format!(

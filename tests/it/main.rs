@@ -10,6 +10,7 @@ mod invoke;
 mod logs;
 mod reliability;
 mod s3;
+mod shelve;
 mod stacks;
 mod support;
 mod teardown;

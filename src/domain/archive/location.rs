@@ -15,6 +15,7 @@ pub enum Location {
 
 impl Location {
     /// The place `name` inside this one (a sub-folder, or a longer prefix).
+    #[must_use]
     pub fn join(&self, name: &str) -> Self {
         match self {
             Self::Dir(p) => Self::Dir(p.join(name)),

@@ -43,10 +43,7 @@ const UNARCHIVED: &[(&str, &str)] = &[
         "AWS::OpenSearchService::Domain",
         "its indexes are not archived",
     ),
-    (
-        "AWS::Elasticsearch::Domain",
-        "its indexes are not archived",
-    ),
+    ("AWS::Elasticsearch::Domain", "its indexes are not archived"),
     (
         "AWS::SecretsManager::Secret",
         "a generated secret value is not archived: the restored secret gets a new one",
@@ -56,10 +53,7 @@ const UNARCHIVED: &[(&str, &str)] = &[
         "the key is scheduled for deletion: data encrypted under it elsewhere becomes unreadable",
     ),
     ("AWS::ECR::Repository", "its images are not archived"),
-    (
-        "AWS::Timestream::Table",
-        "its records are not archived",
-    ),
+    ("AWS::Timestream::Table", "its records are not archived"),
     (
         "AWS::CloudFormation::Stack",
         "a nested stack's template is kept, but the data of its own tables and buckets is not",
@@ -86,8 +80,7 @@ pub fn not_kept(
     for p in no_echo {
         out.push(NotKept {
             subject: format!("parameter {p}"),
-            reason: "NoEcho: its value cannot be read back; give it on restore with --param"
-                .into(),
+            reason: "NoEcho: its value cannot be read back; give it on restore with --param".into(),
         });
     }
     if !keeps_logs
@@ -120,7 +113,9 @@ pub fn not_kept(
     }) {
         out.push(NotKept {
             subject: "endpoints".into(),
-            reason: "the restored API gets new ids, so its URLs (and the outputs naming them) change".into(),
+            reason:
+                "the restored API gets new ids, so its URLs (and the outputs naming them) change"
+                    .into(),
         });
     }
     out

@@ -101,11 +101,22 @@ fn restore_order_puts_latest_last() {
         cache_control: None,
         metadata: BTreeMap::new(),
     };
-    let mut v = vec![e("b", true, 5), e("a", true, 9), e("a", false, 1), e("a", false, 3)];
+    let mut v = vec![
+        e("b", true, 5),
+        e("a", true, 9),
+        e("a", false, 1),
+        e("a", false, 3),
+    ];
     restore_order(&mut v);
     let order: Vec<(String, bool, i64)> = v
         .iter()
-        .map(|x| (x.key.clone(), x.is_latest, x.last_modified.unwrap().timestamp()))
+        .map(|x| {
+            (
+                x.key.clone(),
+                x.is_latest,
+                x.last_modified.unwrap().timestamp(),
+            )
+        })
         .collect();
     assert_eq!(
         order,
@@ -183,7 +194,10 @@ fn not_kept_names_what_is_lost() {
         .iter()
         .map(NotKept::line)
         .collect();
-    assert!(lines[0].contains("Pool") && lines[0].contains("passwords"), "{lines:?}");
+    assert!(
+        lines[0].contains("Pool") && lines[0].contains("passwords"),
+        "{lines:?}"
+    );
     assert!(lines.iter().any(|l| l.contains("parameter Secret")));
     assert!(lines.iter().any(|l| l.contains("--logs")));
     assert!(lines.iter().any(|l| l.contains("--all-versions")));
