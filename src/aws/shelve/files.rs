@@ -151,7 +151,9 @@ pub async fn verify_dir(dir: &Path, progress: ProgressFn<'_>) -> Result<Manifest
             });
         }
     }
-    let listed = |p: &str| m.files.iter().find(|f| f.path == p);
+    let by_path: std::collections::HashMap<&str, &FileEntry> =
+        m.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let listed = |p: &str| by_path.get(p).copied();
     for t in &m.tables {
         if listed(&t.items_file).is_none() || listed(&t.schema_file).is_none() {
             return Err(invalid(format!(

@@ -41,6 +41,8 @@ pub struct ShelveOptions {
 struct Writer {
     root: PathBuf,
     files: Vec<String>,
+    /// sha256 and size of the files hashed while they were written (object data).
+    known: std::collections::HashMap<String, (String, u64)>,
 }
 
 impl Writer {
@@ -104,6 +106,7 @@ pub async fn write_archive(
     let mut w = Writer {
         root: dir.to_path_buf(),
         files: Vec::new(),
+        known: std::collections::HashMap::new(),
     };
     progress(Progress::Phase("reading the stack and its template".into()));
     let body = original_template(ctx, &stack.id).await?;
@@ -182,11 +185,14 @@ pub async fn write_archive(
     progress(Progress::Phase("writing the manifest".into()));
     let mut files = Vec::with_capacity(w.files.len());
     for rel in &w.files {
-        files.push(entry(dir, rel).await?);
-    }
-    let mut data_files = BTreeMap::new();
-    for f in &files {
-        data_files.insert(f.path.clone(), f.sha256.clone());
+        match w.known.remove(rel) {
+            Some((sha256, bytes)) => files.push(archive::FileEntry {
+                path: rel.clone(),
+                bytes,
+                sha256,
+            }),
+            None => files.push(entry(dir, rel).await?),
+        }
     }
     let not_kept = archive::not_kept(&resources, &no_echo, opts.logs.is_some(), opts.all_versions)
         .iter()
@@ -514,6 +520,9 @@ async fn write_bucket(
         .await;
         for e in done {
             let e = e?;
+            if !e.delete_marker {
+                w.known.insert(e.file.clone(), (e.sha256.clone(), e.size));
+            }
             if e.delete_marker {
                 markers += 1;
             } else {
