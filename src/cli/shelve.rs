@@ -91,12 +91,6 @@ fn location(arg: Option<&str>) -> anyhow::Result<Location> {
     }
 }
 
-fn progress_line(line: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}");
-    let _ = err.flush();
-}
-
 fn show_progress(stack: &str, p: &Progress) {
     let line = match p {
         Progress::Phase(s) => format!("{stack}: {}", sanitize(s)),
@@ -116,22 +110,12 @@ fn show_progress(stack: &str, p: &Progress) {
             format!("{stack}: {}: {events} log events", sanitize(group))
         }
         Progress::Verified { files, total } => format!("{stack}: verified {files}/{total} files"),
-        Progress::Teardown(t) => match t {
-            teardown::Progress::Phase(s) => format!("{stack}: {}", sanitize(s)),
-            teardown::Progress::Bucket {
-                bucket,
-                deleted,
-                total,
-            } => format!("{stack}: {}: {deleted}/{total} deleted", sanitize(bucket)),
-            teardown::Progress::Event(e) => format!(
-                "{stack}: {} {} {}",
-                sanitize(&e.logical_id),
-                sanitize(&e.status),
-                sanitize(e.reason.as_deref().unwrap_or(""))
-            ),
-        },
+        Progress::Teardown(t) => {
+            super::teardown::print_progress(stack, t);
+            return;
+        }
     };
-    progress_line(&line);
+    super::teardown::progress_line(&line);
 }
 
 #[derive(Serialize)]

@@ -174,6 +174,33 @@ async fn physical(stack: &str, logical: &str) -> String {
         .unwrap_or_else(|| panic!("{stack} has no {logical}"))
 }
 
+/// A function's log group with `n` events of the last hour.
+async fn function_logs(group: &str, n: i64) {
+    let logs = aws().await.logs();
+    let _ = logs.create_log_group().log_group_name(group).send().await;
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp_millis() - 3_600_000;
+    let events = (0..n).map(|i| {
+        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+            .timestamp(now + i)
+            .message(format!("line {i}"))
+            .build()
+            .unwrap()
+    });
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .set_log_events(Some(events.collect()))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Items of every DynamoDB type, numbers beyond f64, binary and sets.
 async fn fill_table(table: &str, n: usize) {
     let ddb = aws().await.dynamodb();
@@ -361,6 +388,7 @@ fn serverless_stack_round_trip_keeps_every_item_object_and_tag() {
         let deploy = physical(&name, "ServerlessDeploymentBucket").await;
         fill_table(&table, 60).await;
         fill_objects(&uploads, 25).await;
+        function_logs(&format!("/aws/lambda/{name}-create"), 3).await;
         (table, uploads, deploy)
     });
     let (items_before, objects_before, artifacts_before) = block(async {
@@ -386,7 +414,7 @@ fn serverless_stack_round_trip_keeps_every_item_object_and_tag() {
         &config,
         &name,
         dir.to_str().unwrap(),
-        &["--yes", "--output", "json"],
+        &["--yes", "--logs", "30d", "--output", "json"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let done: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
@@ -412,6 +440,10 @@ fn serverless_stack_round_trip_keeps_every_item_object_and_tag() {
     );
 
     let archive = only_archive(&dir);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(archive.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["logs"][0]["events"], 3, "{}", manifest["logs"]);
+    assert_eq!(manifest["version"], 1);
     let mut c = protoctl_with(&config);
     c.args([
         "archives",
@@ -495,7 +527,9 @@ fn s3_archive_round_trip_is_encrypted_and_refuses_the_stacks_own_bucket() {
         let table = physical(&name, "Notes").await;
         let files = physical(&name, "Files").await;
         fill_table_plain(&table, 30).await;
+        enable_versioning(&files).await;
         fill_objects(&files, 5).await;
+        version_some(&files).await;
         (table, files)
     });
     let before = block(async { (table_digest(&table).await, bucket_contents(&files).await) });
@@ -511,10 +545,16 @@ fn s3_archive_round_trip_is_encrypted_and_refuses_the_stacks_own_bucket() {
     assert!(!block(gone(&name)));
 
     let to = format!("s3://{shelf}/team/archives");
-    let out = shelve(&config, &name, &to, &["--yes", "--output", "json"]);
+    let out = shelve(
+        &config,
+        &name,
+        &to,
+        &["--yes", "--all-versions", "--output", "json"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(block(gone(&name)));
     let done: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(done[0]["objects"], 7, "six objects and an older version");
     let location = done[0]["location"].as_str().unwrap().to_string();
     assert!(
         location.starts_with(&format!("s3://{shelf}/team/archives/{name}-")),
@@ -562,6 +602,41 @@ fn s3_archive_round_trip_is_encrypted_and_refuses_the_stacks_own_bucket() {
         )
     });
     assert_eq!(after, before);
+}
+
+async fn enable_versioning(bucket: &str) {
+    aws()
+        .await
+        .s3()
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A second version of one key, a delete marker on another.
+async fn version_some(bucket: &str) {
+    let s3 = aws().await.s3();
+    s3.put_object()
+        .bucket(bucket)
+        .key("uploads/000 file ü.json")
+        .body(b"second version".to_vec().into())
+        .content_type("text/plain")
+        .send()
+        .await
+        .unwrap();
+    s3.delete_object()
+        .bucket(bucket)
+        .key("uploads/001 file ü.json")
+        .send()
+        .await
+        .unwrap();
 }
 
 async fn fill_table_plain(table: &str, n: usize) {
