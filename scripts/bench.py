@@ -345,6 +345,44 @@ class Bench:
 
         self.add_row(f"empty plain bucket ({self.size['versions']} objects; aws s3 rm --recursive)", pp, cc, self.measure(floor_plain))
 
+    def shelve_task(self):
+        """Shelves the data stack (every item, every object) once: wall time and peak RSS,
+        against the listing alone (boto3 scan + list pages: the floor) and the AWS CLI's way
+        to copy the same data out (dynamodb scan to a file + s3 sync to a folder)."""
+        table, bucket = f"{DATA_STACK}-items", f"{DATA_STACK}-objects"
+        items, objects = self.size["items"], self.size["objects"]
+
+        def floor():
+            for _ in self.ddb.get_paginator("scan").paginate(TableName=table):
+                pass
+            for _ in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                pass
+
+        cli_dir = os.path.join(self.a.home, "cli-copy")
+
+        def cli_copy():
+            with open(os.path.join(self.a.home, "cli-items.json"), "w") as f:
+                self.run(self.aws("dynamodb", "scan", "--table-name", table), out=f)
+            self.run(self.aws("s3", "sync", f"s3://{bucket}", cli_dir))
+
+        c = self.measure(cli_copy)
+        fl = self.measure(floor)
+        shelf = os.path.join(self.a.home, "shelf")
+        rss = os.path.join(self.a.home, "shelve-time.txt")
+        out = os.path.join(self.a.home, "shelve.json")
+        argv = ["/usr/bin/time", "-f", "%M", "-o", rss, *self.protoctl("shelve", DATA_STACK, "--to", shelf, "--yes", "--output", "json",
+                                                                      "--audit-log", os.path.join(self.a.home, "audit.jsonl"))]
+        with open(out, "w") as f:
+            p = self.measure(lambda: self.run(argv, out=f))
+        done = json.load(open(out))[0]
+        mb = int(open(rss).read().split()[-1]) / 1024
+        if done["items"] != items or done["objects"] != objects:
+            print(f"warning: shelve archived {done['items']} items, {done['objects']} objects", file=sys.stderr)
+        self.add_row(f"shelve ({items} items, {objects} objects; aws: scan + s3 sync)", [p], [c], fl)
+        self.notes[f"shelve of {items} items and {objects} objects"] = (
+            f"{p[0]:.2f} s (archive written, read back and verified, stack torn down) against {fl[0]:.2f} s "
+            f"for the listing alone; peak RSS {mb:.1f} MB; archive {done['size_bytes'] / 1e6:.1f} MB")
+
     def peak_rss(self, argv, out=subprocess.DEVNULL):
         """Peak RSS of one headless run (/usr/bin/time), in MB."""
         rss = os.path.join(self.a.home, "time.txt")
@@ -525,7 +563,7 @@ class Bench:
         table = "\n".join(lines)
         machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
         print(table)
-        target = self.a.write or ("docs/benchmarks.md" if not self.a.quick else None)
+        target = self.a.write or ("docs/benchmarks.md" if not (self.a.quick or self.a.shelve_only) else None)
         if target:
             marker = "<!-- bench:begin -->"
             text = open(target).read() if os.path.exists(target) else f"# Benchmarks\n\n{marker}\n<!-- bench:end -->\n"
@@ -549,16 +587,24 @@ def main():
     ap.add_argument("--mem-objects", type=int,
                     help="objects in the bucket whose listing's peak RSS is measured (default: 20,000 in full mode; "
                          "100,000 takes the emulator ~20 more minutes to seed and list)")
+    ap.add_argument("--shelve-only", action="store_true", help="seed the data stack and measure shelve only (prints, writes nothing)")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
     a = ap.parse_args()
     b = Bench(a)
     if a.mem_objects:
         b.size = dict(b.size, mem_objects=a.mem_objects)
+    if a.shelve_only:
+        b.size = dict(b.size, stacks=0, tagged=0)
+        b.seed()
+        b.shelve_task()
+        b.report(b.notes)
+        return
     b.seed()
     b.read_tasks()
     b.cost_task()
     b.empty_tasks()
     extra = b.startup_and_memory()
+    b.shelve_task()
     b.report({**b.notes, **extra})
 
 

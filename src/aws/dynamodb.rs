@@ -10,7 +10,7 @@ use serde::Serialize;
 mod export;
 mod query;
 
-pub use export::{ExportSummary, export, json_line};
+pub use export::{ExportSummary, export, export_as, json_line, typed_json_line};
 pub use query::{
     Expressions, Filter, FilterOp, ItemQuery, SkOp, expressions, filter_value, key_value,
 };

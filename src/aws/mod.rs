@@ -19,6 +19,7 @@ pub mod lambda;
 pub mod logs;
 pub mod profiles;
 pub mod s3;
+pub mod shelve;
 pub mod teardown;
 
 use std::time::Duration;

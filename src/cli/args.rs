@@ -135,6 +135,12 @@ pub enum Command {
     /// Check the set-up (credentials, region, SSO, endpoint, config, discovery tags,
     /// permissions, terminal) and say how to fix each problem; exit 0 only when all pass
     Doctor,
+    /// Archive stacks (template, tables, buckets, optionally logs), verify, then tear them down
+    Shelve(crate::cli::shelve::ShelveArgs),
+    /// Create a stack again from an archive and load its tables and buckets back
+    Restore(crate::cli::shelve::RestoreArgs),
+    /// List the archives of a folder or S3 prefix
+    Archives(crate::cli::shelve::ArchivesArgs),
     /// Seed the demo data into an emulator (idempotent)
     #[command(hide = true)]
     DemoSeed {

@@ -13,6 +13,7 @@ mod objects;
 mod output;
 pub mod query;
 mod resources;
+pub mod shelve;
 mod stacks;
 pub mod teardown;
 mod teardown_cost;
@@ -244,6 +245,9 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         Command::Invoke(args) => Box::pin(invoke::run(&ctx, &args)).await,
         Command::Completions { .. } | Command::Man | Command::Doctor => Ok(ExitCode::SUCCESS),
         Command::Teardown(args) => teardown::run(&ctx, &args).await,
+        Command::Shelve(args) => Box::pin(shelve::run_shelve(&ctx, &args)).await,
+        Command::Restore(args) => Box::pin(shelve::run_restore(&ctx, &args)).await,
+        Command::Archives(args) => shelve::run_archives(&ctx, &args).await,
         Command::Errors(args) => Box::pin(errors::run(&ctx, &args)).await,
         Command::Query(args) => Box::pin(query::run(&ctx, &args)).await,
         Command::Cost(args) => Box::pin(cost::run(&ctx, &args)).await,

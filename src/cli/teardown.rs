@@ -411,13 +411,13 @@ async fn retain_list(
 
 /// Writes one progress line to stderr and flushes it at once, so a log file (cron) holds
 /// every line even when the run is killed.
-fn progress_line(line: &str) {
+pub(super) fn progress_line(line: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{line}");
     let _ = err.flush();
 }
 
-fn print_progress(stack: &str, p: &Progress) {
+pub(super) fn print_progress(stack: &str, p: &Progress) {
     let line = match p {
         Progress::Phase(s) => format!("{stack}: {}", sanitize(s)),
         Progress::Bucket {

@@ -3,6 +3,7 @@
 pub mod abandon;
 pub mod console_url;
 pub mod cost;
+pub mod archive;
 pub mod discovery;
 pub mod doctor;
 pub mod dynamo;

@@ -17,6 +17,7 @@ mod logs;
 mod nested;
 mod reliability;
 mod s3;
+mod shelve;
 mod stacks;
 mod support;
 mod teardown;

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{ItemQuery, TableInfo, page};
 use crate::aws::{AwsContext, AwsError, ErrorKind};
-use crate::domain::dynamo::{Item, item_to_plain_json};
+use crate::domain::dynamo::{Item, item_to_plain_json, item_to_typed_json};
 use crate::domain::sanitize::sanitize;
 
 /// What an export wrote.
@@ -28,6 +28,14 @@ pub fn json_line(item: &Item) -> String {
     s
 }
 
+/// One DynamoDB JSON line for an item, as DynamoDB's own S3 export writes it:
+/// `{"Item": {"name": {"S": "text"}, ...}}`.
+pub fn typed_json_line(item: &Item) -> String {
+    let mut s = serde_json::json!({ "Item": item_to_typed_json(item) }).to_string();
+    s.push('\n');
+    s
+}
+
 /// Writes every item of a scan (in `segments` parallel segments) or of a query (sequential)
 /// to `path` as JSON lines; `progress(items_written)` after each page; stops on `cancel`
 /// (the partial file is kept and the summary says `cancelled`).
@@ -41,6 +49,25 @@ pub async fn export(
     page_size: i32,
     cancel: CancellationToken,
     progress: Arc<dyn Fn(u64) + Send + Sync>,
+) -> Result<ExportSummary, AwsError> {
+    export_as(
+        ctx, table, q, path, segments, page_size, cancel, progress, json_line,
+    )
+    .await
+}
+
+/// [`export`] with each item written by `line` (e.g. [`typed_json_line`]).
+#[allow(clippy::too_many_arguments)] // one export's settings, each used once
+pub async fn export_as(
+    ctx: &AwsContext,
+    table: &TableInfo,
+    q: &ItemQuery,
+    path: &Path,
+    segments: i32,
+    page_size: i32,
+    cancel: CancellationToken,
+    progress: Arc<dyn Fn(u64) + Send + Sync>,
+    line: fn(&Item) -> String,
 ) -> Result<ExportSummary, AwsError> {
     let io_err = |e: std::io::Error| {
         AwsError::new(
@@ -63,9 +90,9 @@ pub async fn export(
             let mut bytes = 0u64;
             while let Some(items) = rx.recv().await {
                 for it in &items {
-                    let line = json_line(it);
-                    bytes += line.len() as u64;
-                    out.write_all(line.as_bytes()).await?;
+                    let text = line(it);
+                    bytes += text.len() as u64;
+                    out.write_all(text.as_bytes()).await?;
                 }
                 let n =
                     written.fetch_add(items.len() as u64, Ordering::Relaxed) + items.len() as u64;
