@@ -7,7 +7,7 @@ use aws_sdk_cloudwatchlogs::types::OrderBy;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::{AwsContext, AwsError, cloudformation};
+use super::{AwsContext, AwsError, cloudformation, tagging};
 use crate::domain::abandon::{AbandonPolicy, Assessment, assess_with_activity, policy_from_config};
 use crate::domain::function_cache::FunctionCache;
 use crate::domain::stack::{Stack, StackResource};
@@ -156,6 +156,18 @@ pub async fn activity_of(
             None => misses.push(s),
         }
     }
+    if misses.len() >= TAG_SWEEP_MIN {
+        let learned = names_from_tags(&misses, ctx, &contexts).await;
+        for s in &misses {
+            if let Some((functions, mentioned)) = learned.get(s.id.as_str()) {
+                if *mentioned {
+                    cache.put(s, functions.clone(), now);
+                }
+                names.insert(s.id.clone(), Ok(functions.clone()));
+            }
+        }
+        misses.retain(|s| !names.contains_key(&s.id));
+    }
     let futs: Vec<_> = misses
         .iter()
         .map(|s| async move {
@@ -205,6 +217,48 @@ pub async fn activity_of(
             (Ok(times), Ok(t)) => times.extend(t),
             (Ok(_), Err(e)) => *slot = Err(e.to_string()),
             (Err(_), _) => {}
+        }
+    }
+    out
+}
+
+/// Stacks missing from the cache from which one tagging sweep per region is cheaper than a
+/// `ListStackResources` each.
+const TAG_SWEEP_MIN: usize = 10;
+
+/// The function names of `stacks` learned from one Resource Groups Tagging sweep per region,
+/// by stack id, each with whether the sweep mentioned the stack (a stack it does not mention
+/// has no function). A region whose sweep fails or finds no CloudFormation-tagged function at
+/// all (an emulator that does not carry the stack's tags to its resources) learns nothing: its
+/// stacks are left to `ListStackResources`.
+async fn names_from_tags<'a>(
+    stacks: &[&'a Stack],
+    ctx: &AwsContext,
+    contexts: &BTreeMap<&str, AwsContext>,
+) -> BTreeMap<&'a str, (Vec<String>, bool)> {
+    let ctx_of = |s: &Stack| contexts.get(s.region.as_str()).unwrap_or(ctx);
+    let mut by_region: BTreeMap<&str, Vec<&'a Stack>> = BTreeMap::new();
+    for s in stacks {
+        by_region
+            .entry(ctx_of(s).region.as_str())
+            .or_default()
+            .push(s);
+    }
+    let mut out = BTreeMap::new();
+    for group in by_region.values() {
+        let Some(first) = group.first() else { continue };
+        let swept = match tagging::stack_functions(ctx_of(first)).await {
+            Ok(f) if !f.is_empty() => f,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::debug!(error = %e, "tagging sweep failed; listing each stack's resources");
+                continue;
+            }
+        };
+        for s in group {
+            let found = swept.of(&s.id, &s.name);
+            let functions = found.map(<[String]>::to_vec).unwrap_or_default();
+            out.insert(s.id.as_str(), (functions, found.is_some()));
         }
     }
     out

@@ -14,6 +14,7 @@ pub mod lambda;
 pub mod logs;
 pub mod profiles;
 pub mod s3;
+pub mod tagging;
 pub mod teardown;
 
 use std::time::Duration;

@@ -116,7 +116,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
     }
     let ctx = Context::from_args(&global).await?;
     match command {
-        Command::Stacks => stacks::run(&ctx).await,
+        Command::Stacks { no_activity } => stacks::run(&ctx, no_activity).await,
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
         Command::Items(args) => Box::pin(items::run(&ctx, &args)).await,
         Command::Objects {

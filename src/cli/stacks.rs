@@ -33,12 +33,15 @@ pub fn verdict(a: &Assessment) -> String {
     }
 }
 
-/// Lists the discovered stacks.
-pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+/// Lists the discovered stacks; with `no_activity`, only what DescribeStacks says.
+pub async fn run(ctx: &Context, no_activity: bool) -> anyhow::Result<ExitCode> {
     let stacks =
         cloudformation::discover_in_regions(&ctx.aws, &ctx.config.discovery.regions, &ctx.filters)
             .await?;
     let now = ctx.clock.now();
+    if no_activity {
+        return print_plain(ctx, &stacks, now);
+    }
     let policy = activity::policy_of(&ctx.config.abandon);
     let mut assessed = activity::assess_all(&ctx.aws, stacks, &policy, now).await;
     crate::aws::teardown::mark_blocked(&ctx.aws, &mut assessed, now, 4).await;
@@ -61,11 +64,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
                         s.last_updated.map_or_else(|| "-".into(), rfc3339),
                         format!("{}d", a.idle_days),
                         verdict(a),
-                        s.tags
-                            .iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(","),
+                        tags_cell(s),
                     ]
                 })
                 .collect();
@@ -84,4 +83,40 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The list without activity: JSON of the stacks' own fields, or the table without the IDLE
+/// and ABANDONED/PROTECTED columns.
+fn print_plain(
+    ctx: &Context,
+    stacks: &[Stack],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<ExitCode> {
+    match ctx.output {
+        OutputFormat::Json => print_json(&stacks)?,
+        OutputFormat::Table => {
+            let rows: Vec<Vec<String>> = stacks
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.name.clone(),
+                        s.status.clone(),
+                        short_age(s.created, now),
+                        s.last_updated.map_or_else(|| "-".into(), rfc3339),
+                        tags_cell(s),
+                    ]
+                })
+                .collect();
+            print_table(&["NAME", "STATUS", "AGE", "LAST UPDATED", "TAGS"], &rows)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tags_cell(s: &Stack) -> String {
+    s.tags
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
