@@ -159,10 +159,8 @@ pub async fn activity_of(
     if misses.len() >= TAG_SWEEP_MIN {
         let learned = names_from_tags(&misses, ctx, &contexts).await;
         for s in &misses {
-            if let Some((functions, mentioned)) = learned.get(s.id.as_str()) {
-                if *mentioned {
-                    cache.put(s, functions.clone(), now);
-                }
+            if let Some(functions) = learned.get(s.id.as_str()) {
+                cache.put(s, functions.clone(), now);
                 names.insert(s.id.clone(), Ok(functions.clone()));
             }
         }
@@ -226,16 +224,15 @@ pub async fn activity_of(
 /// `ListStackResources` each.
 const TAG_SWEEP_MIN: usize = 10;
 
-/// The function names of `stacks` learned from one Resource Groups Tagging sweep per region,
-/// by stack id, each with whether the sweep mentioned the stack (a stack it does not mention
-/// has no function). A region whose sweep fails or finds no CloudFormation-tagged function at
-/// all (an emulator that does not carry the stack's tags to its resources) learns nothing: its
-/// stacks are left to `ListStackResources`.
+/// The function names of the `stacks` that one Resource Groups Tagging sweep per region
+/// mentions, by stack id. A stack it does not mention (no function, or tags not there yet) is
+/// left to `ListStackResources`, as is every stack of a region whose sweep fails (no
+/// `tag:GetResources` permission).
 async fn names_from_tags<'a>(
     stacks: &[&'a Stack],
     ctx: &AwsContext,
     contexts: &BTreeMap<&str, AwsContext>,
-) -> BTreeMap<&'a str, (Vec<String>, bool)> {
+) -> BTreeMap<&'a str, Vec<String>> {
     let ctx_of = |s: &Stack| contexts.get(s.region.as_str()).unwrap_or(ctx);
     let mut by_region: BTreeMap<&str, Vec<&'a Stack>> = BTreeMap::new();
     for s in stacks {
@@ -248,17 +245,16 @@ async fn names_from_tags<'a>(
     for group in by_region.values() {
         let Some(first) = group.first() else { continue };
         let swept = match tagging::stack_functions(ctx_of(first)).await {
-            Ok(f) if !f.is_empty() => f,
-            Ok(_) => continue,
+            Ok(f) => f,
             Err(e) => {
                 tracing::debug!(error = %e, "tagging sweep failed; listing each stack's resources");
                 continue;
             }
         };
         for s in group {
-            let found = swept.of(&s.id, &s.name);
-            let functions = found.map(<[String]>::to_vec).unwrap_or_default();
-            out.insert(s.id.as_str(), (functions, found.is_some()));
+            if let Some(functions) = swept.of(&s.id, &s.name) {
+                out.insert(s.id.as_str(), functions.to_vec());
+            }
         }
     }
     out
