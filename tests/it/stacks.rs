@@ -253,7 +253,10 @@ fn no_activity_lists_the_stacks_without_verdicts() {
     let out = run(c);
     let text = stdout(&out);
     assert!(text.starts_with("NAME"), "{text}");
-    assert!(text.contains("orders-dev") && !text.contains("IDLE"), "{text}");
+    assert!(
+        text.contains("orders-dev") && !text.contains("IDLE"),
+        "{text}"
+    );
 }
 
 /// What CloudFormation does on real AWS (the emulator does not): the stack's name and id as
