@@ -6,9 +6,10 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use protoctl::app::detail::DetailData;
 use protoctl::app::keymap::{Command, Keymap};
 use protoctl::app::logs::LogsState;
@@ -16,6 +17,7 @@ use protoctl::app::s3::{BucketInfo, S3Action, S3Effect};
 use protoctl::app::{Action, App, Effect, HeaderInfo, Screen};
 use protoctl::aws::AwsContext;
 use protoctl::aws::dynamodb::{KeyAttr, Page, TableInfo};
+use protoctl::aws::logs::TailMsg;
 use protoctl::aws::s3::{BucketRef, ListPage, ObjectEntry};
 use protoctl::config::Theme as ThemeName;
 use protoctl::domain::dynamo::{Attr, Item};
@@ -330,29 +332,203 @@ fn logs(c: &mut Criterion) {
     });
 }
 
-/// A tail batch of 100 events arriving at a full 100,000-event buffer, with a search active
-/// and the rows in by-request order: the steady-state cost of `update` while tailing.
-fn logs_steady_batch(c: &mut Criterion) {
+/// The log screen's state holding 100,000 events, with a search active and the rows in
+/// by-request order.
+fn full_tail() -> LogsState {
     let mut st = LogsState::new(stack(1), None, 100_000, 0);
     st.ingest(events(100_000));
     st.search = "order#00042".into();
     st.by_request = true;
+    st.count_matches();
     st.rebuild_view();
+    st
+}
+
+/// Tail batches of 100 and 500 events arriving at a full 100,000-event buffer, with a search
+/// active and the rows in by-request order: the steady-state cost of `update` while tailing;
+/// and a frame of that screen.
+fn logs_steady_batch(c: &mut Criterion) {
+    let mut st = full_tail();
     let mut next = 100_000usize;
-    c.bench_function("logs_batch_100_into_full_100k_search_by_request", |b| {
-        b.iter_batched(
-            || {
-                next += 100;
-                events_from(next - 100, 100)
+    for size in [100, 500] {
+        c.bench_function(
+            &format!("logs_batch_{size}_into_full_100k_search_by_request"),
+            |b| {
+                b.iter_batched(
+                    || {
+                        next += size;
+                        events_from(next - size, size)
+                    },
+                    |batch| {
+                        st.ingest(batch);
+                        st.matches
+                    },
+                    criterion::BatchSize::SmallInput,
+                );
             },
-            |batch| {
-                st.ingest(batch);
-                st.matches
-            },
-            criterion::BatchSize::SmallInput,
         );
+    }
+    let theme = Theme::new(ThemeName::Dark, false);
+    let mut app = app();
+    app.logs = Some(st);
+    app.screens.push(Screen::Logs);
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    c.bench_function("logs_frame_100k_search_by_request", |b| {
+        b.iter(|| frame(&mut term, &app, &theme));
     });
 }
 
+/// What reaches the loop: a key, or a tail batch.
+enum Input {
+    Key(Command),
+    Batch(Vec<LogEvent>),
+}
+
+/// Key-to-frame time on the log screen holding 100,000 events (search active, by-request
+/// order) while the tail brings a 500-event batch every second: one thread sends a key every
+/// 5 ms, another the batches, and the loop drains what arrived, updates and draws once, as the
+/// console's loop does. Each key's time runs from its sending to the end of the frame that
+/// shows it. Prints p50, p99 and the worst over `KEYS` keys.
+fn key_to_frame() {
+    const KEYS: usize = 2_000;
+    let theme = Theme::new(ThemeName::Dark, false);
+    let mut app = app();
+    app.logs = Some(full_tail());
+    app.screens.push(Screen::Logs);
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<(Instant, Input)>();
+    let batches = tx.clone();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let tail = std::thread::spawn(move || {
+        let mut next = 100_000usize;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_secs(1));
+            let batch = events_from(next, 500);
+            next += 500;
+            if batches.send((Instant::now(), Input::Batch(batch))).is_err() {
+                break;
+            }
+        }
+    });
+    let keys = std::thread::spawn(move || {
+        for i in 0..KEYS {
+            std::thread::sleep(Duration::from_millis(5));
+            let key = [
+                Command::Up,
+                Command::Up,
+                Command::Down,
+                Command::PageUp,
+                Command::PageDown,
+            ][i % 5];
+            if tx.send((Instant::now(), Input::Key(key))).is_err() {
+                break;
+            }
+        }
+    });
+    let mut latencies: Vec<Duration> = Vec::with_capacity(KEYS);
+    let mut batches_seen = 0;
+    while latencies.len() < KEYS {
+        let Ok(first) = rx.recv() else { break };
+        let mut sent = Vec::new();
+        for (at, input) in std::iter::once(first).chain(rx.try_iter()) {
+            match input {
+                Input::Key(cmd) => {
+                    app.update(Action::Command(cmd));
+                    sent.push(at);
+                }
+                Input::Batch(batch) => {
+                    batches_seen += 1;
+                    app.update(Action::LogsTail {
+                        request_id: 0,
+                        msg: TailMsg::Events(batch),
+                    });
+                }
+            }
+        }
+        frame(&mut term, &app, &theme);
+        let drawn = Instant::now();
+        latencies.extend(sent.into_iter().map(|at| drawn - at));
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    keys.join().unwrap();
+    tail.join().unwrap();
+    latencies.sort();
+    let at = |pct: usize| latencies[(latencies.len() * pct).div_ceil(100).max(1) - 1];
+    println!(
+        "logs_key_to_frame_under_tail: {} keys, {batches_seen} batches of 500: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        at(50).as_secs_f64() * 1e3,
+        at(99).as_secs_f64() * 1e3,
+        latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    );
+}
+
+/// Resident memory of this process in KiB (Linux `/proc/self/statm`), if known.
+fn rss_kib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4)
+}
+
+/// Memory of the items screen with 1,000,000 items loaded through paging, 200 a page as the
+/// console reads them (the row cap lifted): the growth of the resident set, per item.
+fn items_memory() {
+    const N: usize = 1_000_000;
+    const PAGE: usize = 200;
+    let mut app = on_detail();
+    app.dynamo_settings.max_rows = usize::MAX;
+    let id = match app.update(Action::Command(Command::DynamoTables)).first() {
+        Some(Effect::LoadDynamoTables { request_id, .. }) => *request_id,
+        other => panic!("{other:?}"),
+    };
+    app.update(Action::DynamoTablesLoaded {
+        request_id: id,
+        result: Ok(vec![table()]),
+    });
+    let before = rss_kib().unwrap_or(0);
+    let mut effects = app.update(Action::Command(Command::Open));
+    let mut loaded = 0;
+    while let Some(Effect::LoadDynamoPage { request_id, .. }) = effects.first() {
+        let items: Vec<Item> = (loaded..(loaded + PAGE).min(N)).map(item).collect();
+        loaded += items.len();
+        app.update(Action::DynamoPageLoaded {
+            request_id: *request_id,
+            result: Box::new(Ok(Page {
+                last_key: (loaded < N).then(|| items.last().cloned()).flatten(),
+                scanned: items.len() as u64,
+                items,
+            })),
+        });
+        effects = app.update(Action::Command(Command::Bottom));
+    }
+    let after = rss_kib().unwrap_or(0);
+    let grown = after.saturating_sub(before) as f64;
+    println!(
+        "items_memory: {loaded} items loaded in {} pages: resident set +{:.1} MB, {:.2} KB an item",
+        loaded.div_ceil(PAGE),
+        grown / 1024.0,
+        grown / loaded.max(1) as f64
+    );
+}
+
 criterion_group!(benches, stack_list, items, objects, logs, logs_steady_batch);
-criterion_main!(benches);
+
+/// Criterion's benchmarks, then the key-to-frame and items-memory measurements when no filter
+/// is given or a filter names them (`cargo bench --bench render -- key_to_frame items_memory`).
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-') && a.parse::<f64>().is_err())
+        .collect();
+    let wanted =
+        |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    if wanted("logs_key_to_frame_under_tail") {
+        key_to_frame();
+    }
+    if wanted("items_memory") {
+        items_memory();
+    }
+}

@@ -5,9 +5,11 @@ Seeds benchmark data through the AWS APIs (boto3), then times each task with bot
 alternating them, and reports per task: median wall time, client CPU (user+sys of the
 client processes), the ratio, the emulator floor (the minimum requests made by a bare
 boto3 loop in-process), and request counts (from the emulator's request log). Stack listing
-runs warm (protoctl's function-name cache filled) and cold. Then start-up, and peak RSS: of
+runs warm (protoctl's function-name cache filled) and cold, and with --no-activity. Then
+start-up (the console's stack list drawn after launch, warm and cold cache), and peak RSS: of
 headless runs (/usr/bin/time), and of the console driven in tmux to its log screen holding
-every event and to its objects screen with every object of a bucket loaded.
+every event, to its objects screen with every object of a bucket loaded and to its items
+screen with every item of the table loaded (per row: above the console's RSS on its stack list).
 """
 
 import argparse
@@ -77,7 +79,8 @@ class Bench:
         self.config = os.path.join(args.home, "bench.toml")
         with open(self.config, "w") as f:
             # since: the console's tail starts a day back (the events were put an hour before seeding).
-            f.write('[discovery]\ntags = ["protoctl:prototype=true", "team=bench"]\n[logs]\nbuffer = 100000\nsince = "1d"\n')
+            f.write('[discovery]\ntags = ["protoctl:prototype=true", "team=bench"]\n[logs]\nbuffer = 100000\nsince = "1d"\n'
+                    '[dynamodb]\npage_size = 1000\n')
         self.rows = []
         self.notes = {}
 
@@ -237,6 +240,8 @@ class Bench:
             print(f"warning: the warm-up run left no {cache}: the warm row is not warm", file=sys.stderr)
         self.task("list tagged stacks", stacks, cli_stacks, floor_stacks, runs)
         self.task("list tagged stacks (cold cache)", stacks, cli_stacks, floor_stacks, runs, before=drop_cache)
+        self.task("list tagged stacks (--no-activity)", self.protoctl("stacks", "--no-activity", "--output", "json"),
+                  cli_stacks, floor_stacks, runs)
 
         def floor_objects():
             for _ in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
@@ -388,20 +393,29 @@ class Bench:
         rss = os.path.join(self.a.home, "time.txt")
         self.run(["/usr/bin/time", "-f", "%M", "-o", rss, *argv], out=out)
         return int(open(rss).read().split()[-1]) / 1024
+    def stack_cache(self):
+        return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.join(self.a.home, "cache")), "protoctl", "stack-functions.json")
 
-    def startup_and_memory(self):
-        extra = {}
-        # Peak RSS of the log fetch (all events).
-        extra["peak RSS, logs (all events)"] = f"{self.peak_rss(self.protoctl('logs', DATA_STACK, '--since', '14d', '--output', 'json')):.1f} MB"
-        # Start-up: the console logs when its first frame and the stack list are drawn.
+    def launch_to_list(self, cold):
+        """Milliseconds from launch to the console's first frame and to its stack list drawn,
+        from its own log; `cold` deletes the function-name cache first (else a headless
+        listing fills it)."""
+        cache = self.stack_cache()
+        if cold:
+            if os.path.exists(cache):
+                os.unlink(cache)
+        elif not os.path.exists(cache):
+            self.run(self.protoctl("stacks", "--output", "json"))
         log = os.path.join(self.a.home, "startup.log")
+        if os.path.exists(log):
+            os.unlink(log)
         sock = f"protoctl-bench-{os.getpid()}"
         argv = [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config, "--log-file", log]
         cmd = " ".join(argv) + "; sleep 5"
         env = dict(os.environ, PROTOCTL_LOG="info")
         subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "sh", "-c", cmd], env=env, check=True)
         first = drawn = None
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while time.time() < deadline and drawn is None:
             time.sleep(0.2)
             if os.path.exists(log):
@@ -412,8 +426,28 @@ class Bench:
                         drawn = line.split("stacks_drawn_ms=")[1].split()[0]
         subprocess.run(["tmux", "-L", sock, "send-keys", "q"], check=False)
         subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
-        extra["first frame after launch"] = f"{first} ms"
-        extra["stack list drawn after launch"] = f"{drawn} ms"
+        return first, drawn
+
+    def peak_rss(self, argv, out=subprocess.DEVNULL):
+        """Peak RSS of one headless run (/usr/bin/time), in MB."""
+        rss = os.path.join(self.a.home, "time.txt")
+        self.run(["/usr/bin/time", "-f", "%M", "-o", rss, *argv], out=out)
+        return int(open(rss).read().split()[-1]) / 1024
+
+    def startup_and_memory(self):
+        extra = {}
+        # Peak RSS of the log fetch (all events).
+        extra["peak RSS, logs (all events)"] = f"{self.peak_rss(self.protoctl('logs', DATA_STACK, '--since', '14d', '--output', 'json')):.1f} MB"
+        # Start-up: the console logs when its first frame and the stack list are drawn; the list
+        # does not wait for the activity lookups, so a cold cache should not delay it.
+        warm = [self.launch_to_list(cold=False) for _ in range(self.size["runs"])]
+        cold = [self.launch_to_list(cold=True) for _ in range(self.size["runs"])]
+        med = lambda xs, i: statistics.median(int(x[i]) for x in xs if x[i] is not None) if any(x[i] is not None for x in xs) else None
+        extra["first frame after launch"] = f"{med(warm, 0)} ms"
+        extra[f"stack list drawn after launch, warm cache ({self.size['tagged']} tagged stacks)"] = f"{med(warm, 1)} ms"
+        extra[f"stack list drawn after launch, cold cache ({self.size['tagged']} tagged stacks)"] = f"{med(cold, 1)} ms"
+        if "memory" not in self.a.only:
+            return extra
         # Memory at size: the console holding every event of the data stack with its tail
         # started (buffer = 100000 in bench.toml), then listing every object of a bucket,
         # headless and in the console.
@@ -430,7 +464,23 @@ class Bench:
         extra[f"peak RSS, objects --recursive ({n} objects)"] = f"{mb:.1f} MB"
         extra[f"peak RSS, console objects screen with all {n} objects loaded"] = self.console_rss(
             f"{n} objects loaded", lambda: self.drive_objects(bucket, n))
+        extra.update(self.items_memory())
         return extra
+
+    def items_memory(self):
+        """Peak RSS of the console on its stack list, then on the items screen with every item
+        of the data table loaded through paging; the difference per item."""
+        n = self.size["items"]
+        base = self.console_rss("on the stack list", lambda: self.open_stack(None))
+        items = self.console_rss(f"{n} items loaded", lambda: self.drive_items(n))
+        out = {"peak RSS, console on the stack list": base,
+               f"peak RSS, console items screen with all {n} items loaded": items}
+        try:
+            per_row = (float(items.split()[0]) - float(base.split()[0])) * 1024 / n
+            out["console items screen, memory per loaded item"] = f"{per_row:.2f} KB"
+        except ValueError:
+            pass
+        return out
 
     # ---- the console, driven through tmux --------------------------------------------------
     def tmux(self, *args):
@@ -456,12 +506,16 @@ class Bench:
         raise ConsoleTimeout(f"{what}: not on screen after {timeout:.0f} s")
 
     def open_stack(self, name):
-        """From the stack list: filter to `name` and open its detail."""
+        """From the stack list: filter to `name` and open its detail (None: only wait for the
+        list and the activity lookups behind it)."""
         deadline = time.time() + 120
         while not (os.path.exists(self.console_log) and "stacks_drawn_ms" in open(self.console_log).read()):
             if time.time() > deadline:
                 raise ConsoleTimeout("the stack list: not drawn after 120 s")
             time.sleep(0.2)
+        if name is None:
+            time.sleep(3)
+            return
         self.keys("/")
         self.keys(name, literal=True)
         self.keys("Enter")
@@ -504,6 +558,25 @@ class Bench:
             self.keys("G")
             time.sleep(0.25)
         print(f"console: s3://{bucket}/ · {m.group(1)} loaded", file=sys.stderr)
+        time.sleep(1)
+
+    def drive_items(self, n):
+        """Stack list → bench-data → t (tables) → enter (items), then G until the status line
+        counts every item and says all are loaded (a page loads as the cursor nears the end)."""
+        self.open_stack(DATA_STACK)
+        self.keys("t")
+        self.wait_screen("the tables of the data stack", lambda t: re.search(rf"{DATA_STACK}-items", t), 60)
+        self.keys("Enter")
+        deadline = time.time() + 120 + n / 50
+        while True:
+            m = self.wait_screen("the items screen", lambda t: re.search(r" (\d+) loaded · \d+ scanned([^\n]*)", t), 60)
+            if int(m.group(1)) >= n and "all loaded" in m.group(2):
+                break
+            if time.time() > deadline:
+                raise ConsoleTimeout(f"the items screen: {m.group(1)} of {n} items loaded")
+            self.keys("G")
+            time.sleep(0.25)
+        print(f"console: {m.group(1)} items loaded", file=sys.stderr)
         time.sleep(1)
 
     def console_rss(self, what, drive):
@@ -588,6 +661,10 @@ def main():
                     help="objects in the bucket whose listing's peak RSS is measured (default: 20,000 in full mode; "
                          "100,000 takes the emulator ~20 more minutes to seed and list)")
     ap.add_argument("--shelve-only", action="store_true", help="seed the data stack and measure shelve only (prints, writes nothing)")
+    ap.add_argument("--only", default="read,empty,startup,memory",
+                    help="comma-separated parts to run: read (listing tasks), empty (emptying tasks), startup, memory")
+    ap.add_argument("--size", action="append", default=[], metavar="KEY=N",
+                    help="override one size, e.g. --size tagged=100 --size items=5000")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
     a = ap.parse_args()
     b = Bench(a)
@@ -605,6 +682,18 @@ def main():
     b.empty_tasks()
     extra = b.startup_and_memory()
     b.shelve_task()
+    for kv in a.size:
+        k, _, v = kv.partition("=")
+        if k not in b.size or not v.isdigit():
+            raise SystemExit(f"--size {kv}: expected one of {', '.join(b.size)} = a number")
+        b.size = dict(b.size, **{k: int(v)})
+    a.only = set(a.only.split(","))
+    b.seed()
+    if "read" in a.only:
+        b.read_tasks()
+    if "empty" in a.only:
+        b.empty_tasks()
+    extra = b.startup_and_memory() if a.only & {"startup", "memory"} else {}
     b.report({**b.notes, **extra})
 
 

@@ -211,6 +211,8 @@ pub struct S3Config {
     pub preview_kib: u64,
     #[serde(deserialize_with = "de_duration")]
     pub presign_expiry: Duration,
+    /// The most objects the browser loads into one listing before it stops paging.
+    pub max_objects: usize,
 }
 
 impl Default for S3Config {
@@ -218,6 +220,7 @@ impl Default for S3Config {
         Self {
             preview_kib: 64,
             presign_expiry: Duration::from_secs(3600),
+            max_objects: DEFAULT_MAX_ROWS,
         }
     }
 }
@@ -246,6 +249,8 @@ impl Default for LogsConfig {
 pub struct DynamoConfig {
     pub page_size: i32,
     pub export_segments: i32,
+    /// The most items the items screen loads before it stops paging.
+    pub max_rows: usize,
 }
 
 impl Default for DynamoConfig {
@@ -253,9 +258,13 @@ impl Default for DynamoConfig {
         Self {
             page_size: 200,
             export_segments: 4,
+            max_rows: DEFAULT_MAX_ROWS,
         }
     }
 }
+
+/// Rows a paging screen loads at most unless the config says otherwise.
+pub const DEFAULT_MAX_ROWS: usize = 500_000;
 
 /// `[invoke]`: how functions are called.
 #[derive(Debug, Clone, Deserialize)]

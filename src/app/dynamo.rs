@@ -31,6 +31,8 @@ pub const EMPTY_PAGES_BEFORE_PAUSE: u32 = 20;
 pub struct DynamoSettings {
     pub page_size: i32,
     pub export_segments: i32,
+    /// The items screen stops paging once it holds this many items.
+    pub max_rows: usize,
 }
 
 impl Default for DynamoSettings {
@@ -38,6 +40,7 @@ impl Default for DynamoSettings {
         Self {
             page_size: 200,
             export_segments: 4,
+            max_rows: crate::config::DEFAULT_MAX_ROWS,
         }
     }
 }
@@ -294,6 +297,15 @@ impl App {
                 match *result {
                     Ok(page) => {
                         items.add_page(page);
+                        let max = self.dynamo_settings.max_rows;
+                        if items.has_more() && items.items.len() >= max {
+                            let text = format!(
+                                "stopped at {} items ([dynamodb] max_rows = {max}): narrow with a query or raise the limit",
+                                items.items.len()
+                            );
+                            self.notify(Level::Info, text);
+                            return Vec::new();
+                        }
                         if items.empty_streak >= EMPTY_PAGES_BEFORE_PAUSE {
                             // Stop reading on our own; a key press reads on.
                             return Vec::new();
@@ -420,6 +432,7 @@ impl App {
         if items.loading
             || items.error.is_some()
             || !items.has_more()
+            || items.items.len() >= self.dynamo_settings.max_rows
             || items.list.selected + near < items.items.len()
         {
             return Vec::new();

@@ -2,7 +2,6 @@
 //! live, with search, request grouping and REPORT insights.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 use tokio_util::sync::CancellationToken;
 
@@ -11,9 +10,8 @@ use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
 use crate::aws::logs::{FollowOptions, LogGroupRef, TailMode, TailMsg};
-use crate::domain::logbuf::{CaseInsensitive, Fnv};
+use crate::domain::logbuf::CaseInsensitive;
 use crate::domain::logbuf::{HARD_CAP, Insights, LogBuffer, LogEvent};
-use crate::domain::report::request_id_of;
 use crate::domain::stack::Stack;
 
 /// Tag prefix of `$EDITOR` requests of this screen (the search term).
@@ -44,8 +42,6 @@ pub struct LogsState {
     pub matches: usize,
     /// Rows ordered by request id (START … END / REPORT together) instead of by time.
     pub by_request: bool,
-    /// Buffer indices in view order when grouped by request.
-    pub view: Vec<usize>,
     pub mode: Option<TailMode>,
     pub sampled: bool,
     pub warning: Option<String>,
@@ -77,7 +73,6 @@ impl LogsState {
             search: String::new(),
             matches: 0,
             by_request: false,
-            view: Vec::new(),
             mode: None,
             sampled: false,
             warning: None,
@@ -101,7 +96,7 @@ impl LogsState {
     /// The event shown at view row `row`.
     pub fn event_at(&self, row: usize) -> Option<&LogEvent> {
         if self.by_request {
-            self.view.get(row).and_then(|&i| self.buf.get(i))
+            self.buf.by_request(row)
         } else {
             self.buf.get(row)
         }
@@ -136,29 +131,23 @@ impl LogsState {
         let selected_key = self
             .selected()
             .map(|e| (e.timestamp_ms, e.event_id.clone()));
+        // The buffer keeps the search's count and the request order as events come and go.
+        self.count_matches();
+        self.rebuild_view();
         let insights = &mut self.insights;
         self.buf.ingest_with(batch, |e| insights.observe(e));
-        // Percentiles once per batch here, not once per frame in the insights panel.
-        self.insights.refresh();
-        if self.by_request {
-            self.rebuild_view();
-        }
         self.list.set_len(self.len());
         if self.follow && !self.paused {
             self.list.selected = self.len().saturating_sub(1);
         } else if let Some((ts, id)) = selected_key {
             self.reselect(ts, &id);
         }
-        self.count_matches();
+        self.matches = self.buf.search_matches();
     }
 
     fn reselect(&mut self, ts: i64, id: &str) {
         let found = if self.by_request {
-            self.view.iter().position(|&i| {
-                self.buf
-                    .get(i)
-                    .is_some_and(|e| e.timestamp_ms == ts && e.event_id == id)
-            })
+            self.buf.by_request_row(ts, id)
         } else {
             let from = self.buf.first_at_or_after(ts);
             (from..self.buf.len()).find(|&i| {
@@ -172,20 +161,10 @@ impl LogsState {
         }
     }
 
-    /// Orders rows by request: each request's lines together, requests by first line.
+    /// Has the buffer keep the request order (each request's lines together, requests by
+    /// first line) while `by_request` is on; nothing to do when it already does.
     pub fn rebuild_view(&mut self) {
-        // Keys borrow from the buffer: no allocation per line.
-        let mut first: HashMap<(&str, &str), usize, BuildHasherDefault<Fnv>> = HashMap::default();
-        let mut keyed: Vec<(usize, usize)> = Vec::with_capacity(self.buf.len());
-        for (i, e) in self.buf.iter().enumerate() {
-            let group = match request_id_of(&e.message) {
-                Some(id) => *first.entry((e.function.as_str(), id)).or_insert(i),
-                None => i,
-            };
-            keyed.push((group, i));
-        }
-        keyed.sort_unstable();
-        self.view = keyed.into_iter().map(|(_, i)| i).collect();
+        self.buf.group_by_request(self.by_request);
     }
 
     /// Pauses (new events wait) or resumes (they are taken and the view jumps to the end).
@@ -202,18 +181,11 @@ impl LogsState {
         }
     }
 
-    /// Recounts the rows matching the search (case-insensitive).
+    /// Counts the rows matching the search (case-insensitive); the buffer keeps the count
+    /// from then on, so this costs nothing while the term is unchanged.
     pub fn count_matches(&mut self) {
-        if self.search.is_empty() {
-            self.matches = 0;
-            return;
-        }
-        let mut search = CaseInsensitive::new(&self.search);
-        self.matches = self
-            .buf
-            .iter()
-            .filter(|e| search.matches(&e.message))
-            .count();
+        self.buf.set_search(&self.search);
+        self.matches = self.buf.search_matches();
     }
 
     /// Moves the cursor to the next (or previous) row matching the search, wrapping around.
@@ -409,11 +381,7 @@ impl App {
             Command::LogsByRequest => {
                 let key = l.selected().map(|e| (e.timestamp_ms, e.event_id.clone()));
                 l.by_request = !l.by_request;
-                if l.by_request {
-                    l.rebuild_view();
-                } else {
-                    l.view.clear();
-                }
+                l.rebuild_view();
                 if let Some((ts, id)) = key {
                     l.reselect(ts, &id);
                 }

@@ -417,6 +417,7 @@ impl App {
             return Vec::new();
         };
         let mut error: Option<String> = None;
+        let mut info: Option<String> = None;
         let mut effects = Vec::new();
         match action {
             S3Action::BucketsLoaded { request_id, result } => {
@@ -468,6 +469,13 @@ impl App {
                     Ok(page) => {
                         b.append(page);
                         b.load = LoadState::Loaded;
+                        let max = self.s3_config.max_objects;
+                        if b.next_token.is_some() && b.entries.len() >= max {
+                            info = Some(format!(
+                                "stopped at {} entries ([s3] max_objects = {max}): open a folder, narrow the prefix or raise the limit",
+                                b.entries.len()
+                            ));
+                        }
                         if let Some(pos) = b.restore.take() {
                             b.list.selected = pos.min(b.list.len.saturating_sub(1));
                         }
@@ -556,6 +564,9 @@ impl App {
         if let Some(e) = error {
             self.notify(Level::Error, e);
         }
+        if let Some(text) = info {
+            self.notify(Level::Info, text);
+        }
         if self.screen() == Screen::S3Browser {
             effects.extend(self.s3_more_if_needed(page_rows));
         }
@@ -567,6 +578,9 @@ impl App {
             return Vec::new();
         };
         if !b.wants_more(page_rows) {
+            return Vec::new();
+        }
+        if b.entries.len() >= self.s3_config.max_objects {
             return Vec::new();
         }
         b.loading_more = true;

@@ -7,7 +7,7 @@ use aws_sdk_cloudwatchlogs::types::OrderBy;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::{AwsContext, AwsError, cloudformation};
+use super::{AwsContext, AwsError, cloudformation, tagging};
 use crate::domain::abandon::{AbandonPolicy, Assessment, assess_with_activity, policy_from_config};
 use crate::domain::function_cache::FunctionCache;
 use crate::domain::stack::{Stack, StackResource};
@@ -200,6 +200,39 @@ pub async fn activity_of(
             None => misses.push(s),
         }
     }
+    if misses.len() >= TAG_SWEEP_MIN {
+        let learned = names_from_tags(&misses, ctx, &contexts).await;
+        // The sweep names the functions; where each one logs comes from its configuration.
+        let futs: Vec<_> = misses
+            .iter()
+            // A root's nested functions carry their nested stack's tags: read its tree instead.
+            .filter(|s| s.nested_stacks == 0)
+            .filter_map(|s| learned.get(s.id.as_str()).map(|f| (*s, f)))
+            .map(|(s, functions)| async move {
+                let res: Vec<StackResource> = functions
+                    .iter()
+                    .map(|f| StackResource {
+                        logical_id: f.clone(),
+                        physical_id: Some(f.clone()),
+                        resource_type: "AWS::Lambda::Function".into(),
+                        status: "CREATE_COMPLETE".into(),
+                        stack_path: s.name.clone(),
+                    })
+                    .collect();
+                let groups = super::logs::function_log_groups(ctx_of(s), &s.id, &res, None).await;
+                (s, groups)
+            })
+            .collect();
+        let swept: Vec<_> = futures::stream::iter(futs)
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        for (s, groups) in swept {
+            cache.put_groups(s, &groups, now);
+            names.insert(s.id.clone(), Ok(groups));
+        }
+        misses.retain(|s| !names.contains_key(&s.id));
+    }
     let futs: Vec<_> = misses
         .iter()
         .map(|s| async move {
@@ -254,6 +287,46 @@ pub async fn activity_of(
             (Ok(times), Ok(t)) => times.extend(t),
             (Ok(_), Err(e)) => *slot = Err(e.to_string()),
             (Err(_), _) => {}
+        }
+    }
+    out
+}
+
+/// Stacks missing from the cache from which one tagging sweep per region is cheaper than a
+/// `ListStackResources` each.
+const TAG_SWEEP_MIN: usize = 10;
+
+/// The function names of the `stacks` that one Resource Groups Tagging sweep per region
+/// mentions, by stack id. A stack it does not mention (no function, or tags not there yet) is
+/// left to `ListStackResources`, as is every stack of a region whose sweep fails (no
+/// `tag:GetResources` permission).
+async fn names_from_tags<'a>(
+    stacks: &[&'a Stack],
+    ctx: &AwsContext,
+    contexts: &BTreeMap<&str, AwsContext>,
+) -> BTreeMap<&'a str, Vec<String>> {
+    let ctx_of = |s: &Stack| contexts.get(s.region.as_str()).unwrap_or(ctx);
+    let mut by_region: BTreeMap<&str, Vec<&'a Stack>> = BTreeMap::new();
+    for s in stacks {
+        by_region
+            .entry(ctx_of(s).region.as_str())
+            .or_default()
+            .push(s);
+    }
+    let mut out = BTreeMap::new();
+    for group in by_region.values() {
+        let Some(first) = group.first() else { continue };
+        let swept = match tagging::stack_functions(ctx_of(first)).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::debug!(error = %e, "tagging sweep failed; listing each stack's resources");
+                continue;
+            }
+        };
+        for s in group {
+            if let Some(functions) = swept.of(&s.id, &s.name) {
+                out.insert(s.id.as_str(), functions.to_vec());
+            }
         }
     }
     out

@@ -8,8 +8,8 @@ pub mod audit;
 pub mod cloudformation;
 pub mod cloudwatch;
 pub mod cognito;
-pub mod doctor;
 pub mod cost;
+pub mod doctor;
 pub mod dynamodb;
 pub mod error;
 pub mod identity;
@@ -20,6 +20,7 @@ pub mod logs;
 pub mod profiles;
 pub mod s3;
 pub mod shelve;
+pub mod tagging;
 pub mod teardown;
 
 use std::time::Duration;

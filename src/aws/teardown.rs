@@ -244,7 +244,10 @@ pub async fn tree_templates(
     fetched.into_iter().collect()
 }
 
-pub(crate) async fn processed_template(ctx: &AwsContext, stack_id: &str) -> Result<String, AwsError> {
+pub(crate) async fn processed_template(
+    ctx: &AwsContext,
+    stack_id: &str,
+) -> Result<String, AwsError> {
     let res = ctx
         .cloudformation()
         .get_template()

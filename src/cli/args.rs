@@ -60,7 +60,12 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the prototype stacks (discovered by tag)
-    Stacks,
+    Stacks {
+        /// Only the list: no log activity, abandonment or blocker lookups (one DescribeStacks
+        /// page per 100 stacks)
+        #[arg(long)]
+        no_activity: bool,
+    },
     /// List a stack's resources
     Resources {
         /// Stack name or id

@@ -2,8 +2,8 @@
 
 pub mod args;
 mod completions;
-mod doctor;
 pub mod cost;
+mod doctor;
 pub mod errors;
 pub mod invoke;
 pub mod items;
@@ -136,7 +136,7 @@ pub fn aws_options(g: &GlobalArgs, config: &Config) -> AwsOptions {
 
 /// Runs one headless subcommand and maps failure to exit code 1 with one line on stderr.
 pub async fn run(global: GlobalArgs, command: Command) -> ExitCode {
-    match dispatch(global, command).await {
+    match Box::pin(dispatch(global, command)).await {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
@@ -193,7 +193,7 @@ async fn dispatch(global: GlobalArgs, command: Command) -> anyhow::Result<ExitCo
     let mut command = command;
     ctx.locate_stacks(&mut stack_args(&mut command)).await?;
     match command {
-        Command::Stacks => stacks::run(&ctx).await,
+        Command::Stacks { no_activity } => stacks::run(&ctx, no_activity).await,
         Command::Resources { stack } => resources::run(&ctx, &stack).await,
         Command::Items(args) => Box::pin(items::run(&ctx, &args)).await,
         Command::Objects {

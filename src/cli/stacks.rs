@@ -77,9 +77,22 @@ pub async fn assessed_shelf(ctx: &Context) -> anyhow::Result<Vec<(Located, Asses
     Ok(all)
 }
 
-/// Lists the discovered stacks.
-pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+/// Lists the discovered stacks; with `no_activity`, only what DescribeStacks says.
+pub async fn run(ctx: &Context, no_activity: bool) -> anyhow::Result<ExitCode> {
     let now = ctx.clock.now();
+    if no_activity {
+        let places = ctx.places().await?;
+        let mut shelf =
+            accounts::discover_all(&places, &ctx.config.discovery.regions, &ctx.filters).await?;
+        shelf.sort_by(|a, b| {
+            (&a.stack.name, &a.account, &a.stack.region).cmp(&(
+                &b.stack.name,
+                &b.account,
+                &b.stack.region,
+            ))
+        });
+        return print_plain(ctx, &shelf, now);
+    }
     let assessed = assessed_shelf(ctx).await?;
     match ctx.output {
         OutputFormat::Json => {
@@ -107,11 +120,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
                         s.last_updated.map_or_else(|| "-".into(), rfc3339),
                         format!("{}d", a.idle_days),
                         verdict(a),
-                        s.tags
-                            .iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(","),
+                        tags_cell(s),
                     ]
                 })
                 .collect();
@@ -133,4 +142,56 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The list without activity: JSON of the stacks' own fields and where they live, or the
+/// table without the IDLE and ABANDONED/PROTECTED columns.
+fn print_plain(
+    ctx: &Context,
+    shelf: &[Located],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<ExitCode> {
+    match ctx.output {
+        OutputFormat::Json => print_json(&shelf)?,
+        OutputFormat::Table => {
+            let rows: Vec<Vec<String>> = shelf
+                .iter()
+                .map(|l| {
+                    let s = &l.stack;
+                    vec![
+                        s.name.clone(),
+                        l.account_label(),
+                        s.region.clone(),
+                        s.status.clone(),
+                        s.nested_stacks.to_string(),
+                        short_age(s.created, now),
+                        s.last_updated.map_or_else(|| "-".into(), rfc3339),
+                        tags_cell(s),
+                    ]
+                })
+                .collect();
+            print_table(
+                &[
+                    "NAME",
+                    "ACCOUNT",
+                    "REGION",
+                    "STATUS",
+                    "NESTED",
+                    "AGE",
+                    "LAST UPDATED",
+                    "TAGS",
+                ],
+                &rows,
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tags_cell(s: &crate::domain::stack::Stack) -> String {
+    s.tags
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -3,11 +3,17 @@
 
 use std::collections::{HashSet, VecDeque};
 
+#[cfg(test)]
+mod incremental_tests;
 mod insights;
+mod requests;
+mod search;
 mod timeline;
 
 #[cfg(test)]
 mod formats_tests;
+use requests::RequestOrder;
+use search::Search;
 
 pub use insights::{DURATION_WINDOW, FunctionInsights, Insights};
 pub use timeline::{activity_buckets, parse_since};
@@ -18,7 +24,7 @@ pub const DEFAULT_CAP: usize = 10_000;
 pub const HARD_CAP: usize = 100_000;
 
 /// One `CloudWatch` Logs event, tagged with the function whose log group it came from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct LogEvent {
     /// When the function logged it, in ms since the Unix epoch.
     pub timestamp_ms: i64,
@@ -92,14 +98,25 @@ impl RecentIds {
 /// Holds the newest `cap` events by `(timestamp_ms, event_id)`; an event already held, recently
 /// evicted, older than everything evicted or cleared so far, or older than everything held in a
 /// full buffer is not taken.
+///
+/// Events live in slots that do not move while they are held; the time order and, when asked
+/// for, the request order ([`Self::group_by_request`]) and the search's match count
+/// ([`Self::set_search`]) refer to them by slot and are kept up to date event by event, so a
+/// batch costs O(batch + evicted), not O(buffer).
 #[derive(Debug, Clone)]
 pub struct LogBuffer {
-    events: VecDeque<LogEvent>,
+    /// Event storage; a freed slot holds an empty event until it is reused.
+    slots: Vec<LogEvent>,
+    free: Vec<u32>,
+    /// Slots in time order.
+    order: VecDeque<u32>,
     ids: HashSet<String>,
     evicted: RecentIds,
     /// Key of the newest event evicted or cleared; nothing at or below it is taken again.
     watermark: Option<(i64, String)>,
     cap: usize,
+    search: Option<Search>,
+    requests: Option<RequestOrder>,
 }
 
 impl Default for LogBuffer {
@@ -113,11 +130,15 @@ impl LogBuffer {
     pub fn new(cap: usize) -> Self {
         let cap = cap.clamp(1, HARD_CAP);
         Self {
-            events: VecDeque::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            order: VecDeque::new(),
             ids: HashSet::new(),
             evicted: RecentIds::new(cap),
             watermark: None,
             cap,
+            search: None,
+            requests: None,
         }
     }
 
@@ -149,85 +170,199 @@ impl LogBuffer {
             {
                 continue;
             }
-            if self.events.len() >= self.cap
+            if self.order.len() >= self.cap
                 && self
-                    .events
+                    .order
                     .front()
-                    .is_some_and(|first| event.key() < first.key())
+                    .is_some_and(|&first| event.key() < self.slot(first).key())
             {
                 continue;
             }
             on_new(&event);
             added += 1;
             self.ids.insert(event.event_id.clone());
-            match self.events.back() {
-                Some(last) if last.key() > event.key() => {
-                    let at = self.events.partition_point(|e| e.key() < event.key());
-                    self.events.insert(at, event);
-                }
-                _ => self.events.push_back(event),
+            let at = match self.order.back() {
+                Some(&last) if self.slot(last).key() > event.key() => self
+                    .order
+                    .partition_point(|&s| self.slot(s).key() < event.key()),
+                _ => self.order.len(),
+            };
+            let slot = self.store(event);
+            self.order.insert(at, slot);
+            if let Some(search) = &mut self.search {
+                search.observe(slot, &self.slots[slot as usize]);
             }
-            while self.events.len() > self.cap {
-                if let Some(old) = self.events.pop_front() {
-                    self.ids.remove(&old.event_id);
-                    self.evicted.insert(&old.event_id);
-                    self.watermark = Some((old.timestamp_ms, old.event_id));
-                }
+            if let Some(requests) = &mut self.requests {
+                requests.insert(&self.slots, slot);
+            }
+            while self.order.len() > self.cap {
+                self.evict_oldest();
             }
         }
         added
     }
 
+    fn slot(&self, slot: u32) -> &LogEvent {
+        &self.slots[slot as usize]
+    }
+
+    fn store(&mut self, event: LogEvent) -> u32 {
+        if let Some(slot) = self.free.pop() {
+            self.slots[slot as usize] = event;
+            slot
+        } else {
+            self.slots.push(event);
+            // At most `HARD_CAP + 1` slots are ever in use.
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        let Some(slot) = self.order.pop_front() else {
+            return;
+        };
+        if let Some(search) = &mut self.search {
+            search.forget(slot);
+        }
+        if let Some(requests) = &mut self.requests {
+            requests.remove(&self.slots, slot);
+        }
+        let old = std::mem::take(&mut self.slots[slot as usize]);
+        self.free.push(slot);
+        self.ids.remove(&old.event_id);
+        self.evicted.insert(&old.event_id);
+        self.watermark = Some((old.timestamp_ms, old.event_id));
+    }
+
     /// Empties the buffer; events up to the newest one held now will not be taken again.
     pub fn clear(&mut self) {
-        if let Some(last) = self.events.pop_back() {
-            self.watermark = Some((last.timestamp_ms, last.event_id));
+        if let Some(&last) = self.order.back() {
+            let last = self.slot(last);
+            self.watermark = Some((last.timestamp_ms, last.event_id.clone()));
         }
-        self.events.clear();
+        self.order.clear();
+        self.slots.clear();
+        self.free.clear();
         self.ids.clear();
+        if let Some(search) = &mut self.search {
+            search.clear();
+        }
+        if let Some(requests) = &mut self.requests {
+            *requests = RequestOrder::default();
+        }
     }
 
     /// Number of events held.
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.order.len()
     }
 
     /// Whether no event is held.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.order.is_empty()
     }
 
     /// The `i`-th oldest event held, in O(1).
     pub fn get(&self, i: usize) -> Option<&LogEvent> {
-        self.events.get(i)
+        self.order.get(i).map(|&s| self.slot(s))
     }
 
     /// All events held, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &LogEvent> {
-        self.events.iter()
+        self.order.iter().map(|&s| self.slot(s))
     }
 
     /// Up to `len` events from index `start` (for rendering only the visible rows).
     pub fn range(&self, start: usize, len: usize) -> impl Iterator<Item = &LogEvent> {
-        let start = start.min(self.events.len());
-        let end = start.saturating_add(len).min(self.events.len());
-        self.events.range(start..end)
+        let start = start.min(self.order.len());
+        let end = start.saturating_add(len).min(self.order.len());
+        self.order.range(start..end).map(|&s| self.slot(s))
     }
 
     /// Index of the first event at or after `timestamp_ms` (`len()` if none), for jumping to a time.
     pub fn first_at_or_after(&self, timestamp_ms: i64) -> usize {
-        self.events
-            .partition_point(|e| e.timestamp_ms < timestamp_ms)
+        self.order
+            .partition_point(|&s| self.slot(s).timestamp_ms < timestamp_ms)
+    }
+
+    /// Index (in time order) of the event with this key, if held.
+    pub fn position(&self, timestamp_ms: i64, event_id: &str) -> Option<usize> {
+        let key = (timestamp_ms, event_id);
+        let at = self.order.partition_point(|&s| self.slot(s).key() < key);
+        self.get(at).filter(|e| e.key() == key).map(|_| at)
     }
 
     /// Timestamp of the oldest event held.
     pub fn oldest_timestamp(&self) -> Option<i64> {
-        self.events.front().map(|e| e.timestamp_ms)
+        self.get(0).map(|e| e.timestamp_ms)
     }
 
     /// Timestamp of the newest event held (where the next poll can start from).
     pub fn newest_timestamp(&self) -> Option<i64> {
-        self.events.back().map(|e| e.timestamp_ms)
+        self.order.back().map(|&s| self.slot(s).timestamp_ms)
+    }
+
+    /// Sets the case-insensitive search whose matches [`Self::search_matches`] counts (empty:
+    /// none). Costs O(buffer) when the term changes and nothing when it is the same.
+    pub fn set_search(&mut self, term: &str) {
+        if term.is_empty() {
+            self.search = None;
+            return;
+        }
+        if self.search.as_ref().is_some_and(|s| s.term() == term) {
+            return;
+        }
+        let mut search = Search::new(term);
+        for &slot in &self.order {
+            search.observe(slot, self.slot(slot));
+        }
+        self.search = Some(search);
+    }
+
+    /// Events held that match the search set with [`Self::set_search`] (0 without one).
+    pub fn search_matches(&self) -> usize {
+        self.search.as_ref().map_or(0, Search::count)
+    }
+
+    /// Whether the event at time-order index `i` matches the search (false without one).
+    pub fn is_match(&self, i: usize) -> bool {
+        match (&self.search, self.order.get(i)) {
+            (Some(search), Some(&slot)) => search.is_match(slot),
+            _ => false,
+        }
+    }
+
+    /// Keeps (or stops keeping) the request order of [`Self::by_request`]: building it costs
+    /// O(buffer log buffer) once, keeping it O(1) amortised per event.
+    pub fn group_by_request(&mut self, on: bool) {
+        match (on, self.requests.is_some()) {
+            (true, false) => self.requests = Some(RequestOrder::build(&self.slots, &self.order)),
+            (false, true) => self.requests = None,
+            _ => {}
+        }
+    }
+
+    /// Whether the request order is kept.
+    pub fn is_grouped_by_request(&self) -> bool {
+        self.requests.is_some()
+    }
+
+    /// The event at `row` of the request order: each request's lines together, requests by
+    /// their first line held (time order when the request order is not kept).
+    pub fn by_request(&self, row: usize) -> Option<&LogEvent> {
+        match &self.requests {
+            Some(requests) => requests.get(row).map(|s| self.slot(s)),
+            None => self.get(row),
+        }
+    }
+
+    /// The row of the request order holding the event with this key, if held.
+    pub fn by_request_row(&self, timestamp_ms: i64, event_id: &str) -> Option<usize> {
+        let at = self.position(timestamp_ms, event_id)?;
+        match &self.requests {
+            Some(requests) => requests.row_of(&self.slots, self.order[at]),
+            None => Some(at),
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! The domain: plain synchronous Rust, no terminal and no network.
 
 pub mod abandon;
+pub mod archive;
 pub mod console_url;
 pub mod cost;
-pub mod archive;
 pub mod discovery;
 pub mod doctor;
 pub mod dynamo;

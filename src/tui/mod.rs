@@ -93,6 +93,7 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
     app.dynamo_settings = crate::app::dynamo::DynamoSettings {
         page_size: config.dynamodb.page_size.max(1),
         export_segments: config.dynamodb.export_segments.max(1),
+        max_rows: config.dynamodb.max_rows.max(1),
     };
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, no_color, &global, &config, filters).await;

@@ -279,6 +279,14 @@ fn render_items_status(
             format!("  {} loading more…", spinner(app.tick)),
             theme.warn,
         ));
+    } else if items.has_more() && items.items.len() >= app.dynamo_settings.max_rows {
+        spans.push(Span::styled(
+            format!(
+                "  stopped at [dynamodb] max_rows = {}: narrow with a query",
+                app.dynamo_settings.max_rows
+            ),
+            theme.warn,
+        ));
     } else if items.has_more() && items.empty_streak >= crate::app::dynamo::EMPTY_PAGES_BEFORE_PAUSE
     {
         spans.push(Span::styled(

@@ -214,6 +214,9 @@ fn render_browser(frame: &mut Frame, area: Rect, app: &App, b: &Browser, theme: 
     title.push_str(&format!("· {count}"));
     if b.next_token.is_some() {
         title.push_str("+ loaded");
+        if b.entries.len() >= app.s3_config.max_objects {
+            title.push_str(" · stopped at [s3] max_objects");
+        }
     }
     title.push(' ');
     if !b.filter.is_empty() {

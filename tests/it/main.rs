@@ -4,8 +4,8 @@
 mod accounts;
 mod cfn_front;
 mod cognito_front;
-mod doctor;
 mod cost;
+mod doctor;
 mod dynamodb;
 mod e2e;
 mod faults;

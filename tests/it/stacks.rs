@@ -234,3 +234,74 @@ fn the_function_cache_never_changes_the_answer() {
     assert_eq!(json_stacks_cached(&dir), cold);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn no_activity_lists_the_stacks_without_verdicts() {
+    let mut c = protoctl();
+    c.args(["stacks", "--no-activity", "--output", "json"]);
+    let out = run(c);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let plain: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(names(&plain), names(&json_stacks(&[])));
+    let orders = plain.iter().find(|s| s["name"] == "orders-dev").unwrap();
+    assert_eq!(orders["tags"]["team"], "proto-lab");
+    for field in ["abandoned", "idle_days", "protected", "blocked"] {
+        assert!(orders.get(field).is_none(), "{field} in {orders}");
+    }
+    let mut c = protoctl();
+    c.args(["stacks", "--no-activity"]);
+    let out = run(c);
+    let text = stdout(&out);
+    assert!(text.starts_with("NAME"), "{text}");
+    assert!(
+        text.contains("orders-dev") && !text.contains("IDLE"),
+        "{text}"
+    );
+}
+
+/// What CloudFormation does on real AWS (the emulator does not): the stack's name and id as
+/// tags on its function. The sweep files the function under that stack.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tagging_sweep_files_functions_by_their_stack_tags() {
+    use protoctl::aws::tagging::{STACK_ID_TAG, STACK_NAME_TAG, stack_functions};
+    let ctx = crate::support::aws().await;
+    let lambda = ctx.lambda();
+    let function = lambda
+        .get_function()
+        .function_name("orders-dev-create")
+        .send()
+        .await
+        .unwrap();
+    let arn = function
+        .configuration()
+        .and_then(|c| c.function_arn())
+        .unwrap()
+        .to_owned();
+    // A stack id no real stack has: other tests' sweeps are not misled.
+    let id = format!(
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/sweep-{}/x",
+        std::process::id()
+    );
+    lambda
+        .tag_resource()
+        .resource(&arn)
+        .tags(STACK_NAME_TAG, "sweep-test")
+        .tags(STACK_ID_TAG, &id)
+        .send()
+        .await
+        .unwrap();
+    let swept = stack_functions(&ctx).await;
+    lambda
+        .untag_resource()
+        .resource(&arn)
+        .tag_keys(STACK_NAME_TAG)
+        .tag_keys(STACK_ID_TAG)
+        .send()
+        .await
+        .unwrap();
+    let swept = swept.unwrap();
+    assert_eq!(
+        swept.of(&id, "sweep-test"),
+        Some(&["orders-dev-create".to_owned()][..])
+    );
+}

@@ -538,3 +538,30 @@ fn the_window_stays_small_at_a_million_items() {
     it.list.selected = 500_000;
     assert_eq!(it.list.visible(30).len(), 30);
 }
+
+#[test]
+fn paging_stops_at_max_rows_with_a_notice() {
+    let mut a = on_tables();
+    a.dynamo_settings.max_rows = 150;
+    let eff = a.update(Action::Command(Command::Open));
+    let [Effect::LoadDynamoPage { request_id, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    a.update(Action::DynamoPageLoaded {
+        request_id: *request_id,
+        result: Box::new(Ok(page(0..100, true))),
+    });
+    let eff = a.update(Action::Command(Command::Bottom));
+    let [Effect::LoadDynamoPage { request_id, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    a.update(Action::DynamoPageLoaded {
+        request_id: *request_id,
+        result: Box::new(Ok(page(100..200, true))),
+    });
+    let note = &a.notifications.back().unwrap().text;
+    assert!(note.contains("max_rows = 150"), "{note}");
+    assert!(items_of(&a).has_more());
+    assert!(a.update(Action::Command(Command::Bottom)).is_empty());
+    assert_eq!(items_of(&a).items.len(), 200);
+}

@@ -418,3 +418,25 @@ fn versions_of_a_key_and_of_a_prefix() {
     assert!(matches!(e.as_slice(),
         [Effect::S3(S3Effect::LoadVersions { key, exact: true, .. })] if key == "empty.bin"));
 }
+
+#[test]
+fn listing_stops_at_max_objects_with_a_notice() {
+    let mut a = on_buckets();
+    a.s3_config.max_objects = 1500;
+    let effects = a.update(Action::Command(Command::Open));
+    let (request_id, _, _) = list_request(&effects);
+    a.update(Action::S3(S3Action::PageLoaded {
+        request_id,
+        result: Ok(page("", 0, 1000, Some("t1"))),
+    }));
+    let (rid, _, _) = list_request(&a.update(Action::Command(Command::Bottom)));
+    a.update(Action::S3(S3Action::PageLoaded {
+        request_id: rid,
+        result: Ok(page("", 1000, 1000, Some("t2"))),
+    }));
+    let note = &a.notifications.back().unwrap().text;
+    assert!(note.contains("max_objects = 1500"), "{note}");
+    assert!(a.update(Action::Command(Command::Bottom)).is_empty());
+    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    assert_eq!(b.entries.len(), 2000);
+}

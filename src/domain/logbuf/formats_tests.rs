@@ -175,7 +175,6 @@ fn observe(render: fn(&Invocation, usize) -> Vec<String>) -> (Insights, Vec<LogE
             events.push(e);
         }
     }
-    insights.refresh();
     (insights, events)
 }
 

@@ -57,25 +57,21 @@ impl FunctionInsights {
 #[derive(Debug, Clone)]
 struct FunctionState {
     figures: FunctionInsights,
-    durations: VecDeque<f64>,
+    durations: Window,
     error_ids: RecentIds,
     timeout_ids: RecentIds,
     /// `(log_stream, request_id)` of the request each stream is running, newest last.
     in_flight: VecDeque<(String, String)>,
-    /// `(p50, p95)` of `durations` as of the last [`Insights::refresh`]; `None` once a new
-    /// duration arrived, until the next refresh.
-    percentiles: Option<(Option<f64>, Option<f64>)>,
 }
 
 impl Default for FunctionState {
     fn default() -> Self {
         Self {
             figures: FunctionInsights::default(),
-            durations: VecDeque::new(),
+            durations: Window::new(DURATION_WINDOW),
             error_ids: RecentIds::new(FAILED_IDS),
             timeout_ids: RecentIds::new(FAILED_IDS),
             in_flight: VecDeque::new(),
-            percentiles: Some((None, None)),
         }
     }
 }
@@ -107,11 +103,7 @@ impl FunctionState {
                 if let Some(used) = r.max_memory_mb {
                     f.peak_memory_mb = Some(f.peak_memory_mb.unwrap_or(0).max(used));
                 }
-                self.durations.push_back(r.duration_ms);
-                if self.durations.len() > DURATION_WINDOW {
-                    self.durations.pop_front();
-                }
-                self.percentiles = None;
+                self.durations.push(r.duration_ms);
                 if r.is_timeout() {
                     self.timed_out(Some(&r.request_id));
                 } else if r.is_failure() {
@@ -149,17 +141,8 @@ impl FunctionState {
         }
     }
 
-    /// `(p50, p95)` of the duration window: sorts a copy of it (up to [`DURATION_WINDOW`]).
-    fn compute_percentiles(&self) -> (Option<f64>, Option<f64>) {
-        let mut sorted: Vec<f64> = self.durations.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
-        (nearest_rank(&sorted, 50), nearest_rank(&sorted, 95))
-    }
-
     fn snapshot(&self) -> FunctionInsights {
-        let (p50_ms, p95_ms) = self
-            .percentiles
-            .unwrap_or_else(|| self.compute_percentiles());
+        let (p50_ms, p95_ms) = self.durations.percentiles();
         FunctionInsights {
             p50_ms,
             p95_ms,
@@ -168,8 +151,53 @@ impl FunctionState {
     }
 }
 
+/// The latest durations, up to a cap, with a sorted copy kept as they come and go, so that
+/// percentiles need no sort: a binary search and a shift per duration.
+#[derive(Debug, Clone)]
+pub(super) struct Window {
+    cap: usize,
+    latest: VecDeque<f64>,
+    sorted: Vec<f64>,
+}
+
+impl Window {
+    pub(super) fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            latest: VecDeque::new(),
+            sorted: Vec::new(),
+        }
+    }
+
+    /// Adds a duration, dropping the oldest beyond the cap.
+    pub(super) fn push(&mut self, ms: f64) {
+        self.latest.push_back(ms);
+        let at = self.sorted.partition_point(|d| d.total_cmp(&ms).is_le());
+        self.sorted.insert(at, ms);
+        if self.latest.len() > self.cap
+            && let Some(old) = self.latest.pop_front()
+            && let Ok(at) = self.sorted.binary_search_by(|d| d.total_cmp(&old))
+        {
+            self.sorted.remove(at);
+        }
+    }
+
+    /// Nearest-rank `(p50, p95)` of the durations held.
+    pub(super) fn percentiles(&self) -> (Option<f64>, Option<f64>) {
+        (
+            nearest_rank(&self.sorted, 50),
+            nearest_rank(&self.sorted, 95),
+        )
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.latest.len()
+    }
+}
+
 /// The value at nearest rank `ceil(pct/100 * n)` of an ascending slice.
-fn nearest_rank(sorted: &[f64], pct: usize) -> Option<f64> {
+pub(super) fn nearest_rank(sorted: &[f64], pct: usize) -> Option<f64> {
     let rank = (sorted.len() * pct).div_ceil(100).max(1);
     sorted.get(rank - 1).copied()
 }
@@ -195,18 +223,6 @@ impl Insights {
             let mut state = FunctionState::default();
             state.observe(&event.log_stream, line);
             self.functions.insert(event.function.clone(), state);
-        }
-    }
-
-    /// Works out the percentiles of the functions that got new durations since the last call,
-    /// so that reading the figures (every frame) does not sort. Call it after each batch.
-    ///
-    /// Reading without it is still correct, only slower: stale percentiles are recomputed.
-    pub fn refresh(&mut self) {
-        for state in self.functions.values_mut() {
-            if state.percentiles.is_none() {
-                state.percentiles = Some(state.compute_percentiles());
-            }
         }
     }
 
@@ -348,6 +364,7 @@ mod tests {
         }
         let state = &ins.functions["f"];
         assert_eq!(state.durations.len(), DURATION_WINDOW);
+        assert_eq!(state.durations.sorted.len(), DURATION_WINDOW);
         let f = state.snapshot();
         assert_eq!(f.invocations, u64::from(total));
         assert_eq!(f.p50_ms, Some(5_050.0));
@@ -355,7 +372,7 @@ mod tests {
     }
 
     #[test]
-    fn refreshed_figures_match_and_stay_current_between_refreshes() {
+    fn figures_stay_current_after_every_report() {
         let mut ins = Insights::new();
         let report = |i: u32| {
             line(
@@ -369,21 +386,16 @@ mod tests {
         }
         ins.observe(&line("g", "s", "just text".into()));
         let fresh = ins.per_function();
-        ins.refresh();
-        assert_eq!(ins.per_function(), fresh);
         assert_eq!((ins.len(), ins.is_empty()), (2, false));
         let listed: Vec<(&str, FunctionInsights)> = ins.iter().collect();
         assert_eq!(listed[0], ("f", fresh["f"].clone()));
         assert_eq!(fresh["f"].p50_ms, Some(20.0));
-        // A REPORT after the refresh is counted at once, not at the next refresh.
         ins.observe(&report(1_000));
         let f = ins.function("f").unwrap_or_default();
         assert_eq!(
             (f.p50_ms, f.p95_ms, f.invocations),
             (Some(21.0), Some(39.0), 41)
         );
-        ins.refresh();
-        assert_eq!(ins.function("f"), Some(f));
         assert!(Insights::new().is_empty());
     }
 

@@ -44,7 +44,9 @@ impl LogBuffer {
             let offset = (k as u128 * span).div_ceil(n);
             self.first_at_or_after((i128::from(from_ms) + offset as i128) as i64)
         };
-        let end = self.events.partition_point(|e| e.timestamp_ms <= to_ms);
+        let end = self
+            .order
+            .partition_point(|&s| self.slot(s).timestamp_ms <= to_ms);
         let mut start = start_of(0);
         for (k, count) in counts.iter_mut().enumerate() {
             let next = if k + 1 == buckets {
