@@ -432,7 +432,7 @@ impl App {
             {
                 // Header line, block border and column header come before the first row.
                 let first_row = 3_u16;
-                let pos = self.stacks.list.offset + usize::from(row.checked_sub(first_row)?);
+                let pos = self.stacks.list.offset() + usize::from(row.checked_sub(first_row)?);
                 (pos < self.stacks.view.len()).then_some(Action::ClickRow(pos))
             }
             _ => None,

@@ -229,7 +229,7 @@ impl Overlay {
         }
         self.matches = scored.into_iter().map(|(i, _)| i).collect();
         self.list.selected = 0;
-        self.list.offset = 0;
+        self.list.set_offset(0);
         self.list.set_len(self.matches.len());
     }
 

@@ -952,7 +952,7 @@ impl App {
                 if matches!(other, Command::Bottom) || s.selected > last_top {
                     s.selected = last_top;
                 }
-                s.offset = s.selected;
+                s.set_offset(s.selected);
                 Vec::new()
             }
         }

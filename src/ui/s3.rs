@@ -347,7 +347,7 @@ fn render_object(frame: &mut Frame, area: Rect, app: &App, o: &ObjectView, theme
     }
     ptitle.push_str(&format!(
         " · line {}/{} ",
-        (o.scroll.offset + 1).min(doc.lines.len()),
+        (o.scroll.offset() + 1).min(doc.lines.len()),
         doc.lines.len()
     ));
     let blk = block(ptitle, theme, true);
@@ -359,7 +359,7 @@ fn render_object(frame: &mut Frame, area: Rect, app: &App, o: &ObjectView, theme
     let lines: Vec<Line> = doc
         .lines
         .iter()
-        .skip(o.scroll.offset)
+        .skip(o.scroll.offset())
         .take(height)
         .map(|l| {
             Line::from(

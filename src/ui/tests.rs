@@ -337,3 +337,36 @@ pub(crate) fn assert_clean(t: &Terminal<TestBackend>) {
         }
     }
 }
+
+#[test]
+fn a_click_on_a_scrolled_list_selects_the_row_under_the_pointer() {
+    use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app();
+    let id = ready(&mut a);
+    let stacks: Vec<Stack> = (0..60)
+        .map(|i| demo_stack(&format!("proto-{i:02}-dev"), "CREATE_COMPLETE", 10, &[]))
+        .collect();
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(stacks),
+    });
+    a.update(Action::Command(Command::Bottom));
+    let t = draw(&a);
+    // The row drawn on screen line 5 is the one a click there must select.
+    let line: String = (0..100)
+        .map(|x| t.backend().buffer()[(x, 5)].symbol().to_string())
+        .collect();
+    let click = Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 10,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    });
+    let action = a.map_event(&click).expect("a click on a row");
+    a.update(action);
+    let selected = a.stacks.selected().expect("a selected stack").name.clone();
+    assert!(
+        line.contains(&selected),
+        "clicked {line:?}, selected {selected}"
+    );
+}
