@@ -53,6 +53,7 @@ fn app() -> App {
         Keymap::load(&toml::Table::new()).unwrap(),
         Clock::new(Some(now())),
         HeaderInfo::default(),
+        protoctl::app::Settings::default(),
     );
     let ctx = AwsContext {
         sdk: aws_config::SdkConfig::builder().build(),

@@ -412,7 +412,7 @@ impl App {
 
     /// Starts the next page when the cursor nears the end of what is loaded.
     fn dynamo_load_more(&mut self) -> Vec<Effect> {
-        let page_size = self.dynamo_settings.page_size;
+        let page_size = self.settings.dynamo.page_size;
         let near = self.page_rows.max(1) * 2;
         let Some(items) = self.dynamo.as_mut().and_then(|d| d.items.as_mut()) else {
             return Vec::new();
@@ -445,7 +445,7 @@ impl App {
             old.cancel.cancel();
         }
         let mut items = ItemsState::new(table, query);
-        let page_size = self.dynamo_settings.page_size;
+        let page_size = self.settings.dynamo.page_size;
         self.next_request += 1;
         items.request_id = self.next_request;
         items.loading = true;
@@ -562,8 +562,8 @@ impl App {
                     table: Box::new(items.table.clone()),
                     query: items.query.clone(),
                     path,
-                    segments: self.dynamo_settings.export_segments,
-                    page_size: self.dynamo_settings.page_size,
+                    segments: self.settings.dynamo.export_segments,
+                    page_size: self.settings.dynamo.page_size,
                     cancel,
                 }]
             }

@@ -4,50 +4,48 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio_util::sync::CancellationToken;
 
 use super::keymap::{Command, Key, Scope};
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::api::ApiClient;
 use crate::aws::cognito::{self, Flow, PoolUser};
-use crate::aws::invoke::{MAX_CONCURRENCY, MAX_COUNT, Outcome, Target};
-use crate::aws::lambda;
-use crate::cli::invoke::{Via, stage_of};
+use crate::aws::invoke::{MAX_CONCURRENCY, MAX_COUNT};
 use crate::config::{CognitoConfig, Config};
-use crate::domain::invoke::{EventShape, Request, Sample, Summary, parse_payload, proxy_event};
+use crate::domain::invoke::{
+    CallSpec, EventShape, Outcome, Request, Sample, Summary, Via, api_base_url, method_or_default,
+    parse_payload, stage_of,
+};
 use crate::domain::stack::Stack;
-use crate::domain::tokens::{Tokens, cache_key, decode_claims};
+use crate::domain::tokens::{Tokens, cache_key};
 
 const MAX_FIELD: usize = 200;
 const MAX_PAYLOAD: usize = 64 * 1024;
 
-/// What the console needs from the config file (set once at start).
-#[derive(Debug, Clone, Default)]
+/// What the invoke screen needs from the config file (`[cognito]`, `[invoke]`).
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub cognito: CognitoConfig,
     pub event_shape: String,
     pub api_url: Option<String>,
 }
 
-static SETTINGS: OnceLock<Settings> = OnceLock::new();
-
-/// Records the config's `[cognito]` and `[invoke]` for the console's invoke screen.
-pub fn configure(config: &Config) {
-    let _ = SETTINGS.set(Settings {
-        cognito: config.cognito.clone(),
-        event_shape: config.invoke.event_shape.clone(),
-        api_url: config.invoke.api_url.clone(),
-    });
+impl Settings {
+    /// The config's `[cognito]` and `[invoke]`.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            cognito: config.cognito.clone(),
+            event_shape: config.invoke.event_shape.clone(),
+            api_url: config.invoke.api_url.clone(),
+        }
+    }
 }
 
-fn settings() -> Settings {
-    SETTINGS.get().cloned().unwrap_or_else(|| Settings {
-        event_shape: "rest".into(),
-        ..Settings::default()
-    })
+impl Default for Settings {
+    fn default() -> Self {
+        Self::from_config(&Config::default())
+    }
 }
 
 /// A password in flight; `Debug` never shows it.
@@ -64,10 +62,7 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub enum InvokeEffect {
     /// Load the cached sign-in (refreshing it when under five minutes remain).
-    Resume {
-        request_id: u64,
-        user: PoolUser,
-    },
+    Resume { request_id: u64, user: PoolUser },
     SignIn {
         request_id: u64,
         user: PoolUser,
@@ -82,14 +77,32 @@ pub enum InvokeEffect {
     },
     Call {
         request_id: u64,
-        target: Target,
+        spec: CallSpec,
+        now: chrono::DateTime<chrono::Utc>,
     },
     FanOut {
         request_id: u64,
-        target: Target,
+        spec: CallSpec,
+        now: chrono::DateTime<chrono::Utc>,
         count: usize,
         concurrency: usize,
         cancel: CancellationToken,
+    },
+    /// The user last signed in to the pool (from the token cache).
+    LastUser { pool: String, client: String },
+    /// Read the saved payloads of a stack's function.
+    LoadSaved {
+        store: PayloadStore,
+        stack: String,
+        function: String,
+    },
+    /// Save `payload` as `name` for a stack's function.
+    SavePayload {
+        store: PayloadStore,
+        stack: String,
+        function: String,
+        name: String,
+        payload: String,
     },
 }
 
@@ -107,6 +120,18 @@ pub enum SignInResult {
 /// Results of the invoke screen's work.
 #[derive(Debug)]
 pub enum InvokeMsg {
+    /// The user last signed in to the pool (empty when none).
+    LastUser(String),
+    /// The saved payloads of `function`.
+    SavedLoaded {
+        function: String,
+        saved: BTreeMap<String, String>,
+    },
+    /// A payload was saved as `name` (the function's payloads now), or why not.
+    PayloadSaved {
+        function: String,
+        result: Result<(String, BTreeMap<String, String>), String>,
+    },
     SignedIn {
         request_id: u64,
         result: Result<SignInResult, String>,
@@ -247,15 +272,22 @@ pub struct InvokeState {
     pub fanout: Option<FanOut>,
     /// First response line shown (page up / page down).
     pub scroll: u16,
+    /// `[cognito]` and `[invoke]` of the config.
+    pub settings: Settings,
 }
 
 impl InvokeState {
     /// A screen for `stack` with its `functions` (physical names).
-    pub fn new(stack: Stack, functions: Vec<String>, store: Option<PayloadStore>) -> Self {
-        let s = settings();
+    pub fn new(
+        stack: Stack,
+        functions: Vec<String>,
+        store: Option<PayloadStore>,
+        settings: &Settings,
+    ) -> Self {
+        let s = settings.clone();
         let pool = cognito::pool_for(&s.cognito, Some(&stack)).map_err(|e| e.message);
-        let api_url = stack.outputs.get("ServiceEndpoint").cloned().or(s.api_url);
-        let mut st = Self {
+        let api_url = api_base_url(None, &stack, s.api_url.as_deref());
+        Self {
             user: s.cognito.username.clone().unwrap_or_default(),
             stack,
             functions,
@@ -283,14 +315,8 @@ impl InvokeState {
             error: None,
             fanout: None,
             scroll: 0,
-        };
-        if st.user.is_empty()
-            && let (Ok((p, c)), Ok(cache)) = (&st.pool, cognito::TokenCache::platform())
-        {
-            st.user = cache.last_user(p, c).unwrap_or_default();
+            settings: s,
         }
-        st.load_saved();
-        st
     }
 
     /// The selected function's name.
@@ -315,15 +341,20 @@ impl InvokeState {
         Ok(PoolUser {
             user_pool_id: pool,
             client_id: client,
-            client_secret: settings().cognito.client_secret,
+            client_secret: self.settings.cognito.client_secret.clone(),
             username: self.user.trim().to_string(),
         })
     }
 
-    fn load_saved(&mut self) {
-        if let (Some(store), Some(f)) = (&self.store, self.function_name()) {
-            self.saved = store.load(&self.stack.name, f);
-        }
+    /// The effect that reads the selected function's saved payloads.
+    fn load_saved(&mut self) -> Option<Effect> {
+        self.saved.clear();
+        let (store, f) = (self.store.clone()?, self.function_name()?);
+        Some(Effect::Invoke(Box::new(InvokeEffect::LoadSaved {
+            store,
+            stack: self.stack.name.clone(),
+            function: f.to_string(),
+        })))
     }
 
     fn move_focus(&mut self, back: bool) {
@@ -333,7 +364,8 @@ impl InvokeState {
         self.focus = fields[if back { (i + n - 1) % n } else { (i + 1) % n }];
     }
 
-    fn cycle(&mut self, back: bool) {
+    /// Cycles the focused choice; returns the effect a new function needs.
+    fn cycle(&mut self, back: bool) -> Option<Effect> {
         match self.focus {
             Field::Function if !self.functions.is_empty() => {
                 let n = self.functions.len();
@@ -342,7 +374,7 @@ impl InvokeState {
                 } else {
                     (self.function + 1) % n
                 };
-                self.load_saved();
+                return self.load_saved();
             }
             Field::Via => {
                 self.via = match self.via {
@@ -364,6 +396,7 @@ impl InvokeState {
             }
             _ => {}
         }
+        None
     }
 
     fn text_mut(&mut self) -> Option<(&mut String, usize)> {
@@ -387,11 +420,7 @@ impl InvokeState {
 
     fn request(&self) -> Request {
         Request {
-            method: if self.method.trim().is_empty() {
-                "GET".into()
-            } else {
-                self.method.trim().to_ascii_uppercase()
-            },
+            method: method_or_default(Some(&self.method), !self.payload.trim().is_empty()),
             path: if self.path.trim().is_empty() {
                 "/".into()
             } else {
@@ -405,47 +434,49 @@ impl InvokeState {
         }
     }
 
-    /// Builds what to call from the form (the token must be there).
-    fn target(&self, aws: &crate::aws::AwsContext, fan_out: bool) -> Result<Target, String> {
+    /// What to call, from the form (the token must be there); the runner builds the
+    /// target with the core's builder.
+    fn call_spec(&self) -> Result<CallSpec, String> {
         if let Some(e) = &self.payload_error {
             return Err(e.clone());
         }
         let tokens = self.tokens.as_ref().ok_or("sign in first")?;
-        let s = settings();
-        let token = if s.cognito.token == "access" {
+        let token = if self.settings.cognito.token == "access" {
             &tokens.access_token
         } else {
             &tokens.id_token
         };
-        let request = self.request();
+        let spec = CallSpec {
+            via: self.via,
+            function: self.function_name().map(str::to_string),
+            request: self.request(),
+            token: Some(token.clone()),
+            raw_event: None,
+            shape: EventShape::parse(&self.settings.event_shape)?,
+            stage: stage_of(
+                self.stack
+                    .outputs
+                    .get("ServiceEndpoint")
+                    .map(String::as_str),
+            ),
+            base_url: self.api_url.clone(),
+        };
         match self.via {
             Via::Lambda => {
-                let function = self.function_name().ok_or("the stack has no function")?;
-                let claims = decode_claims(token).map_err(|e| e.to_string())?;
-                let shape = EventShape::parse(&s.event_shape)?;
-                let stage = stage_of(
-                    self.stack
-                        .outputs
-                        .get("ServiceEndpoint")
-                        .map(String::as_str),
-                );
-                let event = proxy_event(shape, &request, &claims, &stage, chrono::Utc::now());
-                Ok(Target::Lambda {
-                    client: lambda::client(aws, !fan_out),
-                    function: function.to_string(),
-                    payload: Arc::new(serde_json::to_vec(&event).map_err(|e| e.to_string())?),
-                })
+                if spec.function.is_none() {
+                    return Err("the stack has no function".into());
+                }
+                spec.lambda_event(chrono::DateTime::<chrono::Utc>::default())?;
             }
-            Via::Api => Ok(Target::Api {
-                client: ApiClient::new().map_err(|e| e.message)?,
-                base_url: self
-                    .api_url
-                    .clone()
-                    .ok_or("the stack has no ServiceEndpoint output (set [invoke] api_url)")?,
-                request,
-                token: Some(token.clone()),
-            }),
+            Via::Api => {
+                if spec.base_url.is_none() {
+                    return Err(
+                        "the stack has no ServiceEndpoint output (set [invoke] api_url)".into(),
+                    );
+                }
+            }
         }
+        Ok(spec)
     }
 }
 
@@ -477,19 +508,41 @@ impl App {
                     .collect()
             })
             .unwrap_or_default();
-        let state = InvokeState::new(detail.stack.clone(), functions, PayloadStore::platform());
+        let state = InvokeState::new(
+            detail.stack.clone(),
+            functions,
+            PayloadStore::platform(),
+            &self.settings.invoke,
+        );
         self.open_invoke_with(state)
     }
 
     /// Shows `state` and resumes a cached sign-in when there is one.
-    pub(crate) fn open_invoke_with(&mut self, state: InvokeState) -> Vec<Effect> {
+    pub(crate) fn open_invoke_with(&mut self, mut state: InvokeState) -> Vec<Effect> {
+        let saved = state.load_saved();
         self.invoke = Some(state);
         self.screens.push(Screen::Invoke);
+        let mut effects = self.invoke_resume();
+        effects.extend(saved);
+        effects
+    }
+
+    /// Resumes the cached sign-in of the typed user; with no user typed, asks the token
+    /// cache who signed in last.
+    fn invoke_resume(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
         let Some(st) = self.invoke.as_mut() else {
             return Vec::new();
         };
         st.request_id = request_id;
+        if st.user.is_empty()
+            && let Ok((pool, client)) = &st.pool
+        {
+            return vec![Effect::Invoke(Box::new(InvokeEffect::LastUser {
+                pool: pool.clone(),
+                client: client.clone(),
+            }))];
+        }
         match st.pool_user() {
             Ok(user) => {
                 st.signing_in = true;
@@ -530,8 +583,8 @@ impl App {
         match key.code {
             KeyCode::Tab => st.move_focus(false),
             KeyCode::BackTab => st.move_focus(true),
-            KeyCode::Left => st.cycle(true),
-            KeyCode::Right => st.cycle(false),
+            KeyCode::Left => return st.cycle(true).into_iter().collect(),
+            KeyCode::Right => return st.cycle(false).into_iter().collect(),
             KeyCode::Enter if plain => match st.focus {
                 Field::Payload => {
                     if st.payload.len() < MAX_PAYLOAD {
@@ -606,7 +659,7 @@ impl App {
                     }];
                 }
             }
-            Command::InvokeSavePayload => self.invoke_save(),
+            Command::InvokeSavePayload => return self.invoke_save(),
             Command::PageDown | Command::PageUp | Command::Top => {
                 let page = u16::try_from(self.page_rows.max(1)).unwrap_or(u16::MAX);
                 if let Some(st) = self.invoke.as_mut() {
@@ -633,32 +686,31 @@ impl App {
         Vec::new()
     }
 
-    fn invoke_save(&mut self) {
+    fn invoke_save(&mut self) -> Vec<Effect> {
         let Some(st) = self.invoke.as_mut() else {
-            return;
+            return Vec::new();
         };
-        let result = match (&st.store, st.function_name(), &st.payload_error) {
-            (_, _, Some(e)) => Err(e.clone()),
-            (None, _, _) => Err("no data directory to save payloads in".to_string()),
-            (_, None, _) => Err("no function selected".to_string()),
+        let error = match (&st.store, st.function_name(), &st.payload_error) {
+            (_, _, Some(e)) => e.clone(),
+            (None, _, _) => "no data directory to save payloads in".to_string(),
+            (_, None, _) => "no function selected".to_string(),
             (Some(store), Some(f), None) => {
                 let name = if st.name.trim().is_empty() {
                     "default"
                 } else {
                     st.name.trim()
                 };
-                store
-                    .save(&st.stack.name, f, name, &st.payload)
-                    .map(|()| name.to_string())
+                return vec![Effect::Invoke(Box::new(InvokeEffect::SavePayload {
+                    store: store.clone(),
+                    stack: st.stack.name.clone(),
+                    function: f.to_string(),
+                    name: name.to_string(),
+                    payload: st.payload.clone(),
+                }))];
             }
         };
-        match result {
-            Ok(name) => {
-                st.load_saved();
-                self.notify(Level::Info, format!("payload saved as {name:?}"));
-            }
-            Err(e) => self.notify(Level::Error, e),
-        }
+        self.notify(Level::Error, error);
+        Vec::new()
     }
 
     fn invoke_sign_in(&mut self) -> Vec<Effect> {
@@ -689,7 +741,7 @@ impl App {
                 password,
             }))];
         }
-        let flow = match Flow::parse(&settings().cognito.auth_flow) {
+        let flow = match Flow::parse(&st.settings.cognito.auth_flow) {
             Ok(f) => f,
             Err(e) => {
                 st.signing_in = false;
@@ -707,23 +759,24 @@ impl App {
 
     fn invoke_call(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
-        let aws = self.aws.clone();
+        let now = self.clock.now();
+        let ready = self.aws.is_some();
         let Some(st) = self.invoke.as_mut() else {
             return Vec::new();
         };
-        if st.busy {
+        if st.busy || !ready {
             return Vec::new();
         }
-        let Some(aws) = aws else { return Vec::new() };
-        match st.target(&aws, false) {
-            Ok(target) => {
+        match st.call_spec() {
+            Ok(spec) => {
                 st.request_id = request_id;
                 st.busy = true;
                 st.error = None;
                 st.fanout = None;
                 vec![Effect::Invoke(Box::new(InvokeEffect::Call {
                     request_id,
-                    target,
+                    spec,
+                    now,
                 }))]
             }
             Err(e) => {
@@ -735,7 +788,8 @@ impl App {
 
     fn invoke_fan_out(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
-        let aws = self.aws.clone();
+        let now = self.clock.now();
+        let ready = self.aws.is_some();
         let Some(st) = self.invoke.as_mut() else {
             return Vec::new();
         };
@@ -760,9 +814,11 @@ impl App {
             ));
             return Vec::new();
         };
-        let Some(aws) = aws else { return Vec::new() };
-        match st.target(&aws, true) {
-            Ok(target) => {
+        if !ready {
+            return Vec::new();
+        }
+        match st.call_spec() {
+            Ok(spec) => {
                 let cancel = CancellationToken::new();
                 st.request_id = request_id;
                 st.error = None;
@@ -776,7 +832,8 @@ impl App {
                 });
                 vec![Effect::Invoke(Box::new(InvokeEffect::FanOut {
                     request_id,
-                    target,
+                    spec,
+                    now,
                     count,
                     concurrency,
                     cancel,
@@ -795,6 +852,37 @@ impl App {
             return Vec::new();
         };
         let id = match &msg {
+            InvokeMsg::LastUser(user) => {
+                if st.user.is_empty() {
+                    st.user.clone_from(user);
+                }
+                if st.user.is_empty() {
+                    return Vec::new();
+                }
+                return self.invoke_resume();
+            }
+            InvokeMsg::SavedLoaded { function, saved } => {
+                if st.function_name() == Some(function.as_str()) {
+                    st.saved.clone_from(saved);
+                }
+                return Vec::new();
+            }
+            InvokeMsg::PayloadSaved { function, result } => {
+                match result {
+                    Ok((name, saved)) => {
+                        if st.function_name() == Some(function.as_str()) {
+                            st.saved.clone_from(saved);
+                        }
+                        let text = format!("payload saved as {name:?}");
+                        self.notify(Level::Info, text);
+                    }
+                    Err(e) => {
+                        let e = e.clone();
+                        self.notify(Level::Error, e);
+                    }
+                }
+                return Vec::new();
+            }
             InvokeMsg::SignedIn { request_id, .. }
             | InvokeMsg::Called { request_id, .. }
             | InvokeMsg::Sample { request_id, .. }
@@ -853,6 +941,9 @@ impl App {
                     f.done = true;
                 }
             }
+            InvokeMsg::LastUser(_)
+            | InvokeMsg::SavedLoaded { .. }
+            | InvokeMsg::PayloadSaved { .. } => {}
         }
         Vec::new()
     }

@@ -273,11 +273,11 @@ impl App {
         } else {
             None
         };
-        let since = chrono::Duration::from_std(self.logs_config.since)
+        let since = chrono::Duration::from_std(self.settings.logs.since)
             .unwrap_or(chrono::Duration::hours(1));
         let start_ms = (self.clock.now() - since).timestamp_millis();
         let stack = d.stack.clone();
-        let cap = self.logs_config.buffer;
+        let cap = self.settings.logs.buffer;
         self.logs = Some(LogsState::new(stack, function, cap, start_ms));
         self.screens.push(Screen::Logs);
         self.reload_logs()

@@ -8,6 +8,7 @@ pub mod list;
 pub mod logs;
 pub mod palette;
 pub mod s3;
+pub mod settings;
 pub mod stacks;
 pub mod teardown;
 
@@ -22,6 +23,7 @@ use crate::domain::time::Clock;
 pub use detail::{DetailData, DetailState};
 use keymap::{Command, Key, Keymap, Scope};
 use palette::{Overlay, PaletteAction};
+pub use settings::Settings;
 pub use stacks::StacksState;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
@@ -268,17 +270,12 @@ pub struct App {
     pub stacks: StacksState,
     pub detail: Option<DetailState>,
     pub dynamo: Option<dynamo::DynamoState>,
-    pub dynamo_settings: dynamo::DynamoSettings,
     pub s3: Option<Box<s3::S3State>>,
-    /// `[s3]` of the config (preview size, presign expiry).
-    pub s3_config: crate::config::S3Config,
     pub logs: Option<logs::LogsState>,
-    /// `[logs]` of the config (buffer size, default time range).
-    pub logs_config: crate::config::LogsConfig,
     pub invoke: Option<invoke::InvokeState>,
     pub teardown: Option<teardown::TeardownState>,
-    /// Guards and abandonment settings from the config (filters are the runner's).
-    pub teardown_settings: crate::aws::teardown::Settings,
+    /// What the screens read from the config file.
+    pub settings: Settings,
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
     /// The command palette or a picker, when open.
@@ -329,24 +326,25 @@ impl App {
     }
 
     /// A new app on the stack list, waiting for the AWS context.
-    pub fn new(keymap: Keymap, clock: Clock, header: HeaderInfo) -> Self {
+    pub fn new(keymap: Keymap, clock: Clock, header: HeaderInfo, settings: Settings) -> Self {
+        let stacks = StacksState {
+            policy: settings.teardown.policy.clone(),
+            ..StacksState::default()
+        };
         Self {
             screens: vec![Screen::Stacks],
-            stacks: StacksState::default(),
+            stacks,
             detail: None,
             dynamo: None,
-            dynamo_settings: dynamo::DynamoSettings::default(),
             s3: None,
-            s3_config: crate::config::S3Config::default(),
             logs: None,
-            logs_config: crate::config::LogsConfig::default(),
             invoke: None,
             teardown: None,
-            teardown_settings: teardown::default_settings(),
             header,
             notifications: VecDeque::new(),
             overlay: None,
-            theme: ThemeName::Dark,
+            theme: settings.theme,
+            settings,
             show_help: false,
             should_quit: false,
             clock,

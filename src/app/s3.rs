@@ -609,7 +609,7 @@ impl App {
         version_id: Option<String>,
     ) -> Vec<Effect> {
         let request_id = self.request_id();
-        let preview_bytes = (self.s3_config.preview_kib * 1024).min(MAX_PREVIEW_BYTES) as usize;
+        let preview_bytes = (self.settings.s3.preview_kib * 1024).min(MAX_PREVIEW_BYTES) as usize;
         let Some(s) = self.s3.as_mut() else {
             return Vec::new();
         };
@@ -753,7 +753,7 @@ impl App {
                     bucket: t.bucket,
                     key: t.key,
                     version_id: t.version_id,
-                    expiry: self.s3_config.presign_expiry,
+                    expiry: self.settings.s3.presign_expiry,
                 })];
             }
             Command::S3Download => {

@@ -125,7 +125,7 @@ impl App {
         st.request_id = request_id;
         self.teardown = Some(st);
         self.screens.push(Screen::Teardown);
-        let mut settings = self.teardown_settings.clone();
+        let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
         vec![Effect::PlanTeardown {
@@ -288,7 +288,7 @@ impl App {
         for p in &t.plans {
             t.progress.entry(p.stack.id.clone()).or_default().phase = "waiting".into();
         }
-        let mut settings = self.teardown_settings.clone();
+        let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
         vec![Effect::RunTeardown {

@@ -10,9 +10,8 @@ use super::Theme;
 use super::widgets::{block, spinner, truncate};
 use crate::app::App;
 use crate::app::invoke::{FanOut, Field, InvokeState};
-use crate::aws::invoke::Outcome;
-use crate::cli::invoke::Via;
 use crate::domain::invoke::{HISTOGRAM_BOUNDS, Summary, pretty_body};
+use crate::domain::invoke::{Outcome, Via};
 use crate::domain::sanitize::sanitize;
 
 /// Lines of a pretty body shown at most (the rest is summarised).
@@ -378,8 +377,7 @@ mod tests {
         Field, InvokeEffect, InvokeMsg, InvokeState, PayloadStore, SignInResult,
     };
     use crate::app::keymap::Command;
-    use crate::aws::invoke::Outcome;
-    use crate::domain::invoke::{Sample, body_hash};
+    use crate::domain::invoke::{Outcome, Sample, body_hash};
     use crate::domain::tokens::Tokens;
     use crate::ui::tests::{app, assert_clean, demo_stack, draw_sized, now, ready};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -396,6 +394,18 @@ mod tests {
 
     fn key(c: KeyCode) -> Action {
         Action::Input(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    /// Runs the disk effects of the invoke screen and feeds their results back.
+    fn disk(a: &mut crate::app::App, effects: Vec<Effect>) {
+        for fx in effects {
+            if let Effect::Invoke(fx) = fx
+                && let Some(msg) = crate::tui::invoke::disk(*fx)
+            {
+                let more = a.update(Action::Invoke(msg));
+                disk(a, more);
+            }
+        }
     }
 
     fn typed(a: &mut crate::app::App, s: &str) {
@@ -417,6 +427,7 @@ mod tests {
             stack,
             vec!["orders-dev-create".into(), "orders-dev-list".into()],
             Some(PayloadStore::at(dir)),
+            &a.settings.invoke,
         );
         st.user = "demo@example.com".into();
         let fx = a.open_invoke_with(st);
@@ -570,7 +581,8 @@ mod tests {
         st.saved.clear();
         st.focus = Field::Payload;
         typed(&mut a, "{\"a\":1}");
-        a.update(Action::Command(Command::InvokeSavePayload));
+        let fx = a.update(Action::Command(Command::InvokeSavePayload));
+        disk(&mut a, fx);
         let st = a.invoke.as_mut().unwrap();
         assert_eq!(
             st.saved.get("default").map(String::as_str),
@@ -583,7 +595,8 @@ mod tests {
         // Another function has its own (empty) set.
         let st = a.invoke.as_mut().unwrap();
         st.focus = Field::Function;
-        a.update(key(KeyCode::Right));
+        let fx = a.update(key(KeyCode::Right));
+        disk(&mut a, fx);
         assert!(a.invoke.as_ref().unwrap().saved.is_empty());
         let back = PayloadStore::at(dir.clone()).load("orders-dev", "orders-dev-create");
         assert_eq!(back.len(), 1);

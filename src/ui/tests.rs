@@ -55,6 +55,7 @@ pub(crate) fn app() -> App {
         Keymap::load(&toml::Table::new()).unwrap(),
         Clock::new(Some(now())),
         header,
+        crate::app::Settings::default(),
     )
 }
 

@@ -308,7 +308,7 @@ fn jump_lists_a_typed_prefix() {
 #[test]
 fn opening_an_object_asks_for_head_and_a_bounded_preview() {
     let mut a = on_browser(page("", 0, 3, None));
-    a.s3_config.preview_kib = 8;
+    a.settings.s3.preview_kib = 8;
     let effects = a.update(Action::Command(Command::Open));
     let [
         Effect::S3(S3Effect::LoadObject {
