@@ -10,7 +10,8 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::dynamodb::{self, ExportSummary, ItemQuery, Page, TableInfo};
+use crate::aws::dynamodb;
+use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo};
 use crate::domain::dynamo::{
     Attr, Item, item_from_plain_json, item_from_typed_json, item_to_plain_json, item_to_typed_json,
 };
@@ -540,7 +541,10 @@ impl App {
                     return Vec::new();
                 }
                 let stamp = self.clock.now().format("%Y%m%d-%H%M%S");
-                let path = format!("{}-{stamp}.jsonl", safe_file_name(&items.table.name));
+                let path = format!(
+                    "{}-{stamp}.jsonl",
+                    crate::domain::text::safe_file_name(&items.table.name)
+                );
                 let cancel = CancellationToken::new();
                 self.next_request += 1;
                 let request_id = self.next_request;
@@ -821,19 +825,6 @@ impl App {
         }
         Vec::new()
     }
-}
-
-/// A file name made of the table name's safe characters.
-fn safe_file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::logs::{FollowOptions, LogGroupRef, TailMode, TailMsg};
+use crate::domain::logbuf::follow::{FollowOptions, LogGroupRef, TailMode, TailMsg};
 use crate::domain::logbuf::{CaseInsensitive, Fnv};
 use crate::domain::logbuf::{HARD_CAP, Insights, LogBuffer, LogEvent};
 use crate::domain::report::request_id_of;

@@ -55,11 +55,11 @@ pub enum Action {
     },
     DynamoTablesLoaded {
         request_id: u64,
-        result: Result<Vec<crate::aws::dynamodb::TableInfo>, String>,
+        result: Result<Vec<crate::domain::dynamo::table::TableInfo>, String>,
     },
     DynamoPageLoaded {
         request_id: u64,
-        result: Box<Result<crate::aws::dynamodb::Page, String>>,
+        result: Box<Result<crate::domain::dynamo::table::Page, String>>,
     },
     DynamoItemDone {
         request_id: u64,
@@ -71,18 +71,18 @@ pub enum Action {
     },
     DynamoExportDone {
         request_id: u64,
-        result: Result<crate::aws::dynamodb::ExportSummary, String>,
+        result: Result<crate::domain::dynamo::table::ExportSummary, String>,
     },
     /// An S3 task's result.
     S3(s3::S3Action),
     LogGroupsLoaded {
         request_id: u64,
-        result: Result<Vec<crate::aws::logs::LogGroupRef>, String>,
+        result: Result<Vec<crate::domain::logbuf::follow::LogGroupRef>, String>,
     },
     /// A message of the running tail (events, mode, sampling, warnings).
     LogsTail {
         request_id: u64,
-        msg: crate::aws::logs::TailMsg,
+        msg: crate::domain::logbuf::follow::TailMsg,
     },
     Invoke(invoke::InvokeMsg),
     ActivityLoaded {
@@ -92,13 +92,13 @@ pub enum Action {
     },
     TeardownPlanned {
         request_id: u64,
-        result: Box<Result<(String, Vec<crate::aws::teardown::StackPlan>), String>>,
+        result: Box<Result<(String, Vec<crate::domain::teardown::run::StackPlan>), String>>,
     },
     TeardownProgress {
         stack_id: String,
-        progress: crate::aws::teardown::Progress,
+        progress: crate::domain::teardown::run::Progress,
     },
-    TeardownOutcome(crate::aws::teardown::Outcome),
+    TeardownOutcome(crate::domain::teardown::run::Outcome),
     TeardownFinished,
 }
 
@@ -136,31 +136,31 @@ pub enum Effect {
     },
     LoadDynamoPage {
         request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
-        query: crate::aws::dynamodb::ItemQuery,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
+        query: crate::domain::dynamo::table::ItemQuery,
         start: Option<crate::domain::dynamo::Item>,
         limit: i32,
     },
     GetDynamoItem {
         request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
         item: crate::domain::dynamo::Item,
     },
     PutDynamoItem {
         request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
         old: crate::domain::dynamo::Item,
         new: crate::domain::dynamo::Item,
     },
     DeleteDynamoItem {
         request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
         old: crate::domain::dynamo::Item,
     },
     ExportDynamo {
         request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
-        query: crate::aws::dynamodb::ItemQuery,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
+        query: crate::domain::dynamo::table::ItemQuery,
         path: String,
         segments: i32,
         page_size: i32,
@@ -178,8 +178,8 @@ pub enum Effect {
     /// Follow the groups until the token is cancelled; messages come back as `LogsTail`.
     FollowLogs {
         request_id: u64,
-        groups: Vec<crate::aws::logs::LogGroupRef>,
-        opts: crate::aws::logs::FollowOptions,
+        groups: Vec<crate::domain::logbuf::follow::LogGroupRef>,
+        opts: crate::domain::logbuf::follow::FollowOptions,
         cancel: tokio_util::sync::CancellationToken,
     },
     Invoke(Box<invoke::InvokeEffect>),
@@ -190,12 +190,12 @@ pub enum Effect {
     PlanTeardown {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,
-        settings: Box<crate::aws::teardown::Settings>,
+        settings: Box<crate::domain::teardown::run::Settings>,
     },
     RunTeardown {
-        plans: Vec<crate::aws::teardown::StackPlan>,
+        plans: Vec<crate::domain::teardown::run::StackPlan>,
         account: String,
-        settings: Box<crate::aws::teardown::Settings>,
+        settings: Box<crate::domain::teardown::run::Settings>,
         cancel: tokio_util::sync::CancellationToken,
     },
 }
@@ -900,6 +900,17 @@ impl App {
             stack_id: d.stack.id.clone(),
         }]
     }
+}
+
+/// An AWS context for tests (no credentials, no network until a request is made).
+#[cfg(test)]
+pub(crate) fn test_context(profile: Option<&str>, endpoint: &str) -> Arc<AwsContext> {
+    Arc::new(AwsContext {
+        sdk: aws_config::SdkConfig::builder().build(),
+        profile: profile.map(str::to_string),
+        region: "us-east-1".into(),
+        endpoint_url: Some(endpoint.into()),
+    })
 }
 
 #[cfg(test)]

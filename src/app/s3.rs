@@ -14,8 +14,9 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{App, Effect, Level, Screen};
-use crate::aws::s3::{
-    self, BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview,
+use crate::aws::s3;
+use crate::domain::s3::{
+    BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview,
     VersionEntry,
 };
 use crate::domain::stack::Stack;

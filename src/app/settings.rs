@@ -18,7 +18,7 @@ pub struct Settings {
     /// `[cognito]` and `[invoke]`.
     pub invoke: invoke::Settings,
     /// `[abandon]` and `[teardown]`: guards and abandonment rules (filters are the runner's).
-    pub teardown: crate::aws::teardown::Settings,
+    pub teardown: crate::domain::teardown::run::Settings,
 }
 
 impl Settings {
@@ -33,7 +33,7 @@ impl Settings {
             s3: config.s3.clone(),
             logs: config.logs.clone(),
             invoke: invoke::Settings::from_config(config),
-            teardown: crate::aws::teardown::Settings::from_config(
+            teardown: crate::domain::teardown::run::Settings::from_config(
                 config,
                 Vec::new(),
                 read_only,

@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 use super::keymap::Command;
 use super::list::ListState;
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::cloudformation::StackEvent;
-use crate::aws::teardown::{Outcome, OutcomeKind, Progress, Settings, StackPlan};
 use crate::domain::stack::Stack;
+use crate::domain::stack::StackEvent;
+use crate::domain::teardown::run::{Outcome, OutcomeKind, Progress, Settings, StackPlan};
 
 /// Ticks of the countdown (4 ticks a second: 3 seconds).
 pub const COUNTDOWN_TICKS: u32 = 12;

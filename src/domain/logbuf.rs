@@ -3,6 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+pub mod follow;
 mod insights;
 mod timeline;
 

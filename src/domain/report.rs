@@ -324,6 +324,11 @@ fn is_error_line(msg: &str) -> bool {
         })
 }
 
+/// The last REPORT line in a log tail, parsed.
+pub fn report_of(tail: &str) -> Option<Report> {
+    tail.lines().rev().find_map(parse_report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

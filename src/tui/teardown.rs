@@ -7,7 +7,8 @@ use tokio_util::sync::CancellationToken;
 use crate::app::Action;
 use crate::aws::AwsContext;
 use crate::aws::audit::{Audit, random_id};
-use crate::aws::teardown::{self, OutcomeKind, Settings, StackPlan};
+use crate::aws::teardown::{self};
+use crate::domain::teardown::run::{OutcomeKind, Settings, StackPlan};
 
 /// Tears the planned stacks down in order, reporting progress and each outcome.
 pub async fn run(

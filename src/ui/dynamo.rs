@@ -12,8 +12,8 @@ use super::widgets::{block, gutter, message, spinner, truncate};
 use crate::app::App;
 use crate::app::dynamo::{DynamoState, FormField, ItemsState, QueryForm};
 use crate::app::stacks::LoadState;
-use crate::aws::dynamodb::{FilterOp, IndexKind, ItemQuery, KeyAttr, SkOp, TableInfo};
 use crate::domain::dynamo::cell_text;
+use crate::domain::dynamo::table::{FilterOp, IndexKind, ItemQuery, KeyAttr, SkOp, TableInfo};
 use crate::domain::sanitize::sanitize;
 
 /// Widest a column of the items screen gets.

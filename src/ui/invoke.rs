@@ -507,7 +507,7 @@ mod tests {
                 headers: Vec::new(),
                 body: br#"{"statusCode":201,"body":"{\"id\":42}","evil":"\u001b[2J"}"#.to_vec(),
                 log_tail: Some(tail.into()),
-                report: crate::aws::lambda::report_of(tail),
+                report: crate::domain::report::report_of(tail),
                 latency_ms: 63.4,
             })),
         }));

@@ -14,8 +14,8 @@ use crate::app::s3::preview::Tok;
 use crate::app::s3::{Browser, Entry, ObjectView, S3State, VersionsView};
 use crate::app::stacks::LoadState;
 use crate::app::{App, Screen};
-use crate::aws::s3::human_size;
 use crate::domain::sanitize::sanitize;
+use crate::domain::text::human_size;
 
 /// Draws the S3 screen on top.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {

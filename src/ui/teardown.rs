@@ -311,10 +311,10 @@ mod tests {
     use crate::app::keymap::Command;
     use crate::app::teardown::{COUNTDOWN_TICKS, Phase};
     use crate::app::{Action, App, Effect};
-    use crate::aws::cloudformation::StackEvent;
-    use crate::aws::teardown::{Outcome, OutcomeKind, Progress, StackPlan};
     use crate::domain::abandon::{AbandonPolicy, assess};
+    use crate::domain::stack::StackEvent;
     use crate::domain::stack::{Stack, StackResource};
+    use crate::domain::teardown::run::{Outcome, OutcomeKind, Progress, StackPlan};
     use crate::domain::teardown::{BucketContents, DeletionPolicy, build_plan};
     use crate::ui::tests::{app, assert_clean, demo_stacks, draw, draw_sized, now, ready};
 

@@ -1,7 +1,6 @@
 //! Render snapshots: TestBackend at a fixed size, a pinned clock, sorted data.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use ratatui::Terminal;
@@ -11,9 +10,8 @@ use super::{Theme, render};
 use crate::app::detail::DetailData;
 use crate::app::keymap::{Command, Keymap};
 use crate::app::{Action, App, Effect, HeaderInfo};
-use crate::aws::AwsContext;
-use crate::aws::cloudformation::StackEvent;
 use crate::config::Theme as ThemeName;
+use crate::domain::stack::StackEvent;
 use crate::domain::stack::{Stack, StackResource};
 use crate::domain::time::Clock;
 
@@ -61,13 +59,8 @@ pub(crate) fn app() -> App {
 
 /// Marks the AWS context ready and returns the stack-list request id.
 pub(crate) fn ready(app: &mut App) -> u64 {
-    let ctx = AwsContext {
-        sdk: aws_config::SdkConfig::builder().build(),
-        profile: Some("demo".into()),
-        region: "us-east-1".into(),
-        endpoint_url: Some("http://127.0.0.1:5000".into()),
-    };
-    match app.update(Action::AwsReady(Ok(Arc::new(ctx)))).as_slice() {
+    let ctx = crate::app::test_context(Some("demo"), "http://127.0.0.1:5000");
+    match app.update(Action::AwsReady(Ok(ctx))).as_slice() {
         [Effect::LoadStacks { request_id }] => *request_id,
         other => panic!("{other:?}"),
     }

@@ -1,6 +1,7 @@
 //! The query form of the items screen: key condition, index, order and a simple filter.
 
-use crate::aws::dynamodb::{self, Filter, FilterOp, ItemQuery, SkOp, TableInfo};
+use crate::aws::dynamodb;
+use crate::domain::dynamo::table::{Filter, FilterOp, ItemQuery, SkOp, TableInfo};
 
 /// A focusable field of the query form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::app::Action;
-use crate::aws::s3::{BucketRef, ListPage, ObjectEntry};
+use crate::domain::s3::{BucketRef, ListPage, ObjectEntry};
 
 pub(crate) fn obj(key: &str, size: u64) -> ObjectEntry {
     ObjectEntry {
