@@ -425,8 +425,7 @@ impl App {
         {
             return Vec::new();
         }
-        self.next_request += 1;
-        let request_id = self.next_request;
+        let request_id = self.requests.issue();
         items.loading = true;
         items.request_id = request_id;
         vec![Effect::LoadDynamoPage {
@@ -447,8 +446,7 @@ impl App {
         }
         let mut items = ItemsState::new(table, query);
         let page_size = self.settings.dynamo.page_size;
-        self.next_request += 1;
-        items.request_id = self.next_request;
+        items.request_id = self.requests.issue();
         items.loading = true;
         let effect = Effect::LoadDynamoPage {
             request_id: items.request_id,
@@ -546,8 +544,7 @@ impl App {
                     crate::domain::text::safe_file_name(&items.table.name)
                 );
                 let cancel = CancellationToken::new();
-                self.next_request += 1;
-                let request_id = self.next_request;
+                let request_id = self.requests.issue();
                 let total = if items.query.is_query() || items.query.filter.is_some() {
                     None
                 } else {
@@ -664,8 +661,7 @@ impl App {
                 };
                 let table = Box::new(items.table.clone());
                 let old = view.item.clone();
-                self.next_request += 1;
-                view.request_id = self.next_request;
+                view.request_id = self.requests.issue();
                 view.busy = true;
                 vec![Effect::DeleteDynamoItem {
                     request_id: view.request_id,
@@ -677,8 +673,7 @@ impl App {
                 let Some(items) = st.items.as_ref() else {
                     return Vec::new();
                 };
-                self.next_request += 1;
-                view.request_id = self.next_request;
+                view.request_id = self.requests.issue();
                 view.busy = true;
                 vec![Effect::GetDynamoItem {
                     request_id: view.request_id,
@@ -767,8 +762,7 @@ impl App {
             self.notify(Level::Error, e);
             return Vec::new();
         }
-        self.next_request += 1;
-        view.request_id = self.next_request;
+        view.request_id = self.requests.issue();
         view.busy = true;
         vec![Effect::PutDynamoItem {
             request_id: view.request_id,

@@ -11,6 +11,7 @@ pub mod s3;
 pub mod settings;
 pub mod stacks;
 pub mod teardown;
+pub mod widgets;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use keymap::{Command, Key, Keymap, Scope};
 use palette::{Overlay, PaletteAction};
 pub use settings::Settings;
 pub use stacks::StacksState;
+use widgets::input::Edit;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
 #[derive(Debug)]
@@ -291,7 +293,7 @@ pub struct App {
     pub page_rows: usize,
     /// Animation frame for spinners.
     pub tick: u64,
-    next_request: u64,
+    requests: widgets::Requests,
 }
 
 impl App {
@@ -352,7 +354,7 @@ impl App {
             aws: None,
             page_rows: 20,
             tick: 0,
-            next_request: 0,
+            requests: widgets::Requests::default(),
         }
     }
 
@@ -362,8 +364,7 @@ impl App {
     }
 
     fn request_id(&mut self) -> u64 {
-        self.next_request += 1;
-        self.next_request
+        self.requests.issue()
     }
 
     /// Shows a notification in the footer.
@@ -599,20 +600,11 @@ impl App {
             KeyCode::Down | KeyCode::Tab => {
                 o.list.navigate(Command::Down, 1);
             }
-            KeyCode::Backspace => {
-                o.input.pop();
-                o.refilter();
+            _ => {
+                if o.input.handle(key, 100) == Edit::Changed {
+                    o.refilter();
+                }
             }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL)
-                    && o.input.chars().count() < 100 =>
-            {
-                o.input.push(c);
-                o.refilter();
-            }
-            _ => {}
         }
         Vec::new()
     }
@@ -718,19 +710,11 @@ impl App {
                 st.filter_editing = false;
             }
             KeyCode::Enter => st.filter_editing = false,
-            KeyCode::Backspace => {
-                st.filter.pop();
-            }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                if st.filter.chars().count() < 200 {
-                    st.filter.push(c);
+            _ => {
+                if st.filter.handle(key, 200) != Edit::Changed {
+                    return;
                 }
             }
-            _ => return,
         }
         let now = self.clock.now();
         st.refilter(now);

@@ -7,13 +7,14 @@ pub(crate) mod tests;
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{App, Effect, Level, Screen};
+use crate::app::widgets::input::Edit;
 use crate::aws::s3;
 use crate::domain::s3::{
     BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview,
@@ -286,7 +287,7 @@ pub enum InputKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub kind: InputKind,
-    pub text: String,
+    pub text: crate::app::widgets::TextInput,
 }
 
 impl Input {
@@ -771,7 +772,7 @@ impl App {
                 }
                 s.input = Some(Input {
                     kind: InputKind::DownloadPath,
-                    text: default_download_path(&t.key),
+                    text: default_download_path(&t.key).into(),
                 });
                 s.pending_download = Some(t);
                 return Vec::new();
@@ -890,7 +891,7 @@ impl App {
                 if let Some(s) = self.s3.as_mut() {
                     s.input = Some(Input {
                         kind: InputKind::Filter,
-                        text,
+                        text: text.into(),
                     });
                 }
                 Vec::new()
@@ -900,7 +901,7 @@ impl App {
                 if let Some(s) = self.s3.as_mut() {
                     s.input = Some(Input {
                         kind: InputKind::Jump,
-                        text,
+                        text: text.into(),
                     });
                 }
                 Vec::new()
@@ -1018,22 +1019,18 @@ impl App {
                 return Vec::new();
             }
             KeyCode::Enter => {
-                let text = std::mem::take(&mut input.text);
+                let text = input.text.take();
                 s.input = None;
                 return self.s3_submit(kind, text);
             }
-            KeyCode::Backspace => {
-                input.text.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                if input.text.chars().count() < MAX_INPUT {
-                    input.text.push(c);
+            _ => {
+                if input.text.handle(key, MAX_INPUT) != Edit::Changed {
+                    return Vec::new();
                 }
             }
-            _ => return Vec::new(),
         }
         if kind == InputKind::Filter {
-            let text = input.text.clone();
+            let text = input.text.to_string();
             if let Some(b) = s.browser.as_mut() {
                 b.filter = text;
                 b.refilter();

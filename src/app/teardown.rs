@@ -1,9 +1,10 @@
 //! The teardown screen: the plan of the chosen stacks, a typed confirmation, a 3-second
 //! countdown any key cancels, then progress per stack (bucket bars, live stack events).
 
+use crate::app::widgets::TextInput;
 use std::collections::{BTreeMap, VecDeque};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
@@ -53,7 +54,7 @@ pub struct TeardownState {
     pub plans: Vec<StackPlan>,
     /// Scroll over the plan lines.
     pub list: ListState,
-    pub typed: String,
+    pub typed: crate::app::widgets::TextInput,
     pub progress: BTreeMap<String, StackProgress>,
     pub cancel: Option<CancellationToken>,
 }
@@ -68,7 +69,7 @@ impl TeardownState {
             account: String::new(),
             plans: Vec::new(),
             list: ListState::default(),
-            typed: String::new(),
+            typed: TextInput::default(),
             progress: BTreeMap::new(),
             cancel: None,
         }
@@ -176,11 +177,8 @@ impl App {
                     t.phase = Phase::Review;
                     t.typed.clear();
                 }
-                KeyCode::Backspace => {
-                    t.typed.pop();
-                }
                 KeyCode::Enter => {
-                    if t.typed == t.expected_confirmation() {
+                    if *t.typed == t.expected_confirmation() {
                         t.phase = Phase::Countdown(COUNTDOWN_TICKS);
                     } else {
                         let want = t.expected_confirmation();
@@ -190,13 +188,9 @@ impl App {
                         );
                     }
                 }
-                KeyCode::Char(c)
-                    if !key.modifiers.contains(KeyModifiers::CONTROL)
-                        && t.typed.chars().count() < 256 =>
-                {
-                    t.typed.push(c);
+                _ => {
+                    t.typed.handle(key, 256);
                 }
-                _ => {}
             },
             _ => {}
         }

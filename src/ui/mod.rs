@@ -14,6 +14,7 @@ pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -193,12 +194,14 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     if app.screen() == Screen::Stacks && app.stacks.filter_editing && app.overlay.is_none() {
-        let line = Line::from(vec![
-            Span::styled("/", theme.key),
-            Span::raw(sanitize(&app.stacks.filter).into_owned()),
-            Span::styled("█", theme.accent),
-            Span::styled("  enter keep · esc clear", theme.dim),
-        ]);
+        let mut spans = vec![Span::styled("/", theme.key)];
+        spans.extend(widgets::input_spans(
+            &app.stacks.filter,
+            Style::default(),
+            theme.accent,
+        ));
+        spans.push(Span::styled("  enter keep · esc clear", theme.dim));
+        let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
         return;
     }

@@ -60,12 +60,14 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> 
     let Some(input) = app.s3.as_ref().and_then(|s| s.input.as_ref()) else {
         return false;
     };
-    let line = Line::from(vec![
-        Span::styled(input.label(), theme.key),
-        Span::raw(sanitize(&input.text).into_owned()),
-        Span::styled("█", theme.accent),
-        Span::styled("  enter ok · esc cancel", theme.dim),
-    ]);
+    let mut spans = vec![Span::styled(input.label(), theme.key)];
+    spans.extend(super::widgets::input_spans(
+        &input.text,
+        Style::default(),
+        theme.accent,
+    ));
+    spans.push(Span::styled("  enter ok · esc cancel", theme.dim));
+    let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line), area);
     true
 }
