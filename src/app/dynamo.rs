@@ -803,19 +803,11 @@ impl App {
                     t.clear();
                 }
             }
-            KeyCode::Backspace => {
+            _ => {
                 if let Some(t) = form.text_mut() {
-                    t.pop();
+                    t.handle(key, FIELD_MAX);
                 }
             }
-            KeyCode::Char(c) if !ctrl => {
-                if let Some(t) = form.text_mut()
-                    && t.chars().count() < FIELD_MAX
-                {
-                    t.push(c);
-                }
-            }
-            _ => {}
         }
         Vec::new()
     }
