@@ -2,6 +2,7 @@
 
 pub mod detail;
 pub mod dynamo;
+pub mod hints;
 pub mod invoke;
 pub mod keymap;
 pub mod list;
