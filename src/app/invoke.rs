@@ -9,6 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio_util::sync::CancellationToken;
 
 use super::keymap::{Command, Key, Scope};
+use super::widgets::TextInput;
+use super::widgets::input::Edit;
 use super::{Action, App, Effect, Level, Screen};
 use crate::aws::cognito::{self, Flow, PoolUser};
 use crate::aws::invoke::{MAX_CONCURRENCY, MAX_COUNT};
@@ -248,23 +250,23 @@ pub struct InvokeState {
     pub functions: Vec<String>,
     pub api_url: Option<String>,
     pub pool: Result<(String, String), String>,
-    pub user: String,
-    pub password: String,
+    pub user: TextInput,
+    pub password: TextInput,
     pub new_password_session: Option<String>,
     pub tokens: Option<Tokens>,
     pub signing_in: bool,
     pub focus: Field,
     pub function: usize,
     pub via: Via,
-    pub method: String,
-    pub path: String,
-    pub payload: String,
+    pub method: TextInput,
+    pub path: TextInput,
+    pub payload: TextInput,
     pub payload_error: Option<String>,
-    pub name: String,
+    pub name: TextInput,
     pub saved: BTreeMap<String, String>,
     pub store: Option<PayloadStore>,
-    pub count: String,
-    pub concurrency: String,
+    pub count: TextInput,
+    pub concurrency: TextInput,
     pub request_id: u64,
     pub busy: bool,
     pub response: Option<Outcome>,
@@ -288,12 +290,12 @@ impl InvokeState {
         let pool = cognito::pool_for(&s.cognito, Some(&stack)).map_err(|e| e.message);
         let api_url = api_base_url(None, &stack, s.api_url.as_deref());
         Self {
-            user: s.cognito.username.clone().unwrap_or_default(),
+            user: s.cognito.username.clone().unwrap_or_default().into(),
             stack,
             functions,
             api_url,
             pool,
-            password: String::new(),
+            password: TextInput::default(),
             new_password_session: None,
             tokens: None,
             signing_in: false,
@@ -302,7 +304,7 @@ impl InvokeState {
             via: Via::Lambda,
             method: "GET".into(),
             path: "/".into(),
-            payload: String::new(),
+            payload: TextInput::default(),
             payload_error: None,
             name: "default".into(),
             saved: BTreeMap::new(),
@@ -384,14 +386,14 @@ impl InvokeState {
             }
             Field::Name if !self.saved.is_empty() => {
                 let names: Vec<&String> = self.saved.keys().collect();
-                let i = names.iter().position(|n| **n == self.name);
+                let i = names.iter().position(|n| self.name == n.as_str());
                 let next = match (i, back) {
                     (None, _) => 0,
                     (Some(i), false) => (i + 1) % names.len(),
                     (Some(i), true) => (i + names.len() - 1) % names.len(),
                 };
-                self.name = names[next].clone();
-                self.payload = self.saved[&self.name].clone();
+                self.name.set(names[next].clone());
+                self.payload.set(self.saved[self.name.as_str()].clone());
                 self.validate();
             }
             _ => {}
@@ -399,7 +401,27 @@ impl InvokeState {
         None
     }
 
-    fn text_mut(&mut self) -> Option<(&mut String, usize)> {
+    /// True when ←/→ cycle the focused field's choices (function, via, saved payloads)
+    /// rather than move a text cursor.
+    fn cycles(&self) -> bool {
+        match self.focus {
+            Field::Function | Field::Via => true,
+            Field::Name => !self.saved.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// An editing key for the focused text field (payload changes are validated).
+    fn edit(&mut self, key: KeyEvent) {
+        if let Some((t, max)) = self.text_mut()
+            && t.handle(key, max) == Edit::Changed
+            && self.focus == Field::Payload
+        {
+            self.validate();
+        }
+    }
+
+    fn text_mut(&mut self) -> Option<(&mut TextInput, usize)> {
         Some(match self.focus {
             Field::User => (&mut self.user, MAX_FIELD),
             Field::Password => (&mut self.password, MAX_FIELD),
@@ -429,7 +451,7 @@ impl InvokeState {
             headers: Vec::new(),
             body: (!self.payload.trim().is_empty()).then(|| {
                 parse_payload(&self.payload)
-                    .map_or_else(|_| self.payload.clone(), |v| v.to_string())
+                    .map_or_else(|_| self.payload.to_string(), |v| v.to_string())
             }),
         }
     }
@@ -583,36 +605,25 @@ impl App {
         match key.code {
             KeyCode::Tab => st.move_focus(false),
             KeyCode::BackTab => st.move_focus(true),
-            KeyCode::Left => return st.cycle(true).into_iter().collect(),
-            KeyCode::Right => return st.cycle(false).into_iter().collect(),
+            KeyCode::Left | KeyCode::Right if st.cycles() => {
+                return st.cycle(key.code == KeyCode::Left).into_iter().collect();
+            }
             KeyCode::Enter if plain => match st.focus {
                 Field::Payload => {
-                    if st.payload.len() < MAX_PAYLOAD {
-                        st.payload.push('\n');
-                    }
+                    st.payload.insert('\n', MAX_PAYLOAD);
+                    st.validate();
                 }
                 Field::User => st.focus = Field::Password,
                 Field::Password => return self.invoke_sign_in(),
                 _ => return self.invoke_call(),
             },
-            KeyCode::Backspace => {
-                if let Some((t, _)) = st.text_mut() {
-                    t.pop();
-                }
-                if st.focus == Field::Payload {
-                    st.validate();
-                }
+            // Editing keys go to the focused text field; home/end and the other control
+            // keys keep their bindings (response scroll, editor, save).
+            KeyCode::Backspace | KeyCode::Delete | KeyCode::Left | KeyCode::Right => {
+                st.edit(key);
             }
-            KeyCode::Char(c) if plain => {
-                if let Some((t, max)) = st.text_mut()
-                    && t.len() < max
-                {
-                    t.push(c);
-                }
-                if st.focus == Field::Payload {
-                    st.validate();
-                }
-            }
+            KeyCode::Char('w') if key.modifiers == KeyModifiers::CONTROL => st.edit(key),
+            KeyCode::Char(_) if plain => st.edit(key),
             _ => {
                 if let Some(cmd) = self.keymap.lookup(Scope::Invoke, Key::from_event(key)) {
                     return self.invoke_command(cmd);
@@ -654,7 +665,7 @@ impl App {
                 if let Some(st) = self.invoke.as_ref() {
                     return vec![Effect::EditText {
                         tag: "invoke:payload".into(),
-                        initial: st.payload.clone(),
+                        initial: st.payload.to_string(),
                         extension: "json",
                     }];
                 }
@@ -676,10 +687,12 @@ impl App {
     }
 
     /// `$EDITOR` returned the payload.
-    pub(crate) fn invoke_edited(&mut self, text: String) -> Vec<Effect> {
+    pub(crate) fn invoke_edited(&mut self, mut text: String) -> Vec<Effect> {
+        if let Some((end, _)) = text.char_indices().nth(MAX_PAYLOAD) {
+            text.truncate(end);
+        }
         if let Some(st) = self.invoke.as_mut() {
-            st.payload = text;
-            st.payload.truncate(MAX_PAYLOAD);
+            st.payload.set(text);
             st.validate();
             st.focus = Field::Payload;
         }
@@ -705,7 +718,7 @@ impl App {
                     stack: st.stack.name.clone(),
                     function: f.to_string(),
                     name: name.to_string(),
-                    payload: st.payload.clone(),
+                    payload: st.payload.to_string(),
                 }))];
             }
         };
@@ -729,7 +742,7 @@ impl App {
             st.error = Some("type the password first".into());
             return Vec::new();
         }
-        let password = Secret(std::mem::take(&mut st.password));
+        let password = Secret(st.password.take());
         st.request_id = request_id;
         st.signing_in = true;
         st.error = None;
@@ -854,7 +867,7 @@ impl App {
         let id = match &msg {
             InvokeMsg::LastUser(user) => {
                 if st.user.is_empty() {
-                    st.user.clone_from(user);
+                    st.user.set(user.clone());
                 }
                 if st.user.is_empty() {
                     return Vec::new();

@@ -509,7 +509,7 @@ fn render_form(frame: &mut Frame, area: Rect, items: &ItemsState, form: &QueryFo
         // The focused text field shows its cursor where it is.
         let (v, after) = match (focused, form.text(field)) {
             (true, Some(input)) => {
-                let (before, rest) = input.split();
+                let (before, rest) = input.around_cursor();
                 (before.to_string(), rest.to_string())
             }
             _ => (v, String::new()),

@@ -10,6 +10,7 @@ use super::Theme;
 use super::widgets::{block, spinner, truncate};
 use crate::app::App;
 use crate::app::invoke::{FanOut, Field, InvokeState};
+use crate::app::widgets::TextInput;
 use crate::domain::invoke::{HISTOGRAM_BOUNDS, Summary, pretty_body};
 use crate::domain::invoke::{Outcome, Via};
 use crate::domain::sanitize::sanitize;
@@ -55,6 +56,31 @@ fn field_line<'a>(
     Line::from(spans)
 }
 
+/// A text field: its value truncated to `w`, the cursor where it is when focused.
+fn input_line<'a>(
+    st: &InvokeState,
+    field: Field,
+    label: &'a str,
+    input: &TextInput,
+    w: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    if st.focus != field {
+        return field_line(st, field, label, truncate(&sanitize(input), w), theme);
+    }
+    let (before, after) = input.around_cursor();
+    let before = truncate(&sanitize(before), w);
+    let mut line = field_line(st, field, label, before.clone(), theme);
+    if !after.is_empty() {
+        let left = w.saturating_sub(before.chars().count() + 1);
+        line.push_span(Span::styled(
+            truncate(&sanitize(after), left),
+            theme.selected,
+        ));
+    }
+    line
+}
+
 fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme: &Theme) {
     let w = usize::from(area.width.saturating_sub(20));
     let clean = |s: &str| truncate(&sanitize(s), w);
@@ -68,7 +94,7 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
             Span::styled("  pool          ", theme.dim),
             Span::raw(pool),
         ]));
-        lines.push(field_line(st, Field::User, "user", clean(&st.user), theme));
+        lines.push(input_line(st, Field::User, "user", &st.user, w, theme));
         let mask = "•".repeat(st.password.chars().count().min(w));
         let label = if st.new_password_session.is_some() {
             "new password"
@@ -111,14 +137,15 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
             ),
         };
         lines.push(field_line(st, Field::Via, "via", via, theme));
-        lines.push(field_line(
+        lines.push(input_line(
             st,
             Field::Method,
             "method",
-            clean(&st.method),
+            &st.method,
+            w,
             theme,
         ));
-        lines.push(field_line(st, Field::Path, "path", clean(&st.path), theme));
+        lines.push(input_line(st, Field::Path, "path", &st.path, w, theme));
         let saved = if st.saved.is_empty() {
             String::new()
         } else {
@@ -131,18 +158,20 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
             format!("{}{saved}", clean(&st.name)),
             theme,
         ));
-        lines.push(field_line(
+        lines.push(input_line(
             st,
             Field::Count,
             "fan-out N",
-            clean(&st.count),
+            &st.count,
+            w,
             theme,
         ));
-        lines.push(field_line(
+        lines.push(input_line(
             st,
             Field::Concurrency,
             "concurrency",
-            clean(&st.concurrency),
+            &st.concurrency,
+            w,
             theme,
         ));
     }
@@ -152,18 +181,30 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
 
 fn render_payload(frame: &mut Frame, area: Rect, st: &InvokeState, theme: &Theme) {
     let h = usize::from(area.height.saturating_sub(3));
-    let all: Vec<&str> = st.payload.split('\n').collect();
-    let start = all.len().saturating_sub(h.max(1));
     let w = usize::from(area.width.saturating_sub(2));
-    let mut lines: Vec<Line> = all[start..]
+    // The lines up to the cursor's, the cursor's (with the cursor when focused), the rest.
+    let (before, after) = st.payload.around_cursor();
+    let mut head: Vec<&str> = before.split('\n').collect();
+    let mut tail: Vec<&str> = after.split('\n').collect();
+    let (cur_left, cur_right) = (head.pop().unwrap_or(""), tail.remove(0));
+    let at = head.len();
+    let mut lines: Vec<Line> = head
         .iter()
         .map(|l| Line::raw(truncate(&sanitize(l), w)))
         .collect();
-    if st.focus == Field::Payload
-        && let Some(last) = lines.last_mut()
-    {
-        last.push_span(Span::styled("█", theme.accent));
+    let left = truncate(&sanitize(cur_left), w);
+    let mut cursor_line = Line::raw(left.clone());
+    if st.focus == Field::Payload {
+        cursor_line.push_span(Span::styled("█", theme.accent));
     }
+    if !cur_right.is_empty() {
+        let room = w.saturating_sub(left.chars().count() + 1);
+        cursor_line.push_span(Span::raw(truncate(&sanitize(cur_right), room)));
+    }
+    lines.push(cursor_line);
+    lines.extend(tail.iter().map(|l| Line::raw(truncate(&sanitize(l), w))));
+    let start = lines.len().saturating_sub(h.max(1)).min(at);
+    lines.drain(..start);
     if st.payload.is_empty() && st.focus != Field::Payload {
         lines = vec![Line::styled("(empty: {} for a direct call)", theme.dim)];
     }

@@ -71,7 +71,7 @@ pub fn gutter(selected: bool) -> &'static str {
 
 /// A text input drawn as its (sanitised) text with a block cursor at the cursor.
 pub fn input_spans(input: &TextInput, text: Style, cursor: Style) -> Vec<Span<'static>> {
-    let (before, after) = input.split();
+    let (before, after) = input.around_cursor();
     vec![
         Span::styled(sanitize(before).into_owned(), text),
         Span::styled("█", cursor),

@@ -53,7 +53,7 @@ impl TextInput {
     }
 
     /// The text before and after the cursor (for drawing the cursor between them).
-    pub fn split(&self) -> (&str, &str) {
+    pub fn around_cursor(&self) -> (&str, &str) {
         self.text.split_at(self.byte_at(self.cursor()))
     }
 
@@ -236,7 +236,7 @@ mod tests {
         t.handle(key(KeyCode::Left), 10);
         t.handle(key(KeyCode::Backspace), 10);
         assert_eq!(t, ">hélo");
-        assert_eq!(t.split(), (">hél", "o"));
+        assert_eq!(t.around_cursor(), (">hél", "o"));
         t.handle(key(KeyCode::Delete), 10);
         assert_eq!(t, ">hél");
     }
