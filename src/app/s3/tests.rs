@@ -4,7 +4,8 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::app::Action;
+use crate::app::keymap::Command;
+use crate::app::{Action, App, Effect, Level};
 use crate::domain::s3::{BucketRef, ListPage, ObjectEntry};
 
 pub(crate) fn obj(key: &str, size: u64) -> ObjectEntry {
