@@ -58,6 +58,7 @@ fn app() -> App {
         Keymap::load(&toml::Table::new()).unwrap(),
         Clock::new(Some(now())),
         HeaderInfo::default(),
+        protoctl::app::Settings::default(),
     );
     let ctx = AwsContext {
         sdk: aws_config::SdkConfig::builder().build(),
@@ -477,7 +478,7 @@ fn items_memory() {
     const N: usize = 1_000_000;
     const PAGE: usize = 200;
     let mut app = on_detail();
-    app.dynamo_settings.max_rows = usize::MAX;
+    app.settings.dynamo.max_rows = usize::MAX;
     let id = match app.update(Action::Command(Command::DynamoTables)).first() {
         Some(Effect::LoadDynamoTables { request_id, .. }) => *request_id,
         other => panic!("{other:?}"),

@@ -3,7 +3,7 @@
 use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
-use crate::aws::cloudformation::StackEvent;
+use crate::domain::stack::StackEvent;
 use crate::domain::stack::{Stack, StackResource};
 
 /// What the detail screen loads for a stack.

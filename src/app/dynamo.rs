@@ -10,7 +10,8 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::dynamodb::{self, ExportSummary, ItemQuery, Page, TableInfo};
+use crate::aws::dynamodb;
+use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo};
 use crate::domain::dynamo::{
     Attr, Item, item_from_plain_json, item_from_typed_json, item_to_plain_json, item_to_typed_json,
 };
@@ -297,7 +298,7 @@ impl App {
                 match *result {
                     Ok(page) => {
                         items.add_page(page);
-                        let max = self.dynamo_settings.max_rows;
+                        let max = self.settings.dynamo.max_rows;
                         if items.has_more() && items.items.len() >= max {
                             let text = format!(
                                 "stopped at {} items ([dynamodb] max_rows = {max}): narrow with a query or raise the limit",
@@ -424,7 +425,7 @@ impl App {
 
     /// Starts the next page when the cursor nears the end of what is loaded.
     fn dynamo_load_more(&mut self) -> Vec<Effect> {
-        let page_size = self.dynamo_settings.page_size;
+        let page_size = self.settings.dynamo.page_size;
         let near = self.page_rows.max(1) * 2;
         let Some(items) = self.dynamo.as_mut().and_then(|d| d.items.as_mut()) else {
             return Vec::new();
@@ -432,13 +433,12 @@ impl App {
         if items.loading
             || items.error.is_some()
             || !items.has_more()
-            || items.items.len() >= self.dynamo_settings.max_rows
+            || items.items.len() >= self.settings.dynamo.max_rows
             || items.list.selected + near < items.items.len()
         {
             return Vec::new();
         }
-        self.next_request += 1;
-        let request_id = self.next_request;
+        let request_id = self.requests.issue();
         items.loading = true;
         items.request_id = request_id;
         vec![Effect::LoadDynamoPage {
@@ -458,9 +458,8 @@ impl App {
             old.cancel.cancel();
         }
         let mut items = ItemsState::new(table, query);
-        let page_size = self.dynamo_settings.page_size;
-        self.next_request += 1;
-        items.request_id = self.next_request;
+        let page_size = self.settings.dynamo.page_size;
+        items.request_id = self.requests.issue();
         items.loading = true;
         let effect = Effect::LoadDynamoPage {
             request_id: items.request_id,
@@ -553,10 +552,12 @@ impl App {
                     return Vec::new();
                 }
                 let stamp = self.clock.now().format("%Y%m%d-%H%M%S");
-                let path = format!("{}-{stamp}.jsonl", safe_file_name(&items.table.name));
+                let path = format!(
+                    "{}-{stamp}.jsonl",
+                    crate::domain::text::safe_file_name(&items.table.name)
+                );
                 let cancel = CancellationToken::new();
-                self.next_request += 1;
-                let request_id = self.next_request;
+                let request_id = self.requests.issue();
                 let total = if items.query.is_query() || items.query.filter.is_some() {
                     None
                 } else {
@@ -575,8 +576,8 @@ impl App {
                     table: Box::new(items.table.clone()),
                     query: items.query.clone(),
                     path,
-                    segments: self.dynamo_settings.export_segments,
-                    page_size: self.dynamo_settings.page_size,
+                    segments: self.settings.dynamo.export_segments,
+                    page_size: self.settings.dynamo.page_size,
                     cancel,
                 }]
             }
@@ -673,8 +674,7 @@ impl App {
                 };
                 let table = Box::new(items.table.clone());
                 let old = view.item.clone();
-                self.next_request += 1;
-                view.request_id = self.next_request;
+                view.request_id = self.requests.issue();
                 view.busy = true;
                 vec![Effect::DeleteDynamoItem {
                     request_id: view.request_id,
@@ -686,8 +686,7 @@ impl App {
                 let Some(items) = st.items.as_ref() else {
                     return Vec::new();
                 };
-                self.next_request += 1;
-                view.request_id = self.next_request;
+                view.request_id = self.requests.issue();
                 view.busy = true;
                 vec![Effect::GetDynamoItem {
                     request_id: view.request_id,
@@ -776,8 +775,7 @@ impl App {
             self.notify(Level::Error, e);
             return Vec::new();
         }
-        self.next_request += 1;
-        view.request_id = self.next_request;
+        view.request_id = self.requests.issue();
         view.busy = true;
         vec![Effect::PutDynamoItem {
             request_id: view.request_id,
@@ -818,35 +816,14 @@ impl App {
                     t.clear();
                 }
             }
-            KeyCode::Backspace => {
+            _ => {
                 if let Some(t) = form.text_mut() {
-                    t.pop();
+                    t.handle(key, FIELD_MAX);
                 }
             }
-            KeyCode::Char(c) if !ctrl => {
-                if let Some(t) = form.text_mut()
-                    && t.chars().count() < FIELD_MAX
-                {
-                    t.push(c);
-                }
-            }
-            _ => {}
         }
         Vec::new()
     }
-}
-
-/// A file name made of the table name's safe characters.
-fn safe_file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -2,127 +2,30 @@
 //! payload validated as you type, call once or fan out with live statistics.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use tokio_util::sync::CancellationToken;
 
-use super::keymap::{Command, Key, Scope};
-use super::{Action, App, Effect, Level, Screen};
-use crate::aws::api::ApiClient;
-use crate::aws::cognito::{self, Flow, PoolUser};
-use crate::aws::invoke::{MAX_CONCURRENCY, MAX_COUNT, Outcome, Target};
-use crate::aws::lambda;
-use crate::cli::invoke::{Via, stage_of};
-use crate::config::{CognitoConfig, Config};
-use crate::domain::invoke::{EventShape, Request, Sample, Summary, parse_payload, proxy_event};
+use super::Effect;
+use super::widgets::TextInput;
+use super::widgets::input::Edit;
+use crate::aws::cognito::{self, PoolUser};
+use crate::domain::invoke::{
+    CallSpec, EventShape, Outcome, Request, Sample, Summary, Via, api_base_url, method_or_default,
+    parse_payload, stage_of,
+};
 use crate::domain::stack::Stack;
-use crate::domain::tokens::{Tokens, cache_key, decode_claims};
+use crate::domain::tokens::Tokens;
+
+mod messages;
+mod update;
+
+pub use messages::{
+    InvokeEffect, InvokeMsg, PayloadStore, Secret, Settings, SignInResult, signed_in,
+};
 
 const MAX_FIELD: usize = 200;
 const MAX_PAYLOAD: usize = 64 * 1024;
-
-/// What the console needs from the config file (set once at start).
-#[derive(Debug, Clone, Default)]
-pub struct Settings {
-    pub cognito: CognitoConfig,
-    pub event_shape: String,
-    pub api_url: Option<String>,
-}
-
-static SETTINGS: OnceLock<Settings> = OnceLock::new();
-
-/// Records the config's `[cognito]` and `[invoke]` for the console's invoke screen.
-pub fn configure(config: &Config) {
-    let _ = SETTINGS.set(Settings {
-        cognito: config.cognito.clone(),
-        event_shape: config.invoke.event_shape.clone(),
-        api_url: config.invoke.api_url.clone(),
-    });
-}
-
-fn settings() -> Settings {
-    SETTINGS.get().cloned().unwrap_or_else(|| Settings {
-        event_shape: "rest".into(),
-        ..Settings::default()
-    })
-}
-
-/// A password in flight; `Debug` never shows it.
-#[derive(Clone)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<secret>")
-    }
-}
-
-/// Network work of the invoke screen.
-#[derive(Debug, Clone)]
-pub enum InvokeEffect {
-    /// Load the cached sign-in (refreshing it when under five minutes remain).
-    Resume {
-        request_id: u64,
-        user: PoolUser,
-    },
-    SignIn {
-        request_id: u64,
-        user: PoolUser,
-        password: Secret,
-        flow: Flow,
-    },
-    NewPassword {
-        request_id: u64,
-        user: PoolUser,
-        session: String,
-        password: Secret,
-    },
-    Call {
-        request_id: u64,
-        target: Target,
-    },
-    FanOut {
-        request_id: u64,
-        target: Target,
-        count: usize,
-        concurrency: usize,
-        cancel: CancellationToken,
-    },
-}
-
-/// How a sign-in attempt ended, for the screen.
-#[derive(Debug)]
-pub enum SignInResult {
-    Tokens(Tokens),
-    /// No cached sign-in (Resume only).
-    None,
-    NewPasswordRequired {
-        session: String,
-    },
-}
-
-/// Results of the invoke screen's work.
-#[derive(Debug)]
-pub enum InvokeMsg {
-    SignedIn {
-        request_id: u64,
-        result: Result<SignInResult, String>,
-    },
-    Called {
-        request_id: u64,
-        result: Box<Result<Outcome, String>>,
-    },
-    Sample {
-        request_id: u64,
-        sample: Sample,
-    },
-    FanOutDone {
-        request_id: u64,
-    },
-}
 
 /// The form fields, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,78 +71,29 @@ impl FanOut {
     }
 }
 
-/// Named payloads of one stack + function: a JSON map in the platform data dir.
-#[derive(Debug, Clone)]
-pub struct PayloadStore {
-    dir: PathBuf,
-}
-
-impl PayloadStore {
-    /// The store in the platform data dir.
-    pub fn platform() -> Option<Self> {
-        directories::ProjectDirs::from("", "", "protoctl").map(|d| Self {
-            dir: d.data_local_dir().join("payloads"),
-        })
-    }
-
-    /// A store in `dir` (tests).
-    pub fn at(dir: PathBuf) -> Self {
-        Self { dir }
-    }
-
-    fn path(&self, stack: &str, function: &str) -> PathBuf {
-        self.dir
-            .join(format!("{}.json", cache_key(stack, function, "payloads")))
-    }
-
-    /// The saved payloads, by name.
-    pub fn load(&self, stack: &str, function: &str) -> BTreeMap<String, String> {
-        std::fs::read_to_string(self.path(stack, function))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
-    }
-
-    /// Saves `payload` as `name`.
-    pub fn save(
-        &self,
-        stack: &str,
-        function: &str,
-        name: &str,
-        payload: &str,
-    ) -> Result<(), String> {
-        let mut all = self.load(stack, function);
-        all.insert(name.to_string(), payload.to_string());
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("cannot save the payload: {e}"))?;
-        let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
-        std::fs::write(self.path(stack, function), text)
-            .map_err(|e| format!("cannot save the payload: {e}"))
-    }
-}
-
 /// State of the invoke screen.
 pub struct InvokeState {
     pub stack: Stack,
     pub functions: Vec<String>,
     pub api_url: Option<String>,
     pub pool: Result<(String, String), String>,
-    pub user: String,
-    pub password: String,
+    pub user: TextInput,
+    pub password: TextInput,
     pub new_password_session: Option<String>,
     pub tokens: Option<Tokens>,
     pub signing_in: bool,
     pub focus: Field,
     pub function: usize,
     pub via: Via,
-    pub method: String,
-    pub path: String,
-    pub payload: String,
+    pub method: TextInput,
+    pub path: TextInput,
+    pub payload: TextInput,
     pub payload_error: Option<String>,
-    pub name: String,
+    pub name: TextInput,
     pub saved: BTreeMap<String, String>,
     pub store: Option<PayloadStore>,
-    pub count: String,
-    pub concurrency: String,
+    pub count: TextInput,
+    pub concurrency: TextInput,
     pub request_id: u64,
     pub busy: bool,
     pub response: Option<Outcome>,
@@ -247,21 +101,28 @@ pub struct InvokeState {
     pub fanout: Option<FanOut>,
     /// First response line shown (page up / page down).
     pub scroll: u16,
+    /// `[cognito]` and `[invoke]` of the config.
+    pub settings: Settings,
 }
 
 impl InvokeState {
     /// A screen for `stack` with its `functions` (physical names).
-    pub fn new(stack: Stack, functions: Vec<String>, store: Option<PayloadStore>) -> Self {
-        let s = settings();
+    pub fn new(
+        stack: Stack,
+        functions: Vec<String>,
+        store: Option<PayloadStore>,
+        settings: &Settings,
+    ) -> Self {
+        let s = settings.clone();
         let pool = cognito::pool_for(&s.cognito, Some(&stack)).map_err(|e| e.message);
-        let api_url = stack.outputs.get("ServiceEndpoint").cloned().or(s.api_url);
-        let mut st = Self {
-            user: s.cognito.username.clone().unwrap_or_default(),
+        let api_url = api_base_url(None, &stack, s.api_url.as_deref());
+        Self {
+            user: s.cognito.username.clone().unwrap_or_default().into(),
             stack,
             functions,
             api_url,
             pool,
-            password: String::new(),
+            password: TextInput::default(),
             new_password_session: None,
             tokens: None,
             signing_in: false,
@@ -270,7 +131,7 @@ impl InvokeState {
             via: Via::Lambda,
             method: "GET".into(),
             path: "/".into(),
-            payload: String::new(),
+            payload: TextInput::default(),
             payload_error: None,
             name: "default".into(),
             saved: BTreeMap::new(),
@@ -283,14 +144,8 @@ impl InvokeState {
             error: None,
             fanout: None,
             scroll: 0,
-        };
-        if st.user.is_empty()
-            && let (Ok((p, c)), Ok(cache)) = (&st.pool, cognito::TokenCache::platform())
-        {
-            st.user = cache.last_user(p, c).unwrap_or_default();
+            settings: s,
         }
-        st.load_saved();
-        st
     }
 
     /// The selected function's name.
@@ -315,15 +170,20 @@ impl InvokeState {
         Ok(PoolUser {
             user_pool_id: pool,
             client_id: client,
-            client_secret: settings().cognito.client_secret,
+            client_secret: self.settings.cognito.client_secret.clone(),
             username: self.user.trim().to_string(),
         })
     }
 
-    fn load_saved(&mut self) {
-        if let (Some(store), Some(f)) = (&self.store, self.function_name()) {
-            self.saved = store.load(&self.stack.name, f);
-        }
+    /// The effect that reads the selected function's saved payloads.
+    fn load_saved(&mut self) -> Option<Effect> {
+        self.saved.clear();
+        let (store, f) = (self.store.clone()?, self.function_name()?);
+        Some(Effect::Invoke(Box::new(InvokeEffect::LoadSaved {
+            store,
+            stack: self.stack.name.clone(),
+            function: f.to_string(),
+        })))
     }
 
     fn move_focus(&mut self, back: bool) {
@@ -333,7 +193,8 @@ impl InvokeState {
         self.focus = fields[if back { (i + n - 1) % n } else { (i + 1) % n }];
     }
 
-    fn cycle(&mut self, back: bool) {
+    /// Cycles the focused choice; returns the effect a new function needs.
+    fn cycle(&mut self, back: bool) -> Option<Effect> {
         match self.focus {
             Field::Function if !self.functions.is_empty() => {
                 let n = self.functions.len();
@@ -342,7 +203,7 @@ impl InvokeState {
                 } else {
                     (self.function + 1) % n
                 };
-                self.load_saved();
+                return self.load_saved();
             }
             Field::Via => {
                 self.via = match self.via {
@@ -352,21 +213,42 @@ impl InvokeState {
             }
             Field::Name if !self.saved.is_empty() => {
                 let names: Vec<&String> = self.saved.keys().collect();
-                let i = names.iter().position(|n| **n == self.name);
+                let i = names.iter().position(|n| self.name == n.as_str());
                 let next = match (i, back) {
                     (None, _) => 0,
                     (Some(i), false) => (i + 1) % names.len(),
                     (Some(i), true) => (i + names.len() - 1) % names.len(),
                 };
-                self.name = names[next].clone();
-                self.payload = self.saved[&self.name].clone();
+                self.name.set(names[next].clone());
+                self.payload.set(self.saved[self.name.as_str()].clone());
                 self.validate();
             }
             _ => {}
         }
+        None
     }
 
-    fn text_mut(&mut self) -> Option<(&mut String, usize)> {
+    /// True when ←/→ cycle the focused field's choices (function, via, saved payloads)
+    /// rather than move a text cursor.
+    fn cycles(&self) -> bool {
+        match self.focus {
+            Field::Function | Field::Via => true,
+            Field::Name => !self.saved.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// An editing key for the focused text field (payload changes are validated).
+    fn edit(&mut self, key: KeyEvent) {
+        if let Some((t, max)) = self.text_mut()
+            && t.handle(key, max) == Edit::Changed
+            && self.focus == Field::Payload
+        {
+            self.validate();
+        }
+    }
+
+    fn text_mut(&mut self) -> Option<(&mut TextInput, usize)> {
         Some(match self.focus {
             Field::User => (&mut self.user, MAX_FIELD),
             Field::Password => (&mut self.password, MAX_FIELD),
@@ -387,11 +269,7 @@ impl InvokeState {
 
     fn request(&self) -> Request {
         Request {
-            method: if self.method.trim().is_empty() {
-                "GET".into()
-            } else {
-                self.method.trim().to_ascii_uppercase()
-            },
+            method: method_or_default(Some(&self.method), !self.payload.trim().is_empty()),
             path: if self.path.trim().is_empty() {
                 "/".into()
             } else {
@@ -400,465 +278,53 @@ impl InvokeState {
             headers: Vec::new(),
             body: (!self.payload.trim().is_empty()).then(|| {
                 parse_payload(&self.payload)
-                    .map_or_else(|_| self.payload.clone(), |v| v.to_string())
+                    .map_or_else(|_| self.payload.to_string(), |v| v.to_string())
             }),
         }
     }
 
-    /// Builds what to call from the form (the token must be there).
-    fn target(&self, aws: &crate::aws::AwsContext, fan_out: bool) -> Result<Target, String> {
+    /// What to call, from the form (the token must be there); the runner builds the
+    /// target with the core's builder.
+    fn call_spec(&self) -> Result<CallSpec, String> {
         if let Some(e) = &self.payload_error {
             return Err(e.clone());
         }
         let tokens = self.tokens.as_ref().ok_or("sign in first")?;
-        let s = settings();
-        let token = if s.cognito.token == "access" {
+        let token = if self.settings.cognito.token == "access" {
             &tokens.access_token
         } else {
             &tokens.id_token
         };
-        let request = self.request();
+        let spec = CallSpec {
+            via: self.via,
+            function: self.function_name().map(str::to_string),
+            request: self.request(),
+            token: Some(token.clone()),
+            raw_event: None,
+            shape: EventShape::parse(&self.settings.event_shape)?,
+            stage: stage_of(
+                self.stack
+                    .outputs
+                    .get("ServiceEndpoint")
+                    .map(String::as_str),
+            ),
+            base_url: self.api_url.clone(),
+        };
         match self.via {
             Via::Lambda => {
-                let function = self.function_name().ok_or("the stack has no function")?;
-                let claims = decode_claims(token).map_err(|e| e.to_string())?;
-                let shape = EventShape::parse(&s.event_shape)?;
-                let stage = stage_of(
-                    self.stack
-                        .outputs
-                        .get("ServiceEndpoint")
-                        .map(String::as_str),
-                );
-                let event = proxy_event(shape, &request, &claims, &stage, chrono::Utc::now());
-                Ok(Target::Lambda {
-                    client: lambda::client(aws, !fan_out),
-                    function: function.to_string(),
-                    payload: Arc::new(serde_json::to_vec(&event).map_err(|e| e.to_string())?),
-                })
+                if spec.function.is_none() {
+                    return Err("the stack has no function".into());
+                }
+                spec.lambda_event(chrono::DateTime::<chrono::Utc>::default())?;
             }
-            Via::Api => Ok(Target::Api {
-                client: ApiClient::new().map_err(|e| e.message)?,
-                base_url: self
-                    .api_url
-                    .clone()
-                    .ok_or("the stack has no ServiceEndpoint output (set [invoke] api_url)")?,
-                request,
-                token: Some(token.clone()),
-            }),
+            Via::Api => {
+                if spec.base_url.is_none() {
+                    return Err(
+                        "the stack has no ServiceEndpoint output (set [invoke] api_url)".into(),
+                    );
+                }
+            }
         }
+        Ok(spec)
     }
-}
-
-impl App {
-    /// Opens the invoke screen for the detail's stack (key `i`).
-    pub(crate) fn open_invoke(&mut self) -> Vec<Effect> {
-        if self.header.read_only {
-            self.notify(
-                Level::Error,
-                "refused: invoke is a write and --read-only is set",
-            );
-            return Vec::new();
-        }
-        let Some(detail) = self.detail.as_ref() else {
-            return Vec::new();
-        };
-        let functions: Vec<String> = detail
-            .data
-            .as_ref()
-            .map(|d| {
-                d.resources
-                    .iter()
-                    .filter(|r| r.resource_type == "AWS::Lambda::Function")
-                    .map(|r| {
-                        r.physical_id
-                            .clone()
-                            .unwrap_or_else(|| r.logical_id.clone())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let state = InvokeState::new(detail.stack.clone(), functions, PayloadStore::platform());
-        self.open_invoke_with(state)
-    }
-
-    /// Shows `state` and resumes a cached sign-in when there is one.
-    pub(crate) fn open_invoke_with(&mut self, state: InvokeState) -> Vec<Effect> {
-        self.invoke = Some(state);
-        self.screens.push(Screen::Invoke);
-        let request_id = self.request_id();
-        let Some(st) = self.invoke.as_mut() else {
-            return Vec::new();
-        };
-        st.request_id = request_id;
-        match st.pool_user() {
-            Ok(user) => {
-                st.signing_in = true;
-                vec![Effect::Invoke(Box::new(InvokeEffect::Resume {
-                    request_id,
-                    user,
-                }))]
-            }
-            Err(e) => {
-                if st.pool.is_err() {
-                    st.error = Some(e);
-                }
-                Vec::new()
-            }
-        }
-    }
-
-    fn close_invoke(&mut self) {
-        if let Some(f) = self.invoke.take().and_then(|st| st.fanout) {
-            f.cancel.cancel();
-        }
-        self.screens.pop();
-    }
-
-    /// True while the invoke screen has the keyboard (it is a form).
-    pub(crate) fn invoke_input_focused(&self) -> bool {
-        self.screen() == Screen::Invoke && self.invoke.is_some() && !self.show_help
-    }
-
-    /// A key on the invoke screen: form editing first, then the key map.
-    pub(crate) fn invoke_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let Some(st) = self.invoke.as_mut() else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Tab => st.move_focus(false),
-            KeyCode::BackTab => st.move_focus(true),
-            KeyCode::Left => st.cycle(true),
-            KeyCode::Right => st.cycle(false),
-            KeyCode::Enter if plain => match st.focus {
-                Field::Payload => {
-                    if st.payload.len() < MAX_PAYLOAD {
-                        st.payload.push('\n');
-                    }
-                }
-                Field::User => st.focus = Field::Password,
-                Field::Password => return self.invoke_sign_in(),
-                _ => return self.invoke_call(),
-            },
-            KeyCode::Backspace => {
-                if let Some((t, _)) = st.text_mut() {
-                    t.pop();
-                }
-                if st.focus == Field::Payload {
-                    st.validate();
-                }
-            }
-            KeyCode::Char(c) if plain => {
-                if let Some((t, max)) = st.text_mut()
-                    && t.len() < max
-                {
-                    t.push(c);
-                }
-                if st.focus == Field::Payload {
-                    st.validate();
-                }
-            }
-            _ => {
-                if let Some(cmd) = self.keymap.lookup(Scope::Invoke, Key::from_event(key)) {
-                    return self.invoke_command(cmd);
-                }
-            }
-        }
-        Vec::new()
-    }
-
-    /// A bound command on the invoke screen.
-    pub(crate) fn invoke_command(&mut self, cmd: Command) -> Vec<Effect> {
-        match cmd {
-            Command::Quit => self.should_quit = true,
-            Command::Help => self.show_help = !self.show_help,
-            Command::Back => {
-                let running = self
-                    .invoke
-                    .as_ref()
-                    .and_then(|s| s.fanout.as_ref())
-                    .is_some_and(|f| !f.done);
-                if running {
-                    if let Some(f) = self.invoke.as_mut().and_then(|s| s.fanout.as_mut()) {
-                        f.cancel.cancel();
-                        f.done = true;
-                    }
-                    self.notify(Level::Info, "fan-out cancelled");
-                } else {
-                    self.close_invoke();
-                }
-            }
-            Command::Up | Command::Down => {
-                if let Some(st) = self.invoke.as_mut() {
-                    st.move_focus(cmd == Command::Up);
-                }
-            }
-            Command::InvokeCall => return self.invoke_call(),
-            Command::InvokeFanOut => return self.invoke_fan_out(),
-            Command::InvokeEditPayload => {
-                if let Some(st) = self.invoke.as_ref() {
-                    return vec![Effect::EditText {
-                        tag: "invoke:payload".into(),
-                        initial: st.payload.clone(),
-                        extension: "json",
-                    }];
-                }
-            }
-            Command::InvokeSavePayload => self.invoke_save(),
-            Command::PageDown | Command::PageUp | Command::Top => {
-                let page = u16::try_from(self.page_rows.max(1)).unwrap_or(u16::MAX);
-                if let Some(st) = self.invoke.as_mut() {
-                    st.scroll = match cmd {
-                        Command::PageDown => st.scroll.saturating_add(page),
-                        Command::PageUp => st.scroll.saturating_sub(page),
-                        _ => 0,
-                    };
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// `$EDITOR` returned the payload.
-    pub(crate) fn invoke_edited(&mut self, text: String) -> Vec<Effect> {
-        if let Some(st) = self.invoke.as_mut() {
-            st.payload = text;
-            st.payload.truncate(MAX_PAYLOAD);
-            st.validate();
-            st.focus = Field::Payload;
-        }
-        Vec::new()
-    }
-
-    fn invoke_save(&mut self) {
-        let Some(st) = self.invoke.as_mut() else {
-            return;
-        };
-        let result = match (&st.store, st.function_name(), &st.payload_error) {
-            (_, _, Some(e)) => Err(e.clone()),
-            (None, _, _) => Err("no data directory to save payloads in".to_string()),
-            (_, None, _) => Err("no function selected".to_string()),
-            (Some(store), Some(f), None) => {
-                let name = if st.name.trim().is_empty() {
-                    "default"
-                } else {
-                    st.name.trim()
-                };
-                store
-                    .save(&st.stack.name, f, name, &st.payload)
-                    .map(|()| name.to_string())
-            }
-        };
-        match result {
-            Ok(name) => {
-                st.load_saved();
-                self.notify(Level::Info, format!("payload saved as {name:?}"));
-            }
-            Err(e) => self.notify(Level::Error, e),
-        }
-    }
-
-    fn invoke_sign_in(&mut self) -> Vec<Effect> {
-        let request_id = self.request_id();
-        let Some(st) = self.invoke.as_mut() else {
-            return Vec::new();
-        };
-        let user = match st.pool_user() {
-            Ok(u) => u,
-            Err(e) => {
-                st.error = Some(e);
-                return Vec::new();
-            }
-        };
-        if st.password.is_empty() {
-            st.error = Some("type the password first".into());
-            return Vec::new();
-        }
-        let password = Secret(std::mem::take(&mut st.password));
-        st.request_id = request_id;
-        st.signing_in = true;
-        st.error = None;
-        if let Some(session) = st.new_password_session.take() {
-            return vec![Effect::Invoke(Box::new(InvokeEffect::NewPassword {
-                request_id,
-                user,
-                session,
-                password,
-            }))];
-        }
-        let flow = match Flow::parse(&settings().cognito.auth_flow) {
-            Ok(f) => f,
-            Err(e) => {
-                st.signing_in = false;
-                st.error = Some(e.message);
-                return Vec::new();
-            }
-        };
-        vec![Effect::Invoke(Box::new(InvokeEffect::SignIn {
-            request_id,
-            user,
-            password,
-            flow,
-        }))]
-    }
-
-    fn invoke_call(&mut self) -> Vec<Effect> {
-        let request_id = self.request_id();
-        let aws = self.aws.clone();
-        let Some(st) = self.invoke.as_mut() else {
-            return Vec::new();
-        };
-        if st.busy {
-            return Vec::new();
-        }
-        let Some(aws) = aws else { return Vec::new() };
-        match st.target(&aws, false) {
-            Ok(target) => {
-                st.request_id = request_id;
-                st.busy = true;
-                st.error = None;
-                st.fanout = None;
-                vec![Effect::Invoke(Box::new(InvokeEffect::Call {
-                    request_id,
-                    target,
-                }))]
-            }
-            Err(e) => {
-                st.error = Some(e);
-                Vec::new()
-            }
-        }
-    }
-
-    fn invoke_fan_out(&mut self) -> Vec<Effect> {
-        let request_id = self.request_id();
-        let aws = self.aws.clone();
-        let Some(st) = self.invoke.as_mut() else {
-            return Vec::new();
-        };
-        if st.busy || st.fanout.as_ref().is_some_and(|f| !f.done) {
-            return Vec::new();
-        }
-        let count = st
-            .count
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_COUNT).contains(n));
-        let conc = st
-            .concurrency
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_CONCURRENCY).contains(n));
-        let (Some(count), Some(concurrency)) = (count, conc) else {
-            st.error = Some(format!(
-                "fan-out needs N in 1..={MAX_COUNT} and C in 1..={MAX_CONCURRENCY}"
-            ));
-            return Vec::new();
-        };
-        let Some(aws) = aws else { return Vec::new() };
-        match st.target(&aws, true) {
-            Ok(target) => {
-                let cancel = CancellationToken::new();
-                st.request_id = request_id;
-                st.error = None;
-                st.response = None;
-                st.fanout = Some(FanOut {
-                    total: count,
-                    concurrency,
-                    samples: Vec::with_capacity(count),
-                    done: false,
-                    cancel: cancel.clone(),
-                });
-                vec![Effect::Invoke(Box::new(InvokeEffect::FanOut {
-                    request_id,
-                    target,
-                    count,
-                    concurrency,
-                    cancel,
-                }))]
-            }
-            Err(e) => {
-                st.error = Some(e);
-                Vec::new()
-            }
-        }
-    }
-
-    /// A result of the invoke screen's work (stale ones dropped).
-    pub(crate) fn invoke_msg(&mut self, msg: InvokeMsg) -> Vec<Effect> {
-        let Some(st) = self.invoke.as_mut() else {
-            return Vec::new();
-        };
-        let id = match &msg {
-            InvokeMsg::SignedIn { request_id, .. }
-            | InvokeMsg::Called { request_id, .. }
-            | InvokeMsg::Sample { request_id, .. }
-            | InvokeMsg::FanOutDone { request_id } => *request_id,
-        };
-        if id != st.request_id {
-            return Vec::new();
-        }
-        match msg {
-            InvokeMsg::SignedIn { result, .. } => {
-                st.signing_in = false;
-                match result {
-                    Ok(SignInResult::Tokens(t)) => {
-                        st.tokens = Some(t);
-                        st.focus = Field::Function;
-                        st.error = None;
-                    }
-                    Ok(SignInResult::None) => {
-                        st.focus = if st.user.is_empty() {
-                            Field::User
-                        } else {
-                            Field::Password
-                        }
-                    }
-                    Ok(SignInResult::NewPasswordRequired { session }) => {
-                        st.new_password_session = Some(session);
-                        st.focus = Field::Password;
-                        st.error =
-                            Some("a new password is required: type it and press enter".into());
-                    }
-                    Err(e) => {
-                        st.focus = Field::Password;
-                        st.error = Some(e);
-                    }
-                }
-            }
-            InvokeMsg::Called { result, .. } => {
-                st.busy = false;
-                match *result {
-                    Ok(o) => {
-                        st.response = Some(o);
-                        st.scroll = 0;
-                    }
-                    Err(e) => st.error = Some(e),
-                }
-            }
-            InvokeMsg::Sample { sample, .. } => {
-                if let Some(f) = st.fanout.as_mut()
-                    && f.samples.len() < f.total
-                {
-                    f.samples.push(sample);
-                }
-            }
-            InvokeMsg::FanOutDone { .. } => {
-                if let Some(f) = st.fanout.as_mut() {
-                    f.done = true;
-                }
-            }
-        }
-        Vec::new()
-    }
-}
-
-/// The action a finished sign-in sends back.
-pub fn signed_in(request_id: u64, result: Result<SignInResult, String>) -> Action {
-    Action::Invoke(InvokeMsg::SignedIn { request_id, result })
 }

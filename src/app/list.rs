@@ -1,14 +1,17 @@
 //! Cursor and scroll state shared by every list screen; only the visible window is drawn.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use super::keymap::Command;
 
 /// A cursor over `len` rows with a scroll offset kept by the renderer's height.
+/// The offset is a `Cell` because drawing (which sees the state by `&`) is what scrolls it,
+/// and the next mouse click must see the rows that were drawn.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListState {
     pub selected: usize,
-    pub offset: usize,
+    offset: Cell<usize>,
     pub len: usize,
 }
 
@@ -19,9 +22,19 @@ impl ListState {
         if self.selected >= len {
             self.selected = len.saturating_sub(1);
         }
-        if self.offset > self.selected {
-            self.offset = self.selected;
+        if self.offset.get() > self.selected {
+            self.offset.set(self.selected);
         }
+    }
+
+    /// The first row drawn last time.
+    pub fn offset(&self) -> usize {
+        self.offset.get()
+    }
+
+    /// Puts row `offset` at the top of the window.
+    pub fn set_offset(&mut self, offset: usize) {
+        self.offset.set(offset);
     }
 
     /// Moves the cursor for a navigation command; returns false for other commands.
@@ -42,22 +55,24 @@ impl ListState {
     /// The rows to draw in `height` lines, scrolling the offset so the cursor stays visible.
     /// Cost is independent of `len`.
     pub fn window(&mut self, height: usize) -> Range<usize> {
+        self.visible(height)
+    }
+
+    /// The window for drawing; scrolls the stored offset so the cursor stays visible
+    /// (renderers take `&App`, and a click maps through the offset drawn last).
+    pub fn visible(&self, height: usize) -> Range<usize> {
         if height == 0 || self.len == 0 {
             return 0..0;
         }
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
+        let mut offset = self.offset.get();
+        if self.selected < offset {
+            offset = self.selected;
+        } else if self.selected >= offset + height {
+            offset = self.selected + 1 - height;
         }
-        self.offset = self.offset.min(self.len.saturating_sub(height));
-        self.offset..(self.offset + height).min(self.len)
-    }
-
-    /// The window for drawing without changing state (renderers take `&App`).
-    pub fn visible(&self, height: usize) -> Range<usize> {
-        let mut copy = self.clone();
-        copy.window(height)
+        offset = offset.min(self.len.saturating_sub(height));
+        self.offset.set(offset);
+        offset..(offset + height).min(self.len)
     }
 }
 
@@ -96,5 +111,17 @@ mod tests {
         assert_eq!(l.window(10), 0..10);
         l.set_len(3);
         assert_eq!(l.window(10), 0..3);
+    }
+
+    #[test]
+    fn drawing_keeps_the_offset() {
+        let mut l = ListState::default();
+        l.set_len(100);
+        l.navigate(Command::Bottom, 10);
+        assert_eq!(l.visible(10), 90..100);
+        assert_eq!(l.offset(), 90);
+        // Moving up inside the window keeps it where it was drawn.
+        l.navigate(Command::Up, 10);
+        assert_eq!(l.visible(10), 90..100);
     }
 }

@@ -9,8 +9,8 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::logs::{FollowOptions, LogGroupRef, TailMode, TailMsg};
 use crate::domain::logbuf::CaseInsensitive;
+use crate::domain::logbuf::follow::{FollowOptions, LogGroupRef, TailMode, TailMsg};
 use crate::domain::logbuf::{HARD_CAP, Insights, LogBuffer, LogEvent};
 use crate::domain::stack::Stack;
 
@@ -245,11 +245,11 @@ impl App {
         } else {
             None
         };
-        let since = chrono::Duration::from_std(self.logs_config.since)
+        let since = chrono::Duration::from_std(self.settings.logs.since)
             .unwrap_or(chrono::Duration::hours(1));
         let start_ms = (self.clock.now() - since).timestamp_millis();
         let stack = d.stack.clone();
-        let cap = self.logs_config.buffer;
+        let cap = self.settings.logs.buffer;
         self.logs = Some(LogsState::new(stack, function, cap, start_ms));
         self.screens.push(Screen::Logs);
         self.reload_logs()

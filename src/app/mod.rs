@@ -2,14 +2,18 @@
 
 pub mod detail;
 pub mod dynamo;
+pub mod hints;
 pub mod invoke;
 pub mod keymap;
 pub mod list;
 pub mod logs;
+mod messages;
 pub mod palette;
 pub mod s3;
+pub mod settings;
 pub mod stacks;
 pub mod teardown;
+pub mod widgets;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -21,182 +25,11 @@ use crate::config::Theme as ThemeName;
 use crate::domain::time::Clock;
 pub use detail::{DetailData, DetailState};
 use keymap::{Command, Key, Keymap, Scope};
+pub use messages::{Action, Effect};
 use palette::{Overlay, PaletteAction};
+pub use settings::Settings;
 pub use stacks::StacksState;
-
-/// Everything that can change the app: commands from keys, ticks, results of tasks.
-#[derive(Debug)]
-pub enum Action {
-    /// A bound key's command.
-    Command(Command),
-    /// A typed character while an input line is focused.
-    Input(KeyEvent),
-    Tick,
-    /// The SDK configuration finished loading (credentials and region resolved).
-    AwsReady(Result<Arc<AwsContext>, String>),
-    /// The profiles of the user's AWS config files, for the profile picker.
-    ProfilesListed(Vec<String>),
-    /// A mouse click on row `n` of the current list.
-    ClickRow(usize),
-    /// `$EDITOR` closed: the edited text (or why editing failed), for the requester `tag`.
-    EditFinished {
-        tag: String,
-        result: Result<String, String>,
-    },
-    StacksLoaded {
-        request_id: u64,
-        result: Result<Vec<crate::domain::stack::Stack>, String>,
-    },
-    DetailLoaded {
-        request_id: u64,
-        result: Box<Result<DetailData, String>>,
-    },
-    DynamoTablesLoaded {
-        request_id: u64,
-        result: Result<Vec<crate::aws::dynamodb::TableInfo>, String>,
-    },
-    DynamoPageLoaded {
-        request_id: u64,
-        result: Box<Result<crate::aws::dynamodb::Page, String>>,
-    },
-    DynamoItemDone {
-        request_id: u64,
-        result: Box<Result<dynamo::ItemOutcome, String>>,
-    },
-    DynamoExportProgress {
-        request_id: u64,
-        written: u64,
-    },
-    DynamoExportDone {
-        request_id: u64,
-        result: Result<crate::aws::dynamodb::ExportSummary, String>,
-    },
-    /// An S3 task's result.
-    S3(s3::S3Action),
-    LogGroupsLoaded {
-        request_id: u64,
-        result: Result<Vec<crate::aws::logs::LogGroupRef>, String>,
-    },
-    /// A message of the running tail (events, mode, sampling, warnings).
-    LogsTail {
-        request_id: u64,
-        msg: crate::aws::logs::TailMsg,
-    },
-    Invoke(invoke::InvokeMsg),
-    ActivityLoaded {
-        request_id: u64,
-        result:
-            std::collections::BTreeMap<String, Result<Vec<chrono::DateTime<chrono::Utc>>, String>>,
-    },
-    TeardownPlanned {
-        request_id: u64,
-        result: Box<Result<(String, Vec<crate::aws::teardown::StackPlan>), String>>,
-    },
-    TeardownProgress {
-        stack_id: String,
-        progress: crate::aws::teardown::Progress,
-    },
-    TeardownOutcome(crate::aws::teardown::Outcome),
-    TeardownFinished,
-}
-
-/// Work for the loop: network effects start a task that sends its result back as an
-/// action; terminal effects (clipboard, editor) are done by the loop itself.
-/// Long-lived work carries a `CancellationToken` that the screen's state keeps and cancels.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    /// Reload the AWS context with another profile and/or region (`None`: keep).
-    SwitchAws {
-        profile: Option<String>,
-        region: Option<String>,
-    },
-    /// Read the profile names of the user's AWS config files.
-    ListProfiles,
-    /// Put text on the clipboard (OSC 52: works over SSH).
-    CopyToClipboard(String),
-    /// Suspend the console, edit `initial` in `$EDITOR` (a temp file with `extension`),
-    /// resume, and answer with `Action::EditFinished { tag, .. }`.
-    EditText {
-        tag: String,
-        initial: String,
-        extension: &'static str,
-    },
-    LoadStacks {
-        request_id: u64,
-    },
-    LoadDetail {
-        request_id: u64,
-        stack_id: String,
-    },
-    LoadDynamoTables {
-        request_id: u64,
-        stack_id: String,
-    },
-    LoadDynamoPage {
-        request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
-        query: crate::aws::dynamodb::ItemQuery,
-        start: Option<crate::domain::dynamo::Item>,
-        limit: i32,
-    },
-    GetDynamoItem {
-        request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
-        item: crate::domain::dynamo::Item,
-    },
-    PutDynamoItem {
-        request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
-        old: crate::domain::dynamo::Item,
-        new: crate::domain::dynamo::Item,
-    },
-    DeleteDynamoItem {
-        request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
-        old: crate::domain::dynamo::Item,
-    },
-    ExportDynamo {
-        request_id: u64,
-        table: Box<crate::aws::dynamodb::TableInfo>,
-        query: crate::aws::dynamodb::ItemQuery,
-        path: String,
-        segments: i32,
-        page_size: i32,
-        cancel: tokio_util::sync::CancellationToken,
-    },
-    /// S3 work (listing, preview, download, ...).
-    S3(s3::S3Effect),
-    /// Find the stack's (or one function's) log groups.
-    LoadLogGroups {
-        request_id: u64,
-        stack_name: String,
-        stack_id: String,
-        function: Option<String>,
-    },
-    /// Follow the groups until the token is cancelled; messages come back as `LogsTail`.
-    FollowLogs {
-        request_id: u64,
-        groups: Vec<crate::aws::logs::LogGroupRef>,
-        opts: crate::aws::logs::FollowOptions,
-        cancel: tokio_util::sync::CancellationToken,
-    },
-    Invoke(Box<invoke::InvokeEffect>),
-    LoadActivity {
-        request_id: u64,
-        stacks: Vec<crate::domain::stack::Stack>,
-    },
-    PlanTeardown {
-        request_id: u64,
-        stacks: Vec<crate::domain::stack::Stack>,
-        settings: Box<crate::aws::teardown::Settings>,
-    },
-    RunTeardown {
-        plans: Vec<crate::aws::teardown::StackPlan>,
-        account: String,
-        settings: Box<crate::aws::teardown::Settings>,
-        cancel: tokio_util::sync::CancellationToken,
-    },
-}
+use widgets::input::Edit;
 
 /// Which screen is on top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,17 +101,12 @@ pub struct App {
     pub stacks: StacksState,
     pub detail: Option<DetailState>,
     pub dynamo: Option<dynamo::DynamoState>,
-    pub dynamo_settings: dynamo::DynamoSettings,
     pub s3: Option<Box<s3::S3State>>,
-    /// `[s3]` of the config (preview size, presign expiry).
-    pub s3_config: crate::config::S3Config,
     pub logs: Option<logs::LogsState>,
-    /// `[logs]` of the config (buffer size, default time range).
-    pub logs_config: crate::config::LogsConfig,
     pub invoke: Option<invoke::InvokeState>,
     pub teardown: Option<teardown::TeardownState>,
-    /// Guards and abandonment settings from the config (filters are the runner's).
-    pub teardown_settings: crate::aws::teardown::Settings,
+    /// What the screens read from the config file.
+    pub settings: Settings,
     pub header: HeaderInfo,
     pub notifications: VecDeque<Notification>,
     /// The command palette or a picker, when open.
@@ -294,7 +122,7 @@ pub struct App {
     pub page_rows: usize,
     /// Animation frame for spinners.
     pub tick: u64,
-    next_request: u64,
+    requests: widgets::Requests,
 }
 
 impl App {
@@ -329,24 +157,25 @@ impl App {
     }
 
     /// A new app on the stack list, waiting for the AWS context.
-    pub fn new(keymap: Keymap, clock: Clock, header: HeaderInfo) -> Self {
+    pub fn new(keymap: Keymap, clock: Clock, header: HeaderInfo, settings: Settings) -> Self {
+        let stacks = StacksState {
+            policy: settings.teardown.policy.clone(),
+            ..StacksState::default()
+        };
         Self {
             screens: vec![Screen::Stacks],
-            stacks: StacksState::default(),
+            stacks,
             detail: None,
             dynamo: None,
-            dynamo_settings: dynamo::DynamoSettings::default(),
             s3: None,
-            s3_config: crate::config::S3Config::default(),
             logs: None,
-            logs_config: crate::config::LogsConfig::default(),
             invoke: None,
             teardown: None,
-            teardown_settings: teardown::default_settings(),
             header,
             notifications: VecDeque::new(),
             overlay: None,
-            theme: ThemeName::Dark,
+            theme: settings.theme,
+            settings,
             show_help: false,
             should_quit: false,
             clock,
@@ -354,7 +183,7 @@ impl App {
             aws: None,
             page_rows: 20,
             tick: 0,
-            next_request: 0,
+            requests: widgets::Requests::default(),
         }
     }
 
@@ -364,8 +193,7 @@ impl App {
     }
 
     fn request_id(&mut self) -> u64 {
-        self.next_request += 1;
-        self.next_request
+        self.requests.issue()
     }
 
     /// Shows a notification in the footer.
@@ -432,7 +260,7 @@ impl App {
             {
                 // Header line, block border and column header come before the first row.
                 let first_row = 3_u16;
-                let pos = self.stacks.list.offset + usize::from(row.checked_sub(first_row)?);
+                let pos = self.stacks.list.offset() + usize::from(row.checked_sub(first_row)?);
                 (pos < self.stacks.view.len()).then_some(Action::ClickRow(pos))
             }
             _ => None,
@@ -601,20 +429,11 @@ impl App {
             KeyCode::Down | KeyCode::Tab => {
                 o.list.navigate(Command::Down, 1);
             }
-            KeyCode::Backspace => {
-                o.input.pop();
-                o.refilter();
+            _ => {
+                if o.input.handle(key, 100) == Edit::Changed {
+                    o.refilter();
+                }
             }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL)
-                    && o.input.chars().count() < 100 =>
-            {
-                o.input.push(c);
-                o.refilter();
-            }
-            _ => {}
         }
         Vec::new()
     }
@@ -720,19 +539,11 @@ impl App {
                 st.filter_editing = false;
             }
             KeyCode::Enter => st.filter_editing = false,
-            KeyCode::Backspace => {
-                st.filter.pop();
-            }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                if st.filter.chars().count() < 200 {
-                    st.filter.push(c);
+            _ => {
+                if st.filter.handle(key, 200) != Edit::Changed {
+                    return;
                 }
             }
-            _ => return,
         }
         let now = self.clock.now();
         st.refilter(now);
@@ -902,6 +713,17 @@ impl App {
             stack_id: d.stack.id.clone(),
         }]
     }
+}
+
+/// An AWS context for tests (no credentials, no network until a request is made).
+#[cfg(test)]
+pub(crate) fn test_context(profile: Option<&str>, endpoint: &str) -> Arc<AwsContext> {
+    Arc::new(AwsContext {
+        sdk: aws_config::SdkConfig::builder().build(),
+        profile: profile.map(str::to_string),
+        region: "us-east-1".into(),
+        endpoint_url: Some(endpoint.into()),
+    })
 }
 
 #[cfg(test)]

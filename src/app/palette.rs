@@ -2,6 +2,7 @@
 //! one input line over a fuzzy-matched list.
 
 use super::list::ListState;
+use crate::app::widgets::TextInput;
 
 /// What a palette entry or a picker choice does when chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +170,7 @@ pub enum OverlayKind {
 #[derive(Debug, Clone)]
 pub struct Overlay {
     pub kind: OverlayKind,
-    pub input: String,
+    pub input: crate::app::widgets::TextInput,
     /// For a picker: every value to choose from.
     pub values: Vec<String>,
     /// Indices into the entries (palette) or values (picker), best match first.
@@ -182,7 +183,7 @@ impl Overlay {
     pub fn palette() -> Self {
         let mut o = Self {
             kind: OverlayKind::Palette,
-            input: String::new(),
+            input: TextInput::default(),
             values: Vec::new(),
             matches: Vec::new(),
             list: ListState::default(),
@@ -195,7 +196,7 @@ impl Overlay {
     pub fn picker(entry: &'static str, values: Vec<String>) -> Self {
         let mut o = Self {
             kind: OverlayKind::Picker { entry },
-            input: String::new(),
+            input: TextInput::default(),
             values,
             matches: Vec::new(),
             list: ListState::default(),
@@ -229,7 +230,7 @@ impl Overlay {
         }
         self.matches = scored.into_iter().map(|(i, _)| i).collect();
         self.list.selected = 0;
-        self.list.offset = 0;
+        self.list.set_offset(0);
         self.list.set_len(self.matches.len());
     }
 
@@ -320,7 +321,7 @@ mod tests {
     #[case("thm", "theme")]
     fn best_match(#[case] q: &str, #[case] want: &str) {
         let mut o = Overlay::palette();
-        o.input = q.to_string();
+        o.input = q.into();
         o.refilter();
         assert_eq!(o.label(0), Some(want), "query {q:?}");
     }

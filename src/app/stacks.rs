@@ -57,7 +57,7 @@ pub struct StacksState {
     /// Indices into `stacks` after filter and sort.
     pub view: Vec<usize>,
     pub list: ListState,
-    pub filter: String,
+    pub filter: crate::app::widgets::TextInput,
     pub filter_editing: bool,
     pub sort: SortKey,
     pub reverse: bool,

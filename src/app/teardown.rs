@@ -1,17 +1,18 @@
 //! The teardown screen: the plan of the chosen stacks, a typed confirmation, a 3-second
 //! countdown any key cancels, then progress per stack (bucket bars, live stack events).
 
+use crate::app::widgets::TextInput;
 use std::collections::{BTreeMap, VecDeque};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::cloudformation::StackEvent;
-use crate::aws::teardown::{Outcome, OutcomeKind, Progress, Settings, StackPlan};
 use crate::domain::stack::Stack;
+use crate::domain::stack::StackEvent;
+use crate::domain::teardown::run::{Outcome, OutcomeKind, Progress, Settings, StackPlan};
 
 /// Ticks of the countdown (4 ticks a second: 3 seconds).
 pub const COUNTDOWN_TICKS: u32 = 12;
@@ -53,7 +54,7 @@ pub struct TeardownState {
     pub plans: Vec<StackPlan>,
     /// Scroll over the plan lines.
     pub list: ListState,
-    pub typed: String,
+    pub typed: crate::app::widgets::TextInput,
     pub progress: BTreeMap<String, StackProgress>,
     pub cancel: Option<CancellationToken>,
 }
@@ -68,7 +69,7 @@ impl TeardownState {
             account: String::new(),
             plans: Vec::new(),
             list: ListState::default(),
-            typed: String::new(),
+            typed: TextInput::default(),
             progress: BTreeMap::new(),
             cancel: None,
         }
@@ -125,7 +126,7 @@ impl App {
         st.request_id = request_id;
         self.teardown = Some(st);
         self.screens.push(Screen::Teardown);
-        let mut settings = self.teardown_settings.clone();
+        let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
         vec![Effect::PlanTeardown {
@@ -176,11 +177,8 @@ impl App {
                     t.phase = Phase::Review;
                     t.typed.clear();
                 }
-                KeyCode::Backspace => {
-                    t.typed.pop();
-                }
                 KeyCode::Enter => {
-                    if t.typed == t.expected_confirmation() {
+                    if *t.typed == t.expected_confirmation() {
                         t.phase = Phase::Countdown(COUNTDOWN_TICKS);
                     } else {
                         let want = t.expected_confirmation();
@@ -190,13 +188,9 @@ impl App {
                         );
                     }
                 }
-                KeyCode::Char(c)
-                    if !key.modifiers.contains(KeyModifiers::CONTROL)
-                        && t.typed.chars().count() < 256 =>
-                {
-                    t.typed.push(c);
+                _ => {
+                    t.typed.handle(key, 256);
                 }
-                _ => {}
             },
             _ => {}
         }
@@ -288,7 +282,7 @@ impl App {
         for p in &t.plans {
             t.progress.entry(p.stack.id.clone()).or_default().phase = "waiting".into();
         }
-        let mut settings = self.teardown_settings.clone();
+        let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
         vec![Effect::RunTeardown {

@@ -37,6 +37,7 @@ fn app() -> App {
         km,
         Clock::new(Some(Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap())),
         HeaderInfo::default(),
+        crate::app::Settings::default(),
     )
 }
 

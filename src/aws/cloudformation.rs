@@ -3,8 +3,6 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudformation::types as cfn;
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use super::{AwsContext, AwsError, ErrorKind, to_chrono};
 use crate::domain::discovery::{self, TagFilter};
@@ -13,17 +11,8 @@ use crate::domain::stack::{Stack, StackResource};
 pub mod pick;
 pub mod tree;
 
+pub use crate::domain::stack::StackEvent;
 pub use pick::pick_resource;
-
-/// One stack event (newest first when listed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StackEvent {
-    pub timestamp: DateTime<Utc>,
-    pub logical_id: String,
-    pub resource_type: String,
-    pub status: String,
-    pub reason: Option<String>,
-}
 
 fn region_of(id: &str) -> String {
     id.split(':').nth(3).unwrap_or_default().to_string()

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType, Select};
-use serde::Serialize;
 
 mod export;
 mod query;
@@ -25,89 +24,7 @@ pub const CHANGED_MESSAGE: &str =
 /// Conditions compare at most this many attributes (expressions are limited to 4 KB).
 const MAX_COMPARED_ATTRS: usize = 150;
 
-/// A key attribute: its name and scalar type ("S", "N" or "B").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyAttr {
-    pub name: String,
-    pub attr_type: String,
-}
-
-/// Global or local secondary index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum IndexKind {
-    Gsi,
-    Lsi,
-}
-
-/// A secondary index with its key schema.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IndexInfo {
-    pub name: String,
-    pub kind: IndexKind,
-    pub pk: KeyAttr,
-    pub sk: Option<KeyAttr>,
-    pub projection: String,
-}
-
-/// What the tables list shows about a table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TableInfo {
-    pub name: String,
-    pub logical_id: String,
-    pub status: String,
-    pub pk: KeyAttr,
-    pub sk: Option<KeyAttr>,
-    pub indexes: Vec<IndexInfo>,
-    /// Approximate (DynamoDB updates it about every six hours).
-    pub item_count: Option<i64>,
-    pub size_bytes: Option<i64>,
-    pub billing_mode: String,
-}
-
-impl TableInfo {
-    /// The key attributes of the base table or of an index, partition key first.
-    pub fn keys_of(&self, index: Option<&str>) -> Option<(KeyAttr, Option<KeyAttr>)> {
-        match index {
-            None => Some((self.pk.clone(), self.sk.clone())),
-            Some(n) => self
-                .indexes
-                .iter()
-                .find(|i| i.name == n)
-                .map(|i| (i.pk.clone(), i.sk.clone())),
-        }
-    }
-
-    /// The attribute names that identify an item of the base table.
-    pub fn key_names(&self) -> Vec<String> {
-        let mut v = vec![self.pk.name.clone()];
-        if let Some(sk) = &self.sk {
-            v.push(sk.name.clone());
-        }
-        v
-    }
-
-    /// The primary key of `item` (fails when the item lacks a key attribute).
-    pub fn key_of(&self, item: &Item) -> Result<Item, String> {
-        let mut key = Item::new();
-        for name in self.key_names() {
-            let v = item
-                .get(&name)
-                .ok_or_else(|| format!("the item has no key attribute {name:?}"))?;
-            key.insert(name, v.clone());
-        }
-        Ok(key)
-    }
-}
-
-/// One page of results.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Page {
-    pub items: Vec<Item>,
-    /// Where the next page starts; `None` at the end.
-    pub last_key: Option<Item>,
-    /// Items DynamoDB read for this page (before the filter).
-    pub scanned: u64,
-}
+pub use crate::domain::dynamo::table::{IndexInfo, IndexKind, KeyAttr, Page, TableInfo};
 
 /// Converts an SDK value (unknown future types become NULL).
 pub fn attr_from_sdk(v: &AttributeValue) -> Attr {

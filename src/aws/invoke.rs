@@ -4,14 +4,12 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::api::ApiClient;
 use super::lambda::{self, Invocation};
 use super::{AwsError, ErrorKind};
-use crate::domain::invoke::{Request, Sample, body_hash, throttle_backoff_ms};
-use crate::domain::report::Report;
+use crate::domain::invoke::{CallSpec, Request, Sample, Via, body_hash, throttle_backoff_ms};
 
 /// Attempts per call when throttled (the first plus retries).
 const MAX_THROTTLE_ATTEMPTS: u32 = 6;
@@ -39,33 +37,7 @@ pub enum Target {
     },
 }
 
-/// How one call ended, for either target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
-    /// The HTTP status (API) or the Lambda API status.
-    pub status: i32,
-    pub function_error: Option<String>,
-    pub headers: Vec<(String, String)>,
-    #[serde(skip)]
-    pub body: Vec<u8>,
-    pub log_tail: Option<String>,
-    pub report: Option<Report>,
-    pub latency_ms: f64,
-}
-
-impl Outcome {
-    /// The function's duration from REPORT, else the round trip.
-    pub fn duration_ms(&self) -> f64 {
-        self.report
-            .as_ref()
-            .map_or(self.latency_ms, |r| r.duration_ms)
-    }
-
-    /// A function error or an HTTP error status.
-    pub fn is_error(&self) -> bool {
-        self.function_error.is_some() || self.status >= 400
-    }
-}
+pub use crate::domain::invoke::Outcome;
 
 impl From<Invocation> for Outcome {
     fn from(i: Invocation) -> Self {
@@ -78,6 +50,35 @@ impl From<Invocation> for Outcome {
             report: i.report,
             latency_ms: i.latency_ms,
         }
+    }
+}
+
+/// The target of a call: the one builder both faces use. `single`: one call (its log
+/// tail is asked for); `now` is the clock of the synthesised event.
+pub fn build_target(
+    aws: &super::AwsContext,
+    spec: CallSpec,
+    single: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Target, String> {
+    match spec.via {
+        Via::Lambda => {
+            let event = spec.lambda_event(now)?;
+            let function = spec.function.ok_or("the stack has no function")?;
+            Ok(Target::Lambda {
+                client: lambda::client(aws, single),
+                function,
+                payload: Arc::new(serde_json::to_vec(&event).map_err(|e| e.to_string())?),
+            })
+        }
+        Via::Api => Ok(Target::Api {
+            client: ApiClient::new().map_err(|e| e.message)?,
+            base_url: spec
+                .base_url
+                .ok_or("the stack has no ServiceEndpoint output (set [invoke] api_url)")?,
+            request: spec.request,
+            token: spec.token,
+        }),
     }
 }
 
@@ -158,7 +159,10 @@ impl Target {
                     latency_ms: o.latency_ms,
                     error: o.is_error(),
                     throttled: throttled + u32::from(is_throttle),
-                    cold_start: o.report.as_ref().is_some_and(Report::is_cold_start),
+                    cold_start: o
+                        .report
+                        .as_ref()
+                        .is_some_and(crate::domain::report::Report::is_cold_start),
                     body_hash: Some(body_hash(&o.body)),
                 },
                 Err(e) => {

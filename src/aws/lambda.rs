@@ -9,7 +9,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use super::{AwsContext, AwsError};
-use crate::domain::report::{Report, parse_report};
+use crate::domain::report::Report;
 
 /// Longest log tail kept (Lambda returns at most the last 4 KB anyway).
 const MAX_LOG_TAIL: usize = 8 * 1024;
@@ -98,10 +98,7 @@ pub fn decode_log_tail(b64: &str) -> String {
     }
 }
 
-/// The last REPORT line in a log tail, parsed.
-pub fn report_of(tail: &str) -> Option<Report> {
-    tail.lines().rev().find_map(parse_report)
-}
+pub use crate::domain::report::report_of;
 
 #[cfg(test)]
 mod tests {

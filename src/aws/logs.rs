@@ -24,6 +24,8 @@ pub use groups::{
 use super::{AwsContext, AwsError, ErrorKind};
 use crate::domain::logbuf::{HARD_CAP, LogEvent};
 
+pub use crate::domain::logbuf::follow::{FollowOptions, TailMode, TailMsg};
+
 /// What to read: a time range (ms since the epoch) and a CloudWatch filter pattern.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogQuery {
@@ -119,58 +121,6 @@ pub fn sort_events(events: &mut [LogEvent]) {
 }
 
 // ── follow ────────────────────────────────────────────────────────────────────────────
-
-/// How events arrive while following.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TailMode {
-    /// StartLiveTail sessions are streaming.
-    Live { sessions: usize },
-    /// FilterLogEvents is polled over a trailing window.
-    Polling { reason: String },
-}
-
-/// What the follow engine reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TailMsg {
-    /// Events, not yet de-duplicated against earlier polls (feed them to a `LogBuffer`).
-    Events(Vec<LogEvent>),
-    /// The source changed (live tail started, or fell back to polling).
-    Mode(TailMode),
-    /// A live-tail update said whether it was sampled (too many events to send them all).
-    Sampled(bool),
-    /// A non-fatal problem (throttling, a failed poll); the engine keeps going.
-    Warning(String),
-}
-
-/// How to follow.
-#[derive(Debug, Clone)]
-pub struct FollowOptions {
-    /// First poll starts here (ms since the epoch).
-    pub start_ms: i64,
-    pub filter: Option<String>,
-    /// Try StartLiveTail first.
-    pub live_tail: bool,
-    /// The poller's pause between requests (about one request a second).
-    pub interval: Duration,
-    /// How far back each poll re-reads for late-ingested events.
-    pub late_window: Duration,
-    /// A live-tail session is replaced after this long (AWS ends them at 3 hours).
-    pub session_limit: Duration,
-}
-
-impl FollowOptions {
-    /// Defaults: live tail on, one request a second, a 3-minute late window, 2h50m sessions.
-    pub fn new(start_ms: i64, filter: Option<String>) -> Self {
-        Self {
-            start_ms,
-            filter,
-            live_tail: true,
-            interval: Duration::from_secs(1),
-            late_window: Duration::from_secs(180),
-            session_limit: Duration::from_secs(2 * 3600 + 50 * 60),
-        }
-    }
-}
 
 /// StartLiveTail accepts at most this many log groups a session.
 pub const LIVE_TAIL_GROUPS: usize = 10;

@@ -1,14 +1,11 @@
 //! S3: a stack's buckets, page-by-page listings, object heads, bounded previews, streamed
 //! downloads, versions and presigned links. Returns domain types, never SDK types.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::EncodingType;
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
@@ -22,12 +19,10 @@ pub const BUCKET_TYPE: &str = "AWS::S3::Bucket";
 /// Keys asked for per ListObjectsV2 / ListObjectVersions page (the service maximum).
 pub const PAGE_KEYS: i32 = 1000;
 
-/// A bucket the stack owns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BucketRef {
-    pub logical_id: String,
-    pub name: String,
-}
+pub use crate::domain::s3::{
+    BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview, Progress,
+    VersionEntry, VersionPage,
+};
 
 /// The buckets among a stack's resources (those with a physical name), in logical-id order.
 pub fn stack_buckets(resources: &[StackResource]) -> Vec<BucketRef> {
@@ -41,82 +36,6 @@ pub fn stack_buckets(resources: &[StackResource]) -> Vec<BucketRef> {
             })
         })
         .collect()
-}
-
-/// One object of a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ObjectEntry {
-    pub key: String,
-    pub size: u64,
-    pub last_modified: Option<DateTime<Utc>>,
-    pub etag: Option<String>,
-    pub storage_class: Option<String>,
-}
-
-/// One page of a listing: the folders (common prefixes) and objects, and where to go on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListPage {
-    pub folders: Vec<String>,
-    pub objects: Vec<ObjectEntry>,
-    pub next_token: Option<String>,
-}
-
-/// Object count and total size of a bucket (or a prefix), counted so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct BucketStats {
-    pub objects: u64,
-    pub bytes: u64,
-}
-
-/// What HeadObject says about one object (or one version of it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ObjectHead {
-    pub bucket: String,
-    pub key: String,
-    pub size: u64,
-    pub last_modified: Option<DateTime<Utc>>,
-    pub etag: Option<String>,
-    pub content_type: Option<String>,
-    pub metadata: BTreeMap<String, String>,
-    pub storage_class: Option<String>,
-    pub version_id: Option<String>,
-}
-
-/// The first bytes of an object, read with a bounded Range GET.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preview {
-    pub bytes: Vec<u8>,
-    /// The object's full size.
-    pub total: u64,
-}
-
-impl Preview {
-    /// True when the object is larger than what was read.
-    pub fn truncated(&self) -> bool {
-        (self.bytes.len() as u64) < self.total
-    }
-}
-
-/// One version or delete marker of a key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VersionEntry {
-    pub key: String,
-    pub version_id: Option<String>,
-    pub is_latest: bool,
-    pub delete_marker: bool,
-    pub size: Option<u64>,
-    pub last_modified: Option<DateTime<Utc>>,
-    pub etag: Option<String>,
-    pub storage_class: Option<String>,
-}
-
-/// One page of ListObjectVersions.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VersionPage {
-    pub folders: Vec<String>,
-    pub versions: Vec<VersionEntry>,
-    /// `(key marker, version id marker)` of the next page.
-    pub next: Option<(String, Option<String>)>,
 }
 
 /// Decodes a key sent with `encoding-type=url` (percent escapes, `+` for a space), the
@@ -438,22 +357,6 @@ pub async fn preview(
     Ok(Preview { bytes, total })
 }
 
-/// Progress of a download: bytes written so far of the total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub done: u64,
-    pub total: u64,
-}
-
-/// How a download ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DownloadOutcome {
-    /// Every byte was written (`bytes`), to `path` when downloading to a file.
-    Done { bytes: u64, path: Option<PathBuf> },
-    /// Cancelled; any partial file was removed.
-    Cancelled,
-}
-
 /// Streams an object into `out`, chunk by chunk (never held whole in memory), reporting
 /// progress; returns `None` when cancelled.
 pub async fn stream_to<W: AsyncWrite + Unpin>(
@@ -503,6 +406,8 @@ pub async fn stream_to<W: AsyncWrite + Unpin>(
     Ok(Some(done))
 }
 
+pub use crate::domain::text::{human_size, safe_file_name};
+
 /// Where a download to `path` goes: into it when it is an existing folder (named after the
 /// key's last segment), else `path` itself.
 pub fn download_target(path: &Path, key: &str) -> PathBuf {
@@ -511,25 +416,6 @@ pub fn download_target(path: &Path, key: &str) -> PathBuf {
         path.join(safe_file_name(name))
     } else {
         path.to_path_buf()
-    }
-}
-
-/// A file name from a key segment: path separators, controls and `..` cannot escape.
-pub fn safe_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c == '\0' || crate::domain::sanitize::is_unsafe_char(c) {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
-        "object".to_string()
-    } else {
-        cleaned
     }
 }
 
@@ -750,21 +636,6 @@ pub fn s3_uri(bucket: &str, key: &str) -> String {
     format!("s3://{bucket}/{key}")
 }
 
-/// A human size: `0 B`, `512 B`, `1.5 KiB`, `20.0 MiB`.
-pub fn human_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    format!("{v:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -855,7 +726,7 @@ mod tests {
             is_latest: latest,
             delete_marker: false,
             size: Some(1),
-            last_modified: Some(DateTime::from_timestamp(min * 60, 0).unwrap()),
+            last_modified: Some(chrono::DateTime::from_timestamp(min * 60, 0).unwrap()),
             etag: None,
             storage_class: None,
         };

@@ -20,44 +20,27 @@ use std::time::Duration;
 use aws_sdk_cloudformation::types::TemplateStage;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use serde::Serialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::activity::{self, function_names, log_group_of};
 use super::audit::{Audit, Entry, random_id};
-use super::cloudformation::{self, StackEvent};
+use super::cloudformation;
 use super::{AwsContext, AwsError};
-use crate::domain::abandon::{AbandonPolicy, Assessment};
 use crate::domain::discovery::{self, TagFilter};
 use crate::domain::nested::{nested_stacks, stack_name_of};
 use crate::domain::stack::{Stack, StackResource};
 use crate::domain::teardown::{
-    BucketContents, GuardInput, LevelRules, Lifts, Plan, PlanAction, Refusal, VersionRef,
+    BucketContents, GuardInput, LevelRules, Lifts, PlanAction, Refusal, VersionRef,
     build_tree_plan, check_guards, deletion_policies, template_resources,
+};
+
+pub use crate::domain::teardown::run::{
+    FailedResource, Outcome, OutcomeKind, Progress, Settings, StackPlan, StepRecord,
 };
 
 /// Buckets emptied (and DeleteObjects requests in flight per bucket) at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
-
-/// Everything the plan and the guards depend on besides the stack.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub filters: Vec<TagFilter>,
-    pub policy: AbandonPolicy,
-    pub blocked_accounts: Vec<String>,
-    /// Empty = every account that is not blocked.
-    pub allowed_accounts: Vec<String>,
-    pub concurrency: usize,
-    pub read_only: bool,
-    pub now: DateTime<Utc>,
-    /// Time between polls while following a stack delete.
-    pub poll: Duration,
-    /// Longest wait for DELETE_COMPLETE before giving up following (the delete goes on).
-    pub max_wait: Duration,
-    /// The flags that lift blockers (`--disable-deletion-protection`, ...).
-    pub lifts: Lifts,
-}
 
 impl Settings {
     /// Settings from the config file and the global flags.
@@ -88,14 +71,6 @@ impl Settings {
     fn allowed(&self) -> Option<&[String]> {
         (!self.allowed_accounts.is_empty()).then_some(self.allowed_accounts.as_slice())
     }
-}
-
-/// A stack, its assessment and its teardown plan.
-#[derive(Debug, Clone, Serialize)]
-pub struct StackPlan {
-    pub stack: Stack,
-    pub assessment: Assessment,
-    pub plan: Plan,
 }
 
 /// The account the credentials act in (STS GetCallerIdentity).
@@ -293,64 +268,6 @@ async fn log_groups_outside(
         }
     }
     Ok(out)
-}
-
-/// What a running teardown reports as it goes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum Progress {
-    /// A phase starts ("checking guards", "emptying buckets", ...).
-    Phase(String),
-    /// Versions and delete markers removed from a bucket so far, of `total` planned.
-    Bucket {
-        bucket: String,
-        deleted: u64,
-        total: u64,
-    },
-    /// A new stack event while the delete runs.
-    Event(StackEvent),
-}
-
-/// One step done (or refused, or failed), as recorded in the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepRecord {
-    pub time: DateTime<Utc>,
-    pub step: String,
-    pub target: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-/// A resource CloudFormation could not delete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FailedResource {
-    pub logical_id: String,
-    pub resource_type: String,
-    pub reason: Option<String>,
-}
-
-/// How a stack's teardown ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeKind {
-    Deleted,
-    Refused,
-    Failed,
-    Cancelled,
-}
-
-/// The end of one stack's teardown: what was done and how it ended.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
-    pub stack_name: String,
-    pub stack_id: String,
-    pub result: OutcomeKind,
-    pub steps: Vec<StepRecord>,
-    pub refusals: Vec<Refusal>,
-    /// On DELETE_FAILED: the resources that stopped the delete (retry retaining them).
-    pub failed_resources: Vec<FailedResource>,
-    pub error: Option<String>,
-    /// What else is true, e.g. "already deleted by another run".
-    pub note: Option<String>,
 }
 
 struct Teardown<'a> {

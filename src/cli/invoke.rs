@@ -4,7 +4,6 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
@@ -13,26 +12,34 @@ use tokio_util::sync::CancellationToken;
 use super::Context;
 use super::login::{PASSWORD_ENV, pool_user, sign_in_and_store};
 use super::output::print_json;
-use crate::aws::api::ApiClient;
 use crate::aws::cloudformation;
 use crate::aws::cognito::{self, PoolUser, TokenCache};
-use crate::aws::invoke::{MAX_CONCURRENCY, MAX_COUNT, Outcome, Target, fan_out};
-use crate::aws::lambda;
+use crate::aws::invoke::{self, MAX_CONCURRENCY, MAX_COUNT, Outcome, Target, fan_out};
 use crate::cli::OutputFormat;
 use crate::domain::invoke::{
-    EventShape, Request, Summary, body_value, parse_payload, pretty_body, proxy_event,
+    CallSpec, EventShape, Request, Summary, api_base_url, body_value, method_or_default,
+    parse_payload, pretty_body,
 };
 use crate::domain::sanitize::{sanitize, sanitize_multiline};
 use crate::domain::stack::Stack;
-use crate::domain::tokens::{Tokens, decode_claims};
+use crate::domain::tokens::Tokens;
 
-/// How the function is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Via {
-    /// Lambda Invoke with a synthesised API Gateway proxy event
-    Lambda,
-    /// An HTTP request to the stack's API (ServiceEndpoint output or [invoke] api_url)
-    Api,
+pub use crate::domain::invoke::{Via, stage_of};
+
+impl ValueEnum for Via {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Self::Lambda, Self::Api]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(match self {
+            Self::Lambda => clap::builder::PossibleValue::new("lambda")
+                .help("Lambda Invoke with a synthesised API Gateway proxy event"),
+            Self::Api => clap::builder::PossibleValue::new("api").help(
+                "An HTTP request to the stack's API (ServiceEndpoint output or [invoke] api_url)",
+            ),
+        })
+    }
 }
 
 /// The arguments of `invoke`.
@@ -144,13 +151,20 @@ async fn build_target(
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let request = Request {
-        method: args
-            .method
-            .clone()
-            .unwrap_or_else(|| if payload.is_some() { "POST" } else { "GET" }.to_string()),
+        method: method_or_default(args.method.as_deref(), payload.is_some()),
         path: args.path.clone(),
         headers,
         body: payload.as_ref().map(Value::to_string),
+    };
+    let mut spec = CallSpec {
+        via: args.via,
+        function: None,
+        request,
+        token: None,
+        raw_event: None,
+        shape: EventShape::default(),
+        stage: stage_of(stack.outputs.get("ServiceEndpoint").map(String::as_str)),
+        base_url: None,
     };
     match args.via {
         Via::Lambda => {
@@ -166,52 +180,43 @@ async fn build_target(
                 .physical_id
                 .clone()
                 .unwrap_or_else(|| function.logical_id.clone());
-            let event = if args.raw {
-                payload.unwrap_or_else(|| json!({}))
+            if args.raw {
+                spec.raw_event = Some(payload.unwrap_or_else(|| json!({})));
             } else {
                 let user = pool_user(ctx, Some(stack), args.user.as_deref(), false)?;
                 let tokens = tokens_for(ctx, &user, stack).await?;
-                let claims = decode_claims(token_of(ctx, &tokens))
-                    .map_err(|e| anyhow::anyhow!("the cached token is unusable: {e}"))?;
-                let shape = EventShape::parse(
+                spec.token = Some(token_of(ctx, &tokens).to_string());
+                spec.shape = EventShape::parse(
                     args.event_shape
                         .as_deref()
                         .unwrap_or(&ctx.config.invoke.event_shape),
                 )
                 .map_err(anyhow::Error::msg)?;
-                let stage = stage_of(stack.outputs.get("ServiceEndpoint").map(String::as_str));
-                proxy_event(shape, &request, &claims, &stage, ctx.clock.now())
-            };
+            }
             tracing::info!(function = %name, "invoking directly");
-            Ok(Target::Lambda {
-                client: lambda::client(&ctx.aws, args.count.is_none()),
-                function: name,
-                payload: Arc::new(serde_json::to_vec(&event)?),
-            })
+            spec.function = Some(name);
         }
         Via::Api => {
-            let base_url = args
-                .api_url
-                .clone()
-                .or_else(|| stack.outputs.get("ServiceEndpoint").cloned())
-                .or_else(|| ctx.config.invoke.api_url.clone())
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "stack {:?} has no ServiceEndpoint output: pass --api-url or set [invoke] api_url",
-                        sanitize(&stack.name)
-                    )
-                })?;
+            let base_url = api_base_url(
+                args.api_url.as_deref(),
+                stack,
+                ctx.config.invoke.api_url.as_deref(),
+            )
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "stack {:?} has no ServiceEndpoint output: pass --api-url or set [invoke] api_url",
+                    sanitize(&stack.name)
+                )
+            })?;
             let user = pool_user(ctx, Some(stack), args.user.as_deref(), false)?;
             let tokens = tokens_for(ctx, &user, stack).await?;
             tracing::info!(url = %base_url, "calling the API");
-            Ok(Target::Api {
-                client: ApiClient::new()?,
-                base_url,
-                request,
-                token: Some(token_of(ctx, &tokens).to_string()),
-            })
+            spec.token = Some(token_of(ctx, &tokens).to_string());
+            spec.base_url = Some(base_url);
         }
     }
+    invoke::build_target(&ctx.aws, spec, args.count.is_none(), ctx.clock.now())
+        .map_err(anyhow::Error::msg)
 }
 
 /// The token the config puts in Authorization and the claims: id (default) or access.
@@ -221,16 +226,6 @@ fn token_of<'a>(ctx: &Context, tokens: &'a Tokens) -> &'a str {
     } else {
         &tokens.id_token
     }
-}
-
-/// The stage name from a ServiceEndpoint URL (`https://x.execute-api.../dev` → `dev`).
-pub fn stage_of(endpoint: Option<&str>) -> String {
-    endpoint
-        .and_then(|u| u.split("://").nth(1))
-        .and_then(|rest| rest.split('/').nth(1))
-        .filter(|s| !s.is_empty())
-        .unwrap_or("$default")
-        .to_string()
 }
 
 /// The JSON of one call, as in CLI.md.

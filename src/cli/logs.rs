@@ -267,10 +267,4 @@ impl Printer {
     }
 }
 
-/// The function's name without the `<stack>-` prefix (Serverless short name).
-pub fn short_name<'a>(function: &'a str, prefix: &str) -> &'a str {
-    function
-        .strip_prefix(prefix)
-        .filter(|s| !s.is_empty())
-        .unwrap_or(function)
-}
+pub use crate::domain::text::short_name;

@@ -8,6 +8,114 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+/// How the function is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Lambda Invoke with a synthesised API Gateway proxy event.
+    Lambda,
+    /// An HTTP request to the stack's API.
+    Api,
+}
+
+/// The stage name from a ServiceEndpoint URL (`https://x.execute-api.../dev` → `dev`).
+pub fn stage_of(endpoint: Option<&str>) -> String {
+    endpoint
+        .and_then(|u| u.split("://").nth(1))
+        .and_then(|rest| rest.split('/').nth(1))
+        .filter(|s| !s.is_empty())
+        .unwrap_or("$default")
+        .to_string()
+}
+
+/// The API's base URL: the one given for this call, else the stack's `ServiceEndpoint`
+/// output, else the config's `[invoke] api_url`.
+pub fn api_base_url(
+    given: Option<&str>,
+    stack: &crate::domain::stack::Stack,
+    configured: Option<&str>,
+) -> Option<String> {
+    given
+        .or_else(|| stack.outputs.get("ServiceEndpoint").map(String::as_str))
+        .or(configured)
+        .map(str::to_string)
+}
+
+/// The method of a request: the one given (upper-cased), else POST with a body, else GET.
+pub fn method_or_default(given: Option<&str>, has_body: bool) -> String {
+    match given.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => m.to_ascii_uppercase(),
+        None if has_body => "POST".into(),
+        None => "GET".into(),
+    }
+}
+
+/// Everything a call is made of, whichever face built it; `aws::invoke::build_target`
+/// turns it into a target.
+#[derive(Debug, Clone)]
+pub struct CallSpec {
+    pub via: Via,
+    /// The function's physical name (`Via::Lambda`).
+    pub function: Option<String>,
+    pub request: Request,
+    /// The token for Authorization and the event's claims (`None`: only with a raw event).
+    pub token: Option<String>,
+    /// The event itself, sent without an API Gateway wrapper.
+    pub raw_event: Option<Value>,
+    pub shape: EventShape,
+    /// The stage the synthesised event names.
+    pub stage: String,
+    /// The API's base URL (`Via::Api`).
+    pub base_url: Option<String>,
+}
+
+impl CallSpec {
+    /// The Lambda event of this call at `now`: the raw event, or a proxy event with the
+    /// token's claims.
+    pub fn lambda_event(&self, now: DateTime<Utc>) -> Result<Value, String> {
+        if let Some(event) = &self.raw_event {
+            return Ok(event.clone());
+        }
+        let token = self.token.as_deref().ok_or("sign in first")?;
+        let claims = crate::domain::tokens::decode_claims(token)
+            .map_err(|e| format!("the cached token is unusable: {e}"))?;
+        Ok(proxy_event(
+            self.shape,
+            &self.request,
+            &claims,
+            &self.stage,
+            now,
+        ))
+    }
+}
+
+/// How one call ended, for either target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The HTTP status (API) or the Lambda API status.
+    pub status: i32,
+    pub function_error: Option<String>,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    pub log_tail: Option<String>,
+    pub report: Option<crate::domain::report::Report>,
+    pub latency_ms: f64,
+}
+
+impl Outcome {
+    /// The function's duration from REPORT, else the round trip.
+    pub fn duration_ms(&self) -> f64 {
+        self.report
+            .as_ref()
+            .map_or(self.latency_ms, |r| r.duration_ms)
+    }
+
+    /// A function error or an HTTP error status.
+    pub fn is_error(&self) -> bool {
+        self.function_error.is_some() || self.status >= 400
+    }
+}
+
 /// Which API Gateway proxy event a function is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]

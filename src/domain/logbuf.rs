@@ -3,6 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+pub mod follow;
 #[cfg(test)]
 mod incremental_tests;
 mod insights;

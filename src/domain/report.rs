@@ -220,6 +220,11 @@ pub fn parse_report(msg: &str) -> Option<Report> {
     }
 }
 
+/// The last REPORT line in a log tail, parsed.
+pub fn report_of(tail: &str) -> Option<Report> {
+    tail.lines().rev().find_map(parse_report)
+}
+
 /// The lines after the first of a multi-line event that start with a platform keyword
 /// (`REPORT`, `START`, `END`, `INIT_REPORT`, `RESTORE_REPORT`): the platform writes
 /// `INIT_START`, `START` and `REPORT` into one event at times, and a runtime's `\r` line

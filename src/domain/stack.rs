@@ -41,3 +41,13 @@ pub struct StackResource {
     /// nested stack on the way down (`shop/Data/Archive`).
     pub stack_path: String,
 }
+
+/// One stack event (newest first when listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackEvent {
+    pub timestamp: DateTime<Utc>,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}

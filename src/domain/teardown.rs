@@ -6,9 +6,11 @@
 mod blockers;
 mod guards;
 mod retained;
+pub mod run;
 mod template;
 mod template_props;
 
+use super::text::human_size;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -62,10 +64,10 @@ impl BucketContents {
                 self.objects,
                 self.versions,
                 self.delete_markers,
-                human_bytes(self.bytes)
+                human_size(self.bytes)
             )
         } else {
-            format!("{} objects, {}", self.objects, human_bytes(self.bytes))
+            format!("{} objects, {}", self.objects, human_size(self.bytes))
         }
     }
 }
@@ -401,20 +403,6 @@ fn resource_step(
         keeps_data,
         stack_path: r.stack_path.clone(),
     }
-}
-
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 #[cfg(test)]
@@ -830,6 +818,6 @@ mod tests {
     #[case(5 * 1024 * 1024 * 1024, "5.0 GiB")]
     #[case(u64::MAX, "16.0 EiB")]
     fn bytes_are_human_readable(#[case] bytes: u64, #[case] text: &str) {
-        assert_eq!(human_bytes(bytes), text);
+        assert_eq!(human_size(bytes), text);
     }
 }

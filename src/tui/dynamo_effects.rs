@@ -8,8 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::dynamo::ItemOutcome;
 use crate::app::{Action, Effect};
-use crate::aws::dynamodb::{self, ExportSummary, ItemQuery, TableInfo};
+use crate::aws::dynamodb::{self};
 use crate::aws::{AwsContext, cloudformation};
+use crate::domain::dynamo::table::{ExportSummary, ItemQuery, TableInfo};
 
 /// Describes every DynamoDB table of the stack.
 pub async fn load_tables(aws: &AwsContext, stack_id: &str) -> Result<Vec<TableInfo>, String> {

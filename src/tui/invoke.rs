@@ -8,7 +8,7 @@ use crate::app::Action;
 use crate::app::invoke::{InvokeEffect, InvokeMsg, SignInResult, signed_in};
 use crate::aws::AwsContext;
 use crate::aws::cognito::{self, SignIn, TokenCache};
-use crate::aws::invoke::fan_out;
+use crate::aws::invoke::{build_target, fan_out};
 
 /// Does `fx` and sends its result(s) back on `tx`.
 pub async fn run(fx: InvokeEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Action>) {
@@ -53,8 +53,15 @@ pub async fn run(fx: InvokeEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Act
                 };
             let _ = tx.send(signed_in(request_id, result));
         }
-        InvokeEffect::Call { request_id, target } => {
-            let result = target.call().await.map_err(|e| e.message);
+        InvokeEffect::Call {
+            request_id,
+            spec,
+            now,
+        } => {
+            let result = match build_target(&aws, spec, true, now) {
+                Ok(target) => target.call().await.map_err(|e| e.message),
+                Err(e) => Err(e),
+            };
             let _ = tx.send(Action::Invoke(InvokeMsg::Called {
                 request_id,
                 result: Box::new(result),
@@ -62,11 +69,23 @@ pub async fn run(fx: InvokeEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Act
         }
         InvokeEffect::FanOut {
             request_id,
-            target,
+            spec,
+            now,
             count,
             concurrency,
             cancel,
         } => {
+            let target = match build_target(&aws, spec, false, now) {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = tx.send(Action::Invoke(InvokeMsg::Called {
+                        request_id,
+                        result: Box::new(Err(e)),
+                    }));
+                    let _ = tx.send(Action::Invoke(InvokeMsg::FanOutDone { request_id }));
+                    return;
+                }
+            };
             fan_out(&target, count, concurrency, &cancel, |s| {
                 let _ = tx.send(Action::Invoke(InvokeMsg::Sample {
                     request_id,
@@ -76,7 +95,47 @@ pub async fn run(fx: InvokeEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Act
             .await;
             let _ = tx.send(Action::Invoke(InvokeMsg::FanOutDone { request_id }));
         }
+        fx @ (InvokeEffect::LastUser { .. }
+        | InvokeEffect::LoadSaved { .. }
+        | InvokeEffect::SavePayload { .. }) => {
+            if let Ok(Some(msg)) = tokio::task::spawn_blocking(move || disk(fx)).await {
+                let _ = tx.send(Action::Invoke(msg));
+            }
+        }
     }
+}
+
+/// The invoke screen's disk work (token cache, saved payloads); `None` for other effects.
+pub fn disk(fx: InvokeEffect) -> Option<InvokeMsg> {
+    Some(match fx {
+        InvokeEffect::LastUser { pool, client } => InvokeMsg::LastUser(
+            TokenCache::platform()
+                .ok()
+                .and_then(|c| c.last_user(&pool, &client))
+                .unwrap_or_default(),
+        ),
+        InvokeEffect::LoadSaved {
+            store,
+            stack,
+            function,
+        } => InvokeMsg::SavedLoaded {
+            saved: store.load(&stack, &function),
+            function,
+        },
+        InvokeEffect::SavePayload {
+            store,
+            stack,
+            function,
+            name,
+            payload,
+        } => InvokeMsg::PayloadSaved {
+            result: store
+                .save(&stack, &function, &name, &payload)
+                .map(|()| (name, store.load(&stack, &function))),
+            function,
+        },
+        _ => return None,
+    })
 }
 
 fn store(

@@ -4,7 +4,7 @@ mod clipboard;
 mod dynamo_effects;
 mod editor;
 mod effects;
-mod invoke;
+pub(crate) mod invoke;
 mod s3_effects;
 mod teardown;
 
@@ -24,7 +24,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
 use crate::app::keymap::Keymap;
-use crate::app::{Action, App, Effect, HeaderInfo, Level};
+use crate::app::{Action, App, Effect, HeaderInfo, Level, Settings};
 use crate::cli::{GlobalArgs, aws_options};
 use crate::config::Config;
 use crate::domain::discovery::describe_filters;
@@ -84,17 +84,9 @@ pub async fn run(global: GlobalArgs) -> anyhow::Result<()> {
         filters: describe_filters(&filters),
         read_only: global.read_only,
     };
-    crate::app::invoke::configure(&config);
-    let mut app = App::new(keymap, Clock::new(global.now), header);
-    app.theme = config.ui.theme;
-    app.logs_config = config.logs.clone();
-    teardown::configure(&mut app, &config, global.read_only);
-    app.s3_config = config.s3.clone();
-    app.dynamo_settings = crate::app::dynamo::DynamoSettings {
-        page_size: config.dynamodb.page_size.max(1),
-        export_segments: config.dynamodb.export_segments.max(1),
-        max_rows: config.dynamodb.max_rows.max(1),
-    };
+    let clock = Clock::new(global.now);
+    let settings = Settings::from_config(&config, global.read_only, clock.now());
+    let mut app = App::new(keymap, clock, header, settings);
     let mut term = setup(config.ui.mouse)?;
     let result = event_loop(&mut term, &mut app, no_color, &global, &config, filters).await;
     restore();

@@ -4,18 +4,11 @@
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{Action, App};
+use crate::app::Action;
 use crate::aws::AwsContext;
 use crate::aws::audit::{Audit, random_id};
-use crate::aws::teardown::{self, OutcomeKind, Settings, StackPlan};
-use crate::config::Config;
-
-/// Applies the config's `[abandon]` and `[teardown]` sections to the app.
-pub fn configure(app: &mut App, config: &Config, read_only: bool) {
-    let settings = Settings::from_config(config, Vec::new(), read_only, app.clock.now());
-    app.stacks.policy = settings.policy.clone();
-    app.teardown_settings = settings;
-}
+use crate::aws::teardown::{self};
+use crate::domain::teardown::run::{OutcomeKind, Settings, StackPlan};
 
 /// Tears the planned stacks down in order, reporting progress and each outcome.
 pub async fn run(

@@ -12,8 +12,8 @@ use super::widgets::{block, gutter, message, spinner, truncate};
 use crate::app::App;
 use crate::app::dynamo::{DynamoState, FormField, ItemsState, QueryForm};
 use crate::app::stacks::LoadState;
-use crate::aws::dynamodb::{FilterOp, IndexKind, ItemQuery, KeyAttr, SkOp, TableInfo};
 use crate::domain::dynamo::cell_text;
+use crate::domain::dynamo::table::{FilterOp, IndexKind, ItemQuery, KeyAttr, SkOp, TableInfo};
 use crate::domain::sanitize::sanitize;
 
 /// Widest a column of the items screen gets.
@@ -279,11 +279,11 @@ fn render_items_status(
             format!("  {} loading more…", spinner(app.tick)),
             theme.warn,
         ));
-    } else if items.has_more() && items.items.len() >= app.dynamo_settings.max_rows {
+    } else if items.has_more() && items.items.len() >= app.settings.dynamo.max_rows {
         spans.push(Span::styled(
             format!(
                 "  stopped at [dynamodb] max_rows = {}: narrow with a query",
-                app.dynamo_settings.max_rows
+                app.settings.dynamo.max_rows
             ),
             theme.warn,
         ));
@@ -482,13 +482,13 @@ fn render_form(frame: &mut Frame, area: Rect, items: &ItemsState, form: &QueryFo
     let value = |field: FormField| -> (String, String) {
         match field {
             FormField::Index => ("index".into(), format!("‹ {index_name} ›")),
-            FormField::Pk => (format!("{pk_name} ="), form.pk.clone()),
+            FormField::Pk => (format!("{pk_name} ="), form.pk.to_string()),
             FormField::SkOp => (
                 sk_label.clone(),
                 format!("‹ {} ›", SkOp::ALL[form.sk_op % SkOp::ALL.len()].label()),
             ),
-            FormField::Sk1 => ("value".into(), form.sk1.clone()),
-            FormField::Sk2 => ("and (between)".into(), form.sk2.clone()),
+            FormField::Sk1 => ("value".into(), form.sk1.to_string()),
+            FormField::Sk2 => ("and (between)".into(), form.sk2.to_string()),
             FormField::Order => (
                 "order".into(),
                 if form.descending {
@@ -498,7 +498,7 @@ fn render_form(frame: &mut Frame, area: Rect, items: &ItemsState, form: &QueryFo
                 }
                 .into(),
             ),
-            FormField::FilterAttr => ("filter attribute".into(), form.f_attr.clone()),
+            FormField::FilterAttr => ("filter attribute".into(), form.f_attr.to_string()),
             FormField::FilterOp => (
                 "filter op".into(),
                 format!(
@@ -506,25 +506,41 @@ fn render_form(frame: &mut Frame, area: Rect, items: &ItemsState, form: &QueryFo
                     FilterOp::ALL[form.f_op % FilterOp::ALL.len()].label()
                 ),
             ),
-            FormField::FilterValue => ("filter value".into(), form.f_value.clone()),
+            FormField::FilterValue => ("filter value".into(), form.f_value.to_string()),
         }
     };
     let mut lines = Vec::new();
     for field in FormField::ALL {
         let (label, v) = value(field);
         let focused = form.focused() == field;
+        let width = usize::from(w.saturating_sub(24));
+        // The focused text field shows its cursor where it is.
+        let (v, after) = match (focused, form.text(field)) {
+            (true, Some(input)) => {
+                let (before, rest) = input.around_cursor();
+                (before.to_string(), rest.to_string())
+            }
+            _ => (v, String::new()),
+        };
         let mut spans = vec![
             Span::styled(
                 format!("{}{label:<18}", gutter(focused)),
                 if focused { theme.key } else { theme.dim },
             ),
             Span::styled(
-                truncate(&sanitize(&v), usize::from(w.saturating_sub(24))),
+                truncate(&sanitize(&v), width),
                 if focused { theme.selected } else { theme.base },
             ),
         ];
         if focused && !field.is_choice() {
             spans.push(Span::styled("█", theme.accent));
+            if !after.is_empty() {
+                let left = width.saturating_sub(v.chars().count() + 1);
+                spans.push(Span::styled(
+                    truncate(&sanitize(&after), left),
+                    theme.selected,
+                ));
+            }
         }
         lines.push(Line::from(spans));
     }

@@ -10,9 +10,9 @@ use super::Theme;
 use super::widgets::{block, spinner, truncate};
 use crate::app::App;
 use crate::app::invoke::{FanOut, Field, InvokeState};
-use crate::aws::invoke::Outcome;
-use crate::cli::invoke::Via;
+use crate::app::widgets::TextInput;
 use crate::domain::invoke::{HISTOGRAM_BOUNDS, Summary, pretty_body};
+use crate::domain::invoke::{Outcome, Via};
 use crate::domain::sanitize::sanitize;
 
 /// Lines of a pretty body shown at most (the rest is summarised).
@@ -56,6 +56,31 @@ fn field_line<'a>(
     Line::from(spans)
 }
 
+/// A text field: its value truncated to `w`, the cursor where it is when focused.
+fn input_line<'a>(
+    st: &InvokeState,
+    field: Field,
+    label: &'a str,
+    input: &TextInput,
+    w: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    if st.focus != field {
+        return field_line(st, field, label, truncate(&sanitize(input), w), theme);
+    }
+    let (before, after) = input.around_cursor();
+    let before = truncate(&sanitize(before), w);
+    let mut line = field_line(st, field, label, before.clone(), theme);
+    if !after.is_empty() {
+        let left = w.saturating_sub(before.chars().count() + 1);
+        line.push_span(Span::styled(
+            truncate(&sanitize(after), left),
+            theme.selected,
+        ));
+    }
+    line
+}
+
 fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme: &Theme) {
     let w = usize::from(area.width.saturating_sub(20));
     let clean = |s: &str| truncate(&sanitize(s), w);
@@ -69,7 +94,7 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
             Span::styled("  pool          ", theme.dim),
             Span::raw(pool),
         ]));
-        lines.push(field_line(st, Field::User, "user", clean(&st.user), theme));
+        lines.push(input_line(st, Field::User, "user", &st.user, w, theme));
         let mask = "•".repeat(st.password.chars().count().min(w));
         let label = if st.new_password_session.is_some() {
             "new password"
@@ -112,14 +137,15 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
             ),
         };
         lines.push(field_line(st, Field::Via, "via", via, theme));
-        lines.push(field_line(
+        lines.push(input_line(
             st,
             Field::Method,
             "method",
-            clean(&st.method),
+            &st.method,
+            w,
             theme,
         ));
-        lines.push(field_line(st, Field::Path, "path", clean(&st.path), theme));
+        lines.push(input_line(st, Field::Path, "path", &st.path, w, theme));
         let saved = if st.saved.is_empty() {
             String::new()
         } else {
@@ -132,18 +158,20 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
             format!("{}{saved}", clean(&st.name)),
             theme,
         ));
-        lines.push(field_line(
+        lines.push(input_line(
             st,
             Field::Count,
             "fan-out N",
-            clean(&st.count),
+            &st.count,
+            w,
             theme,
         ));
-        lines.push(field_line(
+        lines.push(input_line(
             st,
             Field::Concurrency,
             "concurrency",
-            clean(&st.concurrency),
+            &st.concurrency,
+            w,
             theme,
         ));
     }
@@ -153,18 +181,30 @@ fn render_form(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, theme
 
 fn render_payload(frame: &mut Frame, area: Rect, st: &InvokeState, theme: &Theme) {
     let h = usize::from(area.height.saturating_sub(3));
-    let all: Vec<&str> = st.payload.split('\n').collect();
-    let start = all.len().saturating_sub(h.max(1));
     let w = usize::from(area.width.saturating_sub(2));
-    let mut lines: Vec<Line> = all[start..]
+    // The lines up to the cursor's, the cursor's (with the cursor when focused), the rest.
+    let (before, after) = st.payload.around_cursor();
+    let mut head: Vec<&str> = before.split('\n').collect();
+    let mut tail: Vec<&str> = after.split('\n').collect();
+    let (cur_left, cur_right) = (head.pop().unwrap_or(""), tail.remove(0));
+    let at = head.len();
+    let mut lines: Vec<Line> = head
         .iter()
         .map(|l| Line::raw(truncate(&sanitize(l), w)))
         .collect();
-    if st.focus == Field::Payload
-        && let Some(last) = lines.last_mut()
-    {
-        last.push_span(Span::styled("█", theme.accent));
+    let left = truncate(&sanitize(cur_left), w);
+    let mut cursor_line = Line::raw(left.clone());
+    if st.focus == Field::Payload {
+        cursor_line.push_span(Span::styled("█", theme.accent));
     }
+    if !cur_right.is_empty() {
+        let room = w.saturating_sub(left.chars().count() + 1);
+        cursor_line.push_span(Span::raw(truncate(&sanitize(cur_right), room)));
+    }
+    lines.push(cursor_line);
+    lines.extend(tail.iter().map(|l| Line::raw(truncate(&sanitize(l), w))));
+    let start = lines.len().saturating_sub(h.max(1)).min(at);
+    lines.drain(..start);
     if st.payload.is_empty() && st.focus != Field::Payload {
         lines = vec![Line::styled("(empty: {} for a direct call)", theme.dim)];
     }
@@ -375,8 +415,7 @@ mod tests {
         Field, InvokeEffect, InvokeMsg, InvokeState, PayloadStore, SignInResult,
     };
     use crate::app::keymap::Command;
-    use crate::aws::invoke::Outcome;
-    use crate::domain::invoke::{Sample, body_hash};
+    use crate::domain::invoke::{Outcome, Sample, body_hash};
     use crate::domain::tokens::Tokens;
     use crate::ui::tests::{app, assert_clean, demo_stack, draw_sized, now, ready};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -393,6 +432,18 @@ mod tests {
 
     fn key(c: KeyCode) -> Action {
         Action::Input(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    /// Runs the disk effects of the invoke screen and feeds their results back.
+    fn disk(a: &mut crate::app::App, effects: Vec<Effect>) {
+        for fx in effects {
+            if let Effect::Invoke(fx) = fx
+                && let Some(msg) = crate::tui::invoke::disk(*fx)
+            {
+                let more = a.update(Action::Invoke(msg));
+                disk(a, more);
+            }
+        }
     }
 
     fn typed(a: &mut crate::app::App, s: &str) {
@@ -414,6 +465,7 @@ mod tests {
             stack,
             vec!["orders-dev-create".into(), "orders-dev-list".into()],
             Some(PayloadStore::at(dir)),
+            &a.settings.invoke,
         );
         st.user = "demo@example.com".into();
         let fx = a.open_invoke_with(st);
@@ -493,7 +545,7 @@ mod tests {
                 headers: Vec::new(),
                 body: br#"{"statusCode":201,"body":"{\"id\":42}","evil":"\u001b[2J"}"#.to_vec(),
                 log_tail: Some(tail.into()),
-                report: crate::aws::lambda::report_of(tail),
+                report: crate::domain::report::report_of(tail),
                 latency_ms: 63.4,
             })),
         }));
@@ -567,7 +619,8 @@ mod tests {
         st.saved.clear();
         st.focus = Field::Payload;
         typed(&mut a, "{\"a\":1}");
-        a.update(Action::Command(Command::InvokeSavePayload));
+        let fx = a.update(Action::Command(Command::InvokeSavePayload));
+        disk(&mut a, fx);
         let st = a.invoke.as_mut().unwrap();
         assert_eq!(
             st.saved.get("default").map(String::as_str),
@@ -580,7 +633,8 @@ mod tests {
         // Another function has its own (empty) set.
         let st = a.invoke.as_mut().unwrap();
         st.focus = Field::Function;
-        a.update(key(KeyCode::Right));
+        let fx = a.update(key(KeyCode::Right));
+        disk(&mut a, fx);
         assert!(a.invoke.as_ref().unwrap().saved.is_empty());
         let back = PayloadStore::at(dir.clone()).load("orders-dev", "orders-dev-create");
         assert_eq!(back.len(), 1);

@@ -12,10 +12,11 @@ use super::widgets::{block, message, spinner, truncate};
 use crate::app::App;
 use crate::app::logs::LogsState;
 use crate::app::stacks::LoadState;
-use crate::aws::logs::TailMode;
 use crate::domain::logbuf::LogEvent;
+use crate::domain::logbuf::follow::TailMode;
 use crate::domain::report::parse_report;
 use crate::domain::sanitize::{sanitize, sanitize_multiline};
+use crate::domain::text::short_name;
 
 /// Characters of a message drawn at most (the buffer keeps the whole line).
 pub const DISPLAY_CHARS: usize = 2_000;
@@ -85,7 +86,7 @@ fn title(l: &LogsState, tick: u64) -> String {
     let prefix = format!("{}-", l.stack.name);
     let what = l.function.as_deref().map_or_else(
         || "all functions".to_string(),
-        |f| short(f, &prefix).to_string(),
+        |f| short_name(f, &prefix).to_string(),
     );
     let mut t = format!(
         " Logs · {} · {} · {} events",
@@ -124,13 +125,6 @@ fn title(l: &LogsState, tick: u64) -> String {
     }
     t.push(' ');
     t
-}
-
-fn short<'a>(function: &'a str, prefix: &str) -> &'a str {
-    function
-        .strip_prefix(prefix)
-        .filter(|s| !s.is_empty())
-        .unwrap_or(function)
 }
 
 fn colour_of(l: &LogsState, theme: &Theme, function: &str) -> Style {
@@ -192,7 +186,7 @@ fn render_lines(
     let name_w = l
         .groups
         .iter()
-        .map(|g| short(&g.function, &prefix).chars().count())
+        .map(|g| short_name(&g.function, &prefix).chars().count())
         .max()
         .unwrap_or(6)
         .clamp(4, 24);
@@ -223,7 +217,7 @@ fn render_lines(
             .unwrap_or_default()
             .format("%H:%M:%S%.3f")
             .to_string();
-        let name = truncate(&sanitize(short(&e.function, &prefix)), name_w);
+        let name = truncate(&sanitize(short_name(&e.function, &prefix)), name_w);
         let fstyle = if selected {
             theme.selected
         } else {
@@ -375,7 +369,7 @@ fn render_insights(frame: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) 
             let err_style = if errors > 0 { theme.error } else { theme.base };
             Row::new(vec![
                 Cell::from(Span::styled(
-                    truncate(&sanitize(short(name, &prefix)), 24),
+                    truncate(&sanitize(short_name(name, &prefix)), 24),
                     colour_of(l, theme, name),
                 )),
                 Cell::from(f.invocations.to_string()),

@@ -14,10 +14,10 @@ pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::keymap::Command;
 use crate::app::{App, Level, Screen};
 use crate::domain::sanitize::sanitize;
 pub use theme::Theme;
@@ -84,106 +84,6 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn hint_commands(screen: Screen) -> &'static [Command] {
-    match screen {
-        Screen::Stacks => &[
-            Command::Open,
-            Command::Teardown,
-            Command::Mark,
-            Command::AbandonedFilter,
-            Command::Filter,
-            Command::Sort,
-            Command::Refresh,
-            Command::Help,
-            Command::Quit,
-        ],
-        Screen::Detail => &[
-            Command::NextPane,
-            Command::Refresh,
-            Command::Back,
-            Command::Help,
-            Command::Quit,
-        ],
-        Screen::DynamoTables => &[
-            Command::Open,
-            Command::Refresh,
-            Command::Back,
-            Command::Help,
-            Command::Quit,
-        ],
-        Screen::DynamoItems => &[
-            Command::Open,
-            Command::ItemQuery,
-            Command::Filter,
-            Command::ItemExport,
-            Command::ItemCancel,
-            Command::Refresh,
-            Command::Back,
-        ],
-        Screen::DynamoItem => &[
-            Command::ItemTyped,
-            Command::ItemCopy,
-            Command::ItemEdit,
-            Command::ItemDelete,
-            Command::Refresh,
-            Command::Back,
-        ],
-        Screen::S3Buckets => &[
-            Command::Open,
-            Command::S3Count,
-            Command::S3Versions,
-            Command::S3CopyKey,
-            Command::Back,
-            Command::Help,
-        ],
-        Screen::S3Browser => &[
-            Command::Open,
-            Command::Filter,
-            Command::S3Jump,
-            Command::S3Download,
-            Command::S3Versions,
-            Command::S3CopyKey,
-            Command::S3CopyUrl,
-            Command::Back,
-            Command::Help,
-        ],
-        Screen::S3Object => &[
-            Command::Down,
-            Command::S3Download,
-            Command::S3Versions,
-            Command::S3CopyUri,
-            Command::S3CopyUrl,
-            Command::Back,
-            Command::Help,
-        ],
-        Screen::S3Versions => &[
-            Command::Open,
-            Command::S3Download,
-            Command::S3CopyUrl,
-            Command::Back,
-            Command::Help,
-        ],
-        Screen::Logs => &[
-            Command::LogsPause,
-            Command::Bottom,
-            Command::Filter,
-            Command::LogsNextMatch,
-            Command::LogsWrap,
-            Command::Open,
-            Command::LogsByRequest,
-            Command::Back,
-        ],
-        Screen::Invoke => &[
-            Command::InvokeCall,
-            Command::InvokeFanOut,
-            Command::InvokeEditPayload,
-            Command::InvokeSavePayload,
-            Command::Back,
-        ],
-        Screen::Teardown => &[Command::Open, Command::Back, Command::Help],
-    }
-}
-
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.teardown_input_focused() {
         teardown::render_footer(frame, area, app, theme);
@@ -193,12 +93,14 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     if app.screen() == Screen::Stacks && app.stacks.filter_editing && app.overlay.is_none() {
-        let line = Line::from(vec![
-            Span::styled("/", theme.key),
-            Span::raw(sanitize(&app.stacks.filter).into_owned()),
-            Span::styled("█", theme.accent),
-            Span::styled("  enter keep · esc clear", theme.dim),
-        ]);
+        let mut spans = vec![Span::styled("/", theme.key)];
+        spans.extend(widgets::input_spans(
+            &app.stacks.filter,
+            Style::default(),
+            theme.accent,
+        ));
+        spans.push(Span::styled("  enter keep · esc clear", theme.dim));
+        let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
@@ -215,8 +117,8 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let scope = app.screen().scope();
     let mut spans = Vec::new();
-    for cmd in hint_commands(app.screen()) {
-        spans.push(Span::styled(app.keymap.hint(scope, *cmd), theme.key));
+    for cmd in app.hints() {
+        spans.push(Span::styled(app.keymap.hint(scope, cmd), theme.key));
         spans.push(Span::styled(format!(" {}  ", cmd.label()), theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

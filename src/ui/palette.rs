@@ -2,6 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -25,11 +26,13 @@ pub fn render(frame: &mut Frame, area: Rect, o: &Overlay, theme: &Theme) {
         OverlayKind::Palette => " Command (enter run · esc close) ".to_string(),
         OverlayKind::Picker { entry } => format!(" Choose a {entry} (enter pick · esc close) "),
     };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(":", theme.key),
-        Span::raw(sanitize(&o.input).into_owned()),
-        Span::styled("█", theme.accent),
-    ])];
+    let mut spans = vec![Span::styled(":", theme.key)];
+    spans.extend(super::widgets::input_spans(
+        &o.input,
+        Style::default(),
+        theme.accent,
+    ));
+    let mut lines = vec![Line::from(spans)];
     if o.matches.is_empty() {
         lines.push(Line::styled("  no match", theme.dim));
     }

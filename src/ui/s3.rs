@@ -14,8 +14,8 @@ use crate::app::s3::preview::Tok;
 use crate::app::s3::{Browser, Entry, ObjectView, S3State, VersionsView};
 use crate::app::stacks::LoadState;
 use crate::app::{App, Screen};
-use crate::aws::s3::human_size;
 use crate::domain::sanitize::sanitize;
+use crate::domain::text::human_size;
 
 /// Draws the S3 screen on top.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -60,12 +60,14 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> 
     let Some(input) = app.s3.as_ref().and_then(|s| s.input.as_ref()) else {
         return false;
     };
-    let line = Line::from(vec![
-        Span::styled(input.label(), theme.key),
-        Span::raw(sanitize(&input.text).into_owned()),
-        Span::styled("█", theme.accent),
-        Span::styled("  enter ok · esc cancel", theme.dim),
-    ]);
+    let mut spans = vec![Span::styled(input.label(), theme.key)];
+    spans.extend(super::widgets::input_spans(
+        &input.text,
+        Style::default(),
+        theme.accent,
+    ));
+    spans.push(Span::styled("  enter ok · esc cancel", theme.dim));
+    let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line), area);
     true
 }
@@ -214,7 +216,7 @@ fn render_browser(frame: &mut Frame, area: Rect, app: &App, b: &Browser, theme: 
     title.push_str(&format!("· {count}"));
     if b.next_token.is_some() {
         title.push_str("+ loaded");
-        if b.entries.len() >= app.s3_config.max_objects {
+        if b.entries.len() >= app.settings.s3.max_objects {
             title.push_str(" · stopped at [s3] max_objects");
         }
     }
@@ -350,7 +352,7 @@ fn render_object(frame: &mut Frame, area: Rect, app: &App, o: &ObjectView, theme
     }
     ptitle.push_str(&format!(
         " · line {}/{} ",
-        (o.scroll.offset + 1).min(doc.lines.len()),
+        (o.scroll.offset() + 1).min(doc.lines.len()),
         doc.lines.len()
     ));
     let blk = block(ptitle, theme, true);
@@ -362,7 +364,7 @@ fn render_object(frame: &mut Frame, area: Rect, app: &App, o: &ObjectView, theme
     let lines: Vec<Line> = doc
         .lines
         .iter()
-        .skip(o.scroll.offset)
+        .skip(o.scroll.offset())
         .take(height)
         .map(|l| {
             Line::from(

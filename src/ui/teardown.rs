@@ -172,17 +172,23 @@ fn render_prompt(frame: &mut Frame, area: Rect, app: &App, t: &TeardownState, th
             Span::styled("esc", theme.key),
             Span::raw(" back"),
         ]),
-        Phase::Confirm => Line::from(vec![
-            Span::raw("Type "),
-            Span::styled(want.clone(), theme.warn),
-            Span::raw(if t.plans.len() == 1 {
-                " (the stack name) to confirm: "
-            } else {
-                " (the number of stacks) to confirm: "
-            }),
-            Span::styled(sanitize(&t.typed).into_owned(), theme.accent),
-            Span::styled("█", theme.accent),
-        ]),
+        Phase::Confirm => {
+            let mut spans = vec![
+                Span::raw("Type "),
+                Span::styled(want.clone(), theme.warn),
+                Span::raw(if t.plans.len() == 1 {
+                    " (the stack name) to confirm: "
+                } else {
+                    " (the number of stacks) to confirm: "
+                }),
+            ];
+            spans.extend(super::widgets::input_spans(
+                &t.typed,
+                theme.accent,
+                theme.accent,
+            ));
+            Line::from(spans)
+        }
         Phase::Countdown(left) => Line::styled(
             format!(
                 "Deleting in {}… press any key to cancel",
@@ -311,10 +317,10 @@ mod tests {
     use crate::app::keymap::Command;
     use crate::app::teardown::{COUNTDOWN_TICKS, Phase};
     use crate::app::{Action, App, Effect};
-    use crate::aws::cloudformation::StackEvent;
-    use crate::aws::teardown::{Outcome, OutcomeKind, Progress, StackPlan};
     use crate::domain::abandon::{AbandonPolicy, assess};
+    use crate::domain::stack::StackEvent;
     use crate::domain::stack::{Stack, StackResource};
+    use crate::domain::teardown::run::{Outcome, OutcomeKind, Progress, StackPlan};
     use crate::domain::teardown::{BucketContents, DeletionPolicy, build_plan};
     use crate::ui::tests::{app, assert_clean, demo_stacks, draw, draw_sized, now, ready};
 

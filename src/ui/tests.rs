@@ -1,7 +1,6 @@
 //! Render snapshots: TestBackend at a fixed size, a pinned clock, sorted data.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use ratatui::Terminal;
@@ -11,9 +10,8 @@ use super::{Theme, render};
 use crate::app::detail::DetailData;
 use crate::app::keymap::{Command, Keymap};
 use crate::app::{Action, App, Effect, HeaderInfo};
-use crate::aws::AwsContext;
-use crate::aws::cloudformation::StackEvent;
 use crate::config::Theme as ThemeName;
+use crate::domain::stack::StackEvent;
 use crate::domain::stack::{Stack, StackResource};
 use crate::domain::time::Clock;
 
@@ -58,18 +56,14 @@ pub(crate) fn app() -> App {
         Keymap::load(&toml::Table::new()).unwrap(),
         Clock::new(Some(now())),
         header,
+        crate::app::Settings::default(),
     )
 }
 
 /// Marks the AWS context ready and returns the stack-list request id.
 pub(crate) fn ready(app: &mut App) -> u64 {
-    let ctx = AwsContext {
-        sdk: aws_config::SdkConfig::builder().build(),
-        profile: Some("demo".into()),
-        region: "us-east-1".into(),
-        endpoint_url: Some("http://127.0.0.1:5000".into()),
-    };
-    match app.update(Action::AwsReady(Ok(Arc::new(ctx)))).as_slice() {
+    let ctx = crate::app::test_context(Some("demo"), "http://127.0.0.1:5000");
+    match app.update(Action::AwsReady(Ok(ctx))).as_slice() {
         [Effect::LoadStacks { request_id }] => *request_id,
         other => panic!("{other:?}"),
     }
@@ -340,4 +334,37 @@ pub(crate) fn assert_clean(t: &Terminal<TestBackend>) {
             );
         }
     }
+}
+
+#[test]
+fn a_click_on_a_scrolled_list_selects_the_row_under_the_pointer() {
+    use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app();
+    let id = ready(&mut a);
+    let stacks: Vec<Stack> = (0..60)
+        .map(|i| demo_stack(&format!("proto-{i:02}-dev"), "CREATE_COMPLETE", 10, &[]))
+        .collect();
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(stacks),
+    });
+    a.update(Action::Command(Command::Bottom));
+    let t = draw(&a);
+    // The row drawn on screen line 5 is the one a click there must select.
+    let line: String = (0..100)
+        .map(|x| t.backend().buffer()[(x, 5)].symbol().to_string())
+        .collect();
+    let click = Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 10,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    });
+    let action = a.map_event(&click).expect("a click on a row");
+    a.update(action);
+    let selected = a.stacks.selected().expect("a selected stack").name.clone();
+    assert!(
+        line.contains(&selected),
+        "clicked {line:?}, selected {selected}"
+    );
 }

@@ -2,10 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::text::Line;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::Theme;
+use crate::app::widgets::TextInput;
 use crate::domain::sanitize::sanitize;
 
 /// Spinner frames for loading indicators.
@@ -65,4 +67,14 @@ pub fn block<'a>(title: String, theme: &Theme, focused: bool) -> Block<'a> {
 /// The cursor mark in front of the selected row (visible without colour too).
 pub fn gutter(selected: bool) -> &'static str {
     if selected { "› " } else { "  " }
+}
+
+/// A text input drawn as its (sanitised) text with a block cursor at the cursor.
+pub fn input_spans(input: &TextInput, text: Style, cursor: Style) -> Vec<Span<'static>> {
+    let (before, after) = input.around_cursor();
+    vec![
+        Span::styled(sanitize(before).into_owned(), text),
+        Span::styled("█", cursor),
+        Span::styled(sanitize(after).into_owned(), text),
+    ]
 }

@@ -1,6 +1,8 @@
 //! The query form of the items screen: key condition, index, order and a simple filter.
 
-use crate::aws::dynamodb::{self, Filter, FilterOp, ItemQuery, SkOp, TableInfo};
+use crate::app::widgets::TextInput;
+use crate::aws::dynamodb;
+use crate::domain::dynamo::table::{Filter, FilterOp, ItemQuery, SkOp, TableInfo};
 
 /// A focusable field of the query form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,14 +47,14 @@ pub struct QueryForm {
     pub field: usize,
     /// 0 = the table, 1.. = `table.indexes[n - 1]`.
     pub index: usize,
-    pub pk: String,
+    pub pk: TextInput,
     pub sk_op: usize,
-    pub sk1: String,
-    pub sk2: String,
+    pub sk1: TextInput,
+    pub sk2: TextInput,
     pub descending: bool,
-    pub f_attr: String,
+    pub f_attr: TextInput,
     pub f_op: usize,
-    pub f_value: String,
+    pub f_value: TextInput,
     pub error: Option<String>,
 }
 
@@ -76,14 +78,14 @@ impl QueryForm {
         Self {
             field: FormField::ALL.iter().position(|f| *f == field).unwrap_or(0),
             index,
-            pk: q.pk.clone().unwrap_or_default(),
+            pk: q.pk.clone().unwrap_or_default().into(),
             sk_op,
-            sk1,
-            sk2,
+            sk1: sk1.into(),
+            sk2: sk2.into(),
             descending: q.descending,
-            f_attr: f.attr,
+            f_attr: f.attr.into(),
             f_op: FilterOp::ALL.iter().position(|o| *o == f.op).unwrap_or(0),
-            f_value: f.value,
+            f_value: f.value.into(),
             error: None,
         }
     }
@@ -99,17 +101,17 @@ impl QueryForm {
             0 => None,
             n => table.indexes.get(n - 1).map(|i| i.name.clone()),
         };
-        let pk = (!self.pk.is_empty()).then(|| self.pk.clone());
+        let pk = (!self.pk.is_empty()).then(|| self.pk.to_string());
         let op = SkOp::ALL[self.sk_op % SkOp::ALL.len()];
-        let sk = (!self.sk1.is_empty()).then(|| (op, self.sk1.clone(), self.sk2.clone()));
+        let sk = (!self.sk1.is_empty()).then(|| (op, self.sk1.to_string(), self.sk2.to_string()));
         if op == SkOp::Between && sk.is_some() && self.sk2.is_empty() {
             return Err("between needs a second sort-key value".into());
         }
         let fop = FilterOp::ALL[self.f_op % FilterOp::ALL.len()];
         let filter = (!self.f_attr.is_empty()).then(|| Filter {
-            attr: self.f_attr.clone(),
+            attr: self.f_attr.to_string(),
             op: fop,
-            value: self.f_value.clone(),
+            value: self.f_value.to_string(),
         });
         if filter.is_some() && fop.needs_value() && self.f_value.is_empty() {
             return Err(format!("the filter {} needs a value", fop.label()));
@@ -125,7 +127,19 @@ impl QueryForm {
         Ok(q)
     }
 
-    pub(super) fn text_mut(&mut self) -> Option<&mut String> {
+    /// The text input of `field`, when it is one.
+    pub fn text(&self, field: FormField) -> Option<&TextInput> {
+        match field {
+            FormField::Pk => Some(&self.pk),
+            FormField::Sk1 => Some(&self.sk1),
+            FormField::Sk2 => Some(&self.sk2),
+            FormField::FilterAttr => Some(&self.f_attr),
+            FormField::FilterValue => Some(&self.f_value),
+            _ => None,
+        }
+    }
+
+    pub(super) fn text_mut(&mut self) -> Option<&mut TextInput> {
         match self.focused() {
             FormField::Pk => Some(&mut self.pk),
             FormField::Sk1 => Some(&mut self.sk1),

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect, Screen};
-use crate::aws::dynamodb::{IndexInfo, IndexKind, KeyAttr, Page, SkOp, TableInfo};
+use crate::domain::dynamo::table::{IndexInfo, IndexKind, KeyAttr, Page, SkOp, TableInfo};
 use crate::domain::dynamo::{Attr, Item};
 use crate::ui::tests::on_orders_detail;
 
@@ -505,7 +505,7 @@ fn export_runs_cancels_and_back_cancels_it() {
     assert!(eff.is_empty(), "still running until the task reports");
     a.update(Action::DynamoExportDone {
         request_id: *request_id,
-        result: Ok(crate::aws::dynamodb::ExportSummary {
+        result: Ok(crate::domain::dynamo::table::ExportSummary {
             items: 130,
             scanned: 130,
             bytes: 1000,
@@ -542,7 +542,7 @@ fn the_window_stays_small_at_a_million_items() {
 #[test]
 fn paging_stops_at_max_rows_with_a_notice() {
     let mut a = on_tables();
-    a.dynamo_settings.max_rows = 150;
+    a.settings.dynamo.max_rows = 150;
     let eff = a.update(Action::Command(Command::Open));
     let [Effect::LoadDynamoPage { request_id, .. }] = eff.as_slice() else {
         panic!("{eff:?}")

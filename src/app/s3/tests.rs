@@ -4,8 +4,9 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::app::Action;
-use crate::aws::s3::{BucketRef, ListPage, ObjectEntry};
+use crate::app::keymap::Command;
+use crate::app::{Action, App, Effect, Level};
+use crate::domain::s3::{BucketRef, ListPage, ObjectEntry};
 
 pub(crate) fn obj(key: &str, size: u64) -> ObjectEntry {
     ObjectEntry {
@@ -308,7 +309,7 @@ fn jump_lists_a_typed_prefix() {
 #[test]
 fn opening_an_object_asks_for_head_and_a_bounded_preview() {
     let mut a = on_browser(page("", 0, 3, None));
-    a.s3_config.preview_kib = 8;
+    a.settings.s3.preview_kib = 8;
     let effects = a.update(Action::Command(Command::Open));
     let [
         Effect::S3(S3Effect::LoadObject {
@@ -422,7 +423,7 @@ fn versions_of_a_key_and_of_a_prefix() {
 #[test]
 fn listing_stops_at_max_objects_with_a_notice() {
     let mut a = on_buckets();
-    a.s3_config.max_objects = 1500;
+    a.settings.s3.max_objects = 1500;
     let effects = a.update(Action::Command(Command::Open));
     let (request_id, _, _) = list_request(&effects);
     a.update(Action::S3(S3Action::PageLoaded {

@@ -12,14 +12,7 @@ use crate::aws::{AwsContext, AwsError, ErrorKind};
 use crate::domain::dynamo::{Item, item_to_plain_json, item_to_typed_json};
 use crate::domain::sanitize::sanitize;
 
-/// What an export wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ExportSummary {
-    pub items: u64,
-    pub scanned: u64,
-    pub bytes: u64,
-    pub cancelled: bool,
-}
+pub use crate::domain::dynamo::table::ExportSummary;
 
 /// One JSON line for an item: plain JSON, numbers exact.
 pub fn json_line(item: &Item) -> String {

@@ -3,47 +3,14 @@
 //! event of a group several functions share. Every reader of a stack's logs (the console,
 //! `logs`, `errors`, `query`, teardown's activity checks) asks here.
 
-use serde::Serialize;
-
 use crate::aws::{AwsContext, AwsError, cloudformation};
-use crate::domain::log_groups::{
-    default_group, function_groups, function_of_stream, template_log_group,
-};
+use crate::domain::log_groups::{default_group, function_groups, template_log_group};
 use crate::domain::stack::StackResource;
 use crate::domain::teardown::template_resources;
 
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 
-/// One log group to read, with the function it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LogGroupRef {
-    /// The log group name, e.g. `/aws/lambda/orders-dev-create`.
-    pub name: String,
-    /// The physical function name (or, for a group of no function, the resource's logical id).
-    pub function: String,
-    /// The group's ARN without the trailing `:*` (StartLiveTail wants ARNs).
-    pub arn: Option<String>,
-    /// For a custom group (`LoggingConfig.LogGroup`), which may be shared: the stack's
-    /// functions writing to it. Each event then belongs to the function its stream names,
-    /// and events of any other function are not the stack's. Empty for a group of its own.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub functions_by_stream: Vec<String>,
-}
-
-impl LogGroupRef {
-    /// The function an event of this group belongs to, from its stream name when the group
-    /// is shared; `None` when it is another function's event (not the stack's).
-    pub fn function_of(&self, stream: &str) -> Option<&str> {
-        if self.functions_by_stream.is_empty() {
-            return Some(&self.function);
-        }
-        let named = function_of_stream(stream)?;
-        self.functions_by_stream
-            .iter()
-            .find(|f| *f == named)
-            .map(String::as_str)
-    }
-}
+pub use crate::domain::logbuf::follow::LogGroupRef;
 
 /// A group to look for: its name, the function it is named after, and the functions that
 /// are told apart by stream name.

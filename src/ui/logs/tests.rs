@@ -2,8 +2,8 @@
 
 use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect};
-use crate::aws::logs::{LogGroupRef, TailMode, TailMsg};
 use crate::domain::logbuf::LogEvent;
+use crate::domain::logbuf::follow::{LogGroupRef, TailMode, TailMsg};
 use crate::ui::tests::{assert_clean, draw_sized, now, on_orders_detail};
 
 const RID: [&str; 4] = [

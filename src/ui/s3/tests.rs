@@ -10,8 +10,8 @@ use crate::app::keymap::Command;
 use crate::app::s3::tests::{obj, on_browser, on_buckets, page};
 use crate::app::s3::{S3Action, S3Effect};
 use crate::app::{App, Effect};
-use crate::aws::s3::{BucketStats, ListPage, ObjectHead, Preview, VersionEntry};
 use crate::config::Theme as ThemeName;
+use crate::domain::s3::{BucketStats, ListPage, ObjectHead, Preview, VersionEntry};
 use crate::ui::Theme;
 use crate::ui::tests::{assert_clean, draw, draw_sized};
 

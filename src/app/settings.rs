@@ -1,0 +1,58 @@
+//! The config's settings the console uses, handed to `App::new` as one value.
+
+use chrono::{DateTime, Utc};
+
+use super::{dynamo, invoke};
+use crate::config::{Config, LogsConfig, S3Config, Theme};
+
+/// Everything the screens read from the config file.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The colour theme at start (switchable from the palette).
+    pub theme: Theme,
+    pub dynamo: dynamo::DynamoSettings,
+    /// `[s3]` (preview size, presign expiry).
+    pub s3: S3Config,
+    /// `[logs]` (buffer size, default time range).
+    pub logs: LogsConfig,
+    /// `[cognito]` and `[invoke]`.
+    pub invoke: invoke::Settings,
+    /// `[abandon]` and `[teardown]`: guards and abandonment rules (filters are the runner's).
+    pub teardown: crate::domain::teardown::run::Settings,
+}
+
+impl Settings {
+    /// The settings of `config`; `read_only` and `now` feed the teardown guards.
+    pub fn from_config(config: &Config, read_only: bool, now: DateTime<Utc>) -> Self {
+        Self {
+            theme: config.ui.theme,
+            dynamo: dynamo::DynamoSettings {
+                page_size: config.dynamodb.page_size.max(1),
+                export_segments: config.dynamodb.export_segments.max(1),
+                max_rows: config.dynamodb.max_rows.max(1),
+            },
+            s3: config.s3.clone(),
+            logs: config.logs.clone(),
+            invoke: invoke::Settings::from_config(config),
+            teardown: crate::domain::teardown::run::Settings::from_config(
+                config,
+                Vec::new(),
+                read_only,
+                now,
+            ),
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            theme: Theme::Dark,
+            dynamo: dynamo::DynamoSettings::default(),
+            s3: S3Config::default(),
+            logs: LogsConfig::default(),
+            invoke: invoke::Settings::default(),
+            teardown: super::teardown::default_settings(),
+        }
+    }
+}
