@@ -539,15 +539,19 @@ fn console_walks_previews_and_shows_versions() {
     assert!(screen.contains("text/plain"), "{screen}");
     assert!(screen.contains("Preview · text"), "{screen}");
     // Back up to the root, into config/, versions of the folder: the delete marker shows.
+    // Each key waits for the screen it leaves to go: two keys in one read are one key.
     t.send(&["Escape"]);
+    t.wait_gone("four prefixes down");
     t.wait_for("deep.txt");
     t.send(&["Escape"]);
+    t.wait_gone("deep.txt");
     t.wait_for("uploads/");
     t.send(&["V"]);
     t.wait_for("Versions of config/*");
     let screen = t.wait_for("marker (latest)");
     assert!(screen.contains("config/settings.json"), "{screen}");
     t.send(&["Escape"]);
+    t.wait_gone("Versions of config/*");
     t.send(&["Escape"]);
     t.wait_for("Buckets of orders-dev");
     t.send(&["Escape"]);
