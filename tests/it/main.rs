@@ -5,6 +5,7 @@ mod cfn_front;
 mod dynamodb;
 mod e2e;
 mod faults;
+mod interrupted;
 mod investigate;
 mod invoke;
 mod logs;
