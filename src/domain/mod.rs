@@ -5,6 +5,8 @@ pub mod discovery;
 pub mod dynamo;
 pub mod errors;
 pub mod function_cache;
+#[cfg(test)]
+mod hostile_input_tests;
 pub mod invoke;
 pub mod logbuf;
 pub mod nested;
