@@ -621,6 +621,96 @@ class Bench:
             "bound (docs/cost.md): DescribeStacks pages + 2 a stack + 1 a table and a log group "
             "+ 1 GetMetricData per 500 metrics + 1 ListMetrics page per 500 bucket size metrics")
 
+    # ---- the soak: the console tailing a stack that keeps receiving events ----------------
+    def soak(self, minutes):
+        """Seeds bench-soak (one function), keeps putting log events into its group, drives the
+        console in tmux to its tail and switches screens for `minutes`, samples the console's
+        RSS every 10 s, and reports the samples and every ERROR / WARN / panic line of its log."""
+        import threading
+        name = "bench-soak"
+        self.create_stack(name, template(False, False, True))
+        for _ in range(600):
+            st = self.cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+            if st.endswith("_COMPLETE"):
+                break
+            time.sleep(0.2)
+        group = f"/aws/lambda/{name}-fn"
+        try:
+            self.logs.create_log_group(logGroupName=group)
+        except self.logs.exceptions.ResourceAlreadyExistsException:
+            pass
+        stop = threading.Event()
+        sent = [0]
+
+        def feed():
+            n = 0
+            while not stop.is_set():
+                stream = f"2026/01/01/[$LATEST]{n // 500:08d}"
+                if n % 500 == 0:
+                    self.logs.create_log_stream(logGroupName=group, logStreamName=stream)
+                now = int(time.time() * 1000)
+                rid = f"{n:08d}-0000-4000-8000-000000000000"
+                msgs = [f"START RequestId: {rid} Version: $LATEST", f"{dt.datetime.now(dt.timezone.utc).isoformat()}\t{rid}\tINFO\tevent {n}",
+                        f"END RequestId: {rid}", f"REPORT RequestId: {rid}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB"]
+                self.logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                         logEvents=[{"timestamp": now, "message": m} for m in msgs])
+                sent[0] += len(msgs)
+                n += 1
+                stop.wait(0.2)
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        self.sock = f"protoctl-soak-{os.getpid()}"
+        self.console_time = os.path.join(self.a.home, "soak-exit.txt")
+        self.console_log = os.path.join(self.a.home, "soak.log")
+        pidfile = os.path.join(self.a.home, "soak.pid")
+        for f in (self.console_time, self.console_log, pidfile):
+            if os.path.exists(f):
+                os.unlink(f)
+        argv = [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config, "--log-file", self.console_log]
+        cmd = f"echo $$ > {shlex.quote(pidfile)}; exec " + " ".join(shlex.quote(a) for a in argv)
+        env = dict(os.environ, PROTOCTL_LOG="info")
+        samples = []
+        try:
+            subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "sh", "-c", cmd],
+                           env=env, check=True)
+            self.open_stack(name)
+            pid = int(open(pidfile).read())
+            t0 = time.time()
+            cycle = [("l", 6), ("Escape", 2), ("?", 1), ("Escape", 1), ("l", 6), ("Escape", 2)]
+            i, next_sample, shown = 0, t0, 0
+            while time.time() - t0 < minutes * 60:
+                if time.time() >= next_sample:
+                    status = open(f"/proc/{pid}/status").read()
+                    kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+                    samples.append((time.time() - t0, kb / 1024))
+                    next_sample += 10
+                key, wait = cycle[i % len(cycle)]
+                self.keys(key)
+                i += 1
+                if key == "l":
+                    m = self.wait_screen("the tail", lambda t: re.search(rf"Logs · {name} · all functions · (\d+) events", t), 60)
+                    shown = int(m.group(1))
+                time.sleep(wait)
+            self.keys("q")
+        finally:
+            stop.set()
+            self.tmux("kill-server")
+        log = open(self.console_log, errors="replace").read().splitlines()
+        bad = [l for l in log if re.search(r"\bERROR\b|panicked", l)]
+        warn = [l for l in log if re.search(r"\bWARN\b", l)]
+        rss = [mb for _, mb in samples]
+        head = rss[: max(1, len(rss) // 4)]
+        tail = rss[-max(1, len(rss) // 4):]
+        summary = (f"soak {minutes} min: {sent[0]} log events put, {i} screen switches, RSS first quarter "
+                   f"{statistics.mean(head):.1f} MB, last quarter {statistics.mean(tail):.1f} MB, max {max(rss):.1f} MB; "
+                   f"last tail showed {shown} events; {len(bad)} ERROR or panic lines, {len(warn)} WARN lines in the log")
+        print(summary)
+        print("RSS over time (s, MB): " + ", ".join(f"{t:.0f}:{mb:.1f}" for t, mb in samples))
+        for l in (bad + warn)[:20]:
+            print(f"log: {l}")
+        return summary, samples, bad
+
     def report(self, extra):
         mode = "quick" if self.a.quick else "full"
         lines = [f"| task | protoctl wall | aws wall | wall ratio | emulator floor | protoctl CPU | aws CPU | CPU ratio | protoctl requests | aws requests | minimum requests |",
@@ -666,8 +756,13 @@ def main():
     ap.add_argument("--size", action="append", default=[], metavar="KEY=N",
                     help="override one size, e.g. --size tagged=100 --size items=5000")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
+    ap.add_argument("--soak", type=float, metavar="MINUTES",
+                    help="only the soak: the console tails a stack that receives events for MINUTES, switching screens; RSS over time and error lines")
     a = ap.parse_args()
     b = Bench(a)
+    if a.soak:
+        b.soak(a.soak)
+        return
     if a.mem_objects:
         b.size = dict(b.size, mem_objects=a.mem_objects)
     if a.shelve_only:

@@ -139,6 +139,12 @@ fn static_hints(screen: Screen) -> &'static [Command] {
             Command::InvokeSavePayload,
             Command::Back,
         ],
-        Screen::Teardown => &[Command::Open, Command::Back, Command::Help],
+        Screen::Teardown => &[
+            Command::Open,
+            Command::TeardownDisableProtection,
+            Command::TeardownBypassGovernance,
+            Command::Back,
+            Command::Help,
+        ],
     }
 }

@@ -71,6 +71,10 @@ pub enum Command {
     InvokeEditPayload,
     InvokeSavePayload,
     Teardown,
+    /// On the teardown plan: turn deletion protection off right before DeleteStack, or not.
+    TeardownDisableProtection,
+    /// On the teardown plan: delete GOVERNANCE-retained versions with the bypass header, or not.
+    TeardownBypassGovernance,
     Mark,
     AbandonedFilter,
     /// Removes a default binding.
@@ -130,6 +134,8 @@ impl Command {
             Self::InvokeEditPayload => "$EDITOR",
             Self::InvokeSavePayload => "save payload",
             Self::Teardown => "teardown",
+            Self::TeardownDisableProtection => "lift deletion protection",
+            Self::TeardownBypassGovernance => "bypass governance retention",
             Self::Mark => "mark",
             Self::AbandonedFilter => "abandoned",
             Self::None => "",

@@ -12,6 +12,7 @@ use super::list::ListState;
 use super::{Action, App, Effect, Level, Screen};
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
+use crate::domain::teardown::Lifts;
 use crate::domain::teardown::run::{Outcome, OutcomeKind, Progress, Settings, StackPlan};
 
 /// Ticks of the countdown (4 ticks a second: 3 seconds).
@@ -55,6 +56,8 @@ pub struct TeardownState {
     /// Scroll over the plan lines.
     pub list: ListState,
     pub typed: crate::app::widgets::TextInput,
+    /// The flags chosen on the plan (`p`, `b`) that lift blockers.
+    pub lifts: Lifts,
     pub progress: BTreeMap<String, StackProgress>,
     pub cancel: Option<CancellationToken>,
 }
@@ -70,6 +73,7 @@ impl TeardownState {
             plans: Vec::new(),
             list: ListState::default(),
             typed: TextInput::default(),
+            lifts: Lifts::default(),
             progress: BTreeMap::new(),
             cancel: None,
         }
@@ -83,6 +87,16 @@ impl TeardownState {
         }
     }
 
+    /// Chooses the flags that lift blockers, for every plan shown.
+    pub fn choose_lifts(&mut self, lifts: Lifts) {
+        self.lifts = lifts;
+        for p in &mut self.plans {
+            p.plan.relift(lifts);
+        }
+        let n = self.plan_lines();
+        self.list.set_len(n);
+    }
+
     /// True when every plan passed every guard.
     pub fn allowed(&self) -> bool {
         !self.plans.is_empty() && self.plans.iter().all(|p| p.plan.allowed())
@@ -90,10 +104,14 @@ impl TeardownState {
 
     /// The number of lines the plan view has (for scrolling).
     pub fn plan_lines(&self) -> usize {
-        self.plans
-            .iter()
-            .map(|p| 2 + p.plan.steps.len() + p.plan.refusals.len() + p.plan.blocked_by().count())
-            .sum()
+        let blockers: usize = self.plans.iter().map(|p| p.plan.blockers.len()).sum();
+        let summary = if blockers > 0 { 2 } else { 0 };
+        summary
+            + self
+                .plans
+                .iter()
+                .map(|p| 2 + p.plan.steps.len() + p.plan.refusals.len() + p.plan.blockers.len())
+                .sum::<usize>()
     }
 
     fn record(&mut self, stack_id: &str, p: Progress) {
@@ -217,6 +235,26 @@ impl App {
                 self.close_teardown();
                 self.reload_stacks_after_teardown()
             }
+            (
+                Command::TeardownDisableProtection | Command::TeardownBypassGovernance,
+                Phase::Review,
+            ) => {
+                let mut lifts = t.lifts;
+                if cmd == Command::TeardownDisableProtection {
+                    lifts.disable_deletion_protection = !lifts.disable_deletion_protection;
+                } else {
+                    lifts.bypass_governance_retention = !lifts.bypass_governance_retention;
+                }
+                t.choose_lifts(lifts);
+                let chosen = lifts.names();
+                let text = if chosen.is_empty() {
+                    "no flags chosen: every blocker stands".to_string()
+                } else {
+                    format!("chosen: {}", chosen.join(" "))
+                };
+                self.notify(Level::Info, text);
+                Vec::new()
+            }
             (Command::Open, Phase::Review) => {
                 if self.header.read_only {
                     self.notify(Level::Error, "read-only mode: teardown is refused");
@@ -285,6 +323,7 @@ impl App {
         let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
+        settings.lifts = t.lifts;
         vec![Effect::RunTeardown {
             plans: t.plans.clone(),
             account: t.account.clone(),
@@ -308,8 +347,8 @@ impl App {
                         t.account = account;
                         t.plans = plans;
                         t.phase = Phase::Review;
-                        let n = t.plan_lines();
-                        t.list.set_len(n);
+                        let lifts = t.lifts;
+                        t.choose_lifts(lifts);
                     }
                     Err(e) => {
                         t.phase = Phase::Failed(e.clone());

@@ -26,7 +26,8 @@ pub struct Entry<'a> {
     pub region: &'a str,
     pub stack_id: &'a str,
     pub stack_name: &'a str,
-    /// `plan`, `step` or `result`.
+    /// `plan`, `step`, `result`, or `unfinished` (an earlier run on the stack that never
+    /// wrote its result, noted by the run that carries on).
     pub event: &'a str,
     pub detail: Value,
 }
@@ -67,6 +68,37 @@ impl Audit {
             .map_err(|e| format!("cannot open the audit log {}: {e}", self.path.display()))?;
         f.write_all(line.as_bytes())
             .map_err(|e| format!("cannot write the audit log {}: {e}", self.path.display()))
+    }
+}
+
+impl Audit {
+    /// Earlier runs on `stack_id` that wrote a plan and never a result (the process died or
+    /// was killed): each run id with the last step it recorded. An unreadable log has none.
+    pub fn unfinished_runs(&self, stack_id: &str) -> Vec<(String, Option<Value>)> {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return Vec::new();
+        };
+        let mut open: Vec<(String, Option<Value>)> = Vec::new();
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            if v["stack_id"] != stack_id {
+                continue;
+            }
+            let run = v["run"].as_str().unwrap_or_default().to_string();
+            match v["event"].as_str() {
+                Some("plan") => open.push((run, None)),
+                Some("step") => {
+                    if let Some(o) = open.iter_mut().find(|(r, _)| *r == run) {
+                        o.1 = Some(v["detail"].clone());
+                    }
+                }
+                Some("result") => open.retain(|(r, _)| *r != run),
+                _ => {}
+            }
+        }
+        open
     }
 }
 

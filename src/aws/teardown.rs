@@ -320,6 +320,12 @@ pub async fn execute(
             note: None,
         },
     };
+    for (earlier, last_step) in audit.unfinished_runs(&sp.stack.id) {
+        let _ = run.audit_line(
+            "unfinished",
+            json!({"run": earlier, "last_step": last_step, "note": "that run stopped without a result; this run carries on"}),
+        );
+    }
     if let Err(e) = run.audit_line(
         "plan",
         json!({"plan": &sp.plan, "assessment": &sp.assessment, "retain": retain}),
@@ -367,6 +373,25 @@ impl Teardown<'_> {
         };
         let _ = self.audit_line("step", json!(&rec));
         self.outcome.steps.push(rec);
+        self.stall_if_asked(step);
+    }
+
+    /// Test hook for interrupted runs: `PROTOCTL_TEST_STALL_AFTER_STEP=name[:n]` makes the
+    /// process stop dead right after the n-th (default first) step called `name` is recorded,
+    /// so a test can kill it at an exact step boundary.
+    fn stall_if_asked(&self, step: &str) {
+        let Ok(want) = std::env::var("PROTOCTL_TEST_STALL_AFTER_STEP") else {
+            return;
+        };
+        let (name, nth) = want
+            .split_once(':')
+            .map_or((want.as_str(), 1), |(n, k)| (n, k.parse().unwrap_or(1)));
+        let seen = self.outcome.steps.iter().filter(|s| s.step == step).count();
+        if name == step && seen == nth {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
     }
 
     fn cancelled(&mut self) -> bool {

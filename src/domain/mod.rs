@@ -10,6 +10,8 @@ pub mod dynamo;
 pub mod errors;
 pub mod function_cache;
 pub mod iam;
+#[cfg(test)]
+mod hostile_input_tests;
 pub mod invoke;
 pub mod log_groups;
 pub mod logbuf;

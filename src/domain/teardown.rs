@@ -158,6 +158,15 @@ impl Plan {
         self.refusals.is_empty() && self.blocked_by().next().is_none()
     }
 
+    /// Chooses the flags again (the console toggles them on the plan): each blocker is
+    /// lifted or not by the new choice.
+    pub fn relift(&mut self, lifts: Lifts) {
+        self.lifts = lifts;
+        for b in &mut self.blockers {
+            b.lifted = lifts.covers(b.lift);
+        }
+    }
+
     /// The blockers the chosen flags do not lift.
     pub fn blocked_by(&self) -> impl Iterator<Item = &Blocker> {
         self.blockers.iter().filter(|b| !b.lifted)

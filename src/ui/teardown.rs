@@ -52,6 +52,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
+    let all: usize = t.plans.iter().map(|p| p.plan.blockers.len()).sum();
+    if all > 0 {
+        let standing: usize = t.plans.iter().map(|p| p.plan.blocked_by().count()).sum();
+        let chosen = t.lifts.names();
+        let flags = if chosen.is_empty() {
+            "no flags chosen".to_string()
+        } else {
+            format!("chosen: {}", chosen.join(" "))
+        };
+        let (text, style) = if standing == 0 {
+            (
+                format!("✓ {all} blocker(s), every one lifted ({flags})"),
+                theme.ok,
+            )
+        } else {
+            (
+                format!(
+                    "⚠ {standing} of {all} blocker(s) stand: nothing will be deleted ({flags}; p: lift deletion protection, b: bypass GOVERNANCE retention)"
+                ),
+                theme.warn,
+            )
+        };
+        lines.push(Line::styled(text, style));
+        lines.push(Line::raw(""));
+    }
     for sp in &t.plans {
         let p = &sp.plan;
         let verdict = if sp.assessment.abandoned {
@@ -91,11 +116,18 @@ fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
             ),
             verdict,
         ]));
-        for b in p.blocked_by() {
-            lines.push(Line::styled(
-                format!("  ⚠ BLOCKED: {}", sanitize(&b.line())),
-                theme.warn,
-            ));
+        for b in &p.blockers {
+            if b.lifted {
+                lines.push(Line::styled(
+                    format!("  ✓ lifted: {}", sanitize(&b.line())),
+                    theme.ok,
+                ));
+            } else {
+                lines.push(Line::styled(
+                    format!("  ⚠ BLOCKED: {}", sanitize(&b.line())),
+                    theme.warn,
+                ));
+            }
         }
         for st in &p.steps {
             let style = match st.action {
@@ -157,8 +189,8 @@ fn render_prompt(frame: &mut Frame, area: Rect, app: &App, t: &TeardownState, th
         ),
         Phase::Review if t.plans.iter().any(|p| p.plan.blocked_by().next().is_some()) => {
             Line::styled(
-                "Blocked (above): nothing will be deleted; the headless teardown takes the flags \
-                 that lift them · esc back",
+                "Blocked (above): nothing will be deleted · p lifts deletion protection, \
+                 b bypasses GOVERNANCE retention (COMPLIANCE never) · esc back",
                 theme.error,
             )
         }
@@ -177,11 +209,17 @@ fn render_prompt(frame: &mut Frame, area: Rect, app: &App, t: &TeardownState, th
                 Span::raw("Type "),
                 Span::styled(want.clone(), theme.warn),
                 Span::raw(if t.plans.len() == 1 {
-                    " (the stack name) to confirm: "
+                    " (the stack name) to confirm"
                 } else {
-                    " (the number of stacks) to confirm: "
+                    " (the number of stacks) to confirm"
                 }),
             ];
+            let chosen = t.lifts.names();
+            if !chosen.is_empty() {
+                spans.push(Span::raw(" with "));
+                spans.push(Span::styled(chosen.join(" "), theme.warn));
+            }
+            spans.push(Span::raw(": "));
             spans.extend(super::widgets::input_spans(
                 &t.typed,
                 theme.accent,
@@ -548,6 +586,77 @@ mod tests {
         let effects = a.update(Action::Command(Command::Back));
         assert!(matches!(effects.first(), Some(Effect::LoadStacks { .. })));
         assert!(a.teardown.is_none());
+    }
+
+    /// `planned()` with a table under deletion protection and a bucket under COMPLIANCE.
+    fn planned_with_blockers() -> App {
+        use crate::domain::teardown::{Blocker, Lift};
+        let mut a = planned();
+        let t = a.teardown.as_mut().unwrap();
+        let blocker = |id: &str, kind: &'static str, lift: Lift, by: &str| Blocker {
+            logical_id: id.into(),
+            resource_type: "AWS::DynamoDB::Table".into(),
+            physical_id: Some(format!("legacy-quiz-dev-{id}")),
+            kind,
+            why: format!("{kind} is on"),
+            lift,
+            lifted_by: by.into(),
+            until: None,
+            lifted: false,
+            unprotect: None,
+        };
+        t.plans[0].plan.blockers = vec![blocker(
+            "ItemsTable",
+            "deletion_protection",
+            Lift::DisableDeletionProtection,
+            "--disable-deletion-protection",
+        )];
+        let lifts = t.lifts;
+        t.choose_lifts(lifts);
+        a
+    }
+
+    #[test]
+    fn blockers_stand_on_top_until_a_flag_lifts_them_and_the_run_carries_it() {
+        let mut a = planned_with_blockers();
+        insta::assert_snapshot!("teardown__blocked", draw_sized(&a, 140, 20).backend());
+        // Blocked: enter does not reach the confirmation.
+        a.update(Action::Command(Command::Open));
+        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        // `p` lifts deletion protection; the confirmation names the flag.
+        a.update(Action::Command(Command::TeardownDisableProtection));
+        assert!(a.teardown.as_ref().unwrap().allowed());
+        a.update(Action::Command(Command::Open));
+        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Confirm);
+        let screen = format!("{:?}", draw_sized(&a, 140, 20).backend());
+        assert!(screen.contains("--disable-deletion-protection"), "{screen}");
+        type_text(&mut a, "legacy-quiz-dev");
+        a.update(Action::Input(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        for _ in 0..COUNTDOWN_TICKS - 1 {
+            a.update(Action::Tick);
+        }
+        let effects = a.update(Action::Tick);
+        let Some(Effect::RunTeardown { settings, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        assert!(settings.lifts.disable_deletion_protection);
+        assert!(!settings.lifts.bypass_governance_retention);
+    }
+
+    #[test]
+    fn a_flag_toggled_twice_leaves_the_blocker_standing() {
+        let mut a = planned_with_blockers();
+        a.update(Action::Command(Command::TeardownDisableProtection));
+        a.update(Action::Command(Command::TeardownDisableProtection));
+        let t = a.teardown.as_ref().unwrap();
+        assert!(!t.allowed());
+        assert_eq!(t.plans[0].plan.blocked_by().count(), 1);
+        // GOVERNANCE bypass lifts nothing here: deletion protection still stands.
+        a.update(Action::Command(Command::TeardownBypassGovernance));
+        assert!(!a.teardown.as_ref().unwrap().allowed());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod doctor;
 mod dynamodb;
 mod e2e;
 mod faults;
+mod interrupted;
 mod investigate;
 mod invoke;
 mod live_tail_front;

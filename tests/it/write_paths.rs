@@ -36,13 +36,13 @@ const TEMPLATE: &str = r#"{
 
 /// Runs `f` to completion on a runtime of its own (the fault proxy keeps its own runtime, which
 /// must not be dropped inside another).
-fn block<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Runtime::new().unwrap().block_on(f)
 }
 
 /// Creates `name` with the prototype tags of `team`, waits for it, and puts `objects` keys
 /// (each with two versions) in its bucket.
-async fn fixture_stack(name: &str, team: &str, objects: usize) -> String {
+pub(crate) async fn fixture_stack(name: &str, team: &str, objects: usize) -> String {
     let ctx = aws().await;
     ctx.cloudformation()
         .create_stack()
@@ -96,7 +96,7 @@ async fn fixture_stack(name: &str, team: &str, objects: usize) -> String {
 }
 
 /// Versions and delete markers left in `bucket`, `None` when the bucket is gone.
-async fn versions_left(bucket: &str) -> Option<usize> {
+pub(crate) async fn versions_left(bucket: &str) -> Option<usize> {
     let ctx = aws().await;
     let out = ctx
         .s3()
@@ -108,7 +108,7 @@ async fn versions_left(bucket: &str) -> Option<usize> {
     Some(out.versions().len() + out.delete_markers().len())
 }
 
-async fn stack_exists(name: &str) -> bool {
+pub(crate) async fn stack_exists(name: &str) -> bool {
     let ctx = aws().await;
     protoctl::aws::cloudformation::describe(&ctx, name)
         .await
@@ -116,7 +116,7 @@ async fn stack_exists(name: &str) -> bool {
         .is_some_and(|s| s.status != "DELETE_COMPLETE")
 }
 
-fn config(team: &str, extra: &str) -> PathBuf {
+pub(crate) fn config(team: &str, extra: &str) -> PathBuf {
     let path = log_file(&format!("config-writes-{team}")).with_extension("toml");
     std::fs::write(
         &path,
