@@ -9,9 +9,9 @@ pub mod doctor;
 pub mod dynamo;
 pub mod errors;
 pub mod function_cache;
-pub mod iam;
 #[cfg(test)]
 mod hostile_input_tests;
+pub mod iam;
 pub mod invoke;
 pub mod log_groups;
 pub mod logbuf;

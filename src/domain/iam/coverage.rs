@@ -85,6 +85,7 @@ const WRITES: &[(&str, &[&str])] = &[
     ("s3:DeleteObjectVersion", &["teardown"]),
     ("cloudformation:DeleteStack", &["teardown"]),
     ("cloudformation:CreateStack", &["teardown"]),
+    ("cloudformation:UpdateStack", &["teardown"]),
     ("cloudformation:UpdateResource", &["teardown"]),
     ("logs:DeleteLogGroup", &["teardown"]),
     ("dynamodb:UpdateTable", &["teardown"]),
