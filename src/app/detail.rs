@@ -1,8 +1,11 @@
 //! The stack detail: resources grouped by service, outputs, recent stack events.
 
+use std::collections::BTreeMap;
+
 use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
+use crate::domain::nested::{PATH_SEP, relative_path};
 use crate::domain::stack::StackEvent;
 use crate::domain::stack::{Stack, StackResource};
 
@@ -23,10 +26,21 @@ pub enum Pane {
     Events,
 }
 
-/// One row of the grouped resource list: a service heading or a resource.
+/// One row of the resource tree: a nested stack's heading, a service heading or a resource.
+/// The root's resources come first; each nested stack follows as a heading (its path under
+/// the root) with its own resources grouped by service under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResourceRow {
-    Group { service: &'static str, count: usize },
+    Stack {
+        path: String,
+        depth: usize,
+        count: usize,
+    },
+    Group {
+        service: &'static str,
+        count: usize,
+        depth: usize,
+    },
     Resource(usize),
 }
 
@@ -75,6 +89,55 @@ const SERVICE_ORDER: [&str; 11] = [
     "Other",
 ];
 
+/// How deep the stack at `path` sits under `root` (0 for the root, 1 for a stack nested in
+/// it, ...): the indent of that stack's rows.
+pub fn stack_depth(root: &str, path: &str) -> usize {
+    match relative_path(root, path) {
+        "" => 0,
+        rel => rel.split(PATH_SEP).count(),
+    }
+}
+
+/// The rows of a root's resource tree: for each stack (the root first, then its nested
+/// stacks in tree order, each after a heading), its resources grouped by service.
+fn tree_rows(root: &str, resources: &[StackResource]) -> Vec<ResourceRow> {
+    // Keyed so the root sorts first, then each nested stack after its parent.
+    let mut stacks: BTreeMap<(bool, Vec<&str>), Vec<usize>> = BTreeMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        let rel = relative_path(root, &r.stack_path);
+        let key = (!rel.is_empty(), rel.split(PATH_SEP).collect());
+        stacks.entry(key).or_default().push(i);
+    }
+    let mut rows = Vec::new();
+    for ((nested, parts), own) in stacks {
+        let depth = parts.len() * usize::from(nested);
+        if nested {
+            rows.push(ResourceRow::Stack {
+                path: parts.join(&PATH_SEP.to_string()),
+                depth,
+                count: own.len(),
+            });
+        }
+        for service in SERVICE_ORDER {
+            let members: Vec<usize> = own
+                .iter()
+                .copied()
+                .filter(|&i| service_of(&resources[i].resource_type) == service)
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            rows.push(ResourceRow::Group {
+                service,
+                count: members.len(),
+                depth,
+            });
+            rows.extend(members.into_iter().map(ResourceRow::Resource));
+        }
+    }
+    rows
+}
+
 impl DetailState {
     /// A detail for `stack`, nothing loaded yet.
     pub fn new(stack: Stack) -> Self {
@@ -100,24 +163,7 @@ impl DetailState {
     /// Stores loaded data and builds the grouped rows.
     pub fn set(&mut self, data: DetailData) {
         self.stack = data.stack.clone();
-        let mut rows = Vec::new();
-        for service in SERVICE_ORDER {
-            let members: Vec<usize> = data
-                .resources
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| service_of(&r.resource_type) == service)
-                .map(|(i, _)| i)
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
-            rows.push(ResourceRow::Group {
-                service,
-                count: members.len(),
-            });
-            rows.extend(members.into_iter().map(ResourceRow::Resource));
-        }
+        let rows = tree_rows(&data.stack.name, &data.resources);
         self.resources.set_len(rows.len());
         self.outputs.set_len(data.stack.outputs.len());
         self.events.set_len(data.events.len());
@@ -154,7 +200,7 @@ impl DetailState {
     pub fn selected_resource(&self) -> Option<&StackResource> {
         match self.rows.get(self.resources.selected)? {
             ResourceRow::Resource(i) => self.data.as_ref()?.resources.get(*i),
-            ResourceRow::Group { .. } => None,
+            ResourceRow::Group { .. } | ResourceRow::Stack { .. } => None,
         }
     }
 }
@@ -169,5 +215,83 @@ mod tests {
         assert_eq!(service_of("AWS::ApiGateway::RestApi"), "API Gateway");
         assert_eq!(service_of("Custom::Thing"), "Other");
         assert_eq!(service_of(""), "Other");
+    }
+
+    fn res(path: &str, logical: &str, kind: &str) -> StackResource {
+        StackResource {
+            logical_id: logical.into(),
+            physical_id: Some(format!("{logical}-phys")),
+            resource_type: kind.into(),
+            status: "CREATE_COMPLETE".into(),
+            stack_path: path.into(),
+        }
+    }
+
+    #[test]
+    fn two_level_tree_rows_group_each_stack_under_its_heading() {
+        // Deliberately out of tree order: the rows must not depend on the listing order.
+        let resources = vec![
+            res("shop/Data/Archive", "Bucket", "AWS::S3::Bucket"),
+            res("shop/Data", "Table", "AWS::DynamoDB::Table"),
+            res("shop", "Fn", "AWS::Lambda::Function"),
+            res("shop/Data", "Archive", "AWS::CloudFormation::Stack"),
+            res("shop", "Data", "AWS::CloudFormation::Stack"),
+        ];
+        let rows = tree_rows("shop", &resources);
+        let group = |service, count, depth| ResourceRow::Group {
+            service,
+            count,
+            depth,
+        };
+        let stack = |path: &str, depth, count| ResourceRow::Stack {
+            path: path.into(),
+            depth,
+            count,
+        };
+        assert_eq!(
+            rows,
+            vec![
+                group("Lambda", 1, 0),
+                ResourceRow::Resource(2),
+                group("Other", 1, 0),
+                ResourceRow::Resource(4),
+                stack("Data", 1, 2),
+                group("DynamoDB", 1, 1),
+                ResourceRow::Resource(1),
+                group("Other", 1, 1),
+                ResourceRow::Resource(3),
+                stack("Data/Archive", 2, 1),
+                group("S3", 1, 2),
+                ResourceRow::Resource(0),
+            ]
+        );
+        assert_eq!(stack_depth("shop", "shop"), 0);
+        assert_eq!(stack_depth("shop", "shop/Data/Archive"), 2);
+    }
+
+    #[test]
+    fn a_heading_selects_no_resource() {
+        let mut d = DetailState::new(crate::ui::tests::demo_stack(
+            "shop",
+            "CREATE_COMPLETE",
+            1,
+            &[],
+        ));
+        let mut data = crate::ui::tests::detail_data(d.stack.clone());
+        data.resources = vec![
+            res("shop", "Data", "AWS::CloudFormation::Stack"),
+            res("shop/Data", "Table", "AWS::DynamoDB::Table"),
+        ];
+        d.set(data);
+        let picked: Vec<Option<String>> = (0..d.rows.len())
+            .map(|i| {
+                d.resources.selected = i;
+                d.selected_resource().map(|r| r.logical_id.clone())
+            })
+            .collect();
+        assert_eq!(
+            picked,
+            vec![None, Some("Data".into()), None, None, Some("Table".into())]
+        );
     }
 }

@@ -8,18 +8,14 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::Theme;
 use super::widgets::{block, gutter, message, spinner, truncate};
 use crate::app::App;
-use crate::app::detail::{DetailState, Pane, ResourceRow};
+use crate::app::detail::{DetailState, Pane, ResourceRow, stack_depth};
 use crate::app::stacks::LoadState;
 use crate::domain::sanitize::sanitize;
 use crate::domain::time::{rfc3339, short_age};
 
-/// A resource's name under its root: the logical id after the path of the nested stack
-/// that owns it (`Data/Archive/Bucket`).
-fn nested_name(root: &str, res: &crate::domain::stack::StackResource) -> String {
-    match crate::domain::nested::relative_path(root, &res.stack_path) {
-        "" => res.logical_id.clone(),
-        rel => format!("{rel}/{}", res.logical_id),
-    }
+/// The indent of a tree row `depth` stacks under the root.
+fn indent(depth: usize) -> String {
+    "  ".repeat(depth)
 }
 
 /// Draws the detail of the stack opened from the list.
@@ -65,11 +61,32 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .filter_map(|pos| d.rows.get(pos).map(|r| (pos, r)))
         .map(|(pos, r)| {
             let row = match r {
-                ResourceRow::Group { service, count } => Row::new(vec![
+                ResourceRow::Stack { path, depth, count } => Row::new(vec![
                     Cell::from(Span::styled(
                         format!(
-                            "{}▾ {service} ({count})",
-                            gutter(d.pane == Pane::Resources && pos == d.resources.selected)
+                            "{}{}▸ {}",
+                            gutter(d.pane == Pane::Resources && pos == d.resources.selected),
+                            indent(depth - 1),
+                            sanitize(path)
+                        ),
+                        theme.accent,
+                    )),
+                    Cell::from(Span::styled(
+                        format!("nested stack ({count})"),
+                        theme.accent,
+                    )),
+                    Cell::from(""),
+                ]),
+                ResourceRow::Group {
+                    service,
+                    count,
+                    depth,
+                } => Row::new(vec![
+                    Cell::from(Span::styled(
+                        format!(
+                            "{}{}▾ {service} ({count})",
+                            gutter(d.pane == Pane::Resources && pos == d.resources.selected),
+                            indent(*depth)
                         ),
                         theme.title,
                     )),
@@ -80,9 +97,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     let res = &data.resources[*i];
                     Row::new(vec![
                         Cell::from(format!(
-                            "{}  {}",
+                            "{}{}  {}",
                             gutter(d.pane == Pane::Resources && pos == d.resources.selected),
-                            sanitize(&nested_name(&data.stack.name, res))
+                            indent(stack_depth(&data.stack.name, &res.stack_path)),
+                            sanitize(&res.logical_id)
                         )),
                         Cell::from(Span::styled(
                             truncate(&sanitize(res.physical_id.as_deref().unwrap_or("-")), 60),

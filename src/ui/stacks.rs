@@ -103,11 +103,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 None => Span::styled("…", theme.dim),
             };
             let verdict = Span::styled(truncate(&sanitize(&verdict.content), 120), verdict.style);
-            let mut cells = vec![Cell::from(format!(
+            let mut name = vec![Span::raw(format!(
                 "{}{mark}{}",
                 gutter(pos == st.list.selected),
                 sanitize(&s.name)
             ))];
+            if s.nested_stacks > 0 {
+                name.push(Span::styled(
+                    format!(" +{} nested", s.nested_stacks),
+                    theme.accent,
+                ));
+            }
+            let mut cells = vec![Cell::from(Line::from(name))];
             if st.multi_region {
                 cells.push(Cell::from(Span::styled(
                     sanitize(&s.region).into_owned(),

@@ -285,6 +285,75 @@ fn detail_loaded() {
 }
 
 #[test]
+fn nested_stacks_show_as_a_count_and_a_tree() {
+    let mut a = app();
+    let id = ready(&mut a);
+    let mut stacks = demo_stacks();
+    stacks[0].nested_stacks = 2;
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(stacks),
+    });
+    a.update(Action::Command(Command::Down));
+    a.update(Action::Command(Command::Down));
+    insta::assert_snapshot!("stacks__nested_count", draw(&a).backend());
+    let effects = a.update(Action::Command(Command::Open));
+    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let request_id = *request_id;
+    let mut data = detail_data(a.detail.as_ref().unwrap().stack.clone());
+    data.resources.truncate(3);
+    let nested = |path: &str, l: &str, p: &str, t: &str| StackResource {
+        logical_id: l.into(),
+        physical_id: Some(p.into()),
+        resource_type: t.into(),
+        status: "CREATE_COMPLETE".into(),
+        stack_path: path.into(),
+    };
+    data.resources.extend([
+        nested(
+            "orders-dev",
+            "Data",
+            "orders-dev-Data-1A2B3C4D5E6F",
+            "AWS::CloudFormation::Stack",
+        ),
+        nested(
+            "orders-dev/Data",
+            "ItemsTable",
+            "orders-dev-items",
+            "AWS::DynamoDB::Table",
+        ),
+        nested(
+            "orders-dev/Data",
+            "Archive",
+            "orders-dev-Data-1A2B-Archive-7G8H9I0J1K2L",
+            "AWS::CloudFormation::Stack",
+        ),
+        nested(
+            "orders-dev/Data/Archive",
+            "ArchiveBucket",
+            "orders-dev-archive-123456789012",
+            "AWS::S3::Bucket",
+        ),
+    ]);
+    a.update(Action::DetailLoaded {
+        request_id,
+        result: Box::new(Ok(data)),
+    });
+    // Down to the nested table, past the nested stack's heading and its service heading.
+    for _ in 0..10 {
+        a.update(Action::Command(Command::Down));
+    }
+    let d = a.detail.as_ref().unwrap();
+    assert_eq!(
+        d.selected_resource().map(|r| r.logical_id.as_str()),
+        Some("ItemsTable")
+    );
+    insta::assert_snapshot!("detail__nested_tree", draw_sized(&a, 120, 28).backend());
+}
+
+#[test]
 fn hostile_strings_never_reach_the_terminal() {
     let mut a = app();
     let id = ready(&mut a);
