@@ -53,6 +53,13 @@ impl App {
                     .get(st.list.selected)
                     .map(|t| ("table name", t.name.clone()))
             }
+            Screen::DynamoItems => {
+                let items = self.dynamo.as_ref()?.items.as_ref()?;
+                let item = items.items.get(items.list.selected)?;
+                let key = items.table.key_of(item).ok()?;
+                let json = crate::domain::dynamo::item_to_plain_json(&key);
+                Some(("item key", json.to_string()))
+            }
             Screen::Logs => self
                 .logs
                 .as_ref()?
@@ -87,6 +94,11 @@ impl App {
                 let st = self.dynamo.as_ref()?;
                 let t = st.tables.get(st.list.selected)?;
                 console_url::resource(region, "AWS::DynamoDB::Table", &t.name)
+            }
+            Screen::DynamoItems => {
+                let region = &self.detail.as_ref()?.stack.region;
+                let items = self.dynamo.as_ref()?.items.as_ref()?;
+                console_url::resource(region, "AWS::DynamoDB::Table", &items.table.name)
             }
             Screen::Logs => {
                 let region = &self.detail.as_ref()?.stack.region;
