@@ -12,7 +12,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SECTIONS = [
     ("The stack list", ["tests__stacks__loading", "tests__stacks__loaded", "tests__stacks__empty", "tests__stacks__error", "teardown__stacks_assessed"],
-     "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`S` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one."),
+     "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`S` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one. "
+     "`y` copies the selected stack's id (a resource's physical id, an output's value, a table's name, an item's key as JSON, a log line's message on those screens) "
+     "and `o` copies its AWS console address (OSC 52 reaches your own clipboard over SSH); a notification says what was copied."),
     ("Help and the command palette", ["tests__stacks__help", "palette__open", "palette__region_typed", "picker__region"],
      "`?` lists every effective key of the screen. `:` opens the palette: type a few letters (`:reg eu-west-1`, `:prof dev`, `:logs`, `:abandoned`, `:theme light`); `:region` or `:profile` alone opens a picker."),
     ("The stack detail", ["tests__detail__loading", "tests__detail__loaded"],

@@ -77,6 +77,10 @@ pub enum Command {
     TeardownBypassGovernance,
     Mark,
     AbandonedFilter,
+    /// Copies the selected thing's id or name.
+    Copy,
+    /// Copies the selected thing's AWS console address.
+    Console,
     /// Removes a default binding.
     None,
 }
@@ -138,6 +142,8 @@ impl Command {
             Self::TeardownBypassGovernance => "bypass governance retention",
             Self::Mark => "mark",
             Self::AbandonedFilter => "abandoned",
+            Self::Copy => "copy id",
+            Self::Console => "console URL",
             Self::None => "",
         }
     }

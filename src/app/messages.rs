@@ -98,6 +98,11 @@ pub enum Effect {
     ListProfiles,
     /// Put text on the clipboard (OSC 52: works over SSH).
     CopyToClipboard(String),
+    /// Put text on the clipboard and say what it is (`stack id copied: arn:…`).
+    CopyNamed {
+        what: &'static str,
+        text: String,
+    },
     /// Suspend the console, edit `initial` in `$EDITOR` (a temp file with `extension`),
     /// resume, and answer with `Action::EditFinished { tag, .. }`.
     EditText {

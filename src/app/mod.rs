@@ -1,5 +1,6 @@
 //! App state and `update`: actions in, state changes and effects out. Never awaits.
 
+pub mod copy;
 pub mod detail;
 pub mod dynamo;
 pub mod hints;
@@ -579,6 +580,9 @@ impl App {
         if cmd == Command::Palette {
             self.overlay = Some(Overlay::palette());
             return Vec::new();
+        }
+        if matches!(cmd, Command::Copy | Command::Console) {
+            return self.copy_command(cmd);
         }
         let page = self.page_rows.max(1);
         match self.screen() {

@@ -71,6 +71,8 @@ pub struct StacksState {
     pub abandoned_only: bool,
     /// True when the stacks come from more than one region (the list shows a REGION column).
     pub multi_region: bool,
+    /// True when the stacks come from more than one account (the list shows an ACCOUNT column).
+    pub multi_account: bool,
     /// Stack ids marked for a teardown of several stacks.
     pub marked: BTreeSet<String>,
 }
@@ -90,6 +92,9 @@ impl StacksState {
             .stacks
             .first()
             .is_some_and(|f| self.stacks.iter().any(|s| s.region != f.region));
+        let accounts: BTreeSet<Option<String>> =
+            self.stacks.iter().map(|s| account_of(&s.id)).collect();
+        self.multi_account = accounts.len() > 1;
         self.load = LoadState::Loaded;
         self.loaded_at = Some(now);
         self.refilter(now);
@@ -186,6 +191,11 @@ impl StacksState {
         }
         self.refilter(now);
     }
+}
+
+/// The account a stack lives in, from its id (an ARN).
+pub fn account_of(stack_id: &str) -> Option<String> {
+    crate::domain::teardown::account_from_stack_id(stack_id)
 }
 
 fn matches_filter(s: &Stack, needle: &str) -> bool {

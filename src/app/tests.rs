@@ -293,3 +293,92 @@ fn help_toggles_and_quit_quits() {
     a.update(act);
     assert!(a.should_quit);
 }
+
+/// The effect of a key on the focused screen, through the key map.
+fn press(a: &mut App, c: char) -> Vec<Effect> {
+    let action = a.map_event(&key(c)).expect("bound");
+    a.update(action)
+}
+
+fn copied(effects: &[Effect]) -> (&'static str, String) {
+    match effects {
+        [Effect::CopyNamed { what, text }] => (*what, text.clone()),
+        other => panic!("expected one copy, got {other:?}"),
+    }
+}
+
+#[test]
+fn y_copies_the_stack_id_and_o_its_console_page() {
+    let (mut a, _) = opening_orders_dev();
+    a.update(Action::Command(Command::Back));
+    let (what, text) = copied(&press(&mut a, 'y'));
+    assert_eq!(what, "stack id");
+    assert_eq!(
+        text,
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/orders-dev/0000"
+    );
+    let (what, url) = copied(&press(&mut a, 'o'));
+    assert_eq!(what, "console URL");
+    assert_eq!(
+        url,
+        crate::domain::console_url::stack("us-east-1", &text),
+        "the stack's page in its region"
+    );
+    assert_eq!(
+        copy::copied_note(what, &url),
+        format!("console URL copied: {url}")
+    );
+}
+
+#[test]
+fn y_and_o_on_a_resource_of_the_detail() {
+    let (mut a, effects) = opening_orders_dev();
+    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    let res = |l: &str, t: &str| crate::domain::stack::StackResource {
+        logical_id: l.into(),
+        physical_id: Some(format!("orders-dev-{l}")),
+        resource_type: t.into(),
+        status: "CREATE_COMPLETE".into(),
+        stack_path: "orders-dev".into(),
+    };
+    a.update(Action::DetailLoaded {
+        request_id: *request_id,
+        result: Box::new(Ok(DetailData {
+            stack: stack("orders-dev", "CREATE_COMPLETE", 1),
+            resources: vec![
+                res("Create", "AWS::Lambda::Function"),
+                res("Perm", "AWS::Lambda::Permission"),
+            ],
+            events: vec![],
+        })),
+    });
+    while a.detail.as_ref().unwrap().selected_resource().is_none() {
+        a.update(Action::Command(Command::Down));
+    }
+    assert_eq!(
+        copied(&press(&mut a, 'y')),
+        ("physical id", "orders-dev-Create".to_string())
+    );
+    let (_, url) = copied(&press(&mut a, 'o'));
+    assert!(
+        url.ends_with("/lambda/home?region=us-east-1#/functions/orders-dev-Create"),
+        "{url}"
+    );
+    // A type without a page of its own: a note, no copy.
+    a.update(Action::Command(Command::Down));
+    assert!(press(&mut a, 'o').is_empty());
+    assert_eq!(
+        a.notifications.back().map(|n| n.text.as_str()),
+        Some("no console page for this")
+    );
+}
+
+#[test]
+fn the_copy_note_is_one_safe_bounded_line() {
+    let note = copy::copied_note("log message", "a\u{1b}[31mred\nsecond line");
+    assert!(!note.contains('\u{1b}') && !note.contains('\n'), "{note:?}");
+    assert!(note.starts_with("log message copied: a") && note.ends_with('…'));
+    assert!(copy::copied_note("x", &"z".repeat(10_000)).chars().count() < 500);
+}

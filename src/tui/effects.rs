@@ -81,6 +81,7 @@ impl Runner {
             let action = match effect {
                 // Done by the event loop itself, never here.
                 Effect::CopyToClipboard(_)
+                | Effect::CopyNamed { .. }
                 | Effect::EditText { .. }
                 | Effect::SwitchAws { .. }
                 | Effect::ListProfiles => return,

@@ -154,6 +154,15 @@ async fn event_loop(
                                 Err(e) => app.notify(Level::Error, e),
                             }
                         }
+                        Effect::CopyNamed { what, text } => {
+                            match clipboard::copy(term.backend_mut(), &text, config.ui.clipboard) {
+                                Ok(()) => app.notify(
+                                    Level::Info,
+                                    crate::app::copy::copied_note(what, &text),
+                                ),
+                                Err(e) => app.notify(Level::Error, e),
+                            }
+                        }
                         Effect::EditText {
                             tag,
                             initial,

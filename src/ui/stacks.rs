@@ -121,6 +121,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     theme.accent,
                 )));
             }
+            if st.multi_account {
+                let account = crate::app::stacks::account_of(&s.id).unwrap_or_default();
+                cells.push(Cell::from(sanitize(&account).into_owned()));
+            }
             cells.extend([
                 Cell::from(Span::styled(
                     sanitize(&s.status).into_owned(),
@@ -150,6 +154,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if st.multi_region {
         titles.push("REGION");
         widths.push(Constraint::Length(15));
+    }
+    if st.multi_account {
+        titles.push("ACCOUNT");
+        widths.push(Constraint::Length(13));
     }
     titles.extend(["STATUS", "AGE", "UPDATED", "ABANDONED/PROTECTED", "TAGS"]);
     widths.extend([

@@ -437,3 +437,28 @@ fn a_click_on_a_scrolled_list_selects_the_row_under_the_pointer() {
         "clicked {line:?}, selected {selected}"
     );
 }
+
+#[test]
+fn stacks_from_two_accounts_show_the_account() {
+    let mut a = app();
+    let id = ready(&mut a);
+    let mut stacks = demo_stacks();
+    let single = stacks.clone();
+    stacks[0].id = stacks[0].id.replace("123456789012", "222222222222");
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(single),
+    });
+    assert!(!draw(&a).backend().to_string().contains("ACCOUNT"));
+    let id = {
+        a.update(Action::Command(Command::Refresh));
+        a.stacks.request_id
+    };
+    a.update(Action::StacksLoaded {
+        request_id: id,
+        result: Ok(stacks),
+    });
+    let screen = draw(&a).backend().to_string();
+    assert!(screen.contains("ACCOUNT"), "{screen}");
+    assert!(screen.contains("222222222222") && screen.contains("123456789012"));
+}

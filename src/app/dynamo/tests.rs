@@ -565,3 +565,26 @@ fn paging_stops_at_max_rows_with_a_notice() {
     assert!(a.update(Action::Command(Command::Bottom)).is_empty());
     assert_eq!(items_of(&a).items.len(), 200);
 }
+
+#[test]
+fn y_copies_the_table_name_and_the_item_key_and_o_the_table_page() {
+    let mut a = on_tables();
+    let eff = a.update(Action::Command(Command::Copy));
+    assert!(
+        matches!(eff.as_slice(), [Effect::CopyNamed { what: "table name", text }] if text == "orders-dev-items"),
+        "{eff:?}"
+    );
+    let mut a = on_items(3, false);
+    let eff = a.update(Action::Command(Command::Copy));
+    assert!(
+        matches!(eff.as_slice(), [Effect::CopyNamed { what: "item key", text }]
+            if text == r#"{"pk":"CUST#000","sk":"ORDER#00000"}"#),
+        "{eff:?}"
+    );
+    let eff = a.update(Action::Command(Command::Console));
+    assert!(
+        matches!(eff.as_slice(), [Effect::CopyNamed { what: "console URL", text }]
+            if text.ends_with("/dynamodbv2/home?region=us-east-1#table?name=orders-dev-items")),
+        "{eff:?}"
+    );
+}

@@ -1,0 +1,122 @@
+//! The console's habits from the AWS web console and k9s: `y` copies the selected thing's
+//! id or name, `o` copies its AWS console page (a terminal over SSH has no browser; OSC 52
+//! reaches the user's own clipboard).
+
+use super::detail::Pane;
+use super::keymap::Command;
+use super::messages::Effect;
+use super::{App, Level, Screen};
+use crate::domain::console_url;
+
+impl App {
+    /// `copy` and `console` on the screens without their own copy commands.
+    pub(crate) fn copy_command(&mut self, cmd: Command) -> Vec<Effect> {
+        let found = if cmd == Command::Console {
+            self.console_target()
+                .map(|text| ("console URL", text))
+                .ok_or("no console page for this")
+        } else {
+            self.copy_target().ok_or("nothing to copy here")
+        };
+        match found {
+            Ok((what, text)) => vec![Effect::CopyNamed { what, text }],
+            Err(why) => {
+                self.notify(Level::Info, why);
+                Vec::new()
+            }
+        }
+    }
+
+    /// What `y` copies on the focused screen, and its name.
+    fn copy_target(&self) -> Option<(&'static str, String)> {
+        match self.screen() {
+            Screen::Stacks => self.stacks.selected().map(|s| ("stack id", s.id.clone())),
+            Screen::Detail => {
+                let d = self.detail.as_ref()?;
+                match d.pane {
+                    Pane::Resources => d
+                        .selected_resource()
+                        .and_then(|r| r.physical_id.clone())
+                        .map(|id| ("physical id", id)),
+                    Pane::Outputs => d
+                        .stack
+                        .outputs
+                        .values()
+                        .nth(d.outputs.selected)
+                        .map(|v| ("output", v.clone())),
+                    Pane::Events => Some(("stack id", d.stack.id.clone())),
+                }
+            }
+            Screen::DynamoTables => {
+                let st = self.dynamo.as_ref()?;
+                st.tables
+                    .get(st.list.selected)
+                    .map(|t| ("table name", t.name.clone()))
+            }
+            Screen::DynamoItems => {
+                let items = self.dynamo.as_ref()?.items.as_ref()?;
+                let item = items.items.get(items.list.selected)?;
+                let key = items.table.key_of(item).ok()?;
+                let json = crate::domain::dynamo::item_to_plain_json(&key);
+                Some(("item key", json.to_string()))
+            }
+            Screen::Logs => self
+                .logs
+                .as_ref()?
+                .selected()
+                .map(|e| ("log message", e.message.clone())),
+            _ => None,
+        }
+    }
+
+    /// The console page of the selected stack, resource or table.
+    fn console_target(&self) -> Option<String> {
+        match self.screen() {
+            Screen::Stacks => self
+                .stacks
+                .selected()
+                .map(|s| console_url::stack(&s.region, &s.id)),
+            Screen::Detail => {
+                let d = self.detail.as_ref()?;
+                let stack = console_url::stack(&d.stack.region, &d.stack.id);
+                if d.pane != Pane::Resources {
+                    return Some(stack);
+                }
+                let Some(r) = d.selected_resource() else {
+                    return Some(stack);
+                };
+                r.physical_id
+                    .as_deref()
+                    .and_then(|id| console_url::resource(&d.stack.region, &r.resource_type, id))
+            }
+            Screen::DynamoTables => {
+                let region = &self.detail.as_ref()?.stack.region;
+                let st = self.dynamo.as_ref()?;
+                let t = st.tables.get(st.list.selected)?;
+                console_url::resource(region, "AWS::DynamoDB::Table", &t.name)
+            }
+            Screen::DynamoItems => {
+                let region = &self.detail.as_ref()?.stack.region;
+                let items = self.dynamo.as_ref()?.items.as_ref()?;
+                console_url::resource(region, "AWS::DynamoDB::Table", &items.table.name)
+            }
+            Screen::Logs => {
+                let region = &self.detail.as_ref()?.stack.region;
+                let e = self.logs.as_ref()?.selected()?;
+                Some(console_url::log_group(region, &e.log_group))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The notification after a copy: what it was and (the start of) the text, one safe line.
+pub fn copied_note(what: &str, text: &str) -> String {
+    const MAX: usize = 400;
+    let line = crate::domain::sanitize::sanitize(text.lines().next().unwrap_or(""));
+    let mut shown: String = line.chars().take(MAX).collect();
+    if line.chars().count() > MAX || text.lines().nth(1).is_some() {
+        shown.push('…');
+    }
+    format!("{what} copied: {shown}")
+}
