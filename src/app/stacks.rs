@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::list::ListState;
 use crate::domain::abandon::{AbandonPolicy, Assessment};
 use crate::domain::stack::Stack;
+use crate::domain::teardown::account_from_stack_id;
 
 /// Whether data is on its way, there, or failed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -92,8 +93,11 @@ impl StacksState {
             .stacks
             .first()
             .is_some_and(|f| self.stacks.iter().any(|s| s.region != f.region));
-        let accounts: BTreeSet<Option<String>> =
-            self.stacks.iter().map(|s| account_of(&s.id)).collect();
+        let accounts: BTreeSet<Option<String>> = self
+            .stacks
+            .iter()
+            .map(|s| account_from_stack_id(&s.id))
+            .collect();
         self.multi_account = accounts.len() > 1;
         self.load = LoadState::Loaded;
         self.loaded_at = Some(now);
@@ -191,11 +195,6 @@ impl StacksState {
         }
         self.refilter(now);
     }
-}
-
-/// The account a stack lives in, from its id (an ARN).
-pub fn account_of(stack_id: &str) -> Option<String> {
-    crate::domain::teardown::account_from_stack_id(stack_id)
 }
 
 fn matches_filter(s: &Stack, needle: &str) -> bool {

@@ -9,6 +9,7 @@ use super::{AwsContext, AwsError, AwsOptions, ErrorKind, cloudformation, identit
 use crate::domain::discovery::{self, TagFilter};
 use crate::domain::sanitize::sanitize;
 use crate::domain::stack::Stack;
+use crate::domain::teardown::account_from_stack_id;
 
 /// Where stacks are looked for: a context and, in several-account mode, the profile and
 /// the account's alias.
@@ -44,12 +45,6 @@ impl Located {
             None => self.account.clone(),
         }
     }
-}
-
-/// The account named in a stack id ARN (`arn:aws:cloudformation:REGION:ACCOUNT:stack/..`).
-pub fn account_of_id(id: &str) -> Option<String> {
-    let account = id.split(':').nth(4)?;
-    (id.starts_with("arn:") && !account.is_empty()).then(|| account.to_string())
 }
 
 /// The context of one profile: the global options with that profile, and the profile's
@@ -118,7 +113,7 @@ fn targets(places: &[Place], regions: &[String]) -> Vec<Place> {
 
 fn located(stack: Stack, place: &Place) -> Located {
     Located {
-        account: account_of_id(&stack.id).unwrap_or_default(),
+        account: account_from_stack_id(&stack.id).unwrap_or_default(),
         account_alias: place.account_alias.clone(),
         profile: place.profile.clone(),
         console_url: crate::domain::console_url::stack(&stack.region, &stack.id),
@@ -190,7 +185,7 @@ pub async fn locate(
     filters: &[TagFilter],
     name_or_id: &str,
 ) -> Result<Located, AwsError> {
-    if let Some(account) = account_of_id(name_or_id) {
+    if let Some(account) = account_from_stack_id(name_or_id) {
         let region = cloudformation::region_of_id(name_or_id).unwrap_or_default();
         let wanted = &account;
         let accounts = futures::future::join_all(places.iter().map(|p| async move {
@@ -287,12 +282,13 @@ mod tests {
     #[test]
     fn the_account_comes_from_the_stack_id() {
         assert_eq!(
-            account_of_id("arn:aws:cloudformation:eu-west-1:222222222222:stack/a/b").as_deref(),
+            account_from_stack_id("arn:aws:cloudformation:eu-west-1:222222222222:stack/a/b")
+                .as_deref(),
             Some("222222222222")
         );
-        assert_eq!(account_of_id("orders-dev"), None);
+        assert_eq!(account_from_stack_id("orders-dev"), None);
         assert_eq!(
-            account_of_id("arn:aws:cloudformation:eu-west-1::stack/a/b"),
+            account_from_stack_id("arn:aws:cloudformation:eu-west-1::stack/a/b"),
             None
         );
     }

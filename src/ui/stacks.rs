@@ -122,7 +122,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 )));
             }
             if st.multi_account {
-                let account = crate::app::stacks::account_of(&s.id).unwrap_or_default();
+                let account =
+                    crate::domain::teardown::account_from_stack_id(&s.id).unwrap_or_default();
                 cells.push(Cell::from(sanitize(&account).into_owned()));
             }
             cells.extend([

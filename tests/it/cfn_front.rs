@@ -65,6 +65,35 @@ pub(crate) type Http = Client<HttpConnector, Full<Bytes>>;
 
 /// Starts a front forwarding to `upstream`.
 pub fn start(upstream: &str, plan: FrontPlan) -> Front {
+    let upstream: Arc<str> = Arc::from(upstream.trim_end_matches('/'));
+    let client: Http = Client::builder(TokioExecutor::new()).build_http();
+    let state = Arc::new(Mutex::new(State::default()));
+    let plan = Arc::new(plan);
+    let (runtime, url) = serve(move |req| {
+        let (client, upstream, state, plan) = (
+            client.clone(),
+            Arc::clone(&upstream),
+            Arc::clone(&state),
+            Arc::clone(&plan),
+        );
+        async move { handle(req, &client, &upstream, &plan, &state).await }
+    });
+    Front {
+        url,
+        runtime: Some(runtime),
+    }
+}
+
+/// Serves HTTP/1 on a free 127.0.0.1 port, on a runtime of its own: every request is answered
+/// by `handle`. Returns the runtime (dropping it stops the server) and the server's URL.
+pub(crate) fn serve<F, Fut, B>(handle: F) -> (tokio::runtime::Runtime, String)
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<B>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -77,32 +106,16 @@ pub fn start(upstream: &str, plan: FrontPlan) -> Front {
         let _inside = runtime.enter();
         TcpListener::from_std(std_listener).expect("front listener")
     };
-    let upstream: Arc<str> = Arc::from(upstream.trim_end_matches('/'));
-    let client: Http = Client::builder(TokioExecutor::new()).build_http();
-    let state = Arc::new(Mutex::new(State::default()));
-    let plan = Arc::new(plan);
     runtime.spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let (client, upstream, state, plan) = (
-                client.clone(),
-                Arc::clone(&upstream),
-                Arc::clone(&state),
-                Arc::clone(&plan),
-            );
+            let handle = handle.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |req: Request<Incoming>| {
-                    let (client, upstream, state, plan) = (
-                        client.clone(),
-                        Arc::clone(&upstream),
-                        Arc::clone(&state),
-                        Arc::clone(&plan),
-                    );
-                    async move {
-                        Ok::<_, Infallible>(handle(req, &client, &upstream, &plan, &state).await)
-                    }
+                    let answer = handle(req);
+                    async move { Ok::<_, Infallible>(answer.await) }
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -110,10 +123,7 @@ pub fn start(upstream: &str, plan: FrontPlan) -> Front {
             });
         }
     });
-    Front {
-        url: format!("http://{addr}"),
-        runtime: Some(runtime),
-    }
+    (runtime, format!("http://{addr}"))
 }
 
 /// The form parameters of a query-protocol request.

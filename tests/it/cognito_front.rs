@@ -5,23 +5,18 @@
 //! user's `sub` when signing in with an e-mail alias), which differs from the name typed.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use protoctl::aws::audit::random_id;
 use protoctl::domain::srp::SrpServer;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 use crate::cfn_front::{Http, forward};
 
@@ -79,18 +74,6 @@ struct Shared {
 
 /// Starts a front forwarding to `upstream`.
 pub fn start(upstream: &str, plan: CognitoPlan) -> CognitoFront {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("front runtime");
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind front");
-    std_listener.set_nonblocking(true).unwrap();
-    let addr: SocketAddr = std_listener.local_addr().unwrap();
-    let listener = {
-        let _inside = runtime.enter();
-        TcpListener::from_std(std_listener).expect("front listener")
-    };
     let seen = Arc::new(Mutex::new(Seen::default()));
     let shared = Arc::new(Shared {
         client: Client::builder(TokioExecutor::new()).build_http(),
@@ -99,25 +82,12 @@ pub fn start(upstream: &str, plan: CognitoPlan) -> CognitoFront {
         sessions: Mutex::new(HashMap::new()),
         seen: Arc::clone(&seen),
     });
-    runtime.spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let shared = Arc::clone(&shared);
-            tokio::spawn(async move {
-                let service = service_fn(move |req: Request<Incoming>| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(handle(req, &shared).await) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+    let (runtime, url) = crate::cfn_front::serve(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { handle(req, &shared).await }
     });
     CognitoFront {
-        url: format!("http://{addr}"),
+        url,
         seen,
         runtime: Some(runtime),
     }

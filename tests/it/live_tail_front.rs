@@ -5,7 +5,6 @@
 //! that the follow engine renews it, and ends the second so that it falls back to polling.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,13 +13,10 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 use crate::cfn_front::{Http, forward};
 
@@ -67,18 +63,6 @@ struct Shared {
 /// Starts a front forwarding to `upstream`; the n-th StartLiveTail plays `plan[n]` (a
 /// session past the plan sends nothing and stays open).
 pub fn start(upstream: &str, plan: Vec<Session>) -> LiveTailFront {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("front runtime");
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind front");
-    std_listener.set_nonblocking(true).unwrap();
-    let addr: SocketAddr = std_listener.local_addr().unwrap();
-    let listener = {
-        let _inside = runtime.enter();
-        TcpListener::from_std(std_listener).expect("front listener")
-    };
     let sessions = Arc::new(AtomicUsize::new(0));
     let shared = Arc::new(Shared {
         client: Client::builder(TokioExecutor::new()).build_http(),
@@ -86,25 +70,12 @@ pub fn start(upstream: &str, plan: Vec<Session>) -> LiveTailFront {
         plan: Mutex::new(plan),
         sessions: Arc::clone(&sessions),
     });
-    runtime.spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let shared = Arc::clone(&shared);
-            tokio::spawn(async move {
-                let service = service_fn(move |req: Request<Incoming>| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(handle(req, &shared).await) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+    let (runtime, url) = crate::cfn_front::serve(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { handle(req, &shared).await }
     });
     LiveTailFront {
-        url: format!("http://{addr}"),
+        url,
         sessions,
         runtime: Some(runtime),
     }
