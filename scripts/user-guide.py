@@ -23,6 +23,8 @@ SECTIONS = [
     ("S3", ["s3__buckets", "s3__browser", "s3__preview_json", "s3__preview_text", "s3__preview_hex", "s3__versions", "s3__download_prompt", "s3__download_progress"], None),
     ("Logs", ["logs__waiting", "logs__tail_insights", "logs__expanded_json", "logs__wrapped_narrow", "logs__hostile"], None),
     ("Invoke", ["invoke__sign_in", "invoke__invalid_payload", "invoke__response", "invoke__fan_out_running", "invoke__fan_out_summary"], None),
+    ("Errors", ["errors__stack_column", "errors__groups", "errors__loading", "errors__empty", "errors__occurrence", "errors__occurrence_scrolled"],
+     "`e` on a stack (or `:errors`) shows its errors of the last 24 h grouped by fingerprint, newest first; `w` cycles the window (1h, 24h, 7d). `enter` shows a group's latest occurrence, the whole request from START to REPORT with JSON pretty-printed; `i` there opens invoke on that function. The stack list's ERRORS column counts each stack's failed requests of the last 24 h, filled in after the list is drawn. See docs/investigate.md."),
     ("Teardown", ["teardown__abandoned", "teardown__plan", "teardown__confirm_typed", "teardown__countdown", "teardown__progress", "teardown__refused"], None),
     ("Themes", ["help__dark", "help__light", "help__high_contrast", "help__no_color"],
      "The same screen in each theme, with the style of every run of cells in braces (`{fg/bg/modifiers}`)."),

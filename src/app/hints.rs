@@ -24,6 +24,7 @@ impl App {
             v.push(Command::S3Buckets);
         }
         v.push(Command::Logs);
+        v.push(Command::Errors);
         if has("AWS::Lambda::Function") {
             v.push(Command::LogsFunction);
             if !self.header.read_only {
@@ -138,6 +139,21 @@ fn static_hints(screen: Screen) -> &'static [Command] {
             Command::InvokeEditPayload,
             Command::InvokeSavePayload,
             Command::Back,
+        ],
+        Screen::Errors => &[
+            Command::Open,
+            Command::ErrorsWindow,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::ErrorOccurrence => &[
+            Command::Invoke,
+            Command::PageDown,
+            Command::Top,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
         ],
         Screen::Teardown => &[
             Command::Open,

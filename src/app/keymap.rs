@@ -71,6 +71,10 @@ pub enum Command {
     InvokeEditPayload,
     InvokeSavePayload,
     Teardown,
+    /// Opens the error groups of a stack.
+    Errors,
+    /// On the errors screen: the next window (1h, 24h, 7d).
+    ErrorsWindow,
     /// On the teardown plan: turn deletion protection off right before DeleteStack, or not.
     TeardownDisableProtection,
     /// On the teardown plan: delete GOVERNANCE-retained versions with the bypass header, or not.
@@ -138,6 +142,8 @@ impl Command {
             Self::InvokeEditPayload => "$EDITOR",
             Self::InvokeSavePayload => "save payload",
             Self::Teardown => "teardown",
+            Self::Errors => "errors",
+            Self::ErrorsWindow => "window",
             Self::TeardownDisableProtection => "lift deletion protection",
             Self::TeardownBypassGovernance => "bypass governance retention",
             Self::Mark => "mark",
@@ -165,6 +171,8 @@ pub enum Scope {
     Logs,
     Invoke,
     Teardown,
+    Errors,
+    ErrorOccurrence,
 }
 
 impl Scope {
@@ -184,6 +192,8 @@ impl Scope {
             Self::Logs => "logs",
             Self::Invoke => "invoke",
             Self::Teardown => "teardown",
+            Self::Errors => "errors",
+            Self::ErrorOccurrence => "error",
         }
     }
 
@@ -202,6 +212,8 @@ impl Scope {
             "logs" => Some(Self::Logs),
             "invoke" => Some(Self::Invoke),
             "teardown" => Some(Self::Teardown),
+            "errors" => Some(Self::Errors),
+            "error" => Some(Self::ErrorOccurrence),
             _ => None,
         }
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
-use super::{DetailData, dynamo, invoke, s3};
+use super::{DetailData, dynamo, errors, invoke, s3};
 use crate::aws::AwsContext;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
@@ -67,6 +67,8 @@ pub enum Action {
         msg: crate::domain::logbuf::follow::TailMsg,
     },
     Invoke(invoke::InvokeMsg),
+    /// A result of the errors screen or the stack list's ERRORS column.
+    Errors(errors::ErrorsMsg),
     ActivityLoaded {
         request_id: u64,
         result:
@@ -170,6 +172,8 @@ pub enum Effect {
         cancel: tokio_util::sync::CancellationToken,
     },
     Invoke(Box<invoke::InvokeEffect>),
+    /// Error groups, an occurrence's request, or the ERRORS column's counts.
+    Errors(Box<errors::ErrorsEffect>),
     LoadActivity {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,

@@ -3,6 +3,7 @@
 pub mod copy;
 pub mod detail;
 pub mod dynamo;
+pub mod errors;
 pub mod hints;
 pub mod invoke;
 pub mod keymap;
@@ -47,6 +48,8 @@ pub enum Screen {
     Logs,
     Invoke,
     Teardown,
+    Errors,
+    ErrorOccurrence,
 }
 
 impl Screen {
@@ -65,6 +68,8 @@ impl Screen {
             Self::Logs => Scope::Logs,
             Self::Invoke => Scope::Invoke,
             Self::Teardown => Scope::Teardown,
+            Self::Errors => Scope::Errors,
+            Self::ErrorOccurrence => Scope::ErrorOccurrence,
         }
     }
 }
@@ -106,6 +111,7 @@ pub struct App {
     pub logs: Option<logs::LogsState>,
     pub invoke: Option<invoke::InvokeState>,
     pub teardown: Option<teardown::TeardownState>,
+    pub errors: Option<errors::ErrorsState>,
     /// What the screens read from the config file.
     pub settings: Settings,
     pub header: HeaderInfo,
@@ -172,6 +178,7 @@ impl App {
             logs: None,
             invoke: None,
             teardown: None,
+            errors: None,
             header,
             notifications: VecDeque::new(),
             overlay: None,
@@ -287,6 +294,7 @@ impl App {
                     // Another account or region: views of the old one's stacks close.
                     self.screens.truncate(1);
                     self.detail = None;
+                    self.errors = None;
                     self.stacks.stacks.clear();
                     let now = self.clock.now();
                     self.stacks.refilter(now);
@@ -323,7 +331,9 @@ impl App {
                 match result {
                     Ok(stacks) => {
                         self.stacks.set(stacks, self.clock.now());
-                        return self.load_activity();
+                        let mut effects = self.load_activity();
+                        effects.extend(self.load_error_counts());
+                        return effects;
                     }
                     Err(e) => {
                         self.stacks.fail(e.clone());
@@ -380,6 +390,7 @@ impl App {
                 self.logs_update(a)
             }
             Action::Invoke(msg) => self.invoke_msg(msg),
+            Action::Errors(msg) => self.errors_msg(msg),
             Action::ActivityLoaded { request_id, result } => {
                 if request_id == self.stacks.activity_request {
                     let now = self.clock.now();
@@ -445,6 +456,7 @@ impl App {
             PaletteAction::Stacks => {
                 self.screens.truncate(1);
                 self.detail = None;
+                self.errors = None;
                 Vec::new()
             }
             PaletteAction::Abandoned => {
@@ -511,6 +523,7 @@ impl App {
             "teardown" => Command::Teardown,
             "items" => Command::DynamoTables,
             "objects" => Command::S3Buckets,
+            "errors" => Command::Errors,
             _ => {
                 self.notify(Level::Error, format!("no {name} screen in this build"));
                 return Vec::new();
@@ -598,6 +611,7 @@ impl App {
                     Vec::new()
                 }
                 Command::Open => self.open_detail(),
+                Command::Errors => self.open_errors(),
                 Command::Teardown => {
                     let targets = self.teardown_targets();
                     self.open_teardown(targets)
@@ -645,6 +659,7 @@ impl App {
                     self.open_logs(cmd == Command::LogsFunction)
                 }
                 Command::Invoke => self.open_invoke(),
+                Command::Errors => self.open_errors(),
                 Command::Teardown => {
                     let stack = self.detail.as_ref().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
@@ -667,6 +682,7 @@ impl App {
             Screen::Logs => self.logs_command(cmd),
             Screen::Invoke => self.invoke_command(cmd),
             Screen::Teardown => self.teardown_command(cmd),
+            Screen::Errors | Screen::ErrorOccurrence => self.errors_command(cmd),
         }
     }
 

@@ -76,6 +76,9 @@ pub struct StacksState {
     pub multi_account: bool,
     /// Stack ids marked for a teardown of several stacks.
     pub marked: BTreeSet<String>,
+    /// The ERRORS column: failed requests of the last 24 h, by stack id.
+    pub errors: BTreeMap<String, super::errors::ErrorCount>,
+    pub errors_request: u64,
 }
 
 impl StacksState {

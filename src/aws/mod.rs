@@ -12,6 +12,7 @@ pub mod cost;
 pub mod doctor;
 pub mod dynamodb;
 pub mod error;
+pub mod errors;
 pub mod identity;
 pub mod insights;
 pub mod invoke;

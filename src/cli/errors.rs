@@ -12,27 +12,35 @@ use tokio_util::sync::CancellationToken;
 use super::logs::{short_name, timestamp};
 use super::output::format_table;
 use super::{Context, OutputFormat};
-use crate::aws::logs::{self, LogGroupRef, LogQuery};
-use crate::aws::{AwsContext, cloudformation, insights};
-use crate::domain::errors::{DEFAULT_SPARK_BUCKETS, ErrorGroup, Grouper};
-use crate::domain::logbuf::{HARD_CAP, LogEvent, parse_since};
+use crate::aws::errors::{Via, stack_errors};
+use crate::aws::{cloudformation, logs};
+use crate::domain::errors::{ErrorGroup, sparkline as spark};
+use crate::domain::logbuf::{HARD_CAP, parse_since};
 use crate::domain::sanitize::sanitize;
 use crate::domain::time::short_age;
 
 /// Exit code when `--fail-on-new` finds a new group.
 pub const EXIT_NEW_ERRORS: u8 = 3;
-/// Windows longer than this use Logs Insights on real AWS (`--via auto`).
-pub const INSIGHTS_AFTER: chrono::Duration = chrono::Duration::hours(6);
 
 /// Where the error events come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Via {
+pub enum ViaArg {
     /// Insights on real AWS for windows over 6 hours, else reading the events.
     Auto,
     /// FilterLogEvents: every event of every group, detected here.
     Events,
     /// One Logs Insights query per 50 groups for the lines that may be errors.
     Insights,
+}
+
+impl From<ViaArg> for Via {
+    fn from(v: ViaArg) -> Self {
+        match v {
+            ViaArg::Auto => Self::Auto,
+            ViaArg::Events => Self::Events,
+            ViaArg::Insights => Self::Insights,
+        }
+    }
 }
 
 /// The options of `protoctl errors`.
@@ -53,18 +61,8 @@ pub struct ErrorsArgs {
     #[arg(long, value_name = "SINCE")]
     pub fail_on_new: Option<String>,
     /// Read every event, or ask Logs Insights for the error lines
-    #[arg(long, value_enum, default_value_t = Via::Auto)]
-    pub via: Via,
-}
-
-/// The path `--via auto` takes: Insights only on real AWS (no endpoint URL) and for windows
-/// longer than [`INSIGHTS_AFTER`], where scanning server-side beats paging every event.
-pub fn choose_via(via: Via, endpoint_url: Option<&str>, window: chrono::Duration) -> Via {
-    match via {
-        Via::Auto if endpoint_url.is_none() && window > INSIGHTS_AFTER => Via::Insights,
-        Via::Auto => Via::Events,
-        other => other,
-    }
+    #[arg(long, value_enum, default_value_t = ViaArg::Auto)]
+    pub via: ViaArg,
 }
 
 /// One group as `--output json` prints it.
@@ -121,58 +119,6 @@ impl<'a> JsonGroup<'a> {
     }
 }
 
-/// What the error search found.
-#[derive(Debug, Clone)]
-pub struct StackErrors {
-    /// The groups, latest first.
-    pub groups: Vec<ErrorGroup>,
-    /// Every event read (the events path) or the candidate lines (the Insights path).
-    pub events: Vec<LogEvent>,
-    /// Error events not grouped (bounds reached).
-    pub dropped: u64,
-    /// A group or query hit its limit: counts are lower bounds.
-    pub truncated: bool,
-    /// The path taken.
-    pub via: Via,
-}
-
-/// Reads the error events of `groups` over `[from, to]` by the chosen path and groups them.
-pub async fn stack_errors(
-    aws: &AwsContext,
-    groups: &[LogGroupRef],
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-    via: Via,
-    cancel: &CancellationToken,
-) -> anyhow::Result<StackErrors> {
-    let via = choose_via(via, aws.endpoint_url.as_deref(), to - from);
-    let window = (from.timestamp_millis(), to.timestamp_millis());
-    let (events, truncated) = match via {
-        Via::Insights => insights::error_candidates(aws, groups, window, cancel).await?,
-        Via::Auto | Via::Events => {
-            let q = LogQuery {
-                start_ms: Some(window.0),
-                end_ms: Some(window.1),
-                filter: None,
-                limit: Some(HARD_CAP),
-            };
-            let res = logs::filter_groups(aws, groups, &q).await?;
-            (res.events, res.truncated)
-        }
-    };
-    let mut grouper = Grouper::new(window.0, window.1, DEFAULT_SPARK_BUCKETS);
-    for e in &events {
-        grouper.add(e);
-    }
-    let (groups, dropped) = grouper.finish();
-    Ok(StackErrors {
-        groups,
-        events,
-        dropped,
-        truncated,
-        via,
-    })
-}
-
 /// Prints the groups; exits 3 under `--fail-on-new` when one is new.
 pub async fn run(ctx: &Context, args: &ErrorsArgs) -> anyhow::Result<ExitCode> {
     let now = ctx.clock.now();
@@ -214,7 +160,7 @@ pub async fn run(ctx: &Context, args: &ErrorsArgs) -> anyhow::Result<ExitCode> {
         &ctx.aws,
         &groups,
         (from, to),
-        args.via,
+        args.via.into(),
         &CancellationToken::new(),
     )
     .await?;
@@ -315,22 +261,6 @@ fn print(
     Ok(())
 }
 
-/// Counts as a bar sparkline (`▁`..`█`, a space for none).
-pub fn spark(counts: &[u64]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = counts.iter().copied().max().unwrap_or(0);
-    counts
-        .iter()
-        .map(|&c| {
-            if c == 0 || max == 0 {
-                ' '
-            } else {
-                BARS[((c * 7).div_ceil(max)) as usize]
-            }
-        })
-        .collect()
-}
-
 fn cut(s: &str, n: usize) -> String {
     let one_line = s.replace(['\n', '\r', '\t'], " ");
     match one_line.char_indices().nth(n) {
@@ -342,23 +272,6 @@ fn cut(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn auto_uses_insights_only_on_aws_for_long_windows() {
-        let day = chrono::Duration::hours(24);
-        let hour = chrono::Duration::hours(1);
-        assert_eq!(choose_via(Via::Auto, None, day), Via::Insights);
-        assert_eq!(choose_via(Via::Auto, None, hour), Via::Events);
-        assert_eq!(
-            choose_via(Via::Auto, Some("http://127.0.0.1:5000"), day),
-            Via::Events
-        );
-        assert_eq!(
-            choose_via(Via::Insights, Some("http://x"), hour),
-            Via::Insights
-        );
-        assert_eq!(choose_via(Via::Events, None, day), Via::Events);
-    }
 
     #[test]
     fn sparkline_scales_to_the_largest() {

@@ -14,8 +14,8 @@ mod tests;
 pub use fingerprint::{fingerprint, normalise_message};
 pub use frames::top_application_frame;
 pub use group::{
-    DEFAULT_SPARK_BUCKETS, ErrorGroup, Grouper, LatestOccurrence, MAX_GROUPS, REQUEST_IDS_KEPT,
-    request_lines,
+    DEFAULT_SPARK_BUCKETS, ErrorGroup, Grouper, LatestOccurrence, MAX_GROUPS, MAX_REQUEST_LINES,
+    REQUEST_IDS_KEPT, request_lines,
 };
 
 use serde::Serialize;
@@ -109,6 +109,34 @@ pub(crate) fn first_line(s: &str) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or("");
     cut(line)
+}
+
+/// Counts as a bar sparkline (`▁`..`█`, a space for none), scaled to the largest.
+pub fn sparkline(counts: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = counts.iter().copied().max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 || max == 0 {
+                ' '
+            } else {
+                BARS[((c * 7).div_ceil(max)) as usize]
+            }
+        })
+        .collect()
+}
+
+/// `counts` summed into `n` equal slices (fewer when there are fewer counts).
+pub fn rebucket(counts: &[u64], n: usize) -> Vec<u64> {
+    if n == 0 || counts.len() <= n {
+        return counts.to_vec();
+    }
+    let mut out = vec![0; n];
+    for (i, c) in counts.iter().enumerate() {
+        out[i * n / counts.len()] += c;
+    }
+    out
 }
 
 /// `s` cut to [`MAX_MESSAGE`] characters.

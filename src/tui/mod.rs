@@ -4,6 +4,7 @@ mod clipboard;
 mod dynamo_effects;
 mod editor;
 mod effects;
+mod errors;
 pub(crate) mod invoke;
 mod s3_effects;
 mod teardown;

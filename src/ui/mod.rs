@@ -2,6 +2,7 @@
 
 mod detail;
 mod dynamo;
+mod errors;
 mod help;
 mod invoke;
 mod logs;
@@ -47,6 +48,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Logs => logs::render(frame, body, app, theme),
         Screen::Invoke => invoke::render(frame, body, app, theme),
         Screen::Teardown => teardown::render(frame, body, app, theme),
+        Screen::Errors | Screen::ErrorOccurrence => errors::render(frame, body, app, theme),
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {

@@ -8,9 +8,13 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::Theme;
 use super::widgets::{block, gutter, message, spinner, truncate};
 use crate::app::App;
+use crate::app::errors::ErrorCount;
 use crate::app::stacks::LoadState;
 use crate::domain::sanitize::sanitize;
 use crate::domain::time::short_age;
+
+/// The stack list shows its ERRORS column from this width on.
+pub const ERRORS_MIN_WIDTH: u16 = 120;
 
 /// Draws the stack list (only the visible rows are built).
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -73,6 +77,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let now = app.clock.now();
+    // The ERRORS column needs room: a narrow terminal leaves it out.
+    let show_errors = area.width >= ERRORS_MIN_WIDTH && !st.errors.is_empty();
     let height = usize::from(area.height.saturating_sub(3));
     let window = st.list.visible(height);
     let rows: Vec<Row> = window
@@ -136,6 +142,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     s.last_updated
                         .map_or_else(|| "-".to_string(), |t| short_age(t, now)),
                 ),
+            ]);
+            if show_errors {
+                cells.push(match st.errors.get(&s.id) {
+                    Some(ErrorCount::Done(0)) => Cell::from(Span::styled("0", theme.dim)),
+                    Some(ErrorCount::Done(n)) => {
+                        Cell::from(Span::styled(n.to_string(), theme.error))
+                    }
+                    Some(ErrorCount::Failed) => Cell::from(Span::styled("-", theme.dim)),
+                    Some(ErrorCount::Loading) | None => Cell::from(Span::styled("…", theme.dim)),
+                });
+            }
+            cells.extend([
                 Cell::from(Line::from(verdict)),
                 Cell::from(Line::from(Span::styled(
                     truncate(&sanitize(&tags), 200),
@@ -160,14 +178,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         titles.push("ACCOUNT");
         widths.push(Constraint::Length(13));
     }
-    titles.extend(["STATUS", "AGE", "UPDATED", "ABANDONED/PROTECTED", "TAGS"]);
+    titles.extend(["STATUS", "AGE", "UPDATED"]);
     widths.extend([
         Constraint::Length(22),
         Constraint::Length(5),
         Constraint::Length(8),
-        Constraint::Length(42),
-        Constraint::Min(10),
     ]);
+    if show_errors {
+        titles.push("ERRORS");
+        widths.push(Constraint::Length(6));
+    }
+    titles.extend(["ABANDONED/PROTECTED", "TAGS"]);
+    // ABANDONED/PROTECTED gives ERRORS some of its room.
+    let verdict_width = if show_errors { 36 } else { 42 };
+    widths.extend([Constraint::Length(verdict_width), Constraint::Min(10)]);
     let header = Row::new(titles).style(theme.title);
     let table = Table::new(rows, widths).header(header).block(blk);
     frame.render_widget(table, area);

@@ -15,11 +15,7 @@ use crate::aws::invoke::{MAX_CONCURRENCY, MAX_COUNT};
 impl App {
     /// Opens the invoke screen for the detail's stack (key `i`).
     pub(crate) fn open_invoke(&mut self) -> Vec<Effect> {
-        if self.header.read_only {
-            self.notify(
-                Level::Error,
-                "refused: invoke is a write and --read-only is set",
-            );
+        if self.invoke_refused() {
             return Vec::new();
         }
         let Some(detail) = self.detail.as_ref() else {
@@ -47,6 +43,17 @@ impl App {
             &self.settings.invoke,
         );
         self.open_invoke_with(state)
+    }
+
+    /// Under `--read-only`: says invoke is refused and returns true.
+    pub(crate) fn invoke_refused(&mut self) -> bool {
+        if self.header.read_only {
+            self.notify(
+                Level::Error,
+                "refused: invoke is a write and --read-only is set",
+            );
+        }
+        self.header.read_only
     }
 
     /// Shows `state` and resumes a cached sign-in when there is one.
