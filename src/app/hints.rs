@@ -24,6 +24,7 @@ impl App {
             v.push(Command::S3Buckets);
         }
         v.push(Command::Logs);
+        v.push(Command::Query);
         if has("AWS::Lambda::Function") {
             v.push(Command::LogsFunction);
             if !self.header.read_only {
@@ -130,6 +131,17 @@ fn static_hints(screen: Screen) -> &'static [Command] {
             Command::LogsWrap,
             Command::Open,
             Command::LogsByRequest,
+            Command::Back,
+        ],
+        Screen::Query => &[
+            Command::QueryEdit,
+            Command::QueryRun,
+            Command::QueryWindow,
+            Command::QuerySaved,
+            Command::Open,
+            Command::QueryExport,
+            Command::QueryCancel,
+            Command::QueryRight,
             Command::Back,
         ],
         Screen::Invoke => &[

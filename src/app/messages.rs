@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
-use super::{DetailData, dynamo, invoke, s3};
+use super::{DetailData, dynamo, invoke, query, s3};
 use crate::aws::AwsContext;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
@@ -67,6 +67,8 @@ pub enum Action {
         msg: crate::domain::logbuf::follow::TailMsg,
     },
     Invoke(invoke::InvokeMsg),
+    /// A Logs Insights task's answer.
+    Query(query::QueryMsg),
     ActivityLoaded {
         request_id: u64,
         result:
@@ -170,6 +172,8 @@ pub enum Effect {
         cancel: tokio_util::sync::CancellationToken,
     },
     Invoke(Box<invoke::InvokeEffect>),
+    /// Logs Insights work (log groups, a run, an export).
+    Query(Box<query::QueryEffect>),
     LoadActivity {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,

@@ -100,6 +100,11 @@ pub const ENTRIES: &[Entry] = &[
         help: "leave protoctl",
         takes_arg: false,
     },
+    Entry {
+        name: "query",
+        help: "Logs Insights queries over the selected stack's log groups",
+        takes_arg: false,
+    },
 ];
 
 /// The action of an entry with its argument.
@@ -116,6 +121,7 @@ pub fn action_of(name: &str, arg: Option<String>) -> Option<PaletteAction> {
         "items" => PaletteAction::Screen("items"),
         "objects" => PaletteAction::Screen("objects"),
         "logs" => PaletteAction::Screen("logs"),
+        "query" => PaletteAction::Screen("query"),
         "invoke" => PaletteAction::Screen("invoke"),
         "teardown" => PaletteAction::Screen("teardown"),
         _ => return None,

@@ -5,6 +5,7 @@ mod dynamo_effects;
 mod editor;
 mod effects;
 pub(crate) mod invoke;
+mod query;
 mod s3_effects;
 mod teardown;
 

@@ -6,6 +6,7 @@ mod help;
 mod invoke;
 mod logs;
 mod palette;
+mod query;
 mod s3;
 mod stacks;
 mod teardown;
@@ -45,6 +46,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             s3::render(frame, body, app, theme);
         }
         Screen::Logs => logs::render(frame, body, app, theme),
+        Screen::Query => query::render(frame, body, app, theme),
         Screen::Invoke => invoke::render(frame, body, app, theme),
         Screen::Teardown => teardown::render(frame, body, app, theme),
     }
