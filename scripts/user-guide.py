@@ -18,10 +18,14 @@ SECTIONS = [
     ("Help and the command palette", ["tests__stacks__help", "palette__open", "palette__region_typed", "picker__region"],
      "`?` lists every effective key of the screen. `:` opens the palette: type a few letters (`:reg eu-west-1`, `:prof dev`, `:logs`, `:abandoned`, `:theme light`); `:region` or `:profile` alone opens a picker."),
     ("The stack detail", ["tests__detail__loading", "tests__detail__loaded"],
-     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `i` invoke, `D` teardown; `enter` on a table, bucket or function opens its items, objects or logs."),
+     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `Q` Logs Insights queries, `i` invoke, `D` teardown; `enter` on a table, bucket or function opens its items, objects or logs."),
     ("DynamoDB", ["dynamo__tables", "dynamo__items", "dynamo__query_form", "dynamo__item_plain", "dynamo__item_typed_confirm"], None),
     ("S3", ["s3__buckets", "s3__browser", "s3__preview_json", "s3__preview_text", "s3__preview_hex", "s3__versions", "s3__download_prompt", "s3__download_progress"], None),
     ("Logs", ["logs__waiting", "logs__tail_insights", "logs__expanded_json", "logs__wrapped_narrow", "logs__hostile"], None),
+    ("Logs Insights queries", ["query__editor", "query__running", "query__results", "query__results_scrolled", "query__record", "query__saved"],
+     "`Q` on a stack (list or detail) or `:query` runs Logs Insights queries over all of its log groups. The editor starts focused: `enter` runs, `esc` leaves it, `ctrl-e` opens `$EDITOR`. "
+     "Then `w` picks the window (15m, 1h, 24h, 7d or typed: `3h`, `2026-12-01T10:00/2026-12-01T12:00`), `s` a saved query, `x` cancels a run (StopQuery), `h`/`l` scroll the columns, "
+     "`enter` shows a row in full and `E` exports the rows as JSON lines. See [investigate.md](investigate.md)."),
     ("Invoke", ["invoke__sign_in", "invoke__invalid_payload", "invoke__response", "invoke__fan_out_running", "invoke__fan_out_summary"], None),
     ("Errors", ["errors__stack_column", "errors__groups", "errors__loading", "errors__empty", "errors__occurrence", "errors__occurrence_scrolled"],
      "`e` on a stack (or `:errors`) shows its errors of the last 24 h grouped by fingerprint, newest first; `w` cycles the window (1h, 24h, 7d). `enter` shows a group's latest occurrence, the whole request from START to REPORT with JSON pretty-printed; `i` there opens invoke on that function. The stack list's ERRORS column counts each stack's failed requests of the last 24 h, filled in after the list is drawn. See docs/investigate.md."),

@@ -25,6 +25,7 @@ impl App {
         }
         v.push(Command::Logs);
         v.push(Command::Errors);
+        v.push(Command::Query);
         if has("AWS::Lambda::Function") {
             v.push(Command::LogsFunction);
             if !self.header.read_only {
@@ -131,6 +132,17 @@ fn static_hints(screen: Screen) -> &'static [Command] {
             Command::LogsWrap,
             Command::Open,
             Command::LogsByRequest,
+            Command::Back,
+        ],
+        Screen::Query => &[
+            Command::QueryEdit,
+            Command::QueryRun,
+            Command::QueryWindow,
+            Command::QuerySaved,
+            Command::Open,
+            Command::QueryExport,
+            Command::QueryCancel,
+            Command::QueryRight,
             Command::Back,
         ],
         Screen::Invoke => &[

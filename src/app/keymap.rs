@@ -65,6 +65,26 @@ pub enum Command {
     LogsNextMatch,
     /// The previous line matching the search.
     LogsPrevMatch,
+    /// Opens the Logs Insights query screen of the stack.
+    Query,
+    /// Puts the keyboard in the query editor.
+    QueryEdit,
+    /// Runs the query.
+    QueryRun,
+    /// Picks the time window.
+    QueryWindow,
+    /// Picks a saved query.
+    QuerySaved,
+    /// Stops the running query (StopQuery).
+    QueryCancel,
+    /// Exports the rows as JSON lines.
+    QueryExport,
+    /// Edits the query in `$EDITOR`.
+    QueryEditor,
+    /// Scrolls the result columns left.
+    QueryLeft,
+    /// Scrolls the result columns right.
+    QueryRight,
     Invoke,
     InvokeCall,
     InvokeFanOut,
@@ -136,6 +156,16 @@ impl Command {
             Self::LogsByRequest => "by request",
             Self::LogsNextMatch => "next match",
             Self::LogsPrevMatch => "prev match",
+            Self::Query => "queries",
+            Self::QueryEdit => "edit query",
+            Self::QueryRun => "run",
+            Self::QueryWindow => "window",
+            Self::QuerySaved => "saved queries",
+            Self::QueryCancel => "stop query",
+            Self::QueryExport => "export rows",
+            Self::QueryEditor => "query in $EDITOR",
+            Self::QueryLeft => "columns left",
+            Self::QueryRight => "columns right",
             Self::Invoke => "invoke",
             Self::InvokeCall => "call",
             Self::InvokeFanOut => "fan out",
@@ -169,6 +199,7 @@ pub enum Scope {
     S3Object,
     S3Versions,
     Logs,
+    Query,
     Invoke,
     Teardown,
     Errors,
@@ -190,6 +221,7 @@ impl Scope {
             Self::S3Object => "s3_object",
             Self::S3Versions => "s3_versions",
             Self::Logs => "logs",
+            Self::Query => "query",
             Self::Invoke => "invoke",
             Self::Teardown => "teardown",
             Self::Errors => "errors",
@@ -210,6 +242,7 @@ impl Scope {
             "s3_object" => Some(Self::S3Object),
             "s3_versions" => Some(Self::S3Versions),
             "logs" => Some(Self::Logs),
+            "query" => Some(Self::Query),
             "invoke" => Some(Self::Invoke),
             "teardown" => Some(Self::Teardown),
             "errors" => Some(Self::Errors),

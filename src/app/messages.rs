@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
-use super::{DetailData, dynamo, errors, invoke, s3};
+use super::{DetailData, dynamo, errors, invoke, query, s3};
 use crate::aws::AwsContext;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
@@ -69,6 +69,8 @@ pub enum Action {
     Invoke(invoke::InvokeMsg),
     /// A result of the errors screen or the stack list's ERRORS column.
     Errors(errors::ErrorsMsg),
+    /// A Logs Insights task's answer.
+    Query(query::QueryMsg),
     ActivityLoaded {
         request_id: u64,
         result:
@@ -174,6 +176,8 @@ pub enum Effect {
     Invoke(Box<invoke::InvokeEffect>),
     /// Error groups, an occurrence's request, or the ERRORS column's counts.
     Errors(Box<errors::ErrorsEffect>),
+    /// Logs Insights work (log groups, a run, an export).
+    Query(Box<query::QueryEffect>),
     LoadActivity {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,

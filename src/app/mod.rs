@@ -11,6 +11,7 @@ pub mod list;
 pub mod logs;
 mod messages;
 pub mod palette;
+pub mod query;
 pub mod s3;
 pub mod settings;
 pub mod stacks;
@@ -46,6 +47,7 @@ pub enum Screen {
     S3Object,
     S3Versions,
     Logs,
+    Query,
     Invoke,
     Teardown,
     Errors,
@@ -66,6 +68,7 @@ impl Screen {
             Self::S3Object => Scope::S3Object,
             Self::S3Versions => Scope::S3Versions,
             Self::Logs => Scope::Logs,
+            Self::Query => Scope::Query,
             Self::Invoke => Scope::Invoke,
             Self::Teardown => Scope::Teardown,
             Self::Errors => Scope::Errors,
@@ -109,6 +112,7 @@ pub struct App {
     pub dynamo: Option<dynamo::DynamoState>,
     pub s3: Option<Box<s3::S3State>>,
     pub logs: Option<logs::LogsState>,
+    pub query: Option<query::QueryState>,
     pub invoke: Option<invoke::InvokeState>,
     pub teardown: Option<teardown::TeardownState>,
     pub errors: Option<errors::ErrorsState>,
@@ -150,6 +154,7 @@ impl App {
                 | Effect::S3(_)
                 | Effect::LoadLogGroups { .. }
                 | Effect::FollowLogs { .. }
+                | Effect::Query(_)
                 | Effect::Invoke(_)
         );
         let region = self
@@ -176,6 +181,7 @@ impl App {
             dynamo: None,
             s3: None,
             logs: None,
+            query: None,
             invoke: None,
             teardown: None,
             errors: None,
@@ -223,6 +229,7 @@ impl App {
             || self.teardown_input_focused()
             || self.s3_input_focused()
             || self.dynamo_input_focused()
+            || self.query_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -376,6 +383,9 @@ impl App {
                 if self.dynamo_input_focused() {
                     return self.dynamo_input(key);
                 }
+                if self.query_input_focused() {
+                    return self.query_input(key);
+                }
                 self.stacks_input(key);
                 Vec::new()
             }
@@ -391,6 +401,7 @@ impl App {
             }
             Action::Invoke(msg) => self.invoke_msg(msg),
             Action::Errors(msg) => self.errors_msg(msg),
+            Action::Query(msg) => self.query_msg(msg),
             Action::ActivityLoaded { request_id, result } => {
                 if request_id == self.stacks.activity_request {
                     let now = self.clock.now();
@@ -413,6 +424,7 @@ impl App {
         match (prefix, result) {
             ("dynamo", Ok(text)) => self.dynamo_edit_finished(tag, &text),
             ("invoke", Ok(text)) => self.invoke_edited(text),
+            ("query", Ok(text)) => self.query_edited(&text),
             (_, Err(e)) => {
                 self.notify(Level::Error, e);
                 Vec::new()
@@ -519,6 +531,7 @@ impl App {
     fn open_screen(&mut self, name: &str) -> Vec<Effect> {
         let cmd = match name {
             "logs" => Command::Logs,
+            "query" => Command::Query,
             "invoke" => Command::Invoke,
             "teardown" => Command::Teardown,
             "items" => Command::DynamoTables,
@@ -612,6 +625,7 @@ impl App {
                 }
                 Command::Open => self.open_detail(),
                 Command::Errors => self.open_errors(),
+                Command::Query => self.open_screen("query"),
                 Command::Teardown => {
                     let targets = self.teardown_targets();
                     self.open_teardown(targets)
@@ -660,6 +674,7 @@ impl App {
                 }
                 Command::Invoke => self.open_invoke(),
                 Command::Errors => self.open_errors(),
+                Command::Query => self.open_query(),
                 Command::Teardown => {
                     let stack = self.detail.as_ref().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
@@ -680,6 +695,7 @@ impl App {
                 self.s3_command(cmd)
             }
             Screen::Logs => self.logs_command(cmd),
+            Screen::Query => self.query_command(cmd),
             Screen::Invoke => self.invoke_command(cmd),
             Screen::Teardown => self.teardown_command(cmd),
             Screen::Errors | Screen::ErrorOccurrence => self.errors_command(cmd),

@@ -105,6 +105,11 @@ pub const ENTRIES: &[Entry] = &[
         help: "leave protoctl",
         takes_arg: false,
     },
+    Entry {
+        name: "query",
+        help: "Logs Insights queries over the selected stack's log groups",
+        takes_arg: false,
+    },
 ];
 
 /// The action of an entry with its argument.
@@ -121,6 +126,7 @@ pub fn action_of(name: &str, arg: Option<String>) -> Option<PaletteAction> {
         "items" => PaletteAction::Screen("items"),
         "objects" => PaletteAction::Screen("objects"),
         "logs" => PaletteAction::Screen("logs"),
+        "query" => PaletteAction::Screen("query"),
         "invoke" => PaletteAction::Screen("invoke"),
         "teardown" => PaletteAction::Screen("teardown"),
         "errors" => PaletteAction::Screen("errors"),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{dynamo, invoke};
-use crate::config::{Config, LogsConfig, S3Config, Theme};
+use crate::config::{Config, LogsConfig, QueriesConfig, S3Config, Theme};
 
 /// Everything the screens read from the config file.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct Settings {
     pub s3: S3Config,
     /// `[logs]` (buffer size, default time range).
     pub logs: LogsConfig,
+    /// `[queries]` (default window, saved queries).
+    pub queries: QueriesConfig,
     /// `[cognito]` and `[invoke]`.
     pub invoke: invoke::Settings,
     /// `[abandon]` and `[teardown]`: guards and abandonment rules (filters are the runner's).
@@ -33,6 +35,7 @@ impl Settings {
             },
             s3: config.s3.clone(),
             logs: config.logs.clone(),
+            queries: config.queries.clone(),
             invoke: invoke::Settings::from_config(config),
             teardown: crate::domain::teardown::run::Settings::from_config(
                 config,
@@ -51,6 +54,7 @@ impl Default for Settings {
             dynamo: dynamo::DynamoSettings::default(),
             s3: S3Config::default(),
             logs: LogsConfig::default(),
+            queries: QueriesConfig::default(),
             invoke: invoke::Settings::default(),
             teardown: super::teardown::default_settings(),
         }

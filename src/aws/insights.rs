@@ -125,6 +125,10 @@ async fn run_one(
     progress: Option<&UnboundedSender<ChunkProgress>>,
     (chunk, chunks): (usize, usize),
 ) -> Result<(Vec<Row>, ChunkProgress), AwsError> {
+    if cancel.is_cancelled() {
+        // A chunk still waiting for its turn never starts.
+        return Err(AwsError::new(ErrorKind::Other, "query cancelled"));
+    }
     let client = ctx.logs();
     let started = client
         .start_query()

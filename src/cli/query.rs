@@ -9,10 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::output::format_table;
 use super::{Context, OutputFormat};
-use crate::aws::insights::{self, QueryOutcome, Row, RunOptions};
+use crate::aws::insights::{self, QueryOutcome, RunOptions};
 use crate::aws::{cloudformation, logs};
 use crate::domain::logbuf::parse_since;
-use crate::domain::queries::{self, SavedQuery};
+use crate::domain::queries::{self, SavedQuery, row_json};
 use crate::domain::sanitize::sanitize;
 
 /// Characters of a cell in table output (JSON is never cut).
@@ -138,16 +138,6 @@ pub async fn run(ctx: &Context, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One row as a JSON object, the query's fields as keys in their order (`@ptr` left out).
-pub fn row_json(row: &Row) -> serde_json::Value {
-    serde_json::Value::Object(
-        row.iter()
-            .filter(|(f, _)| f != "@ptr")
-            .map(|(f, v)| (f.clone(), serde_json::Value::String(v.clone())))
-            .collect(),
-    )
-}
-
 fn print_rows(output: OutputFormat, outcome: &QueryOutcome) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match output {
@@ -220,19 +210,6 @@ fn cell(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rows_keep_field_order_without_ptr() {
-        let row: Row = vec![
-            ("@timestamp".into(), "1".into()),
-            ("@ptr".into(), "p".into()),
-            ("@message".into(), "m".into()),
-        ];
-        assert_eq!(
-            serde_json::to_string(&row_json(&row)).unwrap(),
-            r#"{"@timestamp":"1","@message":"m"}"#
-        );
-    }
 
     #[test]
     fn cells_are_one_line_and_cut() {

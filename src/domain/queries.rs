@@ -1,7 +1,13 @@
 //! Saved Logs Insights queries: the built-ins, and the user's own from `[queries]` (for every
 //! stack, or for the stacks whose name matches a `*` pattern).
 
+use chrono::{DateTime, NaiveDateTime, Utc};
+
 use crate::config::SavedQueryConfig;
+use crate::domain::logbuf::parse_since;
+
+/// The windows the console's picker offers before a typed one.
+pub const WINDOWS: &[&str] = &["15m", "1h", "24h", "7d"];
 
 /// A query with a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +115,58 @@ pub fn matches_pattern(pattern: &str, name: &str) -> bool {
     true
 }
 
+/// Reads a query window: an age (`3h`: from then to `now`), a time (from then to `now`), or
+/// `FROM/TO` with either side a time or an age; times may leave out the seconds and the
+/// zone (`2026-12-01T10:00` is UTC).
+pub fn parse_window(s: &str, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    let (from, to) = match s.split_once('/') {
+        Some((a, b)) => (point(a, now)?, point(b, now)?),
+        None => (point(s, now)?, now),
+    };
+    if to < from {
+        return Err(format!("the window {s:?} ends before it starts"));
+    }
+    Ok((from, to))
+}
+
+fn point(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = s.trim();
+    for f in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
+            return Ok(n.and_utc());
+        }
+    }
+    parse_since(t, now)
+}
+
+/// An age as the shortest window text: `15m`, `1h`, `7d`, `90s`.
+pub fn age_label(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "0m".to_string(),
+        _ if s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        _ if s.is_multiple_of(3_600) => format!("{}h", s / 3_600),
+        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
+        _ => format!("{s}s"),
+    }
+}
+
+/// One result row as a JSON object, the query's fields as keys in their order (`@ptr` left
+/// out): the shape of `query --output json` and of the console's export.
+pub fn row_json(row: &[(String, String)]) -> serde_json::Value {
+    serde_json::Value::Object(
+        row.iter()
+            .filter(|(f, _)| f != "@ptr")
+            .map(|(f, v)| (f.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +221,61 @@ mod tests {
         let replaced = ledger.iter().find(|q| q.name == "recent-errors").unwrap();
         assert!(!replaced.builtin);
         assert_eq!(replaced.text, "fields recent-errors");
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[rstest]
+    #[case("3h", "2026-12-02T09:00:00Z", "2026-12-02T12:00:00Z")]
+    #[case("15m", "2026-12-02T11:45:00Z", "2026-12-02T12:00:00Z")]
+    #[case(
+        "2026-12-01T10:00/2026-12-01T12:00",
+        "2026-12-01T10:00:00Z",
+        "2026-12-01T12:00:00Z"
+    )]
+    #[case(
+        "2026-12-01T10:00:30Z/1h",
+        "2026-12-01T10:00:30Z",
+        "2026-12-02T11:00:00Z"
+    )]
+    #[case("2026-12-01", "2026-12-01T00:00:00Z", "2026-12-02T12:00:00Z")]
+    fn windows(#[case] text: &str, #[case] from: &str, #[case] to: &str) {
+        let now = at("2026-12-02T12:00:00Z");
+        assert_eq!(parse_window(text, now), Ok((at(from), at(to))));
+    }
+
+    #[test]
+    fn bad_windows_say_why() {
+        let now = at("2026-12-02T12:00:00Z");
+        assert!(parse_window("soon", now).unwrap_err().contains("\"soon\""));
+        assert!(
+            parse_window("1h/3h", now)
+                .unwrap_err()
+                .contains("ends before it starts")
+        );
+    }
+
+    #[test]
+    fn ages_print_short() {
+        use std::time::Duration;
+        assert_eq!(age_label(Duration::from_secs(3600)), "1h");
+        assert_eq!(age_label(Duration::from_secs(900)), "15m");
+        assert_eq!(age_label(Duration::from_secs(7 * 86_400)), "7d");
+        assert_eq!(age_label(Duration::from_secs(90)), "90s");
+    }
+
+    #[test]
+    fn rows_keep_field_order_without_ptr() {
+        let row = vec![
+            ("@timestamp".to_string(), "1".to_string()),
+            ("@ptr".to_string(), "p".to_string()),
+            ("@message".to_string(), "m".to_string()),
+        ];
+        assert_eq!(
+            serde_json::to_string(&row_json(&row)).unwrap(),
+            r#"{"@timestamp":"1","@message":"m"}"#
+        );
     }
 }

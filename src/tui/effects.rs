@@ -190,6 +190,7 @@ impl Runner {
                 }
                 Effect::Invoke(fx) => return super::invoke::run(*fx, aws, tx).await,
                 Effect::Errors(fx) => return super::errors::run(*fx, aws, tx).await,
+                Effect::Query(fx) => return super::query::run(*fx, &aws, &tx).await,
                 Effect::LoadActivity { request_id, stacks } => Action::ActivityLoaded {
                     request_id,
                     result: crate::aws::activity::activity_of(

@@ -6,6 +6,7 @@ mod editor;
 mod effects;
 mod errors;
 pub(crate) mod invoke;
+mod query;
 mod s3_effects;
 mod teardown;
 

@@ -7,6 +7,7 @@ mod help;
 mod invoke;
 mod logs;
 mod palette;
+mod query;
 mod s3;
 mod stacks;
 mod teardown;
@@ -46,6 +47,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             s3::render(frame, body, app, theme);
         }
         Screen::Logs => logs::render(frame, body, app, theme),
+        Screen::Query => query::render(frame, body, app, theme),
         Screen::Invoke => invoke::render(frame, body, app, theme),
         Screen::Teardown => teardown::render(frame, body, app, theme),
         Screen::Errors | Screen::ErrorOccurrence => errors::render(frame, body, app, theme),

@@ -30,6 +30,18 @@ impl Tmux {
 
     /// Like [`Tmux::start`] against another endpoint and config.
     pub fn start_with(name: &str, endpoint: &str, config: &std::path::Path, args: &[&str]) -> Self {
+        Self::start_in(name, endpoint, config, None, args)
+    }
+
+    /// Like [`Tmux::start_with`], the program's working directory `dir` (where it writes
+    /// exports and downloads).
+    pub fn start_in(
+        name: &str,
+        endpoint: &str,
+        config: &std::path::Path,
+        dir: Option<&std::path::Path>,
+        args: &[&str],
+    ) -> Self {
         let socket = format!("protoctl-e2e-{name}-{}", std::process::id());
         let exit_file = std::env::temp_dir().join(format!("{socket}.exit"));
         let _ = std::fs::remove_file(&exit_file);
@@ -45,22 +57,24 @@ impl Tmux {
             cmd.push_str(a);
         }
         let shell = format!("{cmd}; echo $? > {}; sleep 30", exit_file.display());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "36",
-                "sh",
-                "-c",
-                &shell,
-            ])
+        let mut tmux = Command::new("tmux");
+        tmux.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "36",
+        ]);
+        if let Some(d) = dir {
+            tmux.arg("-c").arg(d);
+        }
+        let status = tmux
+            .args(["sh", "-c", &shell])
             .env("TERM", "xterm-256color")
             .status()
             .expect("tmux must be installed for the end-to-end tests");

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::support::{aws, endpoint, run, stderr, stdout};
 
 mod console;
+mod console_query;
 mod query;
 
 const TEMPLATE: &str = r#"{

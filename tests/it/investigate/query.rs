@@ -31,6 +31,45 @@ fn aws_cli(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The rows of `query` over `groups` for `[from, to]` by the AWS CLI's StartQuery and
+/// GetQueryResults, each as an object of its fields (`@ptr` left out).
+pub(super) fn cli_rows(
+    groups: &[String],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    query: &str,
+) -> Vec<Value> {
+    let mut args = vec!["start-query", "--log-group-names"];
+    args.extend(groups.iter().map(String::as_str));
+    let (start, end) = (from.timestamp().to_string(), to.timestamp().to_string());
+    args.extend([
+        "--start-time",
+        &start,
+        "--end-time",
+        &end,
+        "--query-string",
+        query,
+    ]);
+    let id = aws_cli(&args)["queryId"].as_str().unwrap().to_string();
+    let res = aws_cli(&["get-query-results", "--query-id", &id]);
+    assert_eq!(res["status"], "Complete");
+    res["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            Value::Object(
+                row.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["field"] != "@ptr")
+                    .map(|f| (f["field"].as_str().unwrap().to_string(), f["value"].clone()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -45,6 +84,7 @@ async fn a_query_gives_the_aws_cli_rows() {
         format!("/aws/lambda/{name}-list"),
         format!("/custom/{name}/app"),
     ];
+    let groups = groups.to_vec();
     for query in [
         "fields @timestamp, @message, @log | sort @timestamp desc | limit 15",
         "fields @timestamp, @logStream | filter @message like /ERROR/ | sort @timestamp asc | limit 7",
@@ -66,35 +106,7 @@ async fn a_query_gives_the_aws_cli_rows() {
         assert!(out.status.success(), "{}", stderr(&out));
         let ours = json_lines(&stdout(&out));
 
-        let mut args = vec!["start-query", "--log-group-names"];
-        args.extend(groups.iter().map(String::as_str));
-        let (start, end) = (from.timestamp().to_string(), to.timestamp().to_string());
-        args.extend([
-            "--start-time",
-            &start,
-            "--end-time",
-            &end,
-            "--query-string",
-            query,
-        ]);
-        let id = aws_cli(&args)["queryId"].as_str().unwrap().to_string();
-        let res = aws_cli(&["get-query-results", "--query-id", &id]);
-        assert_eq!(res["status"], "Complete");
-        let theirs: Vec<Value> = res["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| {
-                Value::Object(
-                    row.as_array()
-                        .unwrap()
-                        .iter()
-                        .filter(|f| f["field"] != "@ptr")
-                        .map(|f| (f["field"].as_str().unwrap().to_string(), f["value"].clone()))
-                        .collect(),
-                )
-            })
-            .collect();
+        let theirs = cli_rows(&groups, from, to, query);
         assert!(!theirs.is_empty(), "{query}");
         assert_eq!(ours, theirs, "{query}");
     }
@@ -222,34 +234,7 @@ async fn more_than_fifty_groups_are_split_and_merged_into_the_same_rows() {
     assert!(out.status.success(), "{}", stderr(&out));
     let ours = json_lines(&stdout(&out));
     // The emulator accepts all 55 groups in one query (AWS would not): the reference answer.
-    let mut args = vec!["start-query", "--log-group-names"];
-    args.extend(groups.iter().map(String::as_str));
-    let (start, end) = (from.timestamp().to_string(), to.timestamp().to_string());
-    args.extend([
-        "--start-time",
-        &start,
-        "--end-time",
-        &end,
-        "--query-string",
-        query,
-    ]);
-    let id = aws_cli(&args)["queryId"].as_str().unwrap().to_string();
-    let res = aws_cli(&["get-query-results", "--query-id", &id]);
-    let theirs: Vec<Value> = res["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            Value::Object(
-                row.as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|f| f["field"] != "@ptr")
-                    .map(|f| (f["field"].as_str().unwrap().to_string(), f["value"].clone()))
-                    .collect(),
-            )
-        })
-        .collect();
+    let theirs = cli_rows(&groups, from, to, query);
     assert_eq!(theirs.len(), 40);
     assert_eq!(ours, theirs);
     assert!(
