@@ -751,8 +751,9 @@ def main():
                     help="objects in the bucket whose listing's peak RSS is measured (default: 20,000 in full mode; "
                          "100,000 takes the emulator ~20 more minutes to seed and list)")
     ap.add_argument("--shelve-only", action="store_true", help="seed the data stack and measure shelve only (prints, writes nothing)")
-    ap.add_argument("--only", default="read,empty,startup,memory",
-                    help="comma-separated parts to run: read (listing tasks), empty (emptying tasks), startup, memory")
+    ap.add_argument("--only", default="read,cost,empty,startup,memory,shelve",
+                    help="comma-separated parts to run: read (listing tasks), cost (requests of `protoctl cost` "
+                         "over the whole shelf), empty (emptying tasks), startup, memory, shelve")
     ap.add_argument("--size", action="append", default=[], metavar="KEY=N",
                     help="override one size, e.g. --size tagged=100 --size items=5000")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
@@ -771,12 +772,6 @@ def main():
         b.shelve_task()
         b.report(b.notes)
         return
-    b.seed()
-    b.read_tasks()
-    b.cost_task()
-    b.empty_tasks()
-    extra = b.startup_and_memory()
-    b.shelve_task()
     for kv in a.size:
         k, _, v = kv.partition("=")
         if k not in b.size or not v.isdigit():
@@ -786,9 +781,13 @@ def main():
     b.seed()
     if "read" in a.only:
         b.read_tasks()
+    if "cost" in a.only:
+        b.cost_task()
     if "empty" in a.only:
         b.empty_tasks()
     extra = b.startup_and_memory() if a.only & {"startup", "memory"} else {}
+    if "shelve" in a.only:
+        b.shelve_task()
     b.report({**b.notes, **extra})
 
 

@@ -75,6 +75,8 @@ pub enum Command {
     TeardownDisableProtection,
     /// On the teardown plan: delete GOVERNANCE-retained versions with the bypass header, or not.
     TeardownBypassGovernance,
+    /// The cost breakdown of the selected stack.
+    Cost,
     Mark,
     AbandonedFilter,
     /// Copies the selected thing's id or name.
@@ -140,6 +142,7 @@ impl Command {
             Self::Teardown => "teardown",
             Self::TeardownDisableProtection => "lift deletion protection",
             Self::TeardownBypassGovernance => "bypass governance retention",
+            Self::Cost => "cost",
             Self::Mark => "mark",
             Self::AbandonedFilter => "abandoned",
             Self::Copy => "copy id",
@@ -165,6 +168,7 @@ pub enum Scope {
     Logs,
     Invoke,
     Teardown,
+    Cost,
 }
 
 impl Scope {
@@ -184,6 +188,7 @@ impl Scope {
             Self::Logs => "logs",
             Self::Invoke => "invoke",
             Self::Teardown => "teardown",
+            Self::Cost => "cost",
         }
     }
 
@@ -202,6 +207,7 @@ impl Scope {
             "logs" => Some(Self::Logs),
             "invoke" => Some(Self::Invoke),
             "teardown" => Some(Self::Teardown),
+            "cost" => Some(Self::Cost),
             _ => None,
         }
     }

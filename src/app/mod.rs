@@ -1,6 +1,7 @@
 //! App state and `update`: actions in, state changes and effects out. Never awaits.
 
 pub mod copy;
+pub mod cost;
 pub mod detail;
 pub mod dynamo;
 pub mod hints;
@@ -47,6 +48,7 @@ pub enum Screen {
     Logs,
     Invoke,
     Teardown,
+    Cost,
 }
 
 impl Screen {
@@ -65,6 +67,7 @@ impl Screen {
             Self::Logs => Scope::Logs,
             Self::Invoke => Scope::Invoke,
             Self::Teardown => Scope::Teardown,
+            Self::Cost => Scope::Cost,
         }
     }
 }
@@ -106,6 +109,8 @@ pub struct App {
     pub logs: Option<logs::LogsState>,
     pub invoke: Option<invoke::InvokeState>,
     pub teardown: Option<teardown::TeardownState>,
+    /// The `$` screen: one stack's cost breakdown.
+    pub cost: Option<cost::CostState>,
     /// What the screens read from the config file.
     pub settings: Settings,
     pub header: HeaderInfo,
@@ -172,6 +177,7 @@ impl App {
             logs: None,
             invoke: None,
             teardown: None,
+            cost: None,
             header,
             notifications: VecDeque::new(),
             overlay: None,
@@ -323,7 +329,9 @@ impl App {
                 match result {
                     Ok(stacks) => {
                         self.stacks.set(stacks, self.clock.now());
-                        return self.load_activity();
+                        let mut effects = self.load_activity();
+                        effects.extend(self.load_costs());
+                        return effects;
                     }
                     Err(e) => {
                         self.stacks.fail(e.clone());
@@ -391,6 +399,7 @@ impl App {
             | Action::TeardownProgress { .. }
             | Action::TeardownOutcome(_)
             | Action::TeardownFinished) => self.teardown_update(a),
+            Action::CostsLoaded { request_id, result } => self.costs_loaded(request_id, &result),
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
         }
@@ -509,6 +518,7 @@ impl App {
             "logs" => Command::Logs,
             "invoke" => Command::Invoke,
             "teardown" => Command::Teardown,
+            "cost" => Command::Cost,
             "items" => Command::DynamoTables,
             "objects" => Command::S3Buckets,
             _ => {
@@ -598,6 +608,7 @@ impl App {
                     Vec::new()
                 }
                 Command::Open => self.open_detail(),
+                Command::Cost => self.open_cost(),
                 Command::Teardown => {
                     let targets = self.teardown_targets();
                     self.open_teardown(targets)
@@ -645,6 +656,7 @@ impl App {
                     self.open_logs(cmd == Command::LogsFunction)
                 }
                 Command::Invoke => self.open_invoke(),
+                Command::Cost => self.open_cost(),
                 Command::Teardown => {
                     let stack = self.detail.as_ref().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
@@ -667,6 +679,7 @@ impl App {
             Screen::Logs => self.logs_command(cmd),
             Screen::Invoke => self.invoke_command(cmd),
             Screen::Teardown => self.teardown_command(cmd),
+            Screen::Cost => self.cost_command(cmd),
         }
     }
 

@@ -66,6 +66,11 @@ pub const ENTRIES: &[Entry] = &[
         takes_arg: false,
     },
     Entry {
+        name: "cost",
+        help: "what the selected stack costs a month, line by line",
+        takes_arg: false,
+    },
+    Entry {
         name: "teardown",
         help: "the teardown plan of the selected stack",
         takes_arg: false,
@@ -118,6 +123,7 @@ pub fn action_of(name: &str, arg: Option<String>) -> Option<PaletteAction> {
         "logs" => PaletteAction::Screen("logs"),
         "invoke" => PaletteAction::Screen("invoke"),
         "teardown" => PaletteAction::Screen("teardown"),
+        "cost" => PaletteAction::Screen("cost"),
         _ => return None,
     })
 }

@@ -19,6 +19,8 @@ pub struct Settings {
     pub invoke: invoke::Settings,
     /// `[abandon]` and `[teardown]`: guards and abandonment rules (filters are the runner's).
     pub teardown: crate::domain::teardown::run::Settings,
+    /// `[cost]`: the window and the prices of the `$/MO` column and the `$` screen.
+    pub cost: super::cost::Settings,
 }
 
 impl Settings {
@@ -40,6 +42,7 @@ impl Settings {
                 read_only,
                 now,
             ),
+            cost: super::cost::Settings::from_config(config),
         }
     }
 }
@@ -53,6 +56,7 @@ impl Default for Settings {
             logs: LogsConfig::default(),
             invoke: invoke::Settings::default(),
             teardown: super::teardown::default_settings(),
+            cost: super::cost::Settings::default(),
         }
     }
 }

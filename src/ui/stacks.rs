@@ -136,6 +136,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     s.last_updated
                         .map_or_else(|| "-".to_string(), |t| short_age(t, now)),
                 ),
+                super::cost::cell(st, s, theme),
                 Cell::from(Line::from(verdict)),
                 Cell::from(Line::from(Span::styled(
                     truncate(&sanitize(&tags), 200),
@@ -160,11 +161,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         titles.push("ACCOUNT");
         widths.push(Constraint::Length(13));
     }
-    titles.extend(["STATUS", "AGE", "UPDATED", "ABANDONED/PROTECTED", "TAGS"]);
+    titles.extend([
+        "STATUS",
+        "AGE",
+        "UPDATED",
+        "$/MO",
+        "ABANDONED/PROTECTED",
+        "TAGS",
+    ]);
     widths.extend([
         Constraint::Length(22),
         Constraint::Length(5),
         Constraint::Length(8),
+        Constraint::Length(9),
         Constraint::Length(42),
         Constraint::Min(10),
     ]);
