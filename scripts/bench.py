@@ -752,7 +752,8 @@ def main():
                          "100,000 takes the emulator ~20 more minutes to seed and list)")
     ap.add_argument("--shelve-only", action="store_true", help="seed the data stack and measure shelve only (prints, writes nothing)")
     ap.add_argument("--only", default="read,cost,empty,startup,memory,shelve",
-                    help="comma-separated parts to run: read (listing tasks), cost, empty (emptying tasks), startup, memory, shelve")
+                    help="comma-separated parts to run: read (listing tasks), cost (requests of `protoctl cost` "
+                         "over the whole shelf), empty (emptying tasks), startup, memory, shelve")
     ap.add_argument("--size", action="append", default=[], metavar="KEY=N",
                     help="override one size, e.g. --size tagged=100 --size items=5000")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")

@@ -12,13 +12,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SECTIONS = [
     ("The stack list", ["tests__stacks__loading", "tests__stacks__loaded", "tests__stacks__empty", "tests__stacks__error", "teardown__stacks_assessed"],
-     "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`S` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one. "
+     "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`S` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one, `$` shows what it costs. "
      "`y` copies the selected stack's id (a resource's physical id, an output's value, a table's name, an item's key as JSON, a log line's message on those screens) "
      "and `o` copies its AWS console address (OSC 52 reaches your own clipboard over SSH); a notification says what was copied."),
     ("Help and the command palette", ["tests__stacks__help", "palette__open", "palette__region_typed", "picker__region"],
      "`?` lists every effective key of the screen. `:` opens the palette: type a few letters (`:reg eu-west-1`, `:prof dev`, `:logs`, `:abandoned`, `:theme light`); `:region` or `:profile` alone opens a picker."),
     ("The stack detail", ["tests__detail__loading", "tests__detail__loaded"],
-     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `Q` Logs Insights queries, `i` invoke, `D` teardown; `enter` on a table, bucket or function opens its items, objects or logs."),
+     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `Q` Logs Insights queries, `i` invoke, `$` cost, `D` teardown; `enter` on a table, bucket or function opens its items, objects or logs."),
     ("DynamoDB", ["dynamo__tables", "dynamo__items", "dynamo__query_form", "dynamo__item_plain", "dynamo__item_typed_confirm"], None),
     ("S3", ["s3__buckets", "s3__browser", "s3__preview_json", "s3__preview_text", "s3__preview_hex", "s3__versions", "s3__download_prompt", "s3__download_progress"], None),
     ("Logs", ["logs__waiting", "logs__tail_insights", "logs__expanded_json", "logs__wrapped_narrow", "logs__hostile"], None),
@@ -29,7 +29,12 @@ SECTIONS = [
     ("Invoke", ["invoke__sign_in", "invoke__invalid_payload", "invoke__response", "invoke__fan_out_running", "invoke__fan_out_summary"], None),
     ("Errors", ["errors__stack_column", "errors__groups", "errors__loading", "errors__empty", "errors__occurrence", "errors__occurrence_scrolled"],
      "`e` on a stack (or `:errors`) shows its errors of the last 24 h grouped by fingerprint, newest first; `w` cycles the window (1h, 24h, 7d). `enter` shows a group's latest occurrence, the whole request from START to REPORT with JSON pretty-printed; `i` there opens invoke on that function. The stack list's ERRORS column counts each stack's failed requests of the last 24 h, filled in after the list is drawn. See docs/investigate.md."),
-    ("Teardown", ["teardown__abandoned", "teardown__plan", "teardown__confirm_typed", "teardown__countdown", "teardown__progress", "teardown__refused"], None),
+    ("Cost", ["cost__column_loading", "cost__column_sorted", "cost__column_failed", "cost__breakdown_loading", "cost__breakdown",
+              "cost__breakdown_failed", "cost__breakdown_empty"],
+     "The `$/MO` column is filled in after the list is drawn, from one estimate for every listed stack: `…` while it runs, `?` if it failed (the error is in the footer once). "
+     "`s` sorts by it too (most expensive first). `$` on a stack (list or detail) or `:cost` opens its breakdown: service, resource, usage, quantity, unit, unit price, "
+     "monthly figure and the metric or call it came from; `⚑` marks fixed costs. `r` estimates again, `esc` goes back. List prices, free tier not counted (docs/cost.md)."),
+    ("Teardown", ["teardown__abandoned", "teardown__plan", "teardown__plan_savings", "teardown__confirm_typed", "teardown__countdown", "teardown__progress", "teardown__refused"], None),
     ("Themes", ["help__dark", "help__light", "help__high_contrast", "help__no_color"],
      "The same screen in each theme, with the style of every run of cells in braces (`{fg/bg/modifiers}`)."),
 ]

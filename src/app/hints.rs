@@ -32,6 +32,7 @@ impl App {
                 v.push(Command::Invoke);
             }
         }
+        v.push(Command::Cost);
         v.push(Command::Teardown);
         v.extend([
             Command::NextPane,
@@ -49,6 +50,7 @@ fn static_hints(screen: Screen) -> &'static [Command] {
     match screen {
         Screen::Stacks => &[
             Command::Open,
+            Command::Cost,
             Command::Teardown,
             Command::Mark,
             Command::AbandonedFilter,
@@ -173,6 +175,12 @@ fn static_hints(screen: Screen) -> &'static [Command] {
             Command::TeardownBypassGovernance,
             Command::Back,
             Command::Help,
+        ],
+        Screen::Cost => &[
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
         ],
     }
 }

@@ -99,6 +99,8 @@ pub enum Command {
     TeardownDisableProtection,
     /// On the teardown plan: delete GOVERNANCE-retained versions with the bypass header, or not.
     TeardownBypassGovernance,
+    /// The cost breakdown of the selected stack.
+    Cost,
     Mark,
     AbandonedFilter,
     /// Copies the selected thing's id or name.
@@ -176,6 +178,7 @@ impl Command {
             Self::ErrorsWindow => "window",
             Self::TeardownDisableProtection => "lift deletion protection",
             Self::TeardownBypassGovernance => "bypass governance retention",
+            Self::Cost => "cost",
             Self::Mark => "mark",
             Self::AbandonedFilter => "abandoned",
             Self::Copy => "copy id",
@@ -204,6 +207,7 @@ pub enum Scope {
     Teardown,
     Errors,
     ErrorOccurrence,
+    Cost,
 }
 
 impl Scope {
@@ -226,6 +230,7 @@ impl Scope {
             Self::Teardown => "teardown",
             Self::Errors => "errors",
             Self::ErrorOccurrence => "error",
+            Self::Cost => "cost",
         }
     }
 
@@ -247,6 +252,7 @@ impl Scope {
             "teardown" => Some(Self::Teardown),
             "errors" => Some(Self::Errors),
             "error" => Some(Self::ErrorOccurrence),
+            "cost" => Some(Self::Cost),
             _ => None,
         }
     }

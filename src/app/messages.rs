@@ -76,6 +76,11 @@ pub enum Action {
         result:
             std::collections::BTreeMap<String, Result<Vec<chrono::DateTime<chrono::Utc>>, String>>,
     },
+    /// An estimate of what stacks cost a month (for the column, the `$` screen or a plan).
+    CostsLoaded {
+        request_id: u64,
+        result: Result<Vec<crate::domain::cost::StackCost>, String>,
+    },
     TeardownPlanned {
         request_id: u64,
         result: Box<Result<(String, Vec<crate::domain::teardown::run::StackPlan>), String>>,
@@ -181,6 +186,12 @@ pub enum Effect {
     LoadActivity {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,
+    },
+    /// Estimate what `stacks` cost a month (one batched estimate, whatever their number).
+    LoadCosts {
+        request_id: u64,
+        stacks: Vec<crate::domain::stack::Stack>,
+        settings: Box<crate::aws::cost::CostSettings>,
     },
     PlanTeardown {
         request_id: u64,

@@ -1,6 +1,7 @@
 //! App state and `update`: actions in, state changes and effects out. Never awaits.
 
 pub mod copy;
+pub mod cost;
 pub mod detail;
 pub mod dynamo;
 pub mod errors;
@@ -52,6 +53,7 @@ pub enum Screen {
     Teardown,
     Errors,
     ErrorOccurrence,
+    Cost,
 }
 
 impl Screen {
@@ -73,6 +75,7 @@ impl Screen {
             Self::Teardown => Scope::Teardown,
             Self::Errors => Scope::Errors,
             Self::ErrorOccurrence => Scope::ErrorOccurrence,
+            Self::Cost => Scope::Cost,
         }
     }
 }
@@ -116,6 +119,8 @@ pub struct App {
     pub invoke: Option<invoke::InvokeState>,
     pub teardown: Option<teardown::TeardownState>,
     pub errors: Option<errors::ErrorsState>,
+    /// The `$` screen: one stack's cost breakdown.
+    pub cost: Option<cost::CostState>,
     /// What the screens read from the config file.
     pub settings: Settings,
     pub header: HeaderInfo,
@@ -185,6 +190,7 @@ impl App {
             invoke: None,
             teardown: None,
             errors: None,
+            cost: None,
             header,
             notifications: VecDeque::new(),
             overlay: None,
@@ -340,6 +346,7 @@ impl App {
                         self.stacks.set(stacks, self.clock.now());
                         let mut effects = self.load_activity();
                         effects.extend(self.load_error_counts());
+                        effects.extend(self.load_costs());
                         return effects;
                     }
                     Err(e) => {
@@ -413,6 +420,7 @@ impl App {
             | Action::TeardownProgress { .. }
             | Action::TeardownOutcome(_)
             | Action::TeardownFinished) => self.teardown_update(a),
+            Action::CostsLoaded { request_id, result } => self.costs_loaded(request_id, &result),
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
         }
@@ -534,6 +542,7 @@ impl App {
             "query" => Command::Query,
             "invoke" => Command::Invoke,
             "teardown" => Command::Teardown,
+            "cost" => Command::Cost,
             "items" => Command::DynamoTables,
             "objects" => Command::S3Buckets,
             "errors" => Command::Errors,
@@ -626,6 +635,7 @@ impl App {
                 Command::Open => self.open_detail(),
                 Command::Errors => self.open_errors(),
                 Command::Query => self.open_screen("query"),
+                Command::Cost => self.open_cost(),
                 Command::Teardown => {
                     let targets = self.teardown_targets();
                     self.open_teardown(targets)
@@ -675,6 +685,7 @@ impl App {
                 Command::Invoke => self.open_invoke(),
                 Command::Errors => self.open_errors(),
                 Command::Query => self.open_query(),
+                Command::Cost => self.open_cost(),
                 Command::Teardown => {
                     let stack = self.detail.as_ref().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
@@ -699,6 +710,7 @@ impl App {
             Screen::Invoke => self.invoke_command(cmd),
             Screen::Teardown => self.teardown_command(cmd),
             Screen::Errors | Screen::ErrorOccurrence => self.errors_command(cmd),
+            Screen::Cost => self.cost_command(cmd),
         }
     }
 

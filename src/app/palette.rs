@@ -68,6 +68,8 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         name: "errors",
         help: "the selected stack's errors, grouped",
+        name: "cost",
+        help: "what the selected stack costs a month, line by line",
         takes_arg: false,
     },
     Entry {
@@ -130,6 +132,7 @@ pub fn action_of(name: &str, arg: Option<String>) -> Option<PaletteAction> {
         "invoke" => PaletteAction::Screen("invoke"),
         "teardown" => PaletteAction::Screen("teardown"),
         "errors" => PaletteAction::Screen("errors"),
+        "cost" => PaletteAction::Screen("cost"),
         _ => return None,
     })
 }

@@ -21,6 +21,8 @@ pub struct Settings {
     pub invoke: invoke::Settings,
     /// `[abandon]` and `[teardown]`: guards and abandonment rules (filters are the runner's).
     pub teardown: crate::domain::teardown::run::Settings,
+    /// `[cost]`: the window and the prices of the `$/MO` column and the `$` screen.
+    pub cost: super::cost::Settings,
 }
 
 impl Settings {
@@ -43,6 +45,7 @@ impl Settings {
                 read_only,
                 now,
             ),
+            cost: super::cost::Settings::from_config(config),
         }
     }
 }
@@ -57,6 +60,7 @@ impl Default for Settings {
             queries: QueriesConfig::default(),
             invoke: invoke::Settings::default(),
             teardown: super::teardown::default_settings(),
+            cost: super::cost::Settings::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::list::ListState;
 use crate::domain::abandon::{AbandonPolicy, Assessment};
+use crate::domain::cost::StackCost;
 use crate::domain::stack::Stack;
 use crate::domain::teardown::account_from_stack_id;
 
@@ -27,6 +28,8 @@ pub enum SortKey {
     Status,
     Age,
     Updated,
+    /// The `$/MO` column: most expensive first, stacks not estimated yet last.
+    Cost,
 }
 
 impl SortKey {
@@ -37,6 +40,7 @@ impl SortKey {
             Self::Status => "status",
             Self::Age => "age",
             Self::Updated => "updated",
+            Self::Cost => "$/mo",
         }
     }
 
@@ -45,7 +49,8 @@ impl SortKey {
             Self::Name => Self::Status,
             Self::Status => Self::Age,
             Self::Age => Self::Updated,
-            Self::Updated => Self::Name,
+            Self::Updated => Self::Cost,
+            Self::Cost => Self::Name,
         }
     }
 }
@@ -79,6 +84,11 @@ pub struct StacksState {
     /// The ERRORS column: failed requests of the last 24 h, by stack id.
     pub errors: BTreeMap<String, super::errors::ErrorCount>,
     pub errors_request: u64,
+    /// The `$/MO` column: each stack's estimate by stack id (kept across reloads).
+    pub costs: BTreeMap<String, StackCost>,
+    /// The column's estimate in flight, done, or failed.
+    pub cost_load: LoadState,
+    pub cost_request: u64,
 }
 
 impl StacksState {
@@ -167,6 +177,7 @@ impl StacksState {
             .map(|(i, _)| i)
             .collect();
         let stacks = &self.stacks;
+        let monthly = |s: &Stack| self.costs.get(&s.id).map_or(-1.0, |c| c.monthly_usd);
         view.sort_by(|&a, &b| {
             let (a, b) = (&stacks[a], &stacks[b]);
             let ord = match self.sort {
@@ -179,6 +190,7 @@ impl StacksState {
                     .unwrap_or(b.created)
                     .cmp(&a.last_updated.unwrap_or(a.created))
                     .then(a.name.cmp(&b.name)),
+                SortKey::Cost => monthly(b).total_cmp(&monthly(a)).then(a.name.cmp(&b.name)),
             };
             if self.reverse { ord.reverse() } else { ord }
         });

@@ -60,6 +60,9 @@ pub struct TeardownState {
     pub lifts: Lifts,
     pub progress: BTreeMap<String, StackProgress>,
     pub cancel: Option<CancellationToken>,
+    /// What tearing each stack down saves a month (estimated once the plan is in).
+    pub savings: super::cost::Savings,
+    pub cost_request: u64,
 }
 
 impl TeardownState {
@@ -76,6 +79,8 @@ impl TeardownState {
             lifts: Lifts::default(),
             progress: BTreeMap::new(),
             cancel: None,
+            savings: super::cost::Savings::Loading,
+            cost_request: 0,
         }
     }
 
@@ -110,7 +115,13 @@ impl TeardownState {
             + self
                 .plans
                 .iter()
-                .map(|p| 2 + p.plan.steps.len() + p.plan.refusals.len() + p.plan.blockers.len())
+                .enumerate()
+                .map(|(i, p)| {
+                    2 + self.savings.lines(i).len()
+                        + p.plan.steps.len()
+                        + p.plan.refusals.len()
+                        + p.plan.blockers.len()
+                })
                 .sum::<usize>()
     }
 
@@ -349,6 +360,7 @@ impl App {
                         t.phase = Phase::Review;
                         let lifts = t.lifts;
                         t.choose_lifts(lifts);
+                        return self.load_teardown_costs();
                     }
                     Err(e) => {
                         t.phase = Phase::Failed(e.clone());

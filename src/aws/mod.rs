@@ -9,6 +9,7 @@ pub mod cloudformation;
 pub mod cloudwatch;
 pub mod cognito;
 pub mod cost;
+pub mod cost_explorer;
 pub mod doctor;
 pub mod dynamodb;
 pub mod error;
@@ -158,6 +159,14 @@ impl AwsContext {
     /// The CloudWatch client (metrics).
     pub fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
         aws_sdk_cloudwatch::Client::new(&self.sdk)
+    }
+
+    /// The Cost Explorer client: one endpoint for the whole account, in us-east-1.
+    pub fn costexplorer(&self) -> aws_sdk_costexplorer::Client {
+        let conf = aws_sdk_costexplorer::config::Builder::from(&self.sdk)
+            .region(Region::new("us-east-1"))
+            .build();
+        aws_sdk_costexplorer::Client::from_conf(conf)
     }
 
     /// The CloudWatch Logs client.

@@ -9,9 +9,11 @@ use super::Context;
 use super::output::{format_table, print_json};
 use crate::aws::cloudformation;
 use crate::aws::cost::{self, CostSettings};
+use crate::aws::cost_explorer;
 use crate::cli::OutputFormat;
 use crate::config::CostSource;
-use crate::domain::cost::{StackCost, money};
+use crate::domain::cost::explorer;
+use crate::domain::cost::{StackCost, money, quantity_text, unit_price_text};
 use crate::domain::sanitize::sanitize;
 
 /// The arguments of `protoctl cost`.
@@ -30,16 +32,8 @@ pub struct CostArgs {
 
 /// Prints what each chosen stack costs a month.
 pub async fn run(ctx: &Context, args: &CostArgs) -> anyhow::Result<ExitCode> {
-    if args.cost_source.unwrap_or(ctx.config.cost.source) == CostSource::Explorer {
-        anyhow::bail!(
-            "--cost-source explorer is not available yet: use --cost-source usage (the default)"
-        );
-    }
-    let settings = CostSettings {
-        days: args.days.unwrap_or(ctx.config.cost.days),
-        prices: ctx.config.cost.price_table()?,
-        now: ctx.clock.now(),
-    };
+    let explorer = args.cost_source.unwrap_or(ctx.config.cost.source) == CostSource::Explorer;
+    let days = args.days.unwrap_or(ctx.config.cost.days);
     let stacks = if args.stacks.is_empty() {
         cloudformation::discover_in_regions(&ctx.aws, &ctx.config.discovery.regions, &ctx.filters)
             .await?
@@ -56,9 +50,27 @@ pub async fn run(ctx: &Context, args: &CostArgs) -> anyhow::Result<ExitCode> {
         }
         out
     };
-    let costs = cost::estimate(&ctx.aws, &stacks, &settings).await?;
+    let costs = if explorer {
+        cost_explorer::actual(&ctx.aws, &stacks, days, ctx.clock.now()).await?
+    } else {
+        let settings = CostSettings {
+            days,
+            prices: ctx.config.cost.price_table()?,
+            now: ctx.clock.now(),
+        };
+        cost::estimate(&ctx.aws, &stacks, &settings).await?
+    };
     match ctx.output {
         OutputFormat::Json => print_json(&costs)?,
+        OutputFormat::Table if explorer => {
+            // The note every figure carries, said once.
+            let mut once = costs.clone();
+            for c in &mut once {
+                c.notes.retain(|n| n != explorer::NOTE);
+            }
+            print!("{}", costs_text(&once));
+            println!("note: {}", explorer::NOTE);
+        }
         OutputFormat::Table => print!("{}", costs_text(&costs)),
     }
     Ok(ExitCode::SUCCESS)
@@ -82,13 +94,13 @@ pub fn costs_text(costs: &[StackCost]) -> String {
                 .iter()
                 .map(|i| {
                     vec![
-                        i.service.clone(),
-                        i.resource.clone(),
+                        sanitize(&i.service).into_owned(),
+                        sanitize(&i.resource).into_owned(),
                         format!("{}{}", i.usage_type, if i.fixed { " (fixed)" } else { "" }),
-                        format!("{} {}", quantity(i.quantity), i.unit),
-                        format!("{} /{}", unit_price(i.unit_price), i.unit),
+                        format!("{} {}", quantity_text(i.quantity), sanitize(&i.unit)),
+                        format!("{} /{}", unit_price_text(i.unit_price), sanitize(&i.unit)),
                         money(i.monthly_usd, &c.currency),
-                        i.source.clone(),
+                        sanitize(&i.source).into_owned(),
                     ]
                 })
                 .collect();
@@ -136,31 +148,9 @@ pub fn costs_text(costs: &[StackCost]) -> String {
     s
 }
 
-/// A quantity: whole numbers as they are, others with up to four decimals.
-fn quantity(q: f64) -> String {
-    if (q - q.round()).abs() < 1e-9 {
-        format!("{q:.0}")
-    } else {
-        trim_zeros(&format!("{q:.4}"))
-    }
-}
-
-/// A unit price with the digits it needs (prices per request have ten decimals).
-fn unit_price(p: f64) -> String {
-    trim_zeros(&format!("{p:.10}"))
-}
-
-fn trim_zeros(s: &str) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::domain::cost::{quantity_text as quantity, unit_price_text as unit_price};
 
     #[test]
     fn numbers_read_well() {

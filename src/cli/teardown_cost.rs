@@ -2,7 +2,7 @@
 
 use crate::aws::cost::{self, CostSettings};
 use crate::aws::teardown::StackPlan;
-use crate::domain::cost::{Saving, money, teardown_saving};
+use crate::domain::cost::{Saving, money, plan_savings};
 use crate::domain::sanitize::sanitize;
 
 /// Each plan's saving, in plan order; `None` where the estimate could not be made (the
@@ -19,15 +19,7 @@ pub async fn savings(ctx: &super::Context, plans: &[StackPlan]) -> Vec<Option<Sa
     };
     let stacks: Vec<_> = plans.iter().map(|p| p.stack.clone()).collect();
     match Box::pin(cost::estimate(&ctx.aws, &stacks, &settings)).await {
-        Ok(costs) => plans
-            .iter()
-            .map(|p| {
-                costs
-                    .iter()
-                    .find(|c| c.stack_id == p.stack.id)
-                    .map(|c| teardown_saving(c, &p.plan))
-            })
-            .collect(),
+        Ok(costs) => plan_savings(plans, &costs),
         Err(e) => {
             tracing::warn!(error = %e, "no cost estimate for the teardown plan");
             none()

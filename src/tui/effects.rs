@@ -74,6 +74,15 @@ impl Runner {
         let Some(aws) = aws else {
             return;
         };
+        if let Effect::LoadCosts {
+            request_id,
+            stacks,
+            settings,
+        } = effect
+        {
+            estimate_costs(aws, request_id, stacks, *settings, self.tx.clone());
+            return;
+        }
         let tx = self.tx.clone();
         let filters = Arc::clone(&self.filters);
         let regions = Arc::clone(&self.regions);
@@ -84,7 +93,8 @@ impl Runner {
                 | Effect::CopyNamed { .. }
                 | Effect::EditText { .. }
                 | Effect::SwitchAws { .. }
-                | Effect::ListProfiles => return,
+                | Effect::ListProfiles
+                | Effect::LoadCosts { .. } => return,
                 Effect::LoadStacks { request_id } => Action::StacksLoaded {
                     request_id,
                     result: cloudformation::discover_in_regions(&aws, &regions, &filters)
@@ -229,6 +239,25 @@ impl Runner {
             let _ = tx.send(action);
         });
     }
+}
+
+/// Estimates what `stacks` cost on a blocking-pool thread that drives the estimate on the
+/// runtime (its stream of per-resource calls borrows the context, which the compiler cannot
+/// prove `Send` inside a spawned task); the answer comes back as `Action::CostsLoaded`.
+fn estimate_costs(
+    aws: Arc<AwsContext>,
+    request_id: u64,
+    stacks: Vec<crate::domain::stack::Stack>,
+    settings: crate::aws::cost::CostSettings,
+    tx: UnboundedSender<Action>,
+) {
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let result = handle
+            .block_on(crate::aws::cost::estimate(&aws, &stacks, &settings))
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Action::CostsLoaded { request_id, result });
+    });
 }
 
 async fn load_detail(aws: &AwsContext, stack_id: &str) -> Result<DetailData, String> {

@@ -1,5 +1,6 @@
 //! Pure render functions: `render(frame, &app)` draws the whole screen; no I/O, no awaits.
 
+mod cost;
 mod detail;
 mod dynamo;
 mod errors;
@@ -51,6 +52,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Invoke => invoke::render(frame, body, app, theme),
         Screen::Teardown => teardown::render(frame, body, app, theme),
         Screen::Errors | Screen::ErrorOccurrence => errors::render(frame, body, app, theme),
+        Screen::Cost => cost::render(frame, body, app, theme),
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {

@@ -142,6 +142,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     s.last_updated
                         .map_or_else(|| "-".to_string(), |t| short_age(t, now)),
                 ),
+                super::cost::cell(st, s, theme),
             ]);
             if show_errors {
                 cells.push(match st.errors.get(&s.id) {
@@ -178,11 +179,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         titles.push("ACCOUNT");
         widths.push(Constraint::Length(13));
     }
-    titles.extend(["STATUS", "AGE", "UPDATED"]);
+    titles.extend(["STATUS", "AGE", "UPDATED", "$/MO"]);
     widths.extend([
         Constraint::Length(22),
         Constraint::Length(5),
         Constraint::Length(8),
+        Constraint::Length(9),
     ]);
     if show_errors {
         titles.push("ERRORS");

@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::Theme;
 use super::widgets::{block, message, spinner, truncate};
 use crate::app::App;
+use crate::app::cost::Tone;
 use crate::app::teardown::{Phase, TeardownState};
 use crate::domain::sanitize::sanitize;
 use crate::domain::teardown::PlanAction;
@@ -77,7 +78,7 @@ fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
         lines.push(Line::styled(text, style));
         lines.push(Line::raw(""));
     }
-    for sp in &t.plans {
+    for (i, sp) in t.plans.iter().enumerate() {
         let p = &sp.plan;
         let verdict = if sp.assessment.abandoned {
             Span::styled(
@@ -116,6 +117,14 @@ fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
             ),
             verdict,
         ]));
+        for (text, tone) in t.savings.lines(i) {
+            let style = match tone {
+                Tone::Dim => theme.dim,
+                Tone::Ok => theme.ok,
+                Tone::Warn => theme.warn,
+            };
+            lines.push(Line::styled(sanitize(&text).into_owned(), style));
+        }
         for b in &p.blockers {
             if b.lifted {
                 lines.push(Line::styled(
@@ -506,6 +515,59 @@ mod tests {
             "survey-dev was updated 22 days ago (limit 30)"
         );
         insta::assert_snapshot!("teardown__abandoned", draw_sized(&a, 140, 12).backend());
+    }
+
+    #[test]
+    fn the_plan_says_what_the_teardown_saves_once_the_estimate_arrives() {
+        use crate::domain::cost::{CostItem, StackCost};
+        let mut a = planned();
+        let t = a.teardown.as_ref().unwrap();
+        let (request_id, stack) = (t.cost_request, t.plans[0].stack.clone());
+        assert!(request_id > 0, "the plan asked for an estimate");
+        let line = |logical: &str, resource: &str, usage_type: &str, monthly: f64| CostItem {
+            service: "S3".into(),
+            resource: resource.into(),
+            logical_id: Some(logical.into()),
+            usage_type: usage_type.into(),
+            quantity: monthly / 0.023,
+            unit: "GB-month".into(),
+            unit_price: 0.023,
+            monthly_usd: monthly,
+            fixed: false,
+            source: "ListObjectVersions STANDARD (every version)".into(),
+            price_source: "https://aws.amazon.com/s3/pricing/".into(),
+            price_read: "2025-06-01".into(),
+        };
+        let breakdown = vec![
+            line(
+                "DataBucket",
+                "legacy-quiz-dev-data-123456789012",
+                "Storage (Standard)",
+                4.6,
+            ),
+            line("UploadsBucket", "kept-uploads", "Storage (Standard)", 1.15),
+        ];
+        let cost = StackCost {
+            stack: stack.name.clone(),
+            stack_id: stack.id.clone(),
+            region: stack.region.clone(),
+            currency: "USD".into(),
+            days: 30,
+            monthly_usd: 5.75,
+            fixed_usd: 0.0,
+            breakdown,
+            unpriced: vec![],
+            notes: vec![],
+        };
+        a.update(Action::CostsLoaded {
+            request_id,
+            result: Ok(vec![cost]),
+        });
+        let t = draw_sized(&a, 140, 20);
+        let screen = format!("{:?}", t.backend());
+        assert!(screen.contains("saves about $4.60/month"), "{screen}");
+        assert!(screen.contains("kept-uploads"), "{screen}");
+        insta::assert_snapshot!("teardown__plan_savings", t.backend());
     }
 
     #[test]

@@ -339,15 +339,141 @@ async fn every_quantity_is_the_seeded_usage_and_every_figure_quantity_times_pric
     );
 }
 
-#[test]
-fn explorer_is_refused_in_one_line_and_bad_days_are_usage_errors() {
-    let mut c = protoctl();
-    c.args(["cost", "--cost-source", "explorer"]);
+/// Queues a Cost Explorer answer in the emulator (moto's `ce` serves them in order, one per
+/// distinct request).
+fn queue_explorer_result(groups: &[(&str, &str, &str)]) {
+    use std::io::{Read, Write};
+    let groups: Vec<Value> = groups
+        .iter()
+        .map(|(tag, service, amount)| {
+            serde_json::json!({
+                "Keys": [format!("aws:cloudformation:stack-name${tag}"), service],
+                "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}
+            })
+        })
+        .collect();
+    let body = serde_json::json!({"results": [{
+        "ResultsByTime": [{
+            "TimePeriod": {"Start": "2026-11-01", "End": "2026-12-01"},
+            "Total": {},
+            "Groups": groups,
+            "Estimated": false
+        }],
+        "DimensionValueAttributes": []
+    }]})
+    .to_string();
+    let endpoint = crate::support::endpoint();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(host).expect("connect to the emulator");
+    write!(
+        conn,
+        "POST /moto-api/static/ce/cost-and-usage-results HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+}
+
+// Exact float equality: the figures are the queued amounts scaled by 30 / days.
+#[allow(clippy::float_cmp)]
+#[tokio::test(flavor = "multi_thread")]
+async fn explorer_reports_the_tagged_cost_per_service_and_says_how_to_activate_the_tag() {
+    let team = unique("ce");
+    let name = unique("billed");
+    let quiet = unique("untagged");
+    create_stack_from(&name, IDLE, &prototype_tags(&team), false).await;
+    create_stack_from(&quiet, IDLE, &prototype_tags(&team), false).await;
+    queue_explorer_result(&[
+        (&name, "AWS Lambda", "1.5"),
+        (&name, "Amazon DynamoDB", "3.25"),
+        ("", "Amazon EC2", "100"),
+    ]);
+    let config = config_for(&team, "");
+    let mut c = protoctl_with(&config);
+    c.args([
+        "cost",
+        "--cost-source",
+        "explorer",
+        "--days",
+        "15",
+        "--output",
+        "json",
+    ]);
     let out = run(c);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains("explorer is not available yet"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let s = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stack"] == name.as_str())
+        .unwrap_or_else(|| panic!("{all:#}"));
+    assert_eq!(s["monthly_usd"].as_f64(), Some(9.5), "{s:#}");
+    assert_eq!(s["fixed_usd"].as_f64(), Some(0.0));
+    let lambda = line(s, &name, "actual cost").unwrap();
+    assert_eq!(lambda["service"], "AWS Lambda");
+    assert_eq!(lambda["quantity"].as_f64(), Some(1.5));
+    assert_eq!(lambda["unit"], "USD in 15 days");
+    assert_eq!(lambda["monthly_usd"].as_f64(), Some(3.0));
+    assert!(
+        lambda["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cost Explorer GetCostAndUsage UnblendedCost"),
+        "{lambda:#}"
+    );
+    assert!(s["notes"][0].as_str().unwrap().contains("$0.01 a request"));
+    let q = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stack"] == quiet.as_str())
+        .unwrap();
+    assert_eq!(q["monthly_usd"].as_f64(), Some(0.0));
+    assert!(
+        q["notes"][1]
+            .as_str()
+            .unwrap()
+            .starts_with("no cost under the tag"),
+        "{q:#}"
+    );
+    // The same request again (the emulator answers it the same): the text says the note once.
+    let mut c = protoctl_with(&config);
+    c.args(["cost", "--cost-source", "explorer", "--days", "15", &name]);
+    let out = run(c);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("about $9.50/month"), "{text}");
+    assert_eq!(text.matches("$0.01 a request").count(), 1, "{text}");
+
+    // No cost under the tag at all: every stack says how to activate it.
+    queue_explorer_result(&[("", "Amazon EC2", "12")]);
+    let mut c = protoctl_with(&config);
+    c.args([
+        "cost",
+        "--cost-source",
+        "explorer",
+        "--days",
+        "7",
+        "--output",
+        "json",
+    ]);
+    let out = run(c);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for s in all.as_array().unwrap() {
+        let notes = s["notes"].to_string();
+        assert!(
+            notes.contains("update-cost-allocation-tags-status"),
+            "{s:#}"
+        );
+    }
+}
+
+#[test]
+fn bad_days_are_usage_errors() {
     let mut c = protoctl();
     c.args(["cost", "--days", "0"]);
     assert_eq!(run(c).status.code(), Some(2));

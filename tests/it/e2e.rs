@@ -213,3 +213,43 @@ fn stack_list_detail_and_quit() {
     t.send(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn the_cost_column_fills_in_and_dollar_opens_the_breakdown() {
+    let t = Tmux::start("cost", &[]);
+    t.wait_for("$/MO");
+    // The list is drawn first; orders-dev's row gets its figure after.
+    let deadline = Instant::now() + patience();
+    loop {
+        let screen = t.capture();
+        let row = screen
+            .lines()
+            .find(|l| l.contains("orders-dev"))
+            .unwrap_or_default();
+        if row.contains('$') {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no figure in orders-dev's row:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.send(&["/"]);
+    t.send(&["-l", "orders"]);
+    t.send(&["Enter"]);
+    t.wait_for("filter: orders");
+    t.send(&["-l", "$"]);
+    let screen = t.wait_for("list prices, free tier not counted");
+    assert!(screen.contains("Cost · orders-dev"), "{screen}");
+    assert!(screen.contains("/month"), "{screen}");
+    t.send(&["Escape"]);
+    t.wait_gone("list prices, free tier not counted");
+    // From the detail too.
+    t.send(&["Enter"]);
+    t.wait_for("Resources (");
+    t.send(&["-l", "$"]);
+    t.wait_for("Cost · orders-dev");
+    t.send(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}

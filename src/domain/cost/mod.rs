@@ -1,6 +1,7 @@
 //! What each prototype costs a month: usage (metrics, sizes, the template) times the list
 //! prices of the bundled table. Plain maths; the AWS layer gathers the inputs.
 
+pub mod explorer;
 pub mod inventory;
 pub mod prices;
 pub mod usage;
@@ -16,6 +17,7 @@ pub use inventory::{
 pub use prices::{Price, PriceError, PriceTable};
 pub use usage::{MetricQuery, Stat};
 
+use crate::domain::teardown::run::StackPlan;
 use crate::domain::teardown::{Plan, PlanAction};
 
 /// Days in the month usage is scaled to (`--days 30` reports the window's usage as is).
@@ -376,6 +378,20 @@ pub fn teardown_saving(cost: &StackCost, plan: &Plan) -> Saving {
     }
 }
 
+/// Each plan's saving from the shelf's estimates, in plan order; `None` where a stack has
+/// no estimate.
+pub fn plan_savings(plans: &[StackPlan], costs: &[StackCost]) -> Vec<Option<Saving>> {
+    plans
+        .iter()
+        .map(|p| {
+            costs
+                .iter()
+                .find(|c| c.stack_id == p.stack.id)
+                .map(|c| teardown_saving(c, &p.plan))
+        })
+        .collect()
+}
+
 /// A figure for people: `$12.40`, `$0.0031` for small amounts, with the currency label.
 pub fn money(amount: f64, currency: &str) -> String {
     let digits = if amount != 0.0 && amount.abs() < 0.01 {
@@ -387,6 +403,28 @@ pub fn money(amount: f64, currency: &str) -> String {
         format!("${amount:.digits$}")
     } else {
         format!("{amount:.digits$} {currency}")
+    }
+}
+
+/// A quantity for people: whole numbers as they are, others with up to four decimals.
+pub fn quantity_text(q: f64) -> String {
+    if (q - q.round()).abs() < 1e-9 {
+        format!("{q:.0}")
+    } else {
+        trim_zeros(&format!("{q:.4}"))
+    }
+}
+
+/// A unit price with the digits it needs (prices per request have ten decimals).
+pub fn unit_price_text(p: f64) -> String {
+    trim_zeros(&format!("{p:.10}"))
+}
+
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
     }
 }
 

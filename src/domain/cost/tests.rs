@@ -233,3 +233,43 @@ fn money_reads_well() {
     assert_eq!(money(0.0, "USD"), "$0.00");
     assert_eq!(money(3.0, "EUR"), "3.00 EUR");
 }
+
+/// A stack of `name` in us-east-1 with nothing else set.
+pub(crate) fn stack_named(name: &str) -> crate::domain::stack::Stack {
+    crate::domain::stack::Stack {
+        name: name.into(),
+        id: format!("arn:aws:cloudformation:us-east-1:1:stack/{name}/1"),
+        status: "CREATE_COMPLETE".into(),
+        created: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        last_updated: None,
+        tags: BTreeMap::new(),
+        termination_protection: false,
+        outputs: BTreeMap::new(),
+        description: None,
+        region: "us-east-1".into(),
+        parent_id: None,
+        root_id: None,
+        nested_stacks: 0,
+    }
+}
+
+#[test]
+fn every_price_has_a_unit_a_date_and_a_page() {
+    let table = PriceTable::bundled().unwrap();
+    for region in ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"] {
+        for key in table.keys() {
+            let p = table.price(region, key).unwrap();
+            assert!(!p.unit.is_empty(), "{key}: unit");
+            assert!(
+                chrono::NaiveDate::parse_from_str(&p.read, "%Y-%m-%d").is_ok(),
+                "{key}: read date {:?}",
+                p.read
+            );
+            assert!(
+                p.source.starts_with("https://aws.amazon.com/"),
+                "{key}: source"
+            );
+            assert!(p.unit_price.is_finite() && p.unit_price >= 0.0, "{key}");
+        }
+    }
+}

@@ -22,6 +22,7 @@ const ACCESSORS: &[(&str, &str)] = &[
     ("ecr", "ecr"),
     ("iam", "iam"),
     ("cloudwatch", "cloudwatch"),
+    ("costexplorer", "ce"),
     ("tagging", "tag"),
 ];
 
@@ -39,6 +40,7 @@ const CRATES: &[(&str, &str)] = &[
     ("aws_sdk_iam", "iam"),
     ("aws_sdk_cloudwatch", "cloudwatch"),
     ("aws_sdk_resourcegroupstagging", "tag"),
+    ("aws_sdk_costexplorer", "ce"),
 ];
 
 /// Operations whose IAM action is not `prefix:OperationName` (empty: no permission needed).
