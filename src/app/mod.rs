@@ -131,6 +131,10 @@ pub struct App {
     pub theme: ThemeName,
     pub show_help: bool,
     pub should_quit: bool,
+    /// Quitting was asked while a teardown runs: the y/n question is shown.
+    pub confirm_quit: bool,
+    /// The teardown was told to stop between steps; the console quits once it has.
+    pub quit_when_stopped: bool,
     pub clock: Clock,
     pub keymap: Keymap,
     pub aws: Option<Arc<AwsContext>>,
@@ -198,6 +202,8 @@ impl App {
             settings,
             show_help: false,
             should_quit: false,
+            confirm_quit: false,
+            quit_when_stopped: false,
             clock,
             keymap,
             aws: None,
@@ -249,7 +255,7 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return None;
         }
-        if self.input_focused() {
+        if self.confirm_quit || self.input_focused() {
             return Some(Action::Input(*key));
         }
         if self.invoke_input_focused() {
@@ -374,6 +380,7 @@ impl App {
             }
             // the query form takes typed keys.
             Action::Input(key) if self.dynamo_input_focused() => self.dynamo_input(key),
+            Action::Input(key) if self.confirm_quit => self.quit_answer(key),
             Action::Input(key) => {
                 if self.overlay.is_some() {
                     return self.overlay_input(key);
@@ -605,7 +612,11 @@ impl App {
 
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::Quit {
-            self.should_quit = true;
+            if self.teardown_running() {
+                self.confirm_quit = !self.quit_when_stopped;
+            } else {
+                self.should_quit = true;
+            }
             return Vec::new();
         }
         if cmd == Command::Help {

@@ -313,6 +313,48 @@ impl App {
         vec![Effect::LoadStacks { request_id }]
     }
 
+    /// True while a teardown task runs (quitting then asks first).
+    pub fn teardown_running(&self) -> bool {
+        self.teardown
+            .as_ref()
+            .is_some_and(|t| t.phase == Phase::Running && t.cancel.is_some())
+    }
+
+    /// The answer to "quit and stop the teardown between steps? y/n": on yes the runner is
+    /// told to stop after the step it is in (it records "interrupted" with that step) and the
+    /// console quits once it has; on no nothing changes.
+    pub fn quit_answer(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                self.confirm_quit = false;
+                self.quit_when_stopped = true;
+                if let Some(t) = self.teardown.as_mut() {
+                    if let Some(c) = &t.cancel {
+                        c.cancel();
+                    }
+                    t.progress
+                        .values_mut()
+                        .filter(|p| p.outcome.is_none())
+                        .for_each(|p| p.phase = "stopping between steps…".into());
+                }
+                if self.teardown_running() {
+                    self.notify(
+                        Level::Info,
+                        "stopping the teardown between steps; the console quits when it has",
+                    );
+                } else {
+                    self.should_quit = true;
+                }
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                self.confirm_quit = false;
+                self.notify(Level::Info, "the teardown goes on");
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
     /// The countdown ticks; at zero the teardown starts.
     pub fn teardown_tick(&mut self) -> Vec<Effect> {
         let Some(t) = self.teardown.as_mut() else {
@@ -391,6 +433,10 @@ impl App {
             Action::TeardownFinished => {
                 t.phase = Phase::Done;
                 t.cancel = None;
+                if self.quit_when_stopped {
+                    self.should_quit = true;
+                }
+                self.confirm_quit = false;
             }
             _ => {}
         }

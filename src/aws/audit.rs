@@ -102,6 +102,38 @@ impl Audit {
     }
 }
 
+/// Test hook for interrupted runs: `PROTOCTL_TEST_STALL_AFTER_STEP=name[:n]` holds the run
+/// right after the n-th (default first) step called `name` of this process is recorded, until
+/// `cancel` fires, so a test can kill the process (or quit the console) at an exact step
+/// boundary. Without the variable it does nothing.
+pub fn stall_if_asked(step: &str, cancel: &tokio_util::sync::CancellationToken) {
+    static SEEN: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
+    let Ok(want) = std::env::var("PROTOCTL_TEST_STALL_AFTER_STEP") else {
+        return;
+    };
+    let (name, nth) = want
+        .split_once(':')
+        .map_or((want.as_str(), 1), |(n, k)| (n, k.parse().unwrap_or(1)));
+    let seen = {
+        let Ok(mut seen) = SEEN.lock() else {
+            return;
+        };
+        let at = if let Some(i) = seen.iter().position(|(s, _)| s == step) {
+            i
+        } else {
+            seen.push((step.to_string(), 0));
+            seen.len() - 1
+        };
+        seen[at].1 += 1;
+        seen[at].1
+    };
+    if name == step && seen == nth {
+        while !cancel.is_cancelled() {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
 /// A fresh random id (16 hex digits) for a run or a ClientRequestToken.
 pub fn random_id() -> String {
     let mut bytes = [0u8; 8];

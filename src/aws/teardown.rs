@@ -5,6 +5,7 @@
 
 mod blockers;
 mod buckets;
+mod resume;
 mod truth;
 
 pub use blockers::{
@@ -12,6 +13,9 @@ pub use blockers::{
     stack_blockers, tree_blockers, unprotect,
 };
 pub use buckets::{Emptying, empty_bucket, empty_bucket_with, measure_bucket};
+pub use resume::{
+    SentDelete, delete_under_way, finish_sent_delete, unfinished_sent_delete, unfinished_shelve,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -338,6 +342,13 @@ pub async fn execute(
     if let Err(e) = result {
         run.outcome.error = Some(e);
     }
+    if run.outcome.result == OutcomeKind::Cancelled {
+        let last_step = run.outcome.steps.last().map(|s| json!(s));
+        let _ = run.audit_line(
+            "interrupted",
+            json!({"last_step": last_step, "note": "stopped between steps on request; run the teardown again to finish it"}),
+        );
+    }
     let outcome_json = json!({
         "result": run.outcome.result,
         "error": &run.outcome.error,
@@ -373,25 +384,7 @@ impl Teardown<'_> {
         };
         let _ = self.audit_line("step", json!(&rec));
         self.outcome.steps.push(rec);
-        self.stall_if_asked(step);
-    }
-
-    /// Test hook for interrupted runs: `PROTOCTL_TEST_STALL_AFTER_STEP=name[:n]` makes the
-    /// process stop dead right after the n-th (default first) step called `name` is recorded,
-    /// so a test can kill it at an exact step boundary.
-    fn stall_if_asked(&self, step: &str) {
-        let Ok(want) = std::env::var("PROTOCTL_TEST_STALL_AFTER_STEP") else {
-            return;
-        };
-        let (name, nth) = want
-            .split_once(':')
-            .map_or((want.as_str(), 1), |(n, k)| (n, k.parse().unwrap_or(1)));
-        let seen = self.outcome.steps.iter().filter(|s| s.step == step).count();
-        if name == step && seen == nth {
-            loop {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
-            }
-        }
+        super::audit::stall_if_asked(step, self.cancel);
     }
 
     fn cancelled(&mut self) -> bool {

@@ -159,9 +159,13 @@ pub async fn run_shelve(ctx: &Context, args: &ShelveArgs) -> anyhow::Result<Exit
             .or_else(Audit::default_path)
             .ok_or_else(|| anyhow::anyhow!("no data dir for the audit log: pass --audit-log"))?,
     );
+    let names = finish_sent_deletes(ctx, args, &audit, &settings).await?;
+    if names.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut stacks = Vec::new();
     let mut seen = BTreeSet::new();
-    for name in &args.stacks {
+    for name in &names {
         let shown = sanitize(name).into_owned();
         let stack = cloudformation::describe(&ctx.aws, name)
             .await?
@@ -363,6 +367,75 @@ pub async fn run_shelve(ctx: &Context, args: &ShelveArgs) -> anyhow::Result<Exit
         anyhow::bail!("{f}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--yes`: a named stack whose shelve was killed after its DeleteStack was sent (the
+/// archive verified before) is followed to its end without sending anything again, and
+/// reported with that archive. Returns the names left for the normal path; an error when a
+/// followed delete did not end in DELETE_COMPLETE.
+async fn finish_sent_deletes(
+    ctx: &Context,
+    args: &ShelveArgs,
+    audit: &Audit,
+    settings: &Settings,
+) -> anyhow::Result<Vec<String>> {
+    if !args.yes {
+        return Ok(args.stacks.clone());
+    }
+    let mut rest = Vec::new();
+    let mut done = Vec::new();
+    for name in &args.stacks {
+        let sent = match teardown::unfinished_sent_delete(audit, name) {
+            Some(sent)
+                if sent.archive.is_some()
+                    && teardown::delete_under_way(&ctx.aws, &sent).await? =>
+            {
+                sent
+            }
+            _ => {
+                rest.push(name.clone());
+                continue;
+            }
+        };
+        let outcome = teardown::finish_sent_delete(
+            &ctx.aws,
+            audit,
+            &sent,
+            &random_id(),
+            settings,
+            &CancellationToken::new(),
+        )
+        .await;
+        let location = sent.archive.clone().unwrap_or_default();
+        if outcome.result != OutcomeKind::Deleted {
+            anyhow::bail!(
+                "{} archived to {} but not deleted: {}",
+                sanitize(&outcome.stack_name),
+                sanitize(&location),
+                sanitize(outcome.error.as_deref().unwrap_or("not deleted"))
+            );
+        }
+        done.push(json!({"stack": &outcome.stack_name, "location": location,
+                         "resumed_from": &sent.run, "teardown": outcome}));
+    }
+    if !done.is_empty() {
+        if !rest.is_empty() || ctx.output == OutputFormat::Table {
+            let mut out = std::io::stdout().lock();
+            for d in &done {
+                writeln!(
+                    out,
+                    "{}  shelved to {} by run {}; stack deleted (the DeleteStack that run sent completed)",
+                    sanitize(d["stack"].as_str().unwrap_or_default()),
+                    sanitize(d["location"].as_str().unwrap_or_default()),
+                    sanitize(d["resumed_from"].as_str().unwrap_or_default())
+                )?;
+            }
+            out.flush()?;
+        } else {
+            print_json(&done)?;
+        }
+    }
+    Ok(rest)
 }
 
 /// The dry run for people: what goes into the archive, and what cannot come back.

@@ -122,6 +122,24 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             .or_else(Audit::default_path)
             .ok_or_else(|| anyhow::anyhow!("no data dir for the audit log: pass --audit-log"))?,
     );
+    let run_id = random_id();
+    let cancel = CancellationToken::new();
+    let c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c.cancel();
+        }
+    });
+    let (resumed, rest) =
+        resume_sent_deletes(ctx, args, &audit, &run_id, &settings, &cancel).await?;
+    let resumed_failure = report_resumed(ctx, &resumed)?;
+    if rest.stacks.is_empty() && !rest.abandoned {
+        return match resumed_failure {
+            Some(e) => Err(anyhow::anyhow!(e)),
+            None => Ok(ExitCode::SUCCESS),
+        };
+    }
+    let args = &rest;
     let stacks = choose_stacks(ctx, args, &settings).await?;
     let ids: Vec<(String, String)> = stacks
         .iter()
@@ -136,7 +154,6 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
     for sp in &mut plans {
         retain.push(retain_list(ctx, sp, args.retain_failed).await?);
     }
-    let run_id = random_id();
     for sp in &mut plans {
         sp.assessment.blocked = sp.plan.blocked_by().next().is_some();
         sp.assessment.blocked_reasons = sp.plan.blocked_by().map(Blocker::line).collect();
@@ -203,13 +220,6 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
         anyhow::bail!("refused: {}; nothing was deleted", reasons.join("; "));
     }
 
-    let cancel = CancellationToken::new();
-    let c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            c.cancel();
-        }
-    });
     let mut outcomes = Vec::new();
     for (sp, retain) in plans.iter().zip(&retain) {
         let name = sanitize(&sp.stack.name).into_owned();
@@ -246,20 +256,7 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
         OutputFormat::Table => {
             for o in &outcomes {
                 let mut out = std::io::stdout().lock();
-                writeln!(
-                    out,
-                    "{}  {}{}{}",
-                    sanitize(&o.stack_name),
-                    result_word(o.result),
-                    o.note
-                        .as_deref()
-                        .map(|n| format!(" ({})", sanitize(n)))
-                        .unwrap_or_default(),
-                    o.error
-                        .as_deref()
-                        .map(|e| format!(": {}", sanitize(e)))
-                        .unwrap_or_default()
-                )?;
+                writeln!(out, "{}", outcome_line(o))?;
                 out.flush()?;
             }
         }
@@ -283,7 +280,115 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             result_word(bad.result)
         );
     }
+    if let Some(e) = resumed_failure {
+        anyhow::bail!(e);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A stack whose delete an earlier, killed run sent, finished by this run.
+struct Resumed {
+    outcome: Outcome,
+    account: String,
+    region: String,
+}
+
+/// With `--yes`: the named stacks an earlier run sent DeleteStack for and never saw end (it
+/// was killed) are followed to their end without sending anything again; the others are left
+/// for the normal path.
+async fn resume_sent_deletes(
+    ctx: &Context,
+    args: &TeardownArgs,
+    audit: &Audit,
+    run_id: &str,
+    settings: &Settings,
+    cancel: &CancellationToken,
+) -> anyhow::Result<(Vec<Resumed>, TeardownArgs)> {
+    let mut rest = args.clone();
+    if !args.yes {
+        return Ok((Vec::new(), rest));
+    }
+    rest.stacks.clear();
+    let mut resumed = Vec::new();
+    for name in &args.stacks {
+        let sent = match teardown::unfinished_sent_delete(audit, name) {
+            Some(sent) if teardown::delete_under_way(&ctx.aws, &sent).await? => sent,
+            _ => {
+                rest.stacks.push(name.clone());
+                continue;
+            }
+        };
+        if ctx.output == OutputFormat::Table {
+            progress_line(&format!(
+                "{}: run {} sent DeleteStack and stopped without a result; following that delete",
+                sanitize(&sent.stack_name),
+                sent.run
+            ));
+        }
+        let outcome =
+            teardown::finish_sent_delete(&ctx.aws, audit, &sent, run_id, settings, cancel).await;
+        resumed.push(Resumed {
+            outcome,
+            account: sent.account,
+            region: sent.region,
+        });
+    }
+    Ok((resumed, rest))
+}
+
+/// Prints the outcomes of the resumed stacks (JSON only when they are all there is); the
+/// first failure's line, if any.
+fn report_resumed(ctx: &Context, resumed: &[Resumed]) -> anyhow::Result<Option<String>> {
+    if resumed.is_empty() {
+        return Ok(None);
+    }
+    match ctx.output {
+        OutputFormat::Json => {
+            let mut out = Vec::new();
+            for r in resumed {
+                let mut v = serde_json::to_value(&r.outcome)?;
+                v["account"] = json!(r.account);
+                v["region"] = json!(r.region);
+                out.push(v);
+            }
+            print_json(&out)?;
+        }
+        OutputFormat::Table => {
+            let mut out = std::io::stdout().lock();
+            for r in resumed {
+                writeln!(out, "{}", outcome_line(&r.outcome))?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(resumed
+        .iter()
+        .find(|r| r.outcome.result != OutcomeKind::Deleted)
+        .map(|r| {
+            format!(
+                "{} {}: {}",
+                sanitize(&r.outcome.stack_name),
+                result_word(r.outcome.result),
+                sanitize(r.outcome.error.as_deref().unwrap_or("not deleted"))
+            )
+        }))
+}
+
+/// `NAME  deleted (note): error` for people.
+fn outcome_line(o: &Outcome) -> String {
+    format!(
+        "{}  {}{}{}",
+        sanitize(&o.stack_name),
+        result_word(o.result),
+        o.note
+            .as_deref()
+            .map(|n| format!(" ({})", sanitize(n)))
+            .unwrap_or_default(),
+        o.error
+            .as_deref()
+            .map(|e| format!(": {}", sanitize(e)))
+            .unwrap_or_default()
+    )
 }
 
 /// When planning failed: if every stack is gone by now (another run deleted it), say so

@@ -91,6 +91,17 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if app.confirm_quit {
+        let line = Line::from(vec![
+            Span::styled(
+                "a teardown is running: quit and stop it between steps? ",
+                theme.warn,
+            ),
+            Span::styled("y/n", theme.key),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     if app.teardown_input_focused() {
         teardown::render_footer(frame, area, app, theme);
         return;

@@ -650,6 +650,70 @@ mod tests {
         assert!(a.teardown.is_none());
     }
 
+    /// `planned()` confirmed and counted down: the teardown task runs.
+    fn running() -> (App, tokio_util::sync::CancellationToken) {
+        let mut a = planned();
+        a.update(Action::Command(Command::Open));
+        type_text(&mut a, "legacy-quiz-dev");
+        a.update(Action::Input(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        for _ in 0..COUNTDOWN_TICKS - 1 {
+            a.update(Action::Tick);
+        }
+        let effects = a.update(Action::Tick);
+        let Some(Effect::RunTeardown { cancel, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        (a, cancel.clone())
+    }
+
+    #[test]
+    fn quitting_while_a_teardown_runs_asks_and_stops_between_steps() {
+        let (mut a, cancel) = running();
+        a.update(Action::Command(Command::Quit));
+        assert!(a.confirm_quit && !a.should_quit);
+        insta::assert_snapshot!("teardown__quit_question", draw_sized(&a, 120, 16).backend());
+        // While asked, every key is the answer (ctrl-c included): others change nothing.
+        let ctrl_c =
+            crossterm::event::Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert!(matches!(a.map_event(&ctrl_c), Some(Action::Input(_))));
+        a.update(key('x'));
+        assert!(a.confirm_quit);
+        // No: the teardown goes on untouched.
+        a.update(key('n'));
+        assert!(!a.confirm_quit && !a.should_quit && !cancel.is_cancelled());
+        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Running);
+        // The palette's quit asks the same; yes stops the runner between steps.
+        a.run_palette(crate::app::palette::PaletteAction::Quit);
+        assert!(a.confirm_quit);
+        a.update(key('y'));
+        assert!(cancel.is_cancelled(), "the runner is told to stop");
+        assert!(!a.should_quit, "the console waits for the runner to stop");
+        a.update(Action::Command(Command::Quit));
+        assert!(!a.confirm_quit, "asked once");
+        a.update(Action::TeardownOutcome(Outcome {
+            note: None,
+            stack_name: "legacy-quiz-dev".into(),
+            stack_id: a.teardown.as_ref().unwrap().plans[0].stack.id.clone(),
+            result: OutcomeKind::Cancelled,
+            steps: vec![],
+            refusals: vec![],
+            failed_resources: vec![],
+            error: None,
+        }));
+        a.update(Action::TeardownFinished);
+        assert!(a.should_quit);
+    }
+
+    #[test]
+    fn quitting_with_no_teardown_running_quits_at_once() {
+        let mut a = planned();
+        a.update(Action::Command(Command::Quit));
+        assert!(a.should_quit && !a.confirm_quit);
+    }
+
     /// `planned()` with a table under deletion protection and a bucket under COMPLIANCE.
     fn planned_with_blockers() -> App {
         use crate::domain::teardown::{Blocker, Lift};

@@ -30,7 +30,7 @@ impl Tmux {
 
     /// Like [`Tmux::start`] against another endpoint and config.
     pub fn start_with(name: &str, endpoint: &str, config: &std::path::Path, args: &[&str]) -> Self {
-        Self::start_in(name, endpoint, config, None, args)
+        Self::start_full(name, endpoint, config, None, &[], args)
     }
 
     /// Like [`Tmux::start_with`], the program's working directory `dir` (where it writes
@@ -42,12 +42,39 @@ impl Tmux {
         dir: Option<&std::path::Path>,
         args: &[&str],
     ) -> Self {
+        Self::start_full(name, endpoint, config, dir, &[], args)
+    }
+
+    /// Like [`Tmux::start_with`] with extra environment variables for protoctl.
+    pub fn start_env(
+        name: &str,
+        endpoint: &str,
+        config: &std::path::Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
+        Self::start_full(name, endpoint, config, None, env, args)
+    }
+
+    /// Starts `protoctl <args>` with a working directory and extra environment variables.
+    pub fn start_full(
+        name: &str,
+        endpoint: &str,
+        config: &std::path::Path,
+        dir: Option<&std::path::Path>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
         let socket = format!("protoctl-e2e-{name}-{}", std::process::id());
         let exit_file = std::env::temp_dir().join(format!("{socket}.exit"));
         let _ = std::fs::remove_file(&exit_file);
         let bin = env!("CARGO_BIN_EXE_protoctl");
+        let vars = env.iter().fold(String::new(), |mut s, (k, v)| {
+            s.push_str(&format!("{k}={v} "));
+            s
+        });
         let mut cmd = format!(
-            "{bin} --endpoint-url {} --config {} --log-file {}",
+            "env {vars}{bin} --endpoint-url {} --config {} --log-file {}",
             endpoint,
             config.display(),
             log_file(&format!("e2e-{name}")).display()

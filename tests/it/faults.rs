@@ -1,6 +1,7 @@
 //! A fault-injecting HTTP proxy between protoctl and the emulator. At configured rates per
 //! request it answers 500 / 503 SlowDown / throttling errors with the body each AWS protocol
-//! uses, adds latency, resets the connection, cuts a response body short, or hangs.
+//! uses, adds latency, resets the connection, cuts a response body short, or hangs. Its
+//! upstream may be the emulator or a test front (which then forwards to the emulator).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -30,6 +31,8 @@ pub struct FaultPlan {
     pub latency: f64,
     pub reset: f64,
     pub truncate: f64,
+    /// Never answer this fraction of requests (each hangs until the client gives up).
+    pub stall: f64,
     /// Never answer at all (the request hangs until the client gives up).
     pub hang: bool,
     /// Answer every request with 403 ExpiredToken (credentials that have expired).
@@ -50,6 +53,7 @@ impl FaultPlan {
             latency: each,
             reset: each,
             truncate: each,
+            stall: 0.0,
             hang: false,
             expired: false,
             deny: None,
@@ -234,6 +238,10 @@ fn decide(plan: &FaultPlan, protocol: Protocol, r: f64) -> Decision {
             delay: None,
             truncate: true,
         };
+    }
+    edge += plan.stall;
+    if r < edge {
+        return Decision::Hang;
     }
     Decision::Forward {
         delay: None,

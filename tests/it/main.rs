@@ -2,6 +2,7 @@
 //! real emulator started by `scripts/test` (its URL in `PROTOCTL_TEST_ENDPOINT`).
 
 mod accounts;
+mod auth_faults;
 mod cfn_front;
 mod cognito_front;
 mod cost;
@@ -19,6 +20,7 @@ mod nested;
 mod reliability;
 mod s3;
 mod shelve;
+mod shelve_faults;
 mod stacks;
 mod support;
 mod teardown;

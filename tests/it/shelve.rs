@@ -159,11 +159,11 @@ async fn deploy_sls(name: &str, team: &str) {
     );
 }
 
-async fn deploy_plain(name: &str, team: &str) {
+pub(crate) async fn deploy_plain(name: &str, team: &str) {
     crate::teardown::create_stack_from(name, PLAIN, &prototype_tags(team), false).await;
 }
 
-async fn physical(stack: &str, logical: &str) -> String {
+pub(crate) async fn physical(stack: &str, logical: &str) -> String {
     let ctx = aws().await;
     protoctl::aws::cloudformation::resources(&ctx, stack)
         .await
@@ -261,7 +261,7 @@ async fn fill_table(table: &str, n: usize) {
     }
 }
 
-async fn fill_objects(bucket: &str, n: usize) {
+pub(crate) async fn fill_objects(bucket: &str, n: usize) {
     let s3 = aws().await.s3();
     for i in 0..n {
         s3.put_object()
@@ -287,7 +287,7 @@ async fn fill_objects(bucket: &str, n: usize) {
 }
 
 /// Every item of a table, digested order-free.
-async fn table_digest(table: &str) -> (u64, String) {
+pub(crate) async fn table_digest(table: &str) -> (u64, String) {
     let ctx = aws().await;
     let info = protoctl::aws::dynamodb::describe_table(&ctx, table, "T")
         .await
@@ -308,7 +308,7 @@ async fn table_digest(table: &str) -> (u64, String) {
 }
 
 /// Key -> (sha256, content type, metadata) of every current object.
-async fn bucket_contents(
+pub(crate) async fn bucket_contents(
     bucket: &str,
 ) -> BTreeMap<String, (String, Option<String>, BTreeMap<String, String>)> {
     let s3 = aws().await.s3();
@@ -361,13 +361,13 @@ fn restore(config: &PathBuf, archive: &str, extra: &[&str]) -> std::process::Out
     run(c)
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("protoctl-shelf-test-{name}"));
     let _ = std::fs::remove_dir_all(&d);
     d
 }
 
-fn only_archive(dir: &Path) -> PathBuf {
+pub(crate) fn only_archive(dir: &Path) -> PathBuf {
     let found: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -604,7 +604,7 @@ fn s3_archive_round_trip_is_encrypted_and_refuses_the_stacks_own_bucket() {
     assert_eq!(after, before);
 }
 
-async fn enable_versioning(bucket: &str) {
+pub(crate) async fn enable_versioning(bucket: &str) {
     aws()
         .await
         .s3()
@@ -639,7 +639,7 @@ async fn version_some(bucket: &str) {
         .unwrap();
 }
 
-async fn fill_table_plain(table: &str, n: usize) {
+pub(crate) async fn fill_table_plain(table: &str, n: usize) {
     let ddb = aws().await.dynamodb();
     for i in 0..n {
         ddb.put_item()

@@ -150,13 +150,27 @@ fn teardown_under_faults_finishes_or_stops_and_resumes() {
     let team = unique("wp-td");
     let bystander = unique("wp-keep");
     let kept_bucket = block(fixture_stack(&bystander, &team, 3));
-    let cfg = config(&team, "max_attempts = 10\noperation_timeout = \"60s\"");
+    let cfg = config(
+        &team,
+        "max_attempts = 10\noperation_timeout = \"60s\"\nattempt_timeout = \"3s\"",
+    );
     let mut stopped = 0;
-    for seed in 0..3_u64 {
+    // Three runs of mixed faults, and one where some requests are never answered.
+    let stalls = FaultPlan {
+        stall: 0.1,
+        ..FaultPlan::mixed(0.1)
+    };
+    let plans = [
+        FaultPlan::mixed(0.2),
+        FaultPlan::mixed(0.2),
+        FaultPlan::mixed(0.2),
+        stalls,
+    ];
+    for (seed, plan) in (0..).zip(plans) {
         let name = unique("wp-td");
         let bucket = block(fixture_stack(&name, &team, 12));
         let audit = log_file(&format!("audit-{name}")).with_extension("jsonl");
-        let proxy = faults::start(&endpoint(), FaultPlan::mixed(0.2), 7000 + seed);
+        let proxy = faults::start(&endpoint(), plan, 7000 + seed);
         let out = teardown(&proxy.url, &cfg, &audit, &name);
         drop(proxy);
         if !out.status.success() {
@@ -189,7 +203,7 @@ fn teardown_under_faults_finishes_or_stops_and_resumes() {
         "nothing outside the plan is deleted"
     );
     assert!(block(stack_exists(&bystander)));
-    eprintln!("teardown under faults: 3 runs, {stopped} stopped and resumed");
+    eprintln!("teardown under faults: 4 runs, {stopped} stopped and resumed");
 }
 
 /// With every request failing, a teardown deletes nothing and says so in one line.
@@ -216,6 +230,18 @@ fn teardown_with_every_request_failing_deletes_nothing() {
             expired: true,
             ..FaultPlan::default()
         },
+        FaultPlan {
+            slow_down: 1.0,
+            ..FaultPlan::default()
+        },
+        FaultPlan {
+            throttle: 1.0,
+            ..FaultPlan::default()
+        },
+        FaultPlan {
+            truncate: 1.0,
+            ..FaultPlan::default()
+        },
     ] {
         let proxy = faults::start(&endpoint(), plan, 11);
         let out = teardown(&proxy.url, &cfg, &audit, &name);
@@ -224,6 +250,33 @@ fn teardown_with_every_request_failing_deletes_nothing() {
         assert_eq!(err.trim_end().lines().count(), 1, "{plan:?}: {err}");
         assert!(err.starts_with("protoctl: "), "{err}");
     }
+    // Every request hanging: a timeout line within the operation timeout.
+    let impatient = config(
+        &format!("{team}-hang"),
+        "max_attempts = 2\noperation_timeout = \"4s\"\nattempt_timeout = \"2s\"",
+    );
+    std::fs::write(
+        &impatient,
+        std::fs::read_to_string(&impatient)
+            .unwrap()
+            .replace(&format!("team={team}-hang"), &format!("team={team}")),
+    )
+    .unwrap();
+    let proxy = faults::start(
+        &endpoint(),
+        FaultPlan {
+            hang: true,
+            ..FaultPlan::default()
+        },
+        11,
+    );
+    let started = std::time::Instant::now();
+    let out = teardown(&proxy.url, &impatient, &audit, &name);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "hang: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "hang: {err}");
+    assert!(err.contains("timed out"), "hang: {err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
     assert!(block(stack_exists(&name)));
     assert_eq!(block(versions_left(&bucket)), Some(8), "nothing deleted");
 }
@@ -273,6 +326,8 @@ fn item_edit_and_delete_under_faults_end_as_a_clean_run() {
             truncate: 0.15,
             server_error: 0.05,
             throttle: 0.05,
+            slow_down: 0.05,
+            stall: 0.05,
             ..FaultPlan::default()
         };
         let proxy = faults::start(&endpoint(), plan, 500 + seed);
@@ -283,6 +338,7 @@ fn item_edit_and_delete_under_faults_end_as_a_clean_run() {
                 endpoint_url: Some(url),
                 region: Some("us-east-1".into()),
                 max_attempts: Some(10),
+                attempt_timeout: Some(std::time::Duration::from_secs(2)),
                 ..Default::default()
             })
             .await
@@ -303,6 +359,48 @@ fn item_edit_and_delete_under_faults_end_as_a_clean_run() {
             .load(std::sync::atomic::Ordering::SeqCst);
     }
     assert!(faults_seen > 0, "the proxy injected no fault");
+    // Expired credentials or no answer at all: an error, the item as it was.
+    let kept = item("item-kept", "1");
+    put_plain(kept.clone());
+    for plan in [
+        FaultPlan {
+            expired: true,
+            ..FaultPlan::default()
+        },
+        FaultPlan {
+            hang: true,
+            ..FaultPlan::default()
+        },
+    ] {
+        let proxy = faults::start(&endpoint(), plan, 5);
+        let url = proxy.url.clone();
+        block(async {
+            let faulty = protoctl::aws::AwsContext::load(&protoctl::aws::AwsOptions {
+                endpoint_url: Some(url),
+                region: Some("us-east-1".into()),
+                max_attempts: Some(2),
+                attempt_timeout: Some(std::time::Duration::from_secs(1)),
+                operation_timeout: Some(std::time::Duration::from_secs(3)),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            let e = put_if_unchanged(&faulty, &table, &kept, &item("item-kept", "2"))
+                .await
+                .unwrap_err();
+            assert!(!e.to_string().contains('\n'), "{e}");
+            let e = delete_if_unchanged(&faulty, &table, &kept)
+                .await
+                .unwrap_err();
+            assert!(!e.to_string().contains('\n'), "{e}");
+            let ctx = aws().await;
+            assert_eq!(
+                get_item(&ctx, &table, &kept).await.unwrap(),
+                Some(kept.clone()),
+                "{plan:?}"
+            );
+        });
+    }
     // A real conflict is still one: someone else's change is never overwritten.
     let (old, theirs) = (item("item-conflict", "1"), item("item-conflict", "3"));
     put_plain(theirs);

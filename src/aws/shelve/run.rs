@@ -152,56 +152,73 @@ pub async fn shelve_stack(
             reasons.join("; ")
         )));
     }
-    let place = target(to, &sp.stack.name, opts.now);
-    let (dir, staged) = match &place {
-        Location::Dir(d) => (d.clone(), false),
-        Location::S3 { .. } => (super::staging_dir(), true),
-    };
-    let result =
-        archive_and_verify(ctx, sp, td.account, &dir, &place, opts, progress, cancel).await;
-    if staged {
-        let _ = tokio::fs::remove_dir_all(&dir).await;
-    }
-    let manifest = match result {
-        Ok(m) => m,
-        Err(e) => {
-            if !staged
-                && !tokio::fs::try_exists(dir.join(archive::MANIFEST))
-                    .await
-                    .unwrap_or(false)
-            {
-                let _ = tokio::fs::remove_dir_all(&dir).await;
-            }
-            return Err(AwsError::new(
-                e.kind,
-                format!("shelving {name} failed: {e}; nothing was deleted"),
-            ));
-        }
-    };
-    let location = place.to_string();
-    td.audit
-        .record(&Entry {
+    let record = |event: &str, detail: serde_json::Value| {
+        td.audit.record(&Entry {
             time: chrono::Utc::now(),
             run: td.run_id,
             account: td.account,
             region: &sp.plan.region,
             stack_id: &sp.stack.id,
             stack_name: &sp.stack.name,
-            event: "archived",
-            detail: json!({
-                "location": &location,
-                "files": manifest.files.len(),
-                "size_bytes": manifest.size_bytes(),
-                "items": manifest.items(),
-                "objects": manifest.objects(),
-                "not_kept": &manifest.not_kept,
-            }),
+            event,
+            detail,
         })
-        .map_err(|e| {
-            refused(format!(
-                "refused: {e}; the archive is at {location}; nothing was deleted"
-            ))
-        })?;
+    };
+    let interrupted = teardown::unfinished_shelve(td.audit, &sp.stack.id);
+    let (location, manifest, kept_from) = if let Some((earlier, location)) = interrupted {
+        progress(Progress::Phase(format!(
+            "keeping the archive of the interrupted run {earlier}, whose teardown had begun"
+        )));
+        let manifest = verify_existing(ctx, &location, progress).await.map_err(|e| {
+                AwsError::new(
+                    e.kind,
+                    format!(
+                        "shelving {name} stopped: the archive {} of the interrupted run {earlier} does not verify ({e}); nothing more was deleted",
+                        sanitize(&location)
+                    ),
+                )
+            })?;
+        (location, manifest, Some(earlier))
+    } else {
+        let last = std::sync::Mutex::new(None::<String>);
+        let mark = |step: &str, location: &str| {
+            let _ = record("shelve_step", json!({"step": step, "location": location}));
+            if let Ok(mut l) = last.lock() {
+                *l = Some(step.to_string());
+            }
+            crate::aws::audit::stall_if_asked(step, cancel);
+        };
+        match fresh_archive(ctx, sp, to, opts, td.account, &mark, progress, cancel).await {
+            Ok((location, manifest)) => (location, manifest, None),
+            Err(e) => {
+                let last_step = last.lock().ok().and_then(|l| l.clone());
+                let msg = format!("shelving {name} failed: {e}; nothing was deleted");
+                let _ = record(
+                    "shelve_stopped",
+                    json!({"error": &msg, "last_step": last_step}),
+                );
+                return Err(AwsError::new(e.kind, msg));
+            }
+        }
+    };
+    record(
+        "archived",
+        json!({
+            "location": &location,
+            "files": manifest.files.len(),
+            "size_bytes": manifest.size_bytes(),
+            "items": manifest.items(),
+            "objects": manifest.objects(),
+            "not_kept": &manifest.not_kept,
+            "kept_from": kept_from,
+        }),
+    )
+    .map_err(|e| {
+        refused(format!(
+            "refused: {e}; the archive is at {location}; nothing was deleted"
+        ))
+    })?;
+    crate::aws::audit::stall_if_asked("archived", cancel);
     progress(Progress::Phase("tearing the stack down".into()));
     let forward = |p: teardown::Progress| progress(Progress::Teardown(p));
     let outcome = Box::pin(teardown::execute(
@@ -223,6 +240,83 @@ pub async fn shelve_stack(
     })
 }
 
+/// Writes a new archive of the stack under `to` and verifies it: its location and manifest.
+/// `mark` records each step done. A failed write leaves no folder without a manifest.
+#[allow(clippy::too_many_arguments)]
+async fn fresh_archive(
+    ctx: &AwsContext,
+    sp: &StackPlan,
+    to: &Location,
+    opts: &ShelveOptions,
+    account: &str,
+    mark: &(dyn Fn(&str, &str) + Sync),
+    progress: ProgressFn<'_>,
+    cancel: &CancellationToken,
+) -> Result<(String, Manifest), AwsError> {
+    let mut place = target(to, &sp.stack.name, opts.now);
+    // A rerun within the same second as a killed run: the next free name, never its folder.
+    for n in 2..100 {
+        let Location::Dir(d) = &place else { break };
+        if !tokio::fs::try_exists(d).await.unwrap_or(false) {
+            break;
+        }
+        place = to.join(&format!("{}-{n}", archive_name(&sp.stack.name, opts.now)));
+    }
+    let (dir, staged) = match &place {
+        Location::Dir(d) => (d.clone(), false),
+        Location::S3 { .. } => (super::staging_dir(), true),
+    };
+    let location = place.to_string();
+    let result = archive_and_verify(
+        ctx,
+        sp,
+        account,
+        &dir,
+        &place,
+        opts,
+        &|step| mark(step, &location),
+        progress,
+        cancel,
+    )
+    .await;
+    if staged {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    if result.is_err()
+        && !staged
+        && !tokio::fs::try_exists(dir.join(archive::MANIFEST))
+            .await
+            .unwrap_or(false)
+    {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    result.map(|m| (location, m))
+}
+
+/// Reads an archive written earlier back against its manifest (an S3 one through a staging
+/// folder).
+async fn verify_existing(
+    ctx: &AwsContext,
+    location: &str,
+    progress: ProgressFn<'_>,
+) -> Result<Manifest, AwsError> {
+    let place: Location = location
+        .parse()
+        .map_err(|e: String| AwsError::new(ErrorKind::Invalid, e))?;
+    match place {
+        Location::Dir(d) => super::verify_dir(&d, progress).await,
+        Location::S3 { bucket, prefix } => {
+            let dir = super::staging_dir();
+            let read = match super::download(ctx, &bucket, &prefix, &dir, progress).await {
+                Ok(()) => super::verify_dir(&dir, progress).await,
+                Err(e) => Err(e),
+            };
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            read
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn archive_and_verify(
     ctx: &AwsContext,
@@ -231,11 +325,13 @@ async fn archive_and_verify(
     dir: &std::path::Path,
     place: &Location,
     opts: &ShelveOptions,
+    mark: &(dyn Fn(&str) + Sync),
     progress: ProgressFn<'_>,
     cancel: &CancellationToken,
 ) -> Result<Manifest, AwsError> {
     let written =
         super::write_archive(ctx, &sp.stack, account, dir, opts, progress, cancel).await?;
+    mark("archive_written");
     progress(Progress::Phase("verifying the archive".into()));
     let read = super::verify_dir(dir, progress).await?;
     if read != written {
@@ -243,9 +339,12 @@ async fn archive_and_verify(
             "the manifest read back differs from the one written".into(),
         ));
     }
+    mark("archive_verified");
     if let Location::S3 { bucket, prefix } = place {
         super::upload(ctx, dir, &read, bucket, prefix, progress).await?;
+        mark("archive_uploaded");
         super::verify_remote(ctx, &read, bucket, prefix, progress).await?;
+        mark("upload_verified");
     }
     Ok(read)
 }
