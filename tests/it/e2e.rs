@@ -30,16 +30,31 @@ impl Tmux {
 
     /// Like [`Tmux::start`] against another endpoint and config.
     pub fn start_with(name: &str, endpoint: &str, config: &std::path::Path, args: &[&str]) -> Self {
+        Self::start_env(name, endpoint, config, &[], args)
+    }
+
+    /// Like [`Tmux::start_with`], with extra environment variables for protoctl.
+    pub fn start_env(
+        name: &str,
+        endpoint: &str,
+        config: &std::path::Path,
+        env: &[(&str, PathBuf)],
+        args: &[&str],
+    ) -> Self {
         let socket = format!("protoctl-e2e-{name}-{}", std::process::id());
         let exit_file = std::env::temp_dir().join(format!("{socket}.exit"));
         let _ = std::fs::remove_file(&exit_file);
         let bin = env!("CARGO_BIN_EXE_protoctl");
-        let mut cmd = format!(
+        let mut cmd = String::new();
+        for (k, v) in env {
+            cmd.push_str(&format!("{k}={} ", v.display()));
+        }
+        cmd.push_str(&format!(
             "{bin} --endpoint-url {} --config {} --log-file {}",
             endpoint,
             config.display(),
             log_file(&format!("e2e-{name}")).display()
-        );
+        ));
         for a in args {
             cmd.push(' ');
             cmd.push_str(a);

@@ -199,6 +199,8 @@ fn teardown_saves_all_but_what_survives() {
         parent_id: None,
         root_id: None,
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     };
     let mut plan = build_plan(&stack, &[], &BTreeMap::new(), vec![], vec![], vec![]);
     plan.steps.push(PlanStep {
