@@ -50,6 +50,8 @@ fn stack(i: usize) -> Stack {
         parent_id: None,
         root_id: None,
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     }
 }
 
@@ -213,7 +215,7 @@ fn on_items(n: usize) -> App {
 fn on_objects(n: usize) -> App {
     let mut app = on_detail();
     let id = match app.update(Action::Command(Command::S3Buckets)).first() {
-        Some(Effect::S3(S3Effect::LoadBuckets { request_id, .. })) => *request_id,
+        Some(Effect::S3(_, S3Effect::LoadBuckets { request_id, .. })) => *request_id,
         other => panic!("{other:?}"),
     };
     app.update(Action::S3(S3Action::BucketsLoaded {
@@ -230,7 +232,7 @@ fn on_objects(n: usize) -> App {
         }]),
     }));
     let id = match app.update(Action::Command(Command::Open)).first() {
-        Some(Effect::S3(S3Effect::ListPage { request_id, .. })) => *request_id,
+        Some(Effect::S3(_, S3Effect::ListPage { request_id, .. })) => *request_id,
         other => panic!("{other:?}"),
     };
     let objects = (0..n)

@@ -13,8 +13,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTIONS = [
     ("The stack list", ["tests__stacks__loading", "tests__stacks__loaded", "tests__stacks__empty", "tests__stacks__error", "teardown__stacks_assessed"],
      "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`S` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one, `$` shows what it costs. "
-     "`y` copies the selected stack's id (a resource's physical id, an output's value, a table's name, an item's key as JSON, a log line's message on those screens) "
-     "and `o` copies its AWS console address (OSC 52 reaches your own clipboard over SSH); a notification says what was copied."),
+     "`y` copies the selected stack's id (a resource's physical id, an output's value, a table's name, an item's key as JSON, a log line's message on those screens; `Y` there copies the line's log group) "
+     "and `o` copies its AWS console address, on the S3 screens too (the bucket, folder or object page; OSC 52 reaches your own clipboard over SSH); a notification says what was copied."),
+    ("Several accounts", ["tests__stacks__two_accounts"],
+     "With `[discovery] profiles = [\"dev\", \"sandbox\"]` the list holds the stacks of every profile and `[discovery] regions` pair, queried in parallel, with an ACCOUNT column (the id, and the IAM alias in brackets). "
+     "A profile that cannot be read shows a notice and the others still list. Every screen opened from a stack (detail, tables and items, buckets and objects, logs, invoke) works with the credentials of the profile that found it, in its region; "
+     "a teardown plans each stack in its own account, so `allowed_accounts` and `blocked_accounts` apply per stack."),
     ("Help and the command palette", ["tests__stacks__help", "palette__open", "palette__region_typed", "picker__region"],
      "`?` lists every effective key of the screen. `:` opens the palette: type a few letters (`:reg eu-west-1`, `:prof dev`, `:logs`, `:abandoned`, `:theme light`); `:region` or `:profile` alone opens a picker."),
     ("The stack detail", ["tests__detail__loading", "tests__detail__loaded"],

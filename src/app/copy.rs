@@ -15,6 +15,13 @@ impl App {
             self.console_target()
                 .map(|text| ("console URL", text))
                 .ok_or("no console page for this")
+        } else if cmd == Command::CopyName {
+            self.logs
+                .as_ref()
+                .filter(|_| self.screen() == Screen::Logs)
+                .and_then(|l| l.selected())
+                .map(|e| ("log group", e.log_group.clone()))
+                .ok_or("nothing to copy here")
         } else {
             self.copy_target().ok_or("nothing to copy here")
         };
@@ -65,6 +72,7 @@ impl App {
                 .as_ref()?
                 .selected()
                 .map(|e| ("log message", e.message.clone())),
+
             _ => None,
         }
     }
@@ -104,6 +112,20 @@ impl App {
                 let region = &self.detail.as_ref()?.stack.region;
                 let e = self.logs.as_ref()?.selected()?;
                 Some(console_url::log_group(region, &e.log_group))
+            }
+            Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
+                let s = self.s3.as_ref()?;
+                let (bucket, key) = self.s3_selected_key().or_else(|| {
+                    // An empty folder: the folder itself.
+                    let b = s.browser.as_ref()?;
+                    Some((b.bucket.clone(), b.prefix.clone()))
+                })?;
+                let region = &s.stack.region;
+                Some(if key.is_empty() || key.ends_with('/') {
+                    console_url::s3_prefix(region, &bucket, &key)
+                } else {
+                    console_url::s3_object(region, &bucket, &key)
+                })
             }
             _ => None,
         }

@@ -161,7 +161,12 @@ impl DetailState {
     }
 
     /// Stores loaded data and builds the grouped rows.
-    pub fn set(&mut self, data: DetailData) {
+    pub fn set(&mut self, mut data: DetailData) {
+        // DescribeStacks knows nothing of the profile that reaches the stack: keep it.
+        data.stack.profile.clone_from(&self.stack.profile);
+        data.stack
+            .account_alias
+            .clone_from(&self.stack.account_alias);
         self.stack = data.stack.clone();
         let rows = tree_rows(&data.stack.name, &data.resources);
         self.resources.set_len(rows.len());

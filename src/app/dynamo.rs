@@ -250,6 +250,7 @@ impl App {
         st.request_id = request_id;
         st.load = LoadState::Loading;
         vec![Effect::LoadDynamoTables {
+            scope: st.stack.scope(),
             request_id,
             stack_id: st.stack.id.clone(),
         }]
@@ -427,7 +428,11 @@ impl App {
     fn dynamo_load_more(&mut self) -> Vec<Effect> {
         let page_size = self.settings.dynamo.page_size;
         let near = self.page_rows.max(1) * 2;
-        let Some(items) = self.dynamo.as_mut().and_then(|d| d.items.as_mut()) else {
+        let Some(d) = self.dynamo.as_mut() else {
+            return Vec::new();
+        };
+        let scope = d.stack.scope();
+        let Some(items) = d.items.as_mut() else {
             return Vec::new();
         };
         if items.loading
@@ -442,6 +447,7 @@ impl App {
         items.loading = true;
         items.request_id = request_id;
         vec![Effect::LoadDynamoPage {
+            scope,
             request_id,
             table: Box::new(items.table.clone()),
             query: items.query.clone(),
@@ -462,6 +468,7 @@ impl App {
         items.request_id = self.requests.issue();
         items.loading = true;
         let effect = Effect::LoadDynamoPage {
+            scope: st.stack.scope(),
             request_id: items.request_id,
             table: Box::new(items.table.clone()),
             query: items.query.clone(),
@@ -572,6 +579,7 @@ impl App {
                     result: None,
                 });
                 vec![Effect::ExportDynamo {
+                    scope: st.stack.scope(),
                     request_id,
                     table: Box::new(items.table.clone()),
                     query: items.query.clone(),
@@ -677,6 +685,7 @@ impl App {
                 view.request_id = self.requests.issue();
                 view.busy = true;
                 vec![Effect::DeleteDynamoItem {
+                    scope: st.stack.scope(),
                     request_id: view.request_id,
                     table,
                     old,
@@ -689,6 +698,7 @@ impl App {
                 view.request_id = self.requests.issue();
                 view.busy = true;
                 vec![Effect::GetDynamoItem {
+                    scope: st.stack.scope(),
                     request_id: view.request_id,
                     table: Box::new(items.table.clone()),
                     item: view.item.clone(),
@@ -778,6 +788,7 @@ impl App {
         view.request_id = self.requests.issue();
         view.busy = true;
         vec![Effect::PutDynamoItem {
+            scope: st.stack.scope(),
             request_id: view.request_id,
             table: Box::new(items.table.clone()),
             old: view.item.clone(),

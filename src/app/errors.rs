@@ -312,12 +312,15 @@ impl App {
         st.request_id = request_id;
         st.load = LoadState::Loading;
         st.loaded_at = Some(now);
-        vec![Effect::Errors(Box::new(ErrorsEffect::Load {
-            request_id,
-            stack: Box::new(st.stack.clone()),
-            window: (now - st.window.duration(), now),
-            cancel,
-        }))]
+        vec![Effect::Errors(
+            st.stack.scope(),
+            Box::new(ErrorsEffect::Load {
+                request_id,
+                stack: Box::new(st.stack.clone()),
+                window: (now - st.window.duration(), now),
+                cancel,
+            }),
+        )]
     }
 
     /// The ERRORS column's counts for every listed stack (last 24 h), a few stacks at once.
@@ -334,11 +337,32 @@ impl App {
             .iter()
             .map(|s| (s.id.clone(), ErrorCount::Loading))
             .collect();
-        vec![Effect::Errors(Box::new(ErrorsEffect::Counts {
-            request_id,
-            stacks: self.stacks.stacks.clone(),
-            window: (now - Window::Day.duration(), now),
-        }))]
+        // One effect per profile and region: each group is read with the context that reaches it.
+        let mut groups: Vec<(
+            crate::domain::stack::Scope,
+            Vec<crate::domain::stack::Stack>,
+        )> = Vec::new();
+        for s in &self.stacks.stacks {
+            let scope = s.scope();
+            match groups.iter_mut().find(|(g, _)| *g == scope) {
+                Some((_, g)) => g.push(s.clone()),
+                None => groups.push((scope, vec![s.clone()])),
+            }
+        }
+        let window = (now - Window::Day.duration(), now);
+        groups
+            .into_iter()
+            .map(|(scope, stacks)| {
+                Effect::Errors(
+                    scope,
+                    Box::new(ErrorsEffect::Counts {
+                        request_id,
+                        stacks,
+                        window,
+                    }),
+                )
+            })
+            .collect()
     }
 
     /// A result for the errors screen or the ERRORS column.
@@ -476,12 +500,15 @@ impl App {
             scroll: ListState::default(),
             request_id,
         });
-        vec![Effect::Errors(Box::new(ErrorsEffect::Occurrence {
-            request_id,
-            region: st.stack.region.clone(),
-            group: log_group,
-            at,
-        }))]
+        vec![Effect::Errors(
+            st.stack.scope(),
+            Box::new(ErrorsEffect::Occurrence {
+                request_id,
+                region: st.stack.region.clone(),
+                group: log_group,
+                at,
+            }),
+        )]
     }
 
     /// `i` on an occurrence: the invoke screen with its function selected.

@@ -211,7 +211,7 @@ pub(crate) fn listed(a: &mut App) -> Vec<Effect> {
 
 fn load_id(effects: &[Effect]) -> (u64, (DateTime<Utc>, DateTime<Utc>)) {
     match effects {
-        [Effect::Errors(fx)] => match fx.as_ref() {
+        [Effect::Errors(_, fx)] => match fx.as_ref() {
             ErrorsEffect::Load {
                 request_id, window, ..
             } => (*request_id, *window),
@@ -240,7 +240,7 @@ fn the_list_asks_for_error_counts_and_fills_them_in() {
     let (request_id, stacks, window) = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Errors(fx) => match fx.as_ref() {
+            Effect::Errors(_, fx) => match fx.as_ref() {
                 ErrorsEffect::Counts {
                     request_id,
                     stacks,
@@ -352,7 +352,7 @@ fn the_palette_and_the_detail_open_errors_too() {
     listed(&mut a);
     let effects = a.run_palette(crate::app::palette::PaletteAction::Screen("errors"));
     assert_eq!(a.screens, [Screen::Stacks, Screen::Detail, Screen::Errors]);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Errors(_))));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Errors(..))));
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Detail);
     load_id(&a.update(Action::Command(Command::Errors)));
@@ -366,7 +366,7 @@ fn enter_reads_the_latest_occurrence_and_builds_its_lines() {
     let effects = a.update(Action::Command(Command::Open));
     assert_eq!(a.screen(), Screen::ErrorOccurrence);
     let (request_id, at) = match effects.as_slice() {
-        [Effect::Errors(fx)] => match fx.as_ref() {
+        [Effect::Errors(_, fx)] => match fx.as_ref() {
             ErrorsEffect::Occurrence {
                 request_id,
                 at,

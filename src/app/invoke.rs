@@ -179,11 +179,14 @@ impl InvokeState {
     fn load_saved(&mut self) -> Option<Effect> {
         self.saved.clear();
         let (store, f) = (self.store.clone()?, self.function_name()?);
-        Some(Effect::Invoke(Box::new(InvokeEffect::LoadSaved {
-            store,
-            stack: self.stack.name.clone(),
-            function: f.to_string(),
-        })))
+        Some(Effect::Invoke(
+            self.stack.scope(),
+            Box::new(InvokeEffect::LoadSaved {
+                store,
+                stack: self.stack.name.clone(),
+                function: f.to_string(),
+            }),
+        ))
     }
 
     fn move_focus(&mut self, back: bool) {

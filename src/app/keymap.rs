@@ -107,6 +107,8 @@ pub enum Command {
     Copy,
     /// Copies the selected thing's AWS console address.
     Console,
+    /// Copies the name of what the selected thing belongs to (a log event's log group).
+    CopyName,
     /// Removes a default binding.
     None,
 }
@@ -183,6 +185,7 @@ impl Command {
             Self::AbandonedFilter => "abandoned",
             Self::Copy => "copy id",
             Self::Console => "console URL",
+            Self::CopyName => "copy log group",
             Self::None => "",
         }
     }

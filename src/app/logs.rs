@@ -267,6 +267,7 @@ impl App {
         l.request_id = request_id;
         l.load = LoadState::Loading;
         vec![Effect::LoadLogGroups {
+            scope: l.stack.scope(),
             request_id,
             stack_name: l.stack.name.clone(),
             stack_id: l.stack.id.clone(),
@@ -294,6 +295,7 @@ impl App {
                         let cancel = CancellationToken::new();
                         l.cancel = Some(cancel.clone());
                         vec![Effect::FollowLogs {
+                            scope: l.stack.scope(),
                             request_id,
                             groups,
                             opts: FollowOptions::new(l.start_ms, None),

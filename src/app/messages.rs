@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use super::keymap::Command;
 use super::{DetailData, dynamo, errors, invoke, query, s3};
 use crate::aws::AwsContext;
+use crate::domain::stack::Scope;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
 #[derive(Debug)]
@@ -91,6 +92,9 @@ pub enum Action {
     },
     TeardownOutcome(crate::domain::teardown::run::Outcome),
     TeardownFinished,
+    /// Something went wrong outside any screen's own request (a profile of the shelf that
+    /// cannot be reached): shown as an error notification.
+    Notice(String),
 }
 
 /// Work for the loop: network effects start a task that sends its result back as an
@@ -123,14 +127,17 @@ pub enum Effect {
         request_id: u64,
     },
     LoadDetail {
+        scope: Scope,
         request_id: u64,
         stack_id: String,
     },
     LoadDynamoTables {
+        scope: Scope,
         request_id: u64,
         stack_id: String,
     },
     LoadDynamoPage {
+        scope: Scope,
         request_id: u64,
         table: Box<crate::domain::dynamo::table::TableInfo>,
         query: crate::domain::dynamo::table::ItemQuery,
@@ -138,22 +145,26 @@ pub enum Effect {
         limit: i32,
     },
     GetDynamoItem {
+        scope: Scope,
         request_id: u64,
         table: Box<crate::domain::dynamo::table::TableInfo>,
         item: crate::domain::dynamo::Item,
     },
     PutDynamoItem {
+        scope: Scope,
         request_id: u64,
         table: Box<crate::domain::dynamo::table::TableInfo>,
         old: crate::domain::dynamo::Item,
         new: crate::domain::dynamo::Item,
     },
     DeleteDynamoItem {
+        scope: Scope,
         request_id: u64,
         table: Box<crate::domain::dynamo::table::TableInfo>,
         old: crate::domain::dynamo::Item,
     },
     ExportDynamo {
+        scope: Scope,
         request_id: u64,
         table: Box<crate::domain::dynamo::table::TableInfo>,
         query: crate::domain::dynamo::table::ItemQuery,
@@ -163,9 +174,10 @@ pub enum Effect {
         cancel: tokio_util::sync::CancellationToken,
     },
     /// S3 work (listing, preview, download, ...).
-    S3(s3::S3Effect),
+    S3(Scope, s3::S3Effect),
     /// Find the stack's (or one function's) log groups.
     LoadLogGroups {
+        scope: Scope,
         request_id: u64,
         stack_name: String,
         stack_id: String,
@@ -173,16 +185,18 @@ pub enum Effect {
     },
     /// Follow the groups until the token is cancelled; messages come back as `LogsTail`.
     FollowLogs {
+        scope: Scope,
         request_id: u64,
         groups: Vec<crate::domain::logbuf::follow::LogGroupRef>,
         opts: crate::domain::logbuf::follow::FollowOptions,
         cancel: tokio_util::sync::CancellationToken,
     },
-    Invoke(Box<invoke::InvokeEffect>),
-    /// Error groups, an occurrence's request, or the ERRORS column's counts.
-    Errors(Box<errors::ErrorsEffect>),
+    Invoke(Scope, Box<invoke::InvokeEffect>),
+    /// Error groups, an occurrence's request, or the ERRORS column's counts (one effect per
+    /// scope: the counts of the stacks reached through it).
+    Errors(Scope, Box<errors::ErrorsEffect>),
     /// Logs Insights work (log groups, a run, an export).
-    Query(Box<query::QueryEffect>),
+    Query(Scope, Box<query::QueryEffect>),
     LoadActivity {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,
@@ -204,4 +218,38 @@ pub enum Effect {
         settings: Box<crate::domain::teardown::run::Settings>,
         cancel: tokio_util::sync::CancellationToken,
     },
+}
+
+impl Effect {
+    /// The stack an effect works on, for the effects of the screens opened from a stack:
+    /// they run with the profile that found the stack, in its region. `None`: the session's
+    /// context (the shelf, the activity and teardown of several stacks group by each
+    /// stack's own scope).
+    pub fn scope(&self) -> Option<&Scope> {
+        match self {
+            Self::LoadDetail { scope, .. }
+            | Self::LoadDynamoTables { scope, .. }
+            | Self::LoadDynamoPage { scope, .. }
+            | Self::GetDynamoItem { scope, .. }
+            | Self::PutDynamoItem { scope, .. }
+            | Self::DeleteDynamoItem { scope, .. }
+            | Self::ExportDynamo { scope, .. }
+            | Self::LoadLogGroups { scope, .. }
+            | Self::FollowLogs { scope, .. }
+            | Self::S3(scope, _)
+            | Self::Invoke(scope, _)
+            | Self::Errors(scope, _)
+            | Self::Query(scope, _) => Some(scope),
+            Self::SwitchAws { .. }
+            | Self::ListProfiles
+            | Self::CopyToClipboard(_)
+            | Self::CopyNamed { .. }
+            | Self::EditText { .. }
+            | Self::LoadStacks { .. }
+            | Self::LoadActivity { .. }
+            | Self::PlanTeardown { .. }
+            | Self::RunTeardown { .. }
+            | Self::LoadCosts { .. } => None,
+        }
+    }
 }

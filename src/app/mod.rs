@@ -146,37 +146,6 @@ pub struct App {
 }
 
 impl App {
-    /// The AWS context an effect runs with. The open stack's detail and capability screens
-    /// (items, objects, logs, invoke) work in the stack's own region, which multi-region discovery may
-    /// have found outside the session's; everything else uses the session's context.
-    pub fn context_for(&self, effect: &Effect) -> Option<Arc<AwsContext>> {
-        let aws = self.aws.clone()?;
-        let per_stack = matches!(
-            effect,
-            Effect::LoadDetail { .. }
-                | Effect::LoadDynamoTables { .. }
-                | Effect::LoadDynamoPage { .. }
-                | Effect::GetDynamoItem { .. }
-                | Effect::PutDynamoItem { .. }
-                | Effect::DeleteDynamoItem { .. }
-                | Effect::ExportDynamo { .. }
-                | Effect::S3(_)
-                | Effect::LoadLogGroups { .. }
-                | Effect::FollowLogs { .. }
-                | Effect::Query(_)
-                | Effect::Invoke(_)
-        );
-        let region = self
-            .detail
-            .as_ref()
-            .map(|d| d.stack.region.as_str())
-            .filter(|r| per_stack && !r.is_empty() && *r != aws.region);
-        Some(match region {
-            Some(r) => Arc::new(aws.with_region(r)),
-            None => aws,
-        })
-    }
-
     /// A new app on the stack list, waiting for the AWS context.
     pub fn new(keymap: Keymap, clock: Clock, header: HeaderInfo, settings: Settings) -> Self {
         let stacks = StacksState {
@@ -429,6 +398,10 @@ impl App {
             | Action::TeardownFinished) => self.teardown_update(a),
             Action::CostsLoaded { request_id, result } => self.costs_loaded(request_id, &result),
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
+            Action::Notice(text) => {
+                self.notify(Level::Error, text);
+                Vec::new()
+            }
             Action::Command(cmd) => self.command(cmd),
         }
     }
@@ -627,7 +600,7 @@ impl App {
             self.overlay = Some(Overlay::palette());
             return Vec::new();
         }
-        if matches!(cmd, Command::Copy | Command::Console) {
+        if matches!(cmd, Command::Copy | Command::Console | Command::CopyName) {
             return self.copy_command(cmd);
         }
         let page = self.page_rows.max(1);
@@ -768,6 +741,7 @@ impl App {
         };
         d.start_loading(request_id);
         vec![Effect::LoadDetail {
+            scope: d.stack.scope(),
             request_id,
             stack_id: d.stack.id.clone(),
         }]

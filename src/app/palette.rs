@@ -68,6 +68,9 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         name: "errors",
         help: "the selected stack's errors, grouped",
+        takes_arg: false,
+    },
+    Entry {
         name: "cost",
         help: "what the selected stack costs a month, line by line",
         takes_arg: false,

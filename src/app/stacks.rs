@@ -79,6 +79,8 @@ pub struct StacksState {
     pub multi_region: bool,
     /// True when the stacks come from more than one account (the list shows an ACCOUNT column).
     pub multi_account: bool,
+    /// The width of the ACCOUNT column: the longest `id (alias)`, within bounds.
+    pub account_width: u16,
     /// Stack ids marked for a teardown of several stacks.
     pub marked: BTreeSet<String>,
     /// The ERRORS column: failed requests of the last 24 h, by stack id.
@@ -112,6 +114,18 @@ impl StacksState {
             .map(|s| account_from_stack_id(&s.id))
             .collect();
         self.multi_account = accounts.len() > 1;
+        let longest = self
+            .stacks
+            .iter()
+            .map(|s| {
+                12 + s
+                    .account_alias
+                    .as_ref()
+                    .map_or(0, |a| a.chars().count() + 3)
+            })
+            .max()
+            .unwrap_or(12);
+        self.account_width = u16::try_from(longest.clamp(12, 40) + 1).unwrap_or(13);
         self.load = LoadState::Loaded;
         self.loaded_at = Some(now);
         self.refilter(now);

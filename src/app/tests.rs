@@ -28,6 +28,8 @@ pub(crate) fn stack(name: &str, status: &str, created_day: u32) -> Stack {
         parent_id: None,
         root_id: None,
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     }
 }
 
@@ -187,6 +189,7 @@ fn open_detail_then_back() {
             Effect::LoadDetail {
                 request_id,
                 stack_id,
+                ..
             },
         ] => (*request_id, stack_id.clone()),
         other => panic!("{other:?}"),
@@ -209,34 +212,53 @@ fn open_detail_then_back() {
 }
 
 #[test]
-fn an_open_stack_from_another_region_works_in_that_region() {
+fn every_screen_of_an_open_stack_works_in_its_profile_and_region() {
     let mut a = app();
     let id = ready(&mut a);
     let mut st = stack("orders-dev", "CREATE_COMPLETE", 1);
     st.region = "eu-west-1".into();
+    st.profile = Some("sandbox".into());
     a.update(Action::StacksLoaded {
         request_id: id,
-        result: Ok(vec![st]),
+        result: Ok(vec![st.clone()]),
     });
-    let s3 = Effect::S3(crate::app::s3::S3Effect::LoadBuckets {
-        request_id: 1,
-        stack_id: "x".into(),
-    });
-    // No stack open: the session's region.
-    assert_eq!(a.context_for(&s3).unwrap().region, "us-east-1");
+    let scope = crate::domain::stack::Scope {
+        profile: Some("sandbox".into()),
+        region: "eu-west-1".into(),
+    };
     let effects = a.update(Action::Command(Command::Open));
-    assert_eq!(a.context_for(&s3).unwrap().region, "eu-west-1");
+    let [Effect::LoadDetail { request_id, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
     assert_eq!(
-        a.context_for(&effects[0]).unwrap().region,
-        "eu-west-1",
-        "the detail loads in the stack's region: {effects:?}"
+        effects[0].scope(),
+        Some(&scope),
+        "the detail loads where the stack is"
     );
+    // The describe result knows no profile: the open stack keeps the one that found it.
+    a.update(Action::DetailLoaded {
+        request_id: *request_id,
+        result: Box::new(Ok(DetailData {
+            stack: Stack {
+                profile: None,
+                ..st
+            },
+            resources: vec![],
+            events: vec![],
+        })),
+    });
+    for cmd in [Command::S3Buckets, Command::DynamoTables, Command::Logs] {
+        let effects = a.update(Action::Command(cmd));
+        assert!(!effects.is_empty(), "{cmd:?}");
+        for e in &effects {
+            assert_eq!(e.scope(), Some(&scope), "{cmd:?}: {e:?}");
+        }
+        a.update(Action::Command(Command::Back));
+    }
     assert_eq!(
-        a.context_for(&Effect::LoadStacks { request_id: 2 })
-            .unwrap()
-            .region,
-        "us-east-1",
-        "discovery stays in the session's region"
+        Effect::LoadStacks { request_id: 2 }.scope(),
+        None,
+        "discovery is the session's"
     );
 }
 

@@ -78,17 +78,19 @@ pub async fn places(
             account_alias: None,
         }]);
     }
-    let loaded = futures::future::join_all(profiles.iter().map(|p| async move {
-        let ctx = profile_context(opts, p).await?;
-        let account_alias = identity::account_alias(&ctx).await;
-        Ok::<_, AwsError>(Place {
-            ctx,
-            profile: Some(p.clone()),
-            account_alias,
-        })
-    }))
-    .await;
+    let loaded = futures::future::join_all(profiles.iter().map(|p| profile_place(opts, p))).await;
     loaded.into_iter().collect()
+}
+
+/// The place of one profile: its context and its account's alias.
+pub async fn profile_place(opts: &AwsOptions, profile: &str) -> Result<Place, AwsError> {
+    let ctx = profile_context(opts, profile).await?;
+    let account_alias = identity::account_alias(&ctx).await;
+    Ok(Place {
+        ctx,
+        profile: Some(profile.to_string()),
+        account_alias,
+    })
 }
 
 /// Every (place, region) pair: the configured regions, or each place's own region.
@@ -111,7 +113,9 @@ fn targets(places: &[Place], regions: &[String]) -> Vec<Place> {
         .collect()
 }
 
-fn located(stack: Stack, place: &Place) -> Located {
+fn located(mut stack: Stack, place: &Place) -> Located {
+    stack.profile.clone_from(&place.profile);
+    stack.account_alias.clone_from(&place.account_alias);
     Located {
         account: account_from_stack_id(&stack.id).unwrap_or_default(),
         account_alias: place.account_alias.clone(),
@@ -130,6 +134,22 @@ pub async fn discover_all(
     regions: &[String],
     filters: &[TagFilter],
 ) -> Result<Vec<Located>, AwsError> {
+    let (all, mut failed) = discover_each(places, regions, filters).await;
+    if failed.is_empty() {
+        Ok(all)
+    } else {
+        Err(failed.remove(0))
+    }
+}
+
+/// The shelf as far as it can be read: the stacks of every place and region that answered
+/// (as [`discover_all`] sorts them) and, apart, the failure of each that did not (naming
+/// its profile), so one unreachable account does not hide the others.
+pub async fn discover_each(
+    places: &[Place],
+    regions: &[String],
+    filters: &[TagFilter],
+) -> (Vec<Located>, Vec<AwsError>) {
     let targets = targets(places, regions);
     let found = futures::future::join_all(targets.iter().map(|t| async move {
         cloudformation::discover(&t.ctx, filters)
@@ -144,11 +164,17 @@ pub async fn discover_all(
     }))
     .await;
     let mut all: Vec<Located> = Vec::new();
+    let mut failed = Vec::new();
     for r in found {
-        for l in r? {
-            if !all.iter().any(|a| a.stack.id == l.stack.id) {
-                all.push(l);
+        match r {
+            Ok(stacks) => {
+                for l in stacks {
+                    if !all.iter().any(|a| a.stack.id == l.stack.id) {
+                        all.push(l);
+                    }
+                }
             }
+            Err(e) => failed.push(e),
         }
     }
     all.sort_by(|a, b| {
@@ -158,7 +184,7 @@ pub async fn discover_all(
             &b.stack.region,
         ))
     });
-    Ok(all)
+    (all, failed)
 }
 
 fn in_place(e: AwsError, place: &Place) -> AwsError {

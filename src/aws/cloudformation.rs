@@ -60,6 +60,8 @@ fn stack_from_sdk(s: &cfn::Stack) -> Stack {
         parent_id: s.parent_id().map(ToString::to_string),
         root_id: s.root_id().map(ToString::to_string),
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     }
 }
 

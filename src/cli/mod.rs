@@ -177,6 +177,8 @@ fn stack_args(command: &mut Command) -> Vec<&mut String> {
         Command::Errors(a) => vec![&mut a.stack],
         Command::Query(a) => vec![&mut a.stack],
         Command::Teardown(a) => a.stacks.iter_mut().collect(),
+        Command::Shelve(a) => a.stacks.iter_mut().collect(),
+        Command::Cost(a) => a.stacks.iter_mut().collect(),
         _ => Vec::new(),
     }
 }

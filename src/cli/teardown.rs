@@ -15,10 +15,11 @@ use super::Context;
 use super::output::print_json;
 use crate::aws::audit::{Audit, Entry, random_id};
 use crate::aws::teardown::{self, Outcome, OutcomeKind, Progress, Settings, StackPlan};
-use crate::aws::{AwsError, cloudformation};
+use crate::aws::{AwsContext, AwsError, cloudformation};
 use crate::cli::OutputFormat;
 use crate::domain::discovery;
 use crate::domain::sanitize::sanitize;
+use crate::domain::stack::Stack;
 use crate::domain::teardown::Lifts;
 use crate::domain::teardown::{Blocker, Plan, Refusal};
 
@@ -140,19 +141,29 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
         };
     }
     let args = &rest;
-    let stacks = choose_stacks(ctx, args, &settings).await?;
-    let ids: Vec<(String, String)> = stacks
-        .iter()
-        .map(|s| (s.name.clone(), s.id.clone()))
-        .collect();
-    let (account, mut plans) =
-        match Box::pin(teardown::plan_many(&ctx.aws, stacks, &settings)).await {
+    let chosen = choose_stacks(ctx, args, &settings).await?;
+    // Each group of stacks is planned with the context that reaches it, its guards checked
+    // against its own account; `reach[i]` is the context and account of `plans[i]`.
+    let mut plans: Vec<StackPlan> = Vec::new();
+    let mut reach: Vec<(AwsContext, String)> = Vec::new();
+    for (gctx, group) in by_context(chosen) {
+        let ids: Vec<(String, String)> = group
+            .iter()
+            .map(|s| (s.name.clone(), s.id.clone()))
+            .collect();
+        let (account, planned) = match Box::pin(teardown::plan_many(&gctx, group, &settings)).await
+        {
             Ok(planned) => planned,
-            Err(e) => return gone_while_planning(ctx, &ids, e).await,
+            Err(e) => return gone_while_planning(&gctx, &ids, e).await,
         };
+        for sp in planned {
+            reach.push((gctx.clone(), account.clone()));
+            plans.push(sp);
+        }
+    }
     let mut retain: Vec<Vec<String>> = Vec::new();
-    for sp in &mut plans {
-        retain.push(retain_list(ctx, sp, args.retain_failed).await?);
+    for (sp, (gctx, _)) in plans.iter_mut().zip(&reach) {
+        retain.push(retain_list(gctx, sp, args.retain_failed).await?);
     }
     for sp in &mut plans {
         sp.assessment.blocked = sp.plan.blocked_by().next().is_some();
@@ -165,12 +176,12 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
         .collect();
 
     if !args.yes || !refusals.is_empty() || !blocked.is_empty() {
-        for sp in &plans {
+        for (sp, (_, account)) in plans.iter().zip(&reach) {
             let event = if args.yes { "refused" } else { "dry_run" };
             record(
                 &audit,
                 &run_id,
-                &account,
+                account,
                 sp,
                 event,
                 json!({"plan": &sp.plan, "assessment": &sp.assessment}),
@@ -221,7 +232,7 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
     }
 
     let mut outcomes = Vec::new();
-    for (sp, retain) in plans.iter().zip(&retain) {
+    for ((sp, retain), (gctx, account)) in plans.iter().zip(&retain).zip(&reach) {
         let name = sanitize(&sp.stack.name).into_owned();
         let verbose = ctx.output == OutputFormat::Table;
         let progress = move |p: Progress| {
@@ -230,7 +241,7 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
             }
         };
         let outcome = Box::pin(teardown::execute(
-            &ctx.aws, sp, &account, &settings, &audit, &run_id, retain, &progress, &cancel,
+            gctx, sp, account, &settings, &audit, &run_id, retain, &progress, &cancel,
         ))
         .await;
         let stop = outcome.result != OutcomeKind::Deleted;
@@ -243,10 +254,10 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
         OutputFormat::Json => {
             let out: Vec<DoneOut> = outcomes
                 .iter()
-                .zip(&plans)
-                .map(|(o, sp)| DoneOut {
+                .zip(plans.iter().zip(&reach))
+                .map(|(o, (sp, (_, account)))| DoneOut {
                     outcome: o,
-                    account: &account,
+                    account,
                     region: &sp.plan.region,
                     plan: &sp.plan,
                 })
@@ -394,13 +405,13 @@ fn outcome_line(o: &Outcome) -> String {
 /// When planning failed: if every stack is gone by now (another run deleted it), say so
 /// and succeed; otherwise the planning error stands.
 async fn gone_while_planning(
-    ctx: &Context,
+    aws: &AwsContext,
     ids: &[(String, String)],
     error: AwsError,
 ) -> anyhow::Result<ExitCode> {
     let mut gone = Vec::new();
     for (name, id) in ids {
-        match cloudformation::describe(&ctx.aws, id).await {
+        match cloudformation::describe(aws, id).await {
             Ok(None) => gone.push(name),
             Ok(Some(s)) if s.status == "DELETE_COMPLETE" => gone.push(name),
             _ => {}
@@ -452,13 +463,28 @@ fn record(
         .map_err(|e| anyhow::anyhow!(e))
 }
 
+/// The stacks of one context, in the order each context first appears.
+fn by_context(chosen: Vec<(AwsContext, Stack)>) -> Vec<(AwsContext, Vec<Stack>)> {
+    let mut groups: Vec<(AwsContext, Vec<Stack>)> = Vec::new();
+    for (c, s) in chosen {
+        match groups
+            .iter_mut()
+            .find(|(g, _)| g.profile == c.profile && g.region == c.region)
+        {
+            Some((_, g)) => g.push(s),
+            None => groups.push((c, vec![s])),
+        }
+    }
+    groups
+}
+
 /// The named stacks (any tags: the guards refuse untagged ones) and, with `--abandoned`,
-/// the abandoned prototypes; each once, in order.
+/// the abandoned prototypes; each once, in order, with the context that reaches it.
 async fn choose_stacks(
     ctx: &Context,
     args: &TeardownArgs,
     settings: &Settings,
-) -> anyhow::Result<Vec<crate::domain::stack::Stack>> {
+) -> anyhow::Result<Vec<(AwsContext, Stack)>> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for name in &args.stacks {
@@ -473,23 +499,64 @@ async fn choose_stacks(
                 )
             })?;
         if seen.insert(stack.id.clone()) {
-            out.push(stack);
+            out.push((ctx.aws.clone(), stack));
         }
     }
-    if args.abandoned {
+    if !args.abandoned {
+        return Ok(out);
+    }
+    if ctx.config.discovery.profiles.is_empty() {
         for s in teardown::abandoned_stacks(&ctx.aws, settings).await? {
             if seen.insert(s.id.clone()) {
-                out.push(s);
+                out.push((ctx.aws.clone(), s));
             }
         }
+        return Ok(out);
+    }
+    // Every profile and region of the shelf; the stacks of an account the guards refuse
+    // are kept (and said so), as protected ones are, so they do not stop the others.
+    for (l, a) in super::stacks::assessed_shelf(ctx).await? {
+        if !a.abandoned || a.protected || !seen.insert(l.stack.id.clone()) {
+            continue;
+        }
+        if let Some(why) = account_refused(&l.account, settings) {
+            progress_line(&format!(
+                "protoctl: kept: {} ({}, profile {}): {why}",
+                sanitize(&l.stack.name),
+                sanitize(&l.account_label()),
+                sanitize(l.profile.as_deref().unwrap_or("default"))
+            ));
+            continue;
+        }
+        out.push((l.ctx, l.stack));
     }
     Ok(out)
+}
+
+/// Why the account guards refuse `account`, if they do.
+fn account_refused(account: &str, settings: &Settings) -> Option<&'static str> {
+    if settings
+        .blocked_accounts
+        .iter()
+        .any(|b| b.trim() == account)
+    {
+        return Some("its account is in blocked_accounts");
+    }
+    if !settings.allowed_accounts.is_empty()
+        && !settings
+            .allowed_accounts
+            .iter()
+            .any(|a| a.trim() == account)
+    {
+        return Some("its account is not in allowed_accounts");
+    }
+    None
 }
 
 /// With `--retain-failed`: the DELETE_FAILED resources to retain (a refusal when the stack
 /// is not in DELETE_FAILED).
 async fn retain_list(
-    ctx: &Context,
+    aws: &AwsContext,
     sp: &mut StackPlan,
     retain_failed: bool,
 ) -> anyhow::Result<Vec<String>> {
@@ -506,7 +573,7 @@ async fn retain_list(
         });
         return Ok(Vec::new());
     }
-    Ok(cloudformation::resources(&ctx.aws, &sp.stack.id)
+    Ok(cloudformation::resources(aws, &sp.stack.id)
         .await?
         .into_iter()
         .filter(|r| r.status == "DELETE_FAILED" && r.stack_path == sp.stack.name)

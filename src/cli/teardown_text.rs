@@ -147,6 +147,8 @@ mod tests {
             parent_id: None,
             root_id: None,
             nested_stacks: 0,
+            profile: None,
+            account_alias: None,
         };
         let r = |id: &str, ty: &str| StackResource {
             logical_id: id.into(),

@@ -191,6 +191,8 @@ mod tests {
             parent_id: parent.map(Into::into),
             root_id: None,
             nested_stacks: 0,
+            profile: None,
+            account_alias: None,
         }
     }
 

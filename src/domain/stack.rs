@@ -27,6 +27,34 @@ pub struct Stack {
     pub root_id: Option<String>,
     /// How many stacks are nested in this one, at any depth (filled in by discovery).
     pub nested_stacks: usize,
+    /// The `[discovery] profiles` entry whose credentials found the stack (`None`: the
+    /// session's own context).
+    #[serde(skip)]
+    pub profile: Option<String>,
+    /// The alias of the stack's account, where IAM gives one.
+    #[serde(skip)]
+    pub account_alias: Option<String>,
+}
+
+/// Where a stack is reached: the profile that found it and its region. Every effect of a
+/// screen opened from a stack carries its scope, and runs with that profile's credentials
+/// in that region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Scope {
+    /// `None`: the session's context (no `[discovery] profiles`).
+    pub profile: Option<String>,
+    /// Empty: the context's own region.
+    pub region: String,
+}
+
+impl Stack {
+    /// The profile and region that reach this stack.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+        }
+    }
 }
 
 /// One resource of a stack, from DescribeStackResources / ListStackResources.

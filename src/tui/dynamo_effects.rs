@@ -34,6 +34,7 @@ pub async fn item_write(aws: &AwsContext, effect: Effect) -> Action {
             request_id,
             table,
             item,
+            ..
         } => (
             request_id,
             dynamodb::get_item(aws, &table, &item)
@@ -45,6 +46,7 @@ pub async fn item_write(aws: &AwsContext, effect: Effect) -> Action {
             table,
             old,
             new,
+            ..
         } => (
             request_id,
             dynamodb::put_if_unchanged(aws, &table, &old, &new)
@@ -55,6 +57,7 @@ pub async fn item_write(aws: &AwsContext, effect: Effect) -> Action {
             request_id,
             table,
             old,
+            ..
         } => (
             request_id,
             dynamodb::delete_if_unchanged(aws, &table, &old)

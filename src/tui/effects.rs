@@ -1,12 +1,15 @@
 //! Starts each effect as a task; every result comes back on the action channel.
 
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::contexts::Contexts;
 use crate::app::{Action, DetailData, Effect};
-use crate::aws::{AwsContext, AwsOptions, cloudformation};
+use crate::aws::{AwsContext, AwsOptions, accounts, cloudformation};
 use crate::domain::discovery::TagFilter;
+use crate::domain::stack::{Scope, Stack};
 
 /// Spawns the network work the app asks for.
 pub struct Runner {
@@ -14,8 +17,8 @@ pub struct Runner {
     filters: Arc<Vec<TagFilter>>,
     /// Extra regions to discover in at once (`[discovery] regions`).
     regions: Arc<Vec<String>>,
-    /// The connection options, changed by profile/region switches.
-    options: Mutex<AwsOptions>,
+    /// The session's options and a context per `[discovery] profiles` entry.
+    contexts: Contexts,
 }
 
 impl Runner {
@@ -24,33 +27,24 @@ impl Runner {
         tx: UnboundedSender<Action>,
         filters: Vec<TagFilter>,
         regions: Vec<String>,
+        profiles: Vec<String>,
         options: AwsOptions,
     ) -> Self {
         Self {
             tx,
             filters: Arc::new(filters),
             regions: Arc::new(regions),
-            options: Mutex::new(options),
+            contexts: Contexts::new(options, profiles),
         }
     }
 
-    /// Starts `effect` in a task (AWS work waits for an AWS context).
+    /// Starts `effect` in a task (AWS work waits for the session's context). An effect of
+    /// a stack's screen runs in that stack's scope: the context of the profile that found
+    /// it, in its region.
     pub fn spawn(&self, effect: Effect, aws: Option<Arc<AwsContext>>) {
         match effect {
             Effect::SwitchAws { profile, region } => {
-                let opts = {
-                    let mut o = self
-                        .options
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if profile.is_some() {
-                        o.profile = profile;
-                    }
-                    if region.is_some() {
-                        o.region = region;
-                    }
-                    o.clone()
-                };
+                let opts = self.contexts.switch(profile, region);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let res = AwsContext::load(&opts)
@@ -71,7 +65,7 @@ impl Runner {
     }
 
     fn spawn_aws(&self, effect: Effect, aws: Option<Arc<AwsContext>>) {
-        let Some(aws) = aws else {
+        let Some(session) = aws else {
             return;
         };
         if let Effect::LoadCosts {
@@ -80,13 +74,31 @@ impl Runner {
             settings,
         } = effect
         {
-            estimate_costs(aws, request_id, stacks, *settings, self.tx.clone());
+            estimate_costs(
+                session,
+                self.contexts.clone(),
+                request_id,
+                stacks,
+                *settings,
+                self.tx.clone(),
+            );
             return;
         }
         let tx = self.tx.clone();
         let filters = Arc::clone(&self.filters);
         let regions = Arc::clone(&self.regions);
+        let contexts = self.contexts.clone();
         tokio::spawn(async move {
+            let aws = match effect.scope().cloned() {
+                Some(scope) => match contexts.for_scope(&session, &scope).await {
+                    Ok(ctx) => Arc::new(ctx),
+                    Err(e) => {
+                        let _ = tx.send(Action::Notice(e.to_string()));
+                        return;
+                    }
+                },
+                None => Arc::clone(&session),
+            };
             let action = match effect {
                 // Done by the event loop itself, never here.
                 Effect::CopyToClipboard(_)
@@ -97,13 +109,12 @@ impl Runner {
                 | Effect::LoadCosts { .. } => return,
                 Effect::LoadStacks { request_id } => Action::StacksLoaded {
                     request_id,
-                    result: cloudformation::discover_in_regions(&aws, &regions, &filters)
-                        .await
-                        .map_err(|e| e.to_string()),
+                    result: load_shelf(&aws, &contexts, &regions, &filters, &tx).await,
                 },
                 Effect::LoadDetail {
                     request_id,
                     stack_id,
+                    ..
                 } => Action::DetailLoaded {
                     request_id,
                     result: Box::new(load_detail(&aws, &stack_id).await),
@@ -111,6 +122,7 @@ impl Runner {
                 Effect::LoadDynamoTables {
                     request_id,
                     stack_id,
+                    ..
                 } => Action::DynamoTablesLoaded {
                     request_id,
                     result: super::dynamo_effects::load_tables(&aws, &stack_id).await,
@@ -121,6 +133,7 @@ impl Runner {
                     query,
                     start,
                     limit,
+                    ..
                 } => Action::DynamoPageLoaded {
                     request_id,
                     result: Box::new(
@@ -149,6 +162,7 @@ impl Runner {
                     segments,
                     page_size,
                     cancel,
+                    ..
                 } => Action::DynamoExportDone {
                     request_id,
                     result: super::dynamo_effects::export(
@@ -156,12 +170,13 @@ impl Runner {
                     )
                     .await,
                 },
-                Effect::S3(e) => return super::s3_effects::run(e, &aws, &tx).await,
+                Effect::S3(_, e) => return super::s3_effects::run(e, &aws, &tx).await,
                 Effect::LoadLogGroups {
                     request_id,
                     stack_name,
                     stack_id,
                     function,
+                    ..
                 } => Action::LogGroupsLoaded {
                     request_id,
                     result: async {
@@ -182,6 +197,7 @@ impl Runner {
                     groups,
                     opts,
                     cancel,
+                    ..
                 } => {
                     let (ttx, mut trx) = tokio::sync::mpsc::unbounded_channel();
                     let fwd = tx.clone();
@@ -198,17 +214,12 @@ impl Runner {
                     tokio::join!(tail, forward);
                     return;
                 }
-                Effect::Invoke(fx) => return super::invoke::run(*fx, aws, tx).await,
-                Effect::Errors(fx) => return super::errors::run(*fx, aws, tx).await,
-                Effect::Query(fx) => return super::query::run(*fx, &aws, &tx).await,
+                Effect::Invoke(_, fx) => return super::invoke::run(*fx, aws, tx).await,
+                Effect::Errors(_, fx) => return super::errors::run(*fx, aws, tx).await,
+                Effect::Query(_, fx) => return super::query::run(*fx, &aws, &tx).await,
                 Effect::LoadActivity { request_id, stacks } => Action::ActivityLoaded {
                     request_id,
-                    result: crate::aws::activity::activity_of(
-                        &aws,
-                        &stacks,
-                        crate::aws::activity::DEFAULT_CONCURRENCY,
-                    )
-                    .await,
+                    result: activity(&aws, &contexts, stacks).await,
                 },
                 Effect::PlanTeardown {
                     request_id,
@@ -218,11 +229,7 @@ impl Runner {
                     settings.filters.clone_from(&filters);
                     Action::TeardownPlanned {
                         request_id,
-                        result: Box::new(
-                            crate::aws::teardown::plan_many(&aws, stacks, &settings)
-                                .await
-                                .map_err(|e| e.to_string()),
-                        ),
+                        result: Box::new(plan_teardown(&aws, &contexts, stacks, &settings).await),
                     }
                 }
                 Effect::RunTeardown {
@@ -232,7 +239,15 @@ impl Runner {
                     cancel,
                 } => {
                     settings.filters.clone_from(&filters);
-                    super::teardown::run(&aws, &plans, &account, &settings, &cancel, &tx).await;
+                    let place = super::teardown::Reach {
+                        session: &aws,
+                        account: &account,
+                        contexts: &contexts,
+                    };
+                    Box::pin(super::teardown::run(
+                        &place, &plans, &settings, &cancel, &tx,
+                    ))
+                    .await;
                     Action::TeardownFinished
                 }
             };
@@ -246,22 +261,131 @@ impl Runner {
 /// prove `Send` inside a spawned task); the answer comes back as `Action::CostsLoaded`.
 fn estimate_costs(
     aws: Arc<AwsContext>,
+    contexts: Contexts,
     request_id: u64,
-    stacks: Vec<crate::domain::stack::Stack>,
+    stacks: Vec<Stack>,
     settings: crate::aws::cost::CostSettings,
     tx: UnboundedSender<Action>,
 ) {
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        let result = handle
-            .block_on(crate::aws::cost::estimate(&aws, &stacks, &settings))
-            .map_err(|e| e.to_string());
+        let result = handle.block_on(async {
+            // Each profile's stacks are measured with its own context (regions apart inside).
+            let mut out = Vec::with_capacity(stacks.len());
+            for (scope, group) in by_scope(stacks) {
+                let ctx = contexts
+                    .for_scope(&aws, &scope)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                out.extend(
+                    crate::aws::cost::estimate(&ctx, &group, &settings)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            Ok(out)
+        });
         let _ = tx.send(Action::CostsLoaded { request_id, result });
     });
 }
 
+/// The stacks of the shelf: the session's (in each of `[discovery] regions`), or with
+/// `[discovery] profiles` those of every profile and region in parallel; a profile that
+/// cannot be read is a notice and the others are still listed.
+async fn load_shelf(
+    aws: &AwsContext,
+    contexts: &Contexts,
+    regions: &[String],
+    filters: &[TagFilter],
+    tx: &UnboundedSender<Action>,
+) -> Result<Vec<Stack>, String> {
+    if contexts.profiles().is_empty() {
+        return cloudformation::discover_in_regions(aws, regions, filters)
+            .await
+            .map_err(|e| e.to_string());
+    }
+    let (places, mut failed) = contexts.places().await;
+    let (found, unread) = accounts::discover_each(&places, regions, filters).await;
+    failed.extend(unread);
+    if places.is_empty() {
+        let all: Vec<String> = failed.iter().map(ToString::to_string).collect();
+        return Err(all.join("; "));
+    }
+    for e in failed {
+        let _ = tx.send(Action::Notice(e.to_string()));
+    }
+    Ok(found.into_iter().map(|l| l.stack).collect())
+}
+
+/// The stacks grouped by scope, in the order each scope first appears.
+fn by_scope(stacks: Vec<Stack>) -> Vec<(Scope, Vec<Stack>)> {
+    let mut groups: Vec<(Scope, Vec<Stack>)> = Vec::new();
+    for s in stacks {
+        let scope = s.scope();
+        match groups.iter_mut().find(|(g, _)| *g == scope) {
+            Some((_, g)) => g.push(s),
+            None => groups.push((scope, vec![s])),
+        }
+    }
+    groups
+}
+
+/// The activity of the listed stacks, each group read in its own account and region.
+async fn activity(
+    aws: &AwsContext,
+    contexts: &Contexts,
+    stacks: Vec<Stack>,
+) -> BTreeMap<String, Result<Vec<chrono::DateTime<chrono::Utc>>, String>> {
+    let groups = by_scope(stacks);
+    let done = futures::future::join_all(groups.iter().map(|(scope, group)| async move {
+        match contexts.for_scope(aws, scope).await {
+            Ok(ctx) => {
+                crate::aws::activity::activity_of(
+                    &ctx,
+                    group,
+                    crate::aws::activity::DEFAULT_CONCURRENCY,
+                )
+                .await
+            }
+            Err(e) => group
+                .iter()
+                .map(|s| (s.id.clone(), Err(e.to_string())))
+                .collect(),
+        }
+    }))
+    .await;
+    done.into_iter().flatten().collect()
+}
+
+/// Plans a teardown of stacks that may live in several accounts: each group in its own
+/// account and region, its guards checked against its own account. The account text is
+/// the accounts involved, comma-separated.
+async fn plan_teardown(
+    aws: &AwsContext,
+    contexts: &Contexts,
+    stacks: Vec<Stack>,
+    settings: &crate::domain::teardown::run::Settings,
+) -> Result<(String, Vec<crate::domain::teardown::run::StackPlan>), String> {
+    let mut accounts: Vec<String> = Vec::new();
+    let mut plans = Vec::new();
+    for (scope, group) in by_scope(stacks) {
+        let ctx = contexts
+            .for_scope(aws, &scope)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (account, planned) = crate::aws::teardown::plan_many(&ctx, group, settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !accounts.contains(&account) {
+            accounts.push(account);
+        }
+        plans.extend(planned);
+    }
+    Ok((accounts.join(", "), plans))
+}
+
 async fn load_detail(aws: &AwsContext, stack_id: &str) -> Result<DetailData, String> {
-    // The stack's own region: `App::context_for` chose the context.
+    // The context is the stack's own (its profile and region): the runner chose it.
     let (stack, resources, events) = tokio::join!(
         cloudformation::describe(aws, stack_id),
         cloudformation::resources(aws, stack_id),

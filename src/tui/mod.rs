@@ -1,6 +1,7 @@
 //! The interactive console: terminal setup and restore, the event loop, the task runner.
 
 mod clipboard;
+mod contexts;
 mod dynamo_effects;
 mod editor;
 mod effects;
@@ -113,6 +114,7 @@ async fn event_loop(
         tx.clone(),
         filters,
         config.discovery.regions.clone(),
+        config.discovery.profiles.clone(),
         aws_options(global, config),
     );
     runner.spawn(
@@ -176,10 +178,7 @@ async fn event_loop(
                             events = EventStream::new();
                             pending.push(Action::EditFinished { tag, result });
                         }
-                        other => {
-                            let aws = app.context_for(&other);
-                            runner.spawn(other, aws);
-                        }
+                        other => runner.spawn(other, app.aws.clone()),
                     }
                 }
             }

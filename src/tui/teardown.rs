@@ -4,17 +4,55 @@
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use std::collections::HashMap;
+
+use super::contexts::Contexts;
 use crate::app::Action;
 use crate::aws::AwsContext;
 use crate::aws::audit::{Audit, random_id};
 use crate::aws::teardown::{self};
 use crate::domain::teardown::run::{OutcomeKind, Settings, StackPlan};
 
+/// How the stacks of a teardown are reached: the session (with the account the plan was
+/// made in), or for a stack found by a `[discovery] profiles` entry, that profile's context.
+pub struct Reach<'a> {
+    pub session: &'a AwsContext,
+    pub account: &'a str,
+    pub contexts: &'a Contexts,
+}
+
+impl Reach<'_> {
+    /// The context and account of one stack: its own profile's and region's, the guards
+    /// checked again against that account.
+    async fn of(
+        &self,
+        sp: &StackPlan,
+        known: &mut HashMap<String, String>,
+    ) -> Result<(AwsContext, String), String> {
+        let scope = sp.stack.scope();
+        let ctx = self
+            .contexts
+            .for_scope(self.session, &scope)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(profile) = scope.profile else {
+            return Ok((ctx, self.account.to_string()));
+        };
+        if let Some(a) = known.get(&profile) {
+            return Ok((ctx, a.clone()));
+        }
+        let account = teardown::caller_account(&ctx)
+            .await
+            .map_err(|e| e.to_string())?;
+        known.insert(profile, account.clone());
+        Ok((ctx, account))
+    }
+}
+
 /// Tears the planned stacks down in order, reporting progress and each outcome.
 pub async fn run(
-    aws: &AwsContext,
+    reach: &Reach<'_>,
     plans: &[StackPlan],
-    account: &str,
     settings: &Settings,
     cancel: &CancellationToken,
     tx: &UnboundedSender<Action>,
@@ -31,8 +69,19 @@ pub async fn run(
     };
     let audit = Audit::new(path);
     let run_id = random_id();
+    let mut known = HashMap::new();
     for sp in plans {
         let id = sp.stack.id.clone();
+        let (aws, account) = match reach.of(sp, &mut known).await {
+            Ok(found) => found,
+            Err(e) => {
+                let _ = tx.send(Action::TeardownProgress {
+                    stack_id: id,
+                    progress: teardown::Progress::Phase(format!("refused: {e}")),
+                });
+                return;
+            }
+        };
         let sender = tx.clone();
         let progress = move |p| {
             let _ = sender.send(Action::TeardownProgress {
@@ -41,9 +90,9 @@ pub async fn run(
             });
         };
         let outcome = teardown::execute(
-            aws,
+            &aws,
             sp,
-            account,
+            &account,
             settings,
             &audit,
             &run_id,

@@ -437,7 +437,7 @@ mod tests {
     /// Runs the disk effects of the invoke screen and feeds their results back.
     fn disk(a: &mut crate::app::App, effects: Vec<Effect>) {
         for fx in effects {
-            if let Effect::Invoke(fx) = fx
+            if let Effect::Invoke(_, fx) = fx
                 && let Some(msg) = crate::tui::invoke::disk(*fx)
             {
                 let more = a.update(Action::Invoke(msg));
@@ -469,7 +469,7 @@ mod tests {
         );
         st.user = "demo@example.com".into();
         let fx = a.open_invoke_with(st);
-        let Some(Effect::Invoke(fx_box)) = fx.first() else {
+        let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
             panic!("{fx:?}")
         };
         let InvokeEffect::Resume { request_id, .. } = fx_box.as_ref() else {
@@ -498,7 +498,7 @@ mod tests {
         assert!(!text.contains("Demo-Passw0rd!"), "password shown");
         insta::assert_snapshot!("invoke__sign_in", t.backend());
         let fx = a.update(key(KeyCode::Enter));
-        let Some(Effect::Invoke(fx_box)) = fx.first() else {
+        let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
             panic!("{fx:?}")
         };
         let InvokeEffect::SignIn { password, .. } = fx_box.as_ref() else {
@@ -530,7 +530,7 @@ mod tests {
         a.invoke.as_mut().unwrap().focus = Field::Payload;
         typed(&mut a, "{\"title\":\"hello\"}");
         let fx = a.update(Action::Command(Command::InvokeCall));
-        let Some(Effect::Invoke(fx_box)) = fx.first() else {
+        let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
             panic!("{fx:?}")
         };
         let InvokeEffect::Call { request_id, .. } = fx_box.as_ref() else {
@@ -558,7 +558,7 @@ mod tests {
     fn fan_out_summary_and_cancel() {
         let mut a = screen(true);
         let fx = a.update(Action::Command(Command::InvokeFanOut));
-        let Some(Effect::Invoke(fx_box)) = fx.first() else {
+        let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
             panic!("{fx:?}")
         };
         let InvokeEffect::FanOut {

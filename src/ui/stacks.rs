@@ -128,8 +128,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 )));
             }
             if st.multi_account {
-                let account =
+                let mut account =
                     crate::domain::teardown::account_from_stack_id(&s.id).unwrap_or_default();
+                if let Some(alias) = &s.account_alias {
+                    account = format!("{account} ({alias})");
+                }
                 cells.push(Cell::from(sanitize(&account).into_owned()));
             }
             cells.extend([
@@ -177,7 +180,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if st.multi_account {
         titles.push("ACCOUNT");
-        widths.push(Constraint::Length(13));
+        widths.push(Constraint::Length(st.account_width.max(13)));
     }
     titles.extend(["STATUS", "AGE", "UPDATED", "$/MO"]);
     widths.extend([

@@ -43,6 +43,8 @@ pub(crate) fn demo_stack(name: &str, status: &str, days_old: i64, tags: &[(&str,
         parent_id: None,
         root_id: None,
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     }
 }
 
@@ -445,6 +447,8 @@ fn stacks_from_two_accounts_show_the_account() {
     let mut stacks = demo_stacks();
     let single = stacks.clone();
     stacks[0].id = stacks[0].id.replace("123456789012", "222222222222");
+    stacks[0].account_alias = Some("proto-sandbox".into());
+    stacks[0].profile = Some("sandbox".into());
     a.update(Action::StacksLoaded {
         request_id: id,
         result: Ok(single),
@@ -458,7 +462,11 @@ fn stacks_from_two_accounts_show_the_account() {
         request_id: id,
         result: Ok(stacks),
     });
-    let screen = draw(&a).backend().to_string();
+    let screen = draw_sized(&a, 170, 12).backend().to_string();
     assert!(screen.contains("ACCOUNT"), "{screen}");
-    assert!(screen.contains("222222222222") && screen.contains("123456789012"));
+    assert!(
+        screen.contains("222222222222 (proto-sandbox)") && screen.contains("123456789012"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("stacks__two_accounts", draw_sized(&a, 170, 12).backend());
 }

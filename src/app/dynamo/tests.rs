@@ -97,6 +97,7 @@ pub(crate) fn on_tables() -> App {
         Effect::LoadDynamoTables {
             request_id,
             stack_id,
+            ..
         },
     ] = eff.as_slice()
     else {

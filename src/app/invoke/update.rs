@@ -77,18 +77,21 @@ impl App {
         if st.user.is_empty()
             && let Ok((pool, client)) = &st.pool
         {
-            return vec![Effect::Invoke(Box::new(InvokeEffect::LastUser {
-                pool: pool.clone(),
-                client: client.clone(),
-            }))];
+            return vec![Effect::Invoke(
+                st.stack.scope(),
+                Box::new(InvokeEffect::LastUser {
+                    pool: pool.clone(),
+                    client: client.clone(),
+                }),
+            )];
         }
         match st.pool_user() {
             Ok(user) => {
                 st.signing_in = true;
-                vec![Effect::Invoke(Box::new(InvokeEffect::Resume {
-                    request_id,
-                    user,
-                }))]
+                vec![Effect::Invoke(
+                    st.stack.scope(),
+                    Box::new(InvokeEffect::Resume { request_id, user }),
+                )]
             }
             Err(e) => {
                 if st.pool.is_err() {
@@ -230,13 +233,16 @@ impl App {
                 } else {
                     st.name.trim()
                 };
-                return vec![Effect::Invoke(Box::new(InvokeEffect::SavePayload {
-                    store: store.clone(),
-                    stack: st.stack.name.clone(),
-                    function: f.to_string(),
-                    name: name.to_string(),
-                    payload: st.payload.to_string(),
-                }))];
+                return vec![Effect::Invoke(
+                    st.stack.scope(),
+                    Box::new(InvokeEffect::SavePayload {
+                        store: store.clone(),
+                        stack: st.stack.name.clone(),
+                        function: f.to_string(),
+                        name: name.to_string(),
+                        payload: st.payload.to_string(),
+                    }),
+                )];
             }
         };
         self.notify(Level::Error, error);
@@ -264,12 +270,15 @@ impl App {
         st.signing_in = true;
         st.error = None;
         if let Some(session) = st.new_password_session.take() {
-            return vec![Effect::Invoke(Box::new(InvokeEffect::NewPassword {
-                request_id,
-                user,
-                session,
-                password,
-            }))];
+            return vec![Effect::Invoke(
+                st.stack.scope(),
+                Box::new(InvokeEffect::NewPassword {
+                    request_id,
+                    user,
+                    session,
+                    password,
+                }),
+            )];
         }
         let flow = match Flow::parse(&st.settings.cognito.auth_flow) {
             Ok(f) => f,
@@ -279,12 +288,15 @@ impl App {
                 return Vec::new();
             }
         };
-        vec![Effect::Invoke(Box::new(InvokeEffect::SignIn {
-            request_id,
-            user,
-            password,
-            flow,
-        }))]
+        vec![Effect::Invoke(
+            st.stack.scope(),
+            Box::new(InvokeEffect::SignIn {
+                request_id,
+                user,
+                password,
+                flow,
+            }),
+        )]
     }
 
     fn invoke_call(&mut self) -> Vec<Effect> {
@@ -303,11 +315,14 @@ impl App {
                 st.busy = true;
                 st.error = None;
                 st.fanout = None;
-                vec![Effect::Invoke(Box::new(InvokeEffect::Call {
-                    request_id,
-                    spec,
-                    now,
-                }))]
+                vec![Effect::Invoke(
+                    st.stack.scope(),
+                    Box::new(InvokeEffect::Call {
+                        request_id,
+                        spec,
+                        now,
+                    }),
+                )]
             }
             Err(e) => {
                 st.error = Some(e);
@@ -360,14 +375,17 @@ impl App {
                     done: false,
                     cancel: cancel.clone(),
                 });
-                vec![Effect::Invoke(Box::new(InvokeEffect::FanOut {
-                    request_id,
-                    spec,
-                    now,
-                    count,
-                    concurrency,
-                    cancel,
-                }))]
+                vec![Effect::Invoke(
+                    st.stack.scope(),
+                    Box::new(InvokeEffect::FanOut {
+                        request_id,
+                        spec,
+                        now,
+                        count,
+                        concurrency,
+                        cancel,
+                    }),
+                )]
             }
             Err(e) => {
                 st.error = Some(e);

@@ -30,7 +30,7 @@ fn last_note(a: &App) -> (Level, String) {
 /// The query screen of orders-dev, its groups not found yet.
 pub(crate) fn open(a: &mut App) -> u64 {
     let fx = a.update(Action::Command(Command::Query));
-    let [Effect::Query(fx)] = fx.as_slice() else {
+    let [Effect::Query(_, fx)] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     let QueryEffect::LoadGroups {
@@ -61,7 +61,7 @@ pub(crate) fn with_groups(n: usize) -> App {
 /// Runs the editor's query (enter in the editor); the run's request id and token.
 pub(crate) fn run(a: &mut App) -> (u64, CancellationToken, Vec<String>, (i64, i64)) {
     let fx = a.update(press(KeyCode::Enter));
-    let [Effect::Query(fx)] = fx.as_slice() else {
+    let [Effect::Query(_, fx)] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     let QueryEffect::Run {
@@ -142,7 +142,10 @@ fn q_opens_from_the_detail_the_list_and_the_palette() {
     a.update(Action::Command(Command::Back));
     let fx = a.update(Action::Command(Command::Query));
     assert!(
-        matches!(fx.as_slice(), [Effect::LoadDetail { .. }, Effect::Query(_)]),
+        matches!(
+            fx.as_slice(),
+            [Effect::LoadDetail { .. }, Effect::Query(..)]
+        ),
         "{fx:?}"
     );
     assert_eq!(a.screens, [Screen::Stacks, Screen::Detail, Screen::Query]);
@@ -150,7 +153,7 @@ fn q_opens_from_the_detail_the_list_and_the_palette() {
     // `:query` from the palette.
     let mut a = crate::ui::tests::on_orders_detail();
     let fx = a.run_palette(crate::app::palette::PaletteAction::Screen("query"));
-    assert!(matches!(fx.last(), Some(Effect::Query(_))), "{fx:?}");
+    assert!(matches!(fx.last(), Some(Effect::Query(..))), "{fx:?}");
     assert_eq!(a.screen(), Screen::Query);
 }
 
@@ -379,7 +382,7 @@ fn export_writes_the_rows_through_an_effect_and_names_the_file() {
     let (id, ..) = run(&mut a);
     done(&mut a, id, outcome(4));
     let fx = a.update(Action::Command(Command::QueryExport));
-    let [Effect::Query(fx)] = fx.as_slice() else {
+    let [Effect::Query(_, fx)] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     let QueryEffect::Export {

@@ -37,11 +37,14 @@ impl App {
         };
         q.groups_request = request_id;
         q.load = LoadState::Loading;
-        vec![Effect::Query(Box::new(QueryEffect::LoadGroups {
-            request_id,
-            stack_name: q.stack.name.clone(),
-            stack_id: q.stack.id.clone(),
-        }))]
+        vec![Effect::Query(
+            q.stack.scope(),
+            Box::new(QueryEffect::LoadGroups {
+                request_id,
+                stack_name: q.stack.name.clone(),
+                stack_id: q.stack.id.clone(),
+            }),
+        )]
     }
 
     /// True while the query editor or a picker has the keyboard.
@@ -264,13 +267,16 @@ impl App {
         q.results = None;
         q.record = None;
         q.editing = false;
-        vec![Effect::Query(Box::new(QueryEffect::Run {
-            request_id,
-            groups: q.groups.clone(),
-            text,
-            window: (from.timestamp_millis(), to.timestamp_millis()),
-            cancel,
-        }))]
+        vec![Effect::Query(
+            q.stack.scope(),
+            Box::new(QueryEffect::Run {
+                request_id,
+                groups: q.groups.clone(),
+                text,
+                window: (from.timestamp_millis(), to.timestamp_millis()),
+                cancel,
+            }),
+        )]
     }
 
     /// `E`: the rows as JSON lines in a file named after the stack and the time.
@@ -293,11 +299,14 @@ impl App {
             path: path.clone(),
             result: None,
         });
-        vec![Effect::Query(Box::new(QueryEffect::Export {
-            request_id,
-            path,
-            rows,
-        }))]
+        vec![Effect::Query(
+            q.stack.scope(),
+            Box::new(QueryEffect::Export {
+                request_id,
+                path,
+                rows,
+            }),
+        )]
     }
 
     /// A task's answer for this screen; stale ones are dropped.

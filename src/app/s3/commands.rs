@@ -18,6 +18,7 @@ use crate::domain::s3::BucketStats;
 impl App {
     /// Handles a command on one of the S3 screens.
     pub(crate) fn s3_command(&mut self, cmd: Command) -> Vec<Effect> {
+        let scope = self.s3_scope();
         let page = self.page_rows.max(1);
         match cmd {
             Command::Back => return self.s3_back(),
@@ -53,12 +54,15 @@ impl App {
                     self.notify(Level::Error, "a presigned URL needs an object");
                     return Vec::new();
                 };
-                return vec![Effect::S3(S3Effect::Presign {
-                    bucket: t.bucket,
-                    key: t.key,
-                    version_id: t.version_id,
-                    expiry: self.settings.s3.presign_expiry,
-                })];
+                return vec![Effect::S3(
+                    scope,
+                    S3Effect::Presign {
+                        bucket: t.bucket,
+                        key: t.key,
+                        version_id: t.version_id,
+                        expiry: self.settings.s3.presign_expiry,
+                    },
+                )];
             }
             Command::S3Download => {
                 let Some(t) = self.s3_target() else {
@@ -134,6 +138,7 @@ impl App {
     }
 
     pub(super) fn s3_buckets_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
+        let scope = self.s3_scope();
         let Some(s) = self.s3.as_mut() else {
             return Vec::new();
         };
@@ -152,7 +157,7 @@ impl App {
                 let cancel = CancellationToken::new();
                 let bucket = b.bucket.name.clone();
                 s.counts.push((bucket.clone(), cancel.clone()));
-                vec![Effect::S3(S3Effect::Count { bucket, cancel })]
+                vec![Effect::S3(scope, S3Effect::Count { bucket, cancel })]
             }
             Command::Open => {
                 let Some(b) = s.selected_bucket() else {
@@ -263,6 +268,7 @@ impl App {
     }
 
     pub(super) fn s3_versions_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
+        let scope = self.s3_scope();
         let Some(v) = self.s3.as_mut().and_then(|s| s.versions.as_mut()) else {
             return Vec::new();
         };
@@ -274,12 +280,15 @@ impl App {
                 };
                 v.request_id = request_id;
                 v.load = LoadState::Loading;
-                vec![Effect::S3(S3Effect::LoadVersions {
-                    request_id,
-                    bucket: v.bucket.clone(),
-                    key: v.key.clone(),
-                    exact: v.exact,
-                })]
+                vec![Effect::S3(
+                    scope,
+                    S3Effect::LoadVersions {
+                        request_id,
+                        bucket: v.bucket.clone(),
+                        key: v.key.clone(),
+                        exact: v.exact,
+                    },
+                )]
             }
             Command::Open => {
                 let Some(e) = v.entries.get(v.list.selected) else {
@@ -342,6 +351,7 @@ impl App {
     }
 
     pub(super) fn s3_submit(&mut self, kind: InputKind, text: String) -> Vec<Effect> {
+        let scope = self.s3_scope();
         match kind {
             InputKind::Filter => self.s3_more_if_needed(self.page_rows),
             InputKind::Jump => {
@@ -373,14 +383,17 @@ impl App {
                     total: 0,
                     cancel: cancel.clone(),
                 });
-                vec![Effect::S3(S3Effect::Download {
-                    id,
-                    bucket: req.bucket,
-                    key: req.key,
-                    version_id: req.version_id,
-                    path,
-                    cancel,
-                })]
+                vec![Effect::S3(
+                    scope,
+                    S3Effect::Download {
+                        id,
+                        bucket: req.bucket,
+                        key: req.key,
+                        version_id: req.version_id,
+                        path,
+                        cancel,
+                    },
+                )]
             }
         }
     }

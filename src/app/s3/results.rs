@@ -9,6 +9,7 @@ use crate::app::stacks::LoadState;
 use crate::app::{App, Effect, Level, Screen};
 use crate::aws::s3;
 use crate::domain::s3::DownloadOutcome;
+use crate::domain::stack::Scope;
 
 impl App {
     /// Opens the bucket list of the stack shown in the detail screen.
@@ -26,7 +27,16 @@ impl App {
         is_s3(self.screen()) && self.s3.as_ref().is_some_and(|s| s.input.is_some())
     }
 
+    /// The scope of the stack the S3 screens were opened from.
+    pub(super) fn s3_scope(&self) -> Scope {
+        self.s3
+            .as_ref()
+            .map(|s| s.stack.scope())
+            .unwrap_or_default()
+    }
+
     pub(super) fn s3_reload_buckets(&mut self) -> Vec<Effect> {
+        let scope = self.s3_scope();
         if self.aws.is_none() {
             return Vec::new();
         }
@@ -36,10 +46,13 @@ impl App {
         };
         s.request_id = request_id;
         s.load = LoadState::Loading;
-        vec![Effect::S3(S3Effect::LoadBuckets {
-            request_id,
-            stack_id: s.stack.id.clone(),
-        })]
+        vec![Effect::S3(
+            scope,
+            S3Effect::LoadBuckets {
+                request_id,
+                stack_id: s.stack.id.clone(),
+            },
+        )]
     }
 
     /// Applies an S3 task's result.
@@ -206,6 +219,7 @@ impl App {
     }
 
     pub(super) fn s3_more_if_needed(&mut self, page_rows: usize) -> Vec<Effect> {
+        let scope = self.s3_scope();
         let Some(b) = self.s3.as_mut().and_then(|s| s.browser.as_mut()) else {
             return Vec::new();
         };
@@ -216,16 +230,20 @@ impl App {
             return Vec::new();
         }
         b.loading_more = true;
-        vec![Effect::S3(S3Effect::ListPage {
-            request_id: b.request_id,
-            bucket: b.bucket.clone(),
-            prefix: b.prefix.clone(),
-            token: b.next_token.clone(),
-        })]
+        vec![Effect::S3(
+            scope,
+            S3Effect::ListPage {
+                request_id: b.request_id,
+                bucket: b.bucket.clone(),
+                prefix: b.prefix.clone(),
+                token: b.next_token.clone(),
+            },
+        )]
     }
 
     /// Starts listing `prefix` of the browser's bucket from its first page.
     pub(super) fn s3_list(&mut self, prefix: String) -> Vec<Effect> {
+        let scope = self.s3_scope();
         let request_id = self.request_id();
         let Some(b) = self.s3.as_mut().and_then(|s| s.browser.as_mut()) else {
             return Vec::new();
@@ -240,12 +258,15 @@ impl App {
         b.load = LoadState::Loading;
         b.loading_more = false;
         b.request_id = request_id;
-        vec![Effect::S3(S3Effect::ListPage {
-            request_id,
-            bucket: b.bucket.clone(),
-            prefix: b.prefix.clone(),
-            token: None,
-        })]
+        vec![Effect::S3(
+            scope,
+            S3Effect::ListPage {
+                request_id,
+                bucket: b.bucket.clone(),
+                prefix: b.prefix.clone(),
+                token: None,
+            },
+        )]
     }
 
     pub(super) fn s3_open_object(
@@ -254,6 +275,7 @@ impl App {
         key: String,
         version_id: Option<String>,
     ) -> Vec<Effect> {
+        let scope = self.s3_scope();
         let request_id = self.request_id();
         let preview_bytes = (self.settings.s3.preview_kib * 1024).min(MAX_PREVIEW_BYTES) as usize;
         let Some(s) = self.s3.as_mut() else {
@@ -273,13 +295,16 @@ impl App {
         if self.screen() != Screen::S3Object {
             self.screens.push(Screen::S3Object);
         }
-        vec![Effect::S3(S3Effect::LoadObject {
-            request_id,
-            bucket,
-            key,
-            version_id,
-            preview_bytes,
-        })]
+        vec![Effect::S3(
+            scope,
+            S3Effect::LoadObject {
+                request_id,
+                bucket,
+                key,
+                version_id,
+                preview_bytes,
+            },
+        )]
     }
 
     pub(super) fn s3_open_versions(
@@ -288,6 +313,7 @@ impl App {
         key: String,
         exact: bool,
     ) -> Vec<Effect> {
+        let scope = self.s3_scope();
         let request_id = self.request_id();
         let Some(s) = self.s3.as_mut() else {
             return Vec::new();
@@ -303,12 +329,15 @@ impl App {
             request_id,
         });
         self.screens.push(Screen::S3Versions);
-        vec![Effect::S3(S3Effect::LoadVersions {
-            request_id,
-            bucket,
-            key,
-            exact,
-        })]
+        vec![Effect::S3(
+            scope,
+            S3Effect::LoadVersions {
+                request_id,
+                bucket,
+                key,
+                exact,
+            },
+        )]
     }
 
     /// The object (bucket, key, version) the current screen points at, if any.
@@ -348,7 +377,7 @@ impl App {
     }
 
     /// The key (or folder prefix) under the cursor, with its bucket, for copying.
-    pub(super) fn s3_selected_key(&self) -> Option<(String, String)> {
+    pub(crate) fn s3_selected_key(&self) -> Option<(String, String)> {
         let s = self.s3.as_ref()?;
         match self.screen() {
             Screen::S3Browser => {

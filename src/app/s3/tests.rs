@@ -56,7 +56,7 @@ pub(crate) fn on_buckets() -> App {
     a.update(Action::Command(Command::Open));
     assert_eq!(a.detail.as_ref().unwrap().stack.name, "orders-dev");
     let effects = a.update(Action::Command(Command::S3Buckets));
-    let [Effect::S3(S3Effect::LoadBuckets { request_id, .. })] = effects.as_slice() else {
+    let [Effect::S3(_, S3Effect::LoadBuckets { request_id, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(a.screen(), Screen::S3Buckets);
@@ -70,12 +70,15 @@ pub(crate) fn on_buckets() -> App {
 fn list_request(effects: &[Effect]) -> (u64, String, Option<String>) {
     match effects {
         [
-            Effect::S3(S3Effect::ListPage {
-                request_id,
-                prefix,
-                token,
-                ..
-            }),
+            Effect::S3(
+                _,
+                S3Effect::ListPage {
+                    request_id,
+                    prefix,
+                    token,
+                    ..
+                },
+            ),
         ] => (*request_id, prefix.clone(), token.clone()),
         other => panic!("expected one ListPage, got {other:?}"),
     }
@@ -148,7 +151,7 @@ fn stale_bucket_results_are_dropped() {
 fn counting_shows_progress_and_can_be_cancelled() {
     let mut a = on_buckets();
     let effects = a.update(Action::Command(Command::S3Count));
-    let [Effect::S3(S3Effect::Count { bucket, cancel })] = effects.as_slice() else {
+    let [Effect::S3(_, S3Effect::Count { bucket, cancel })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     let cancel = cancel.clone();
@@ -173,7 +176,7 @@ fn counting_shows_progress_and_can_be_cancelled() {
 fn closing_the_screens_cancels_running_work() {
     let mut a = on_buckets();
     let effects = a.update(Action::Command(Command::S3Count));
-    let [Effect::S3(S3Effect::Count { cancel, .. })] = effects.as_slice() else {
+    let [Effect::S3(_, S3Effect::Count { cancel, .. })] = effects.as_slice() else {
         panic!()
     };
     let cancel = cancel.clone();
@@ -312,9 +315,12 @@ fn opening_an_object_asks_for_head_and_a_bounded_preview() {
     a.settings.s3.preview_kib = 8;
     let effects = a.update(Action::Command(Command::Open));
     let [
-        Effect::S3(S3Effect::LoadObject {
-            key, preview_bytes, ..
-        }),
+        Effect::S3(
+            _,
+            S3Effect::LoadObject {
+                key, preview_bytes, ..
+            },
+        ),
     ] = effects.as_slice()
     else {
         panic!("{effects:?}")
@@ -337,13 +343,16 @@ fn download_prompts_for_a_path_then_streams_with_progress() {
     type_text(&mut a, "/tmp/out.bin");
     let effects = key(&mut a, KeyCode::Enter);
     let [
-        Effect::S3(S3Effect::Download {
-            id,
-            path,
-            cancel,
-            key,
-            ..
-        }),
+        Effect::S3(
+            _,
+            S3Effect::Download {
+                id,
+                path,
+                cancel,
+                key,
+                ..
+            },
+        ),
     ] = effects.as_slice()
     else {
         panic!("{effects:?}")
@@ -372,7 +381,7 @@ fn download_errors_are_notified() {
     let mut a = on_browser(page("", 0, 3, None));
     a.update(Action::Command(Command::S3Download));
     let effects = key(&mut a, KeyCode::Enter);
-    let [Effect::S3(S3Effect::Download { id, .. })] = effects.as_slice() else {
+    let [Effect::S3(_, S3Effect::Download { id, .. })] = effects.as_slice() else {
         panic!()
     };
     a.update(Action::S3(S3Action::DownloadFinished {
@@ -393,7 +402,7 @@ fn copies_key_uri_and_presigned_url() {
     assert!(matches!(e.as_slice(),
         [Effect::CopyToClipboard(k)] if k == "s3://orders-dev-data-123456789012/uploads/key-000000"));
     let e = a.update(Action::Command(Command::S3CopyUrl));
-    let [Effect::S3(S3Effect::Presign { key, expiry, .. })] = e.as_slice() else {
+    let [Effect::S3(_, S3Effect::Presign { key, expiry, .. })] = e.as_slice() else {
         panic!("{e:?}")
     };
     assert_eq!(key, "uploads/key-000000");
@@ -411,13 +420,13 @@ fn versions_of_a_key_and_of_a_prefix() {
     });
     let e = a.update(Action::Command(Command::S3Versions));
     assert!(matches!(e.as_slice(),
-        [Effect::S3(S3Effect::LoadVersions { key, exact: false, .. })] if key == "config/"));
+        [Effect::S3(_, S3Effect::LoadVersions { key, exact: false, .. })] if key == "config/"));
     assert_eq!(a.screen(), Screen::S3Versions);
     a.update(Action::Command(Command::Back));
     a.update(Action::Command(Command::Down));
     let e = a.update(Action::Command(Command::S3Versions));
     assert!(matches!(e.as_slice(),
-        [Effect::S3(S3Effect::LoadVersions { key, exact: true, .. })] if key == "empty.bin"));
+        [Effect::S3(_, S3Effect::LoadVersions { key, exact: true, .. })] if key == "empty.bin"));
 }
 
 #[test]

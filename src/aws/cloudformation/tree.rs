@@ -145,6 +145,8 @@ fn unknown_root(id: &str) -> Stack {
         parent_id: None,
         root_id: None,
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     }
 }
 

@@ -199,6 +199,8 @@ fn teardown_saves_all_but_what_survives() {
         parent_id: None,
         root_id: None,
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     };
     let mut plan = build_plan(&stack, &[], &BTreeMap::new(), vec![], vec![], vec![]);
     plan.steps.push(PlanStep {
@@ -250,6 +252,8 @@ pub(crate) fn stack_named(name: &str) -> crate::domain::stack::Stack {
         parent_id: None,
         root_id: None,
         nested_stacks: 0,
+        profile: None,
+        account_alias: None,
     }
 }
 

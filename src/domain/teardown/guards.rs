@@ -230,6 +230,8 @@ mod tests {
             parent_id: None,
             root_id: None,
             nested_stacks: 0,
+            profile: None,
+            account_alias: None,
         }
     }
 
