@@ -432,6 +432,9 @@ impl App {
                 other => {
                     if let Some(o) = self.errors.as_mut().and_then(|s| s.occurrence.as_mut()) {
                         o.scroll.navigate(other, page);
+                        // The last page stays full: the top line goes no further.
+                        let last_top = o.lines.len().saturating_sub(page);
+                        o.scroll.selected = o.scroll.selected.min(last_top);
                     }
                     Vec::new()
                 }

@@ -408,7 +408,7 @@ fn enter_reads_the_latest_occurrence_and_builds_its_lines() {
     assert_eq!(o.lines.iter().filter(|l| l.time_ms.is_some()).count(), 3);
     a.update(Action::Command(Command::Bottom));
     let o = a.errors.as_ref().unwrap().occurrence.as_ref().unwrap();
-    assert_eq!(o.scroll.selected, o.lines.len() - 1);
+    assert_eq!(o.scroll.selected, o.lines.len() - a.page_rows);
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Errors);
     assert!(a.errors.as_ref().unwrap().occurrence.is_none());

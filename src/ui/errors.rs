@@ -52,11 +52,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn render_groups(frame: &mut Frame, area: Rect, app: &App, st: &ErrorsState, theme: &Theme) {
     let loading = matches!(st.load, LoadState::Loading | LoadState::Idle);
+    let n = st.data.groups.len();
     let mut title = format!(
-        " Errors · {} · last {} ({} groups",
+        " Errors · {} · last {} ({n} group{}",
         sanitize(&st.stack.name),
         st.window.label(),
-        st.data.groups.len()
+        if n == 1 { "" } else { "s" }
     );
     if st.hidden > 0 {
         title.push_str(&format!(", {} more not shown", st.hidden));

@@ -52,6 +52,7 @@ fn occurrence_of_text_and_json_lines() {
     assert_clean(&t);
     insta::assert_snapshot!("errors__occurrence", t.backend());
     // Scrolled: only the lines in view are drawn.
+    a.page_rows = crate::ui::list_rows(12);
     a.update(Action::Command(Command::PageDown));
     insta::assert_snapshot!(
         "errors__occurrence_scrolled",

@@ -28,7 +28,10 @@ async fn the_console_shows_the_groups_and_an_occurrence() {
     loop {
         let screen = t.capture();
         let header = screen.lines().find(|l| l.contains("ERRORS")).unwrap_or("");
-        let row = screen.lines().find(|l| l.contains(&name)).unwrap_or("");
+        let row = screen
+            .lines()
+            .find(|l| l.starts_with('│') && l.contains(&name))
+            .unwrap_or("");
         if !header.is_empty() && cell(header, row, "ERRORS", 6) == "10" {
             break;
         }
@@ -78,15 +81,18 @@ async fn the_console_shows_the_groups_and_an_occurrence() {
     // The last group's latest occurrence: request 5 of the JSON-format function.
     t.send(&["G"]);
     t.send(&["Enter"]);
-    let screen = t.wait_for("platform.report");
+    let screen = t.wait_for("platform.start");
     assert!(screen.contains("request 00000005-aaaa"), "{screen}");
-    assert!(screen.contains("platform.start"), "{screen}");
     assert!(
         screen.contains("\"errorType\": \"NotFound\""),
         "JSON pretty-printed:\n{screen}"
     );
+    // The request ends with its REPORT, further down.
+    assert!(!screen.contains("platform.report"), "{screen}");
+    t.send(&["G"]);
+    t.wait_for("platform.report");
     t.send(&["Escape"]);
-    t.wait_gone("platform.report");
+    t.wait_gone("NotFound · list");
     t.send(&["Escape"]);
     t.wait_for("ERRORS");
     t.send(&["q"]);
