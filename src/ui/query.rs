@@ -139,7 +139,7 @@ fn render_empty(frame: &mut Frame, area: Rect, q: &QueryState, theme: &Theme) {
     let blk = block(" Results ".to_string(), theme, !q.editing);
     let (text, style) = match (&q.load, &q.run) {
         (LoadState::Failed(e), _) => (
-            format!("Could not find the stack's log groups:\n{e}"),
+            format!("Could not find the stack's log groups:\n{e}\n\npress r to retry"),
             theme.error,
         ),
         (LoadState::Loaded, _) if q.groups.is_empty() => (
