@@ -162,6 +162,8 @@ pub struct Results {
     pub cells: Vec<Vec<String>>,
     /// Each column's width: its widest cell or header, at most [`COLUMN_WIDTH`].
     pub widths: Vec<usize>,
+    /// Each column's widest cell or header, uncut (room left over goes to cut columns).
+    pub natural: Vec<usize>,
     pub list: ListState,
     /// The first column drawn (horizontal scroll).
     pub first_col: usize,
@@ -194,7 +196,7 @@ impl Results {
                     .collect()
             })
             .collect();
-        let widths = columns
+        let natural: Vec<usize> = columns
             .iter()
             .enumerate()
             .map(|(i, c)| {
@@ -204,9 +206,10 @@ impl Results {
                     .chain([c.chars().count()])
                     .max()
                     .unwrap_or(0)
-                    .clamp(1, COLUMN_WIDTH)
+                    .max(1)
             })
             .collect();
+        let widths = natural.iter().map(|w| (*w).min(COLUMN_WIDTH)).collect();
         let mut list = ListState::default();
         list.set_len(rows.len());
         Self {
@@ -214,6 +217,7 @@ impl Results {
             rows: Arc::new(rows),
             cells,
             widths,
+            natural,
             list,
             first_col: 0,
             records_scanned: outcome.records_scanned,

@@ -21,7 +21,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let text_w = usize::from(area.width.saturating_sub(2)).max(1);
-    let text_lines = (q.editor.chars().count() + 1).div_ceil(text_w).clamp(1, 6);
+    // Word wrapping may take a line more than the characters fill.
+    let filled = (q.editor.chars().count() + 1).div_ceil(text_w);
+    let text_lines = (filled + usize::from(filled > 1)).clamp(1, 6);
     let [editor, status, body] = Layout::vertical([
         Constraint::Length(u16::try_from(text_lines).unwrap_or(6) + 2),
         Constraint::Length(1),
@@ -137,7 +139,7 @@ fn render_empty(frame: &mut Frame, area: Rect, q: &QueryState, theme: &Theme) {
     let blk = block(" Results ".to_string(), theme, !q.editing);
     let (text, style) = match (&q.load, &q.run) {
         (LoadState::Failed(e), _) => (
-            format!("Could not find the stack's log groups:\n{e}"),
+            format!("Could not find the stack's log groups:\n{e}\n\npress r to retry"),
             theme.error,
         ),
         (LoadState::Loaded, _) if q.groups.is_empty() => (
@@ -166,8 +168,8 @@ fn render_empty(frame: &mut Frame, area: Rect, q: &QueryState, theme: &Theme) {
     message(frame, area, blk, &text, style);
 }
 
-/// The columns drawn from `first` in `width` characters: index and width each (the last
-/// one takes what is left).
+/// The columns drawn from `first` in `width` characters: index and width each. Room left
+/// when they all fit goes to the cut ones, in order; the last column takes what is left.
 fn visible_columns(r: &Results, width: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut used = 0;
@@ -175,14 +177,20 @@ fn visible_columns(r: &Results, width: usize) -> Vec<(usize, usize)> {
         if used >= width {
             break;
         }
-        let left = width - used;
-        let w = if i + 1 == r.columns.len() {
-            left
-        } else {
-            r.widths[i].min(left)
-        };
+        let w = r.widths[i].min(width - used);
         out.push((i, w));
         used += w + 2;
+    }
+    let mut spare = width.saturating_sub(used.saturating_sub(2));
+    let n = out.len();
+    for (k, (i, w)) in out.iter_mut().enumerate() {
+        let grow = if k + 1 == n {
+            spare
+        } else {
+            r.natural[*i].saturating_sub(*w).min(spare)
+        };
+        *w += grow;
+        spare -= grow;
     }
     out
 }

@@ -520,3 +520,20 @@ fn the_editor_takes_keys_and_editor_text() {
         Some(Action::Command(Command::QueryEdit))
     ));
 }
+
+#[test]
+fn r_retries_the_groups_after_a_failure() {
+    let mut a = crate::ui::tests::on_orders_detail();
+    let request_id = open(&mut a);
+    a.update(Action::Query(QueryMsg::Groups {
+        request_id,
+        result: Err("AccessDenied: logs:DescribeLogGroups".into()),
+    }));
+    assert_eq!(last_note(&a).0, Level::Error);
+    a.update(press(KeyCode::Esc));
+    let fx = a.update(Action::Command(Command::Refresh));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Query(f)] if matches!(f.as_ref(), QueryEffect::LoadGroups { .. })),
+        "{fx:?}"
+    );
+}

@@ -164,6 +164,9 @@ impl App {
                 }
             }
             Command::QueryEdit => q.editing = true,
+            Command::Refresh if matches!(q.load, LoadState::Failed(_)) => {
+                return self.load_query_groups();
+            }
             Command::QueryRun | Command::Refresh => return self.query_run(),
             Command::QueryWindow => q.open_picker(PickerKind::Window),
             Command::QuerySaved => q.open_picker(PickerKind::Saved),

@@ -61,3 +61,26 @@ fn saved_query_picker() {
     a.update(Action::Command(Command::QuerySaved));
     insta::assert_snapshot!("query__saved", draw(&a).backend());
 }
+
+#[test]
+fn room_left_over_goes_to_the_cut_columns() {
+    use crate::app::query::Results;
+    use crate::aws::insights::QueryOutcome;
+    let rows = vec![vec![
+        ("@timestamp".to_string(), "1796230161295".to_string()),
+        ("@message".to_string(), "m".repeat(70)),
+        (
+            "@log".to_string(),
+            "/aws/lambda/orders-dev-create".to_string(),
+        ),
+    ]];
+    let r = Results::new(QueryOutcome {
+        columns: Vec::new(),
+        rows,
+        ..QueryOutcome::default()
+    });
+    // 13 + 2 + 40 + 2 + 29 = 86 of 116: the message grows to its 70, the last takes the rest.
+    assert_eq!(super::visible_columns(&r, 116), [(0, 13), (1, 70), (2, 29)]);
+    // No room to spare: the capped widths, the last one cut.
+    assert_eq!(super::visible_columns(&r, 60), [(0, 13), (1, 40), (2, 3)]);
+}

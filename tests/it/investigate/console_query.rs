@@ -15,7 +15,8 @@ async fn q_runs_a_query_shows_its_rows_and_exports_the_aws_cli_rows() {
     let dir = std::env::temp_dir().join(format!("protoctl-query-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     let t = Tmux::start_in("query", &endpoint(), &config, Some(&dir), &[]);
-    t.wait_for(&name);
+    // The stack's name is in the header's tags at once: wait for its row.
+    t.wait_for("CREATE_COMPLETE");
     t.send(&["Q"]);
     t.wait_for("3 log groups");
     // Leave the editor, pick a 4 hour window, edit and run the query.
