@@ -150,7 +150,7 @@ pub fn costs_text(costs: &[StackCost]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::cost::{quantity_text as quantity, unit_price_text as unit_price};
+    use crate::domain::cost::{money, quantity_text as quantity, unit_price_text as unit_price};
 
     #[test]
     fn numbers_read_well() {
@@ -158,5 +158,13 @@ mod tests {
         assert_eq!(quantity(0.125), "0.125");
         assert_eq!(unit_price(0.000_000_2), "0.0000002");
         assert_eq!(unit_price(0.045), "0.045");
+        assert_eq!(quantity(0.000_003_166_5), "0.000003167");
+        assert_eq!(quantity(0.000_015_408_7), "0.00001541");
+        assert_eq!(quantity(12.5), "12.5");
+        assert_eq!(quantity(0.000_000_054_02), "5.402e-8");
+        assert_eq!(quantity(0.0), "0");
+        assert_eq!(money(-0.0, "USD"), "$0.00");
+        assert_eq!(money(0.000_000_7, "USD"), "<$0.0001");
+        assert_eq!(money(0.0042, "EUR"), "0.0042 EUR");
     }
 }

@@ -222,10 +222,10 @@ fn render_items(
     ])
     .style(theme.title);
     let widths = [
-        Constraint::Length(10),
+        Constraint::Length(18),
         Constraint::Fill(3),
         Constraint::Length(20),
-        Constraint::Length(10),
+        Constraint::Length(12),
         Constraint::Length(9),
         Constraint::Length(13),
         Constraint::Length(8),

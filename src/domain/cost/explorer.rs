@@ -100,7 +100,7 @@ pub fn explorer_costs(
                 region: s.region.clone(),
                 currency,
                 days,
-                monthly_usd: breakdown.iter().map(|i| i.monthly_usd).sum(),
+                monthly_usd: breakdown.iter().map(|i| i.monthly_usd).sum::<f64>() + 0.0,
                 fixed_usd: 0.0,
                 breakdown,
                 unpriced: Vec::new(),

@@ -281,12 +281,14 @@ pub fn price_stack(
         region: inv.region.clone(),
         currency: table.currency.clone(),
         days,
-        monthly_usd: items.iter().map(|i| i.monthly_usd).sum(),
+        // `+ 0.0`: an empty float sum is -0.0, which would print as "-0.00".
+        monthly_usd: items.iter().map(|i| i.monthly_usd).sum::<f64>() + 0.0,
         fixed_usd: items
             .iter()
             .filter(|i| i.fixed)
             .map(|i| i.monthly_usd)
-            .sum(),
+            .sum::<f64>()
+            + 0.0,
         breakdown: items,
         unpriced: inv.unpriced.clone(),
         notes,
@@ -369,7 +371,7 @@ pub fn teardown_saving(cost: &StackCost, plan: &Plan) -> Saving {
         .filter(|i| survives(i))
         .cloned()
         .collect();
-    let keeps_monthly_usd: f64 = keeps.iter().map(|i| i.monthly_usd).sum();
+    let keeps_monthly_usd = keeps.iter().map(|i| i.monthly_usd).sum::<f64>() + 0.0;
     Saving {
         saves_monthly_usd: cost.monthly_usd - keeps_monthly_usd,
         keeps_monthly_usd,
@@ -394,6 +396,14 @@ pub fn plan_savings(plans: &[StackPlan], costs: &[StackCost]) -> Vec<Option<Savi
 
 /// A figure for people: `$12.40`, `$0.0031` for small amounts, with the currency label.
 pub fn money(amount: f64, currency: &str) -> String {
+    let amount = amount + 0.0;
+    if amount > 0.0 && amount < 0.000_05 {
+        return if currency == "USD" {
+            "<$0.0001".into()
+        } else {
+            format!("<0.0001 {currency}")
+        };
+    }
     let digits = if amount != 0.0 && amount.abs() < 0.01 {
         4
     } else {
@@ -406,10 +416,17 @@ pub fn money(amount: f64, currency: &str) -> String {
     }
 }
 
-/// A quantity for people: whole numbers as they are, others with up to four decimals.
+/// A quantity for people: whole numbers as they are, others with up to four decimals (four
+/// significant digits below one).
 pub fn quantity_text(q: f64) -> String {
-    if (q - q.round()).abs() < 1e-9 {
+    if q == 0.0 || ((q - q.round()).abs() < 1e-9 && q.abs() >= 1.0) {
         format!("{q:.0}")
+    } else if q.abs() < 1e-6 {
+        format!("{q:.3e}")
+    } else if q.abs() < 1.0 {
+        // Small storage (a few KB in GB-months) keeps four significant digits.
+        let digits = (3 - q.abs().log10().floor() as i32).clamp(4, 12) as usize;
+        trim_zeros(&format!("{q:.digits$}"))
     } else {
         trim_zeros(&format!("{q:.4}"))
     }
