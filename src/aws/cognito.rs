@@ -131,8 +131,35 @@ fn pool_client(ctx: &AwsContext, user: &PoolUser) -> aws_sdk_cognitoidentityprov
     }
 }
 
-/// Signs `user` in with `password` using `flow`.
+/// What Cognito's refusal of a challenge answer says when the session was spent: the answer
+/// was accepted, then retried after its reply was lost on the way.
+const SPENT_SESSION: &str = "the sign-in session was already used or has expired";
+
+/// Signs `user` in with `password` using `flow`. An SRP answer whose reply was lost, retried
+/// and refused for a spent session starts the sign-in over (at most [`SIGN_IN_TRIES`] in all).
 pub async fn sign_in(
+    ctx: &AwsContext,
+    user: &PoolUser,
+    password: &str,
+    flow: Flow,
+    now: DateTime<Utc>,
+) -> Result<SignIn, AwsError> {
+    let mut tries = 1;
+    loop {
+        match sign_in_once(ctx, user, password, flow, now).await {
+            Err(e) if e.message.ends_with(SPENT_SESSION) && tries < SIGN_IN_TRIES => {
+                tracing::info!("the sign-in session was spent by a retry; signing in again");
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Sign-ins started over at most, when each one's session is spent by a retry.
+const SIGN_IN_TRIES: u32 = 3;
+
+async fn sign_in_once(
     ctx: &AwsContext,
     user: &PoolUser,
     password: &str,
@@ -403,6 +430,13 @@ where
     let who = sanitize(&user.username).into_owned();
     let pool = sanitize(&user.user_pool_id).into_owned();
     let msg = match code.as_deref() {
+        Some("NotAuthorizedException")
+            if err
+                .message()
+                .is_some_and(|m| m.to_ascii_lowercase().contains("session")) =>
+        {
+            format!("sign-in refused for {who}: {SPENT_SESSION}")
+        }
         Some("NotAuthorizedException") => {
             format!("sign-in refused for {who}: incorrect username or password")
         }

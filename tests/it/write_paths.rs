@@ -322,8 +322,8 @@ fn item_edit_and_delete_under_faults_end_as_a_clean_run() {
         let (old, new) = (item(&pk, "1"), item(&pk, "2"));
         put_plain(old.clone());
         let plan = FaultPlan {
-            reset: 0.15,
-            truncate: 0.15,
+            reset: 0.1,
+            truncate: 0.1,
             server_error: 0.05,
             throttle: 0.05,
             slow_down: 0.05,
