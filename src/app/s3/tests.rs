@@ -450,3 +450,41 @@ fn listing_stops_at_max_objects_with_a_notice() {
     let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
     assert_eq!(b.entries.len(), 2000);
 }
+
+#[test]
+fn o_gives_the_console_page_of_the_bucket_folder_or_object() {
+    let console = |a: &mut App| {
+        let eff = key(a, KeyCode::Char('o'));
+        match eff.as_slice() {
+            [
+                Effect::CopyNamed {
+                    what: "console URL",
+                    text,
+                },
+            ] => text.clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut a = on_buckets();
+    let bucket =
+        a.s3.as_ref()
+            .unwrap()
+            .selected_bucket()
+            .unwrap()
+            .bucket
+            .name
+            .clone();
+    let url = console(&mut a);
+    assert!(
+        url.starts_with("https://s3.console.aws.amazon.com/s3/buckets/")
+            && url.contains(&bucket)
+            && url.ends_with("region=us-east-1&prefix="),
+        "{url}"
+    );
+    let mut a = on_browser(page("", 0, 3, None));
+    let url = console(&mut a);
+    assert!(
+        url.contains("/s3/object/") && url.ends_with("&prefix=key-000000"),
+        "{url}"
+    );
+}
