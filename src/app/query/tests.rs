@@ -533,7 +533,7 @@ fn r_retries_the_groups_after_a_failure() {
     a.update(press(KeyCode::Esc));
     let fx = a.update(Action::Command(Command::Refresh));
     assert!(
-        matches!(fx.as_slice(), [Effect::Query(f)] if matches!(f.as_ref(), QueryEffect::LoadGroups { .. })),
+        matches!(fx.as_slice(), [Effect::Query(_, f)] if matches!(f.as_ref(), QueryEffect::LoadGroups { .. })),
         "{fx:?}"
     );
 }
