@@ -31,6 +31,7 @@ impl App {
             }
         }
         v.push(Command::Teardown);
+        v.push(Command::Shelve);
         v.extend([
             Command::NextPane,
             Command::Refresh,
@@ -48,6 +49,7 @@ fn static_hints(screen: Screen) -> &'static [Command] {
         Screen::Stacks => &[
             Command::Open,
             Command::Teardown,
+            Command::Shelve,
             Command::Mark,
             Command::AbandonedFilter,
             Command::Filter,
@@ -143,6 +145,13 @@ fn static_hints(screen: Screen) -> &'static [Command] {
             Command::Open,
             Command::TeardownDisableProtection,
             Command::TeardownBypassGovernance,
+            Command::Back,
+            Command::Help,
+        ],
+        Screen::Shelve | Screen::Restore => &[Command::Open, Command::Back, Command::Help],
+        Screen::Archives => &[
+            Command::Open,
+            Command::Refresh,
             Command::Back,
             Command::Help,
         ],

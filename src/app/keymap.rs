@@ -75,6 +75,8 @@ pub enum Command {
     TeardownDisableProtection,
     /// On the teardown plan: delete GOVERNANCE-retained versions with the bypass header, or not.
     TeardownBypassGovernance,
+    /// Archives the stack, verifies the archive, then tears the stack down.
+    Shelve,
     Mark,
     AbandonedFilter,
     /// Copies the selected thing's id or name.
@@ -140,6 +142,7 @@ impl Command {
             Self::Teardown => "teardown",
             Self::TeardownDisableProtection => "lift deletion protection",
             Self::TeardownBypassGovernance => "bypass governance retention",
+            Self::Shelve => "shelve",
             Self::Mark => "mark",
             Self::AbandonedFilter => "abandoned",
             Self::Copy => "copy id",
@@ -165,6 +168,9 @@ pub enum Scope {
     Logs,
     Invoke,
     Teardown,
+    Shelve,
+    Archives,
+    Restore,
 }
 
 impl Scope {
@@ -184,6 +190,9 @@ impl Scope {
             Self::Logs => "logs",
             Self::Invoke => "invoke",
             Self::Teardown => "teardown",
+            Self::Shelve => "shelve",
+            Self::Archives => "archives",
+            Self::Restore => "restore",
         }
     }
 
@@ -202,6 +211,9 @@ impl Scope {
             "logs" => Some(Self::Logs),
             "invoke" => Some(Self::Invoke),
             "teardown" => Some(Self::Teardown),
+            "shelve" => Some(Self::Shelve),
+            "archives" => Some(Self::Archives),
+            "restore" => Some(Self::Restore),
             _ => None,
         }
     }

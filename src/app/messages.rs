@@ -82,6 +82,8 @@ pub enum Action {
     },
     TeardownOutcome(crate::domain::teardown::run::Outcome),
     TeardownFinished,
+    /// Shelve, archives and restore results and progress.
+    Shelf(super::shelf::ShelfMsg),
 }
 
 /// Work for the loop: network effects start a task that sends its result back as an
@@ -185,4 +187,6 @@ pub enum Effect {
         settings: Box<crate::domain::teardown::run::Settings>,
         cancel: tokio_util::sync::CancellationToken,
     },
+    /// Shelve a stack, list archives, restore one.
+    Shelf(Box<super::shelf::ShelfEffect>),
 }

@@ -1,5 +1,6 @@
 //! App state and `update`: actions in, state changes and effects out. Never awaits.
 
+pub mod archives;
 pub mod copy;
 pub mod detail;
 pub mod dynamo;
@@ -12,6 +13,7 @@ mod messages;
 pub mod palette;
 pub mod s3;
 pub mod settings;
+pub mod shelf;
 pub mod stacks;
 pub mod teardown;
 pub mod widgets;
@@ -47,6 +49,9 @@ pub enum Screen {
     Logs,
     Invoke,
     Teardown,
+    Shelve,
+    Archives,
+    Restore,
 }
 
 impl Screen {
@@ -65,6 +70,9 @@ impl Screen {
             Self::Logs => Scope::Logs,
             Self::Invoke => Scope::Invoke,
             Self::Teardown => Scope::Teardown,
+            Self::Shelve => Scope::Shelve,
+            Self::Archives => Scope::Archives,
+            Self::Restore => Scope::Restore,
         }
     }
 }
@@ -106,6 +114,8 @@ pub struct App {
     pub logs: Option<logs::LogsState>,
     pub invoke: Option<invoke::InvokeState>,
     pub teardown: Option<teardown::TeardownState>,
+    pub shelve: Option<shelf::ShelveState>,
+    pub archives: Option<archives::ArchivesState>,
     /// What the screens read from the config file.
     pub settings: Settings,
     pub header: HeaderInfo,
@@ -172,6 +182,8 @@ impl App {
             logs: None,
             invoke: None,
             teardown: None,
+            shelve: None,
+            archives: None,
             header,
             notifications: VecDeque::new(),
             overlay: None,
@@ -214,6 +226,8 @@ impl App {
         self.overlay.is_some()
             || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
             || self.teardown_input_focused()
+            || self.shelve_input_focused()
+            || self.restore_input_focused()
             || self.s3_input_focused()
             || self.dynamo_input_focused()
     }
@@ -277,7 +291,9 @@ impl App {
                     n.ttl = n.ttl.saturating_sub(1);
                 }
                 self.notifications.retain(|n| n.ttl > 0);
-                self.teardown_tick()
+                let mut fx = self.teardown_tick();
+                fx.extend(self.shelve_tick());
+                fx
             }
             Action::AwsReady(Ok(ctx)) => {
                 self.header.connection = ctx.describe();
@@ -360,6 +376,12 @@ impl App {
                 if self.screen() == Screen::Teardown {
                     return self.teardown_input(key);
                 }
+                if self.screen() == Screen::Shelve {
+                    return self.shelve_input(key);
+                }
+                if self.screen() == Screen::Restore {
+                    return self.restore_input(key);
+                }
                 if self.s3_input_focused() {
                     return self.s3_input(key);
                 }
@@ -391,6 +413,7 @@ impl App {
             | Action::TeardownProgress { .. }
             | Action::TeardownOutcome(_)
             | Action::TeardownFinished) => self.teardown_update(a),
+            Action::Shelf(msg) => self.shelf_update(msg),
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Command(cmd) => self.command(cmd),
         }
@@ -487,6 +510,7 @@ impl App {
                 }
                 Vec::new()
             }
+            PaletteAction::Archives => self.open_archives(),
             PaletteAction::Refresh => self.command(Command::Refresh),
             PaletteAction::Help => self.command(Command::Help),
             PaletteAction::Quit => self.command(Command::Quit),
@@ -509,6 +533,7 @@ impl App {
             "logs" => Command::Logs,
             "invoke" => Command::Invoke,
             "teardown" => Command::Teardown,
+            "shelve" => Command::Shelve,
             "items" => Command::DynamoTables,
             "objects" => Command::S3Buckets,
             _ => {
@@ -602,6 +627,10 @@ impl App {
                     let targets = self.teardown_targets();
                     self.open_teardown(targets)
                 }
+                Command::Shelve => {
+                    let stack = self.stacks.selected().cloned();
+                    self.open_shelve(stack)
+                }
                 Command::Mark => {
                     self.stacks.toggle_mark();
                     Vec::new()
@@ -649,6 +678,10 @@ impl App {
                     let stack = self.detail.as_ref().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
                 }
+                Command::Shelve => {
+                    let stack = self.detail.as_ref().map(|d| d.stack.clone());
+                    self.open_shelve(stack)
+                }
                 other => {
                     if let Some(d) = self.detail.as_mut() {
                         d.navigate(other, page);
@@ -667,6 +700,9 @@ impl App {
             Screen::Logs => self.logs_command(cmd),
             Screen::Invoke => self.invoke_command(cmd),
             Screen::Teardown => self.teardown_command(cmd),
+            Screen::Shelve => self.shelve_command(cmd),
+            Screen::Archives => self.archives_command(cmd),
+            Screen::Restore => self.restore_command(cmd),
         }
     }
 

@@ -19,6 +19,8 @@ pub struct Settings {
     pub invoke: invoke::Settings,
     /// `[abandon]` and `[teardown]`: guards and abandonment rules (filters are the runner's).
     pub teardown: crate::domain::teardown::run::Settings,
+    /// `[shelve] locations`: where `S` writes (the first) and `:archives` looks.
+    pub shelve_locations: Vec<String>,
 }
 
 impl Settings {
@@ -40,6 +42,7 @@ impl Settings {
                 read_only,
                 now,
             ),
+            shelve_locations: config.shelve.locations.clone(),
         }
     }
 }
@@ -53,6 +56,7 @@ impl Default for Settings {
             logs: LogsConfig::default(),
             invoke: invoke::Settings::default(),
             teardown: super::teardown::default_settings(),
+            shelve_locations: Vec::new(),
         }
     }
 }

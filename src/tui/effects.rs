@@ -189,6 +189,17 @@ impl Runner {
                     return;
                 }
                 Effect::Invoke(fx) => return super::invoke::run(*fx, aws, tx).await,
+                Effect::Shelf(fx) => {
+                    // The archive writer's and the restore's futures hold borrows across
+                    // stream combinators for which the compiler cannot prove `Send`: they run
+                    // on a blocking thread of their own, driven by the same runtime.
+                    let handle = tokio::runtime::Handle::current();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        handle.block_on(super::shelf::run(*fx, aws, filters, tx));
+                    })
+                    .await;
+                    return;
+                }
                 Effect::LoadActivity { request_id, stacks } => Action::ActivityLoaded {
                     request_id,
                     result: crate::aws::activity::activity_of(

@@ -6,6 +6,7 @@ mod editor;
 mod effects;
 pub(crate) mod invoke;
 mod s3_effects;
+mod shelf;
 mod teardown;
 
 use std::io::{self, BufWriter, Stdout};

@@ -1,5 +1,6 @@
 //! Pure render functions: `render(frame, &app)` draws the whole screen; no I/O, no awaits.
 
+mod archives;
 mod detail;
 mod dynamo;
 mod help;
@@ -7,6 +8,7 @@ mod invoke;
 mod logs;
 mod palette;
 mod s3;
+mod shelf;
 mod stacks;
 mod teardown;
 pub mod theme;
@@ -47,6 +49,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Logs => logs::render(frame, body, app, theme),
         Screen::Invoke => invoke::render(frame, body, app, theme),
         Screen::Teardown => teardown::render(frame, body, app, theme),
+        Screen::Shelve => shelf::render(frame, body, app, theme),
+        Screen::Archives => archives::render(frame, body, app, theme),
+        Screen::Restore => archives::render_restore(frame, body, app, theme),
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {
@@ -87,6 +92,14 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.teardown_input_focused() {
         teardown::render_footer(frame, area, app, theme);
+        return;
+    }
+    if app.shelve_input_focused() {
+        shelf::render_footer(frame, area, app, theme);
+        return;
+    }
+    if app.restore_input_focused() && app.notifications.is_empty() {
+        archives::render_footer(frame, area, theme);
         return;
     }
     if s3::render_input(frame, area, app, theme) {

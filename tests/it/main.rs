@@ -18,6 +18,7 @@ mod logs;
 mod nested;
 mod reliability;
 mod s3;
+mod shelf_console;
 mod shelve;
 mod stacks;
 mod support;

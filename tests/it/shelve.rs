@@ -159,11 +159,11 @@ async fn deploy_sls(name: &str, team: &str) {
     );
 }
 
-async fn deploy_plain(name: &str, team: &str) {
+pub(crate) async fn deploy_plain(name: &str, team: &str) {
     crate::teardown::create_stack_from(name, PLAIN, &prototype_tags(team), false).await;
 }
 
-async fn physical(stack: &str, logical: &str) -> String {
+pub(crate) async fn physical(stack: &str, logical: &str) -> String {
     let ctx = aws().await;
     protoctl::aws::cloudformation::resources(&ctx, stack)
         .await
@@ -261,7 +261,7 @@ async fn fill_table(table: &str, n: usize) {
     }
 }
 
-async fn fill_objects(bucket: &str, n: usize) {
+pub(crate) async fn fill_objects(bucket: &str, n: usize) {
     let s3 = aws().await.s3();
     for i in 0..n {
         s3.put_object()
@@ -287,7 +287,7 @@ async fn fill_objects(bucket: &str, n: usize) {
 }
 
 /// Every item of a table, digested order-free.
-async fn table_digest(table: &str) -> (u64, String) {
+pub(crate) async fn table_digest(table: &str) -> (u64, String) {
     let ctx = aws().await;
     let info = protoctl::aws::dynamodb::describe_table(&ctx, table, "T")
         .await
@@ -308,7 +308,7 @@ async fn table_digest(table: &str) -> (u64, String) {
 }
 
 /// Key -> (sha256, content type, metadata) of every current object.
-async fn bucket_contents(
+pub(crate) async fn bucket_contents(
     bucket: &str,
 ) -> BTreeMap<String, (String, Option<String>, BTreeMap<String, String>)> {
     let s3 = aws().await.s3();
@@ -361,7 +361,7 @@ fn restore(config: &PathBuf, archive: &str, extra: &[&str]) -> std::process::Out
     run(c)
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("protoctl-shelf-test-{name}"));
     let _ = std::fs::remove_dir_all(&d);
     d
@@ -527,8 +527,10 @@ fn s3_archive_round_trip_is_encrypted_and_refuses_the_stacks_own_bucket() {
         let table = physical(&name, "Notes").await;
         let files = physical(&name, "Files").await;
         fill_table_plain(&table, 30).await;
-        enable_versioning(&files).await;
+        // Objects written before versioning is on: null versions under the newer ones,
+        // which the teardown must name to delete.
         fill_objects(&files, 5).await;
+        enable_versioning(&files).await;
         version_some(&files).await;
         (table, files)
     });
@@ -639,7 +641,7 @@ async fn version_some(bucket: &str) {
         .unwrap();
 }
 
-async fn fill_table_plain(table: &str, n: usize) {
+pub(crate) async fn fill_table_plain(table: &str, n: usize) {
     let ddb = aws().await.dynamodb();
     for i in 0..n {
         ddb.put_item()
