@@ -27,7 +27,8 @@ async fn console_shelves_a_stack_and_restores_it_from_the_shelf() {
     );
 
     let t = Tmux::start_with("shelf", &endpoint(), &config, &[]);
-    t.wait_for(&name);
+    // The header names the team tag (the stack's name) at once: wait for the list.
+    t.wait_for("Stacks (1)");
     t.send(&["S"]);
     let plan = t.wait_for("enter to confirm");
     assert!(plan.contains("keeps table  Notes"), "{plan}");
