@@ -530,7 +530,8 @@ fn s3_archive_round_trip_is_encrypted_and_refuses_the_stacks_own_bucket() {
         // Objects written before versioning is on: null versions under the newer ones,
         // which the teardown must name to delete.
         fill_objects(&files, 5).await;
-        enable_versioning(&files).await;
+        crate::teardown::set_versioning(&files, aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+            .await;
         version_some(&files).await;
         (table, files)
     });
@@ -604,22 +605,6 @@ fn s3_archive_round_trip_is_encrypted_and_refuses_the_stacks_own_bucket() {
         )
     });
     assert_eq!(after, before);
-}
-
-async fn enable_versioning(bucket: &str) {
-    aws()
-        .await
-        .s3()
-        .put_bucket_versioning()
-        .bucket(bucket)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
 }
 
 /// A second version of one key, a delete marker on another.

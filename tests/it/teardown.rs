@@ -688,7 +688,10 @@ async fn emptying_without_a_listing_pages_through_every_version() {
 }
 
 /// Turns a bucket's versioning on or suspends it.
-async fn set_versioning(bucket: &str, status: aws_sdk_s3::types::BucketVersioningStatus) {
+pub(crate) async fn set_versioning(
+    bucket: &str,
+    status: aws_sdk_s3::types::BucketVersioningStatus,
+) {
     aws()
         .await
         .s3()
