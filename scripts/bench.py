@@ -726,7 +726,8 @@ class Bench:
         table = "\n".join(lines)
         machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
         print(table)
-        target = self.a.write or ("docs/benchmarks.md" if not (self.a.quick or self.a.shelve_only) else None)
+        everything = set(self.a.only) == set(PARTS)
+        target = self.a.write or ("docs/benchmarks.md" if everything and not self.a.quick else None)
         if target:
             marker = "<!-- bench:begin -->"
             text = open(target).read() if os.path.exists(target) else f"# Benchmarks\n\n{marker}\n<!-- bench:end -->\n"
@@ -737,6 +738,9 @@ class Bench:
                     f"medians of {self.size['runs']} alternating runs (emptying: {self.size['empty_runs']}).\n\n{table}\n<!-- bench:end -->")
             open(target, "w").write(head + body + tail)
             print(f"wrote {target}", file=sys.stderr)
+
+
+PARTS = ("read", "cost", "empty", "startup", "memory", "shelve")
 
 
 def main():
@@ -750,10 +754,10 @@ def main():
     ap.add_argument("--mem-objects", type=int,
                     help="objects in the bucket whose listing's peak RSS is measured (default: 20,000 in full mode; "
                          "100,000 takes the emulator ~20 more minutes to seed and list)")
-    ap.add_argument("--shelve-only", action="store_true", help="seed the data stack and measure shelve only (prints, writes nothing)")
-    ap.add_argument("--only", default="read,cost,empty,startup,memory,shelve",
-                    help="comma-separated parts to run: read (listing tasks), cost (requests of `protoctl cost` "
-                         "over the whole shelf), empty (emptying tasks), startup, memory, shelve")
+    ap.add_argument("--shelve-only", action="store_true", help="the same as --only shelve")
+    ap.add_argument("--only", default=",".join(PARTS),
+                    help="comma-separated parts to run: read (listing tasks), cost, empty (emptying tasks), startup, memory, "
+                         "shelve (seed the data stack only; wall time, peak RSS); docs/benchmarks.md is written only when all run")
     ap.add_argument("--size", action="append", default=[], metavar="KEY=N",
                     help="override one size, e.g. --size tagged=100 --size items=5000")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
@@ -766,18 +770,18 @@ def main():
         return
     if a.mem_objects:
         b.size = dict(b.size, mem_objects=a.mem_objects)
-    if a.shelve_only:
-        b.size = dict(b.size, stacks=0, tagged=0)
-        b.seed()
-        b.shelve_task()
-        b.report(b.notes)
-        return
     for kv in a.size:
         k, _, v = kv.partition("=")
         if k not in b.size or not v.isdigit():
             raise SystemExit(f"--size {kv}: expected one of {', '.join(b.size)} = a number")
         b.size = dict(b.size, **{k: int(v)})
-    a.only = set(a.only.split(","))
+    a.only = {"shelve"} if a.shelve_only else set(a.only.split(","))
+    unknown = a.only - set(PARTS)
+    if unknown:
+        raise SystemExit(f"--only {','.join(sorted(unknown))}: expected some of {','.join(PARTS)}")
+    if a.only == {"shelve"}:
+        # Only the data stack is needed.
+        b.size = dict(b.size, stacks=0, tagged=0)
     b.seed()
     if "read" in a.only:
         b.read_tasks()

@@ -12,7 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SECTIONS = [
     ("The stack list", ["tests__stacks__loading", "tests__stacks__loaded", "tests__stacks__empty", "tests__stacks__error", "teardown__stacks_assessed"],
-     "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`S` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one, `$` shows what it costs. "
+     "Every CloudFormation stack that carries the discovery tags, with status, age, last update, idle time and whether it is abandoned or protected. `/` filters, `s`/`R` sort, `A` shows only abandoned stacks, `space` marks several, `enter` opens one, `$` shows what it costs. "
      "`y` copies the selected stack's id (a resource's physical id, an output's value, a table's name, an item's key as JSON, a log line's message on those screens; `Y` there copies the line's log group) "
      "and `o` copies its AWS console address, on the S3 screens too (the bucket, folder or object page; OSC 52 reaches your own clipboard over SSH); a notification says what was copied."),
     ("Several accounts", ["tests__stacks__two_accounts"],
@@ -22,7 +22,7 @@ SECTIONS = [
     ("Help and the command palette", ["tests__stacks__help", "palette__open", "palette__region_typed", "picker__region"],
      "`?` lists every effective key of the screen. `:` opens the palette: type a few letters (`:reg eu-west-1`, `:prof dev`, `:logs`, `:abandoned`, `:theme light`); `:region` or `:profile` alone opens a picker."),
     ("The stack detail", ["tests__detail__loading", "tests__detail__loaded"],
-     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `Q` Logs Insights queries, `i` invoke, `$` cost, `D` teardown; `enter` on a table, bucket or function opens its items, objects or logs."),
+     "Resources grouped by service, outputs and recent stack events; `tab` moves between the panes. From here: `t` tables, `b` buckets, `l`/`L` logs, `Q` Logs Insights queries, `i` invoke, `$` cost, `D` teardown, `S` shelve; `enter` on a table, bucket or function opens its items, objects or logs."),
     ("DynamoDB", ["dynamo__tables", "dynamo__items", "dynamo__query_form", "dynamo__item_plain", "dynamo__item_typed_confirm"], None),
     ("S3", ["s3__buckets", "s3__browser", "s3__preview_json", "s3__preview_text", "s3__preview_hex", "s3__versions", "s3__download_prompt", "s3__download_progress"], None),
     ("Logs", ["logs__waiting", "logs__tail_insights", "logs__expanded_json", "logs__wrapped_narrow", "logs__hostile"], None),
@@ -39,6 +39,13 @@ SECTIONS = [
      "`s` sorts by it too (most expensive first). `$` on a stack (list or detail) or `:cost` opens its breakdown: service, resource, usage, quantity, unit, unit price, "
      "monthly figure and the metric or call it came from; `⚑` marks fixed costs. `r` estimates again, `esc` goes back. List prices, free tier not counted (docs/cost.md)."),
     ("Teardown", ["teardown__abandoned", "teardown__plan", "teardown__plan_savings", "teardown__confirm_typed", "teardown__countdown", "teardown__progress", "teardown__refused"], None),
+    ("Shelve and restore", ["shelve__plan", "shelve__confirm", "shelve__progress", "shelve__done",
+                            "archives__list", "archives__restore_form", "archives__restore_running", "archives__restore_done"],
+     "`S` on a stack (list or detail) shelves it: the plan says where the archive goes, what it keeps and what cannot come back, "
+     "then the teardown plan; `enter`, the stack name typed, and a 3-second countdown any key cancels. The run writes the archive, "
+     "verifies it against its manifest, then tears the stack down; `esc` cancels between steps (nothing is deleted before the "
+     "archive is verified). `:archives` lists the archives of the `[shelve] locations`; `enter` on one opens the restore form "
+     "(the new stack's name, NoEcho parameters), `enter` there restores and checks every count and checksum. Both are refused under `--read-only`."),
     ("Themes", ["help__dark", "help__light", "help__high_contrast", "help__no_color"],
      "The same screen in each theme, with the style of every run of cells in braces (`{fg/bg/modifiers}`)."),
 ]

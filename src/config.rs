@@ -30,6 +30,8 @@ pub struct Config {
     pub queries: QueriesConfig,
     /// `[cost]`: the monthly estimate's window, prices and currency label.
     pub cost: CostConfig,
+    /// `[shelve]`: where archives go and where the console's shelf looks for them.
+    pub shelve: ShelveConfig,
     /// Key binding overrides: `[keys.<screen>] "<key>" = "<action>"`.
     pub keys: toml::Table,
 }
@@ -175,6 +177,15 @@ pub struct TeardownConfig {
     pub allowed_accounts: Vec<String>,
     /// Buckets emptied at once.
     pub concurrency: usize,
+}
+
+/// `[shelve]`: archive locations (folders or `s3://BUCKET/PREFIX`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShelveConfig {
+    /// The first is where `shelve` (and the console's `S`) writes when `--to` is not given;
+    /// the console's `:archives` lists them all. Empty: `archives/` in the data dir.
+    pub locations: Vec<String>,
 }
 
 /// `[cognito]`: the shared user pool prototypes sign in with.

@@ -34,6 +34,7 @@ impl App {
         }
         v.push(Command::Cost);
         v.push(Command::Teardown);
+        v.push(Command::Shelve);
         v.extend([
             Command::NextPane,
             Command::Refresh,
@@ -181,6 +182,13 @@ fn static_hints(screen: Screen) -> &'static [Command] {
             Command::Back,
             Command::Help,
             Command::Quit,
+        ],
+        Screen::Shelve | Screen::Restore => &[Command::Open, Command::Back, Command::Help],
+        Screen::Archives => &[
+            Command::Open,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
         ],
     }
 }

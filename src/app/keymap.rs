@@ -101,6 +101,8 @@ pub enum Command {
     TeardownBypassGovernance,
     /// The cost breakdown of the selected stack.
     Cost,
+    /// Archives the stack, verifies the archive, then tears the stack down.
+    Shelve,
     Mark,
     AbandonedFilter,
     /// Copies the selected thing's id or name.
@@ -181,6 +183,7 @@ impl Command {
             Self::TeardownDisableProtection => "lift deletion protection",
             Self::TeardownBypassGovernance => "bypass governance retention",
             Self::Cost => "cost",
+            Self::Shelve => "shelve",
             Self::Mark => "mark",
             Self::AbandonedFilter => "abandoned",
             Self::Copy => "copy id",
@@ -211,6 +214,9 @@ pub enum Scope {
     Errors,
     ErrorOccurrence,
     Cost,
+    Shelve,
+    Archives,
+    Restore,
 }
 
 impl Scope {
@@ -234,6 +240,9 @@ impl Scope {
             Self::Errors => "errors",
             Self::ErrorOccurrence => "error",
             Self::Cost => "cost",
+            Self::Shelve => "shelve",
+            Self::Archives => "archives",
+            Self::Restore => "restore",
         }
     }
 
@@ -256,6 +265,9 @@ impl Scope {
             "errors" => Some(Self::Errors),
             "error" => Some(Self::ErrorOccurrence),
             "cost" => Some(Self::Cost),
+            "shelve" => Some(Self::Shelve),
+            "archives" => Some(Self::Archives),
+            "restore" => Some(Self::Restore),
             _ => None,
         }
     }

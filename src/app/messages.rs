@@ -95,6 +95,8 @@ pub enum Action {
     /// Something went wrong outside any screen's own request (a profile of the shelf that
     /// cannot be reached): shown as an error notification.
     Notice(String),
+    /// Shelve, archives and restore results and progress.
+    Shelf(super::shelf::ShelfMsg),
 }
 
 /// Work for the loop: network effects start a task that sends its result back as an
@@ -218,6 +220,10 @@ pub enum Effect {
         settings: Box<crate::domain::teardown::run::Settings>,
         cancel: tokio_util::sync::CancellationToken,
     },
+    /// Shelve a stack, list archives, restore one.
+    /// (The scope of the stack shelved; `None` for the shelf's archives and restores, which
+    /// run with the session's context.)
+    Shelf(Option<Scope>, Box<super::shelf::ShelfEffect>),
 }
 
 impl Effect {
@@ -240,6 +246,7 @@ impl Effect {
             | Self::Invoke(scope, _)
             | Self::Errors(scope, _)
             | Self::Query(scope, _) => Some(scope),
+            Self::Shelf(scope, _) => scope.as_ref(),
             Self::SwitchAws { .. }
             | Self::ListProfiles
             | Self::CopyToClipboard(_)

@@ -1,5 +1,6 @@
 //! App state and `update`: actions in, state changes and effects out. Never awaits.
 
+pub mod archives;
 pub mod copy;
 pub mod cost;
 pub mod detail;
@@ -15,6 +16,7 @@ pub mod palette;
 pub mod query;
 pub mod s3;
 pub mod settings;
+pub mod shelf;
 pub mod stacks;
 pub mod teardown;
 pub mod widgets;
@@ -54,6 +56,9 @@ pub enum Screen {
     Errors,
     ErrorOccurrence,
     Cost,
+    Shelve,
+    Archives,
+    Restore,
 }
 
 impl Screen {
@@ -76,6 +81,9 @@ impl Screen {
             Self::Errors => Scope::Errors,
             Self::ErrorOccurrence => Scope::ErrorOccurrence,
             Self::Cost => Scope::Cost,
+            Self::Shelve => Scope::Shelve,
+            Self::Archives => Scope::Archives,
+            Self::Restore => Scope::Restore,
         }
     }
 }
@@ -121,6 +129,8 @@ pub struct App {
     pub errors: Option<errors::ErrorsState>,
     /// The `$` screen: one stack's cost breakdown.
     pub cost: Option<cost::CostState>,
+    pub shelve: Option<shelf::ShelveState>,
+    pub archives: Option<archives::ArchivesState>,
     /// What the screens read from the config file.
     pub settings: Settings,
     pub header: HeaderInfo,
@@ -164,6 +174,8 @@ impl App {
             teardown: None,
             errors: None,
             cost: None,
+            shelve: None,
+            archives: None,
             header,
             notifications: VecDeque::new(),
             overlay: None,
@@ -208,6 +220,8 @@ impl App {
         self.overlay.is_some()
             || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
             || self.teardown_input_focused()
+            || self.shelve_input_focused()
+            || self.restore_input_focused()
             || self.s3_input_focused()
             || self.dynamo_input_focused()
             || self.query_input_focused()
@@ -272,7 +286,9 @@ impl App {
                     n.ttl = n.ttl.saturating_sub(1);
                 }
                 self.notifications.retain(|n| n.ttl > 0);
-                self.teardown_tick()
+                let mut fx = self.teardown_tick();
+                fx.extend(self.shelve_tick());
+                fx
             }
             Action::AwsReady(Ok(ctx)) => {
                 self.header.connection = ctx.describe();
@@ -360,6 +376,12 @@ impl App {
                 if self.screen() == Screen::Teardown {
                     return self.teardown_input(key);
                 }
+                if self.screen() == Screen::Shelve {
+                    return self.shelve_input(key);
+                }
+                if self.screen() == Screen::Restore {
+                    return self.restore_input(key);
+                }
                 if self.s3_input_focused() {
                     return self.s3_input(key);
                 }
@@ -397,6 +419,7 @@ impl App {
             | Action::TeardownOutcome(_)
             | Action::TeardownFinished) => self.teardown_update(a),
             Action::CostsLoaded { request_id, result } => self.costs_loaded(request_id, &result),
+            Action::Shelf(msg) => self.shelf_update(msg),
             Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
             Action::Notice(text) => {
                 self.notify(Level::Error, text);
@@ -499,6 +522,7 @@ impl App {
                 }
                 Vec::new()
             }
+            PaletteAction::Archives => self.open_archives(),
             PaletteAction::Refresh => self.command(Command::Refresh),
             PaletteAction::Help => self.command(Command::Help),
             PaletteAction::Quit => self.command(Command::Quit),
@@ -523,6 +547,7 @@ impl App {
             "invoke" => Command::Invoke,
             "teardown" => Command::Teardown,
             "cost" => Command::Cost,
+            "shelve" => Command::Shelve,
             "items" => Command::DynamoTables,
             "objects" => Command::S3Buckets,
             "errors" => Command::Errors,
@@ -624,6 +649,10 @@ impl App {
                     let targets = self.teardown_targets();
                     self.open_teardown(targets)
                 }
+                Command::Shelve => {
+                    let stack = self.stacks.selected().cloned();
+                    self.open_shelve(stack)
+                }
                 Command::Mark => {
                     self.stacks.toggle_mark();
                     Vec::new()
@@ -674,6 +703,10 @@ impl App {
                     let stack = self.detail.as_ref().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
                 }
+                Command::Shelve => {
+                    let stack = self.detail.as_ref().map(|d| d.stack.clone());
+                    self.open_shelve(stack)
+                }
                 other => {
                     if let Some(d) = self.detail.as_mut() {
                         d.navigate(other, page);
@@ -695,6 +728,9 @@ impl App {
             Screen::Teardown => self.teardown_command(cmd),
             Screen::Errors | Screen::ErrorOccurrence => self.errors_command(cmd),
             Screen::Cost => self.cost_command(cmd),
+            Screen::Shelve => self.shelve_command(cmd),
+            Screen::Archives => self.archives_command(cmd),
+            Screen::Restore => self.restore_command(cmd),
         }
     }
 

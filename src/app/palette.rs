@@ -11,6 +11,8 @@ pub enum PaletteAction {
     Stacks,
     /// The stack list, showing only abandoned stacks.
     Abandoned,
+    /// The shelf: the archives of the configured locations.
+    Archives,
     /// Switch region (`None`: open the region picker).
     Region(Option<String>),
     /// Switch profile (`None`: open the profile picker).
@@ -81,6 +83,16 @@ pub const ENTRIES: &[Entry] = &[
         takes_arg: false,
     },
     Entry {
+        name: "shelve",
+        help: "archive the selected stack, verify, then tear it down",
+        takes_arg: false,
+    },
+    Entry {
+        name: "archives",
+        help: "the shelf: archived stacks, enter restores one",
+        takes_arg: false,
+    },
+    Entry {
         name: "region",
         help: "switch region: region [NAME]",
         takes_arg: true,
@@ -136,6 +148,8 @@ pub fn action_of(name: &str, arg: Option<String>) -> Option<PaletteAction> {
         "teardown" => PaletteAction::Screen("teardown"),
         "errors" => PaletteAction::Screen("errors"),
         "cost" => PaletteAction::Screen("cost"),
+        "shelve" => PaletteAction::Screen("shelve"),
+        "archives" => PaletteAction::Archives,
         _ => return None,
     })
 }

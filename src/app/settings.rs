@@ -23,6 +23,8 @@ pub struct Settings {
     pub teardown: crate::domain::teardown::run::Settings,
     /// `[cost]`: the window and the prices of the `$/MO` column and the `$` screen.
     pub cost: super::cost::Settings,
+    /// `[shelve] locations`: where `S` writes (the first) and `:archives` looks.
+    pub shelve_locations: Vec<String>,
 }
 
 impl Settings {
@@ -46,6 +48,7 @@ impl Settings {
                 now,
             ),
             cost: super::cost::Settings::from_config(config),
+            shelve_locations: config.shelve.locations.clone(),
         }
     }
 }
@@ -61,6 +64,7 @@ impl Default for Settings {
             invoke: invoke::Settings::default(),
             teardown: super::teardown::default_settings(),
             cost: super::cost::Settings::default(),
+            shelve_locations: Vec::new(),
         }
     }
 }

@@ -35,6 +35,52 @@ pub enum Phase {
     Failed(String),
 }
 
+impl Phase {
+    /// A raw key while the confirmation line or the countdown has the keyboard: any key
+    /// cancels the countdown (`cancelled` is then the notification), the typed confirmation
+    /// reaching `want` starts it. Returns the notification to show, if any.
+    pub fn confirm_input(
+        &mut self,
+        typed: &mut TextInput,
+        want: &str,
+        key: KeyEvent,
+        cancelled: &str,
+    ) -> Option<(Level, String)> {
+        match self {
+            Self::Countdown(_) => {
+                *self = Self::Review;
+                typed.clear();
+                Some((Level::Info, cancelled.to_string()))
+            }
+            Self::Confirm => match confirm_key(typed, want, key) {
+                Typed::Back => {
+                    *self = Self::Review;
+                    None
+                }
+                Typed::Confirmed => {
+                    *self = Self::Countdown(COUNTDOWN_TICKS);
+                    None
+                }
+                Typed::Wrong(msg) => Some((Level::Error, msg)),
+                Typed::Editing => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// One tick of the countdown; true when it ends now (the run starts).
+    pub fn tick(&mut self) -> bool {
+        match *self {
+            Self::Countdown(left) if left > 1 => {
+                *self = Self::Countdown(left - 1);
+                false
+            }
+            Self::Countdown(_) => true,
+            _ => false,
+        }
+    }
+}
+
 /// Progress of one stack's teardown.
 #[derive(Debug, Clone, Default)]
 pub struct StackProgress {
@@ -126,7 +172,47 @@ impl TeardownState {
     }
 
     fn record(&mut self, stack_id: &str, p: Progress) {
-        let sp = self.progress.entry(stack_id.to_string()).or_default();
+        self.progress
+            .entry(stack_id.to_string())
+            .or_default()
+            .record(p);
+    }
+}
+
+/// What a key typed into a confirmation line did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// `esc`: back to the plan (the line is cleared).
+    Back,
+    /// `enter` with exactly the expected text.
+    Confirmed,
+    /// `enter` with anything else: the message to show.
+    Wrong(String),
+    Editing,
+}
+
+/// A key on a typed confirmation line that must read `want` exactly.
+pub fn confirm_key(typed: &mut TextInput, want: &str, key: KeyEvent) -> Typed {
+    match key.code {
+        KeyCode::Esc => {
+            typed.clear();
+            Typed::Back
+        }
+        KeyCode::Enter if typed.as_str() == want => Typed::Confirmed,
+        KeyCode::Enter => {
+            Typed::Wrong(format!("type {want:?} exactly to confirm (esc to go back)"))
+        }
+        _ => {
+            typed.handle(key, 256);
+            Typed::Editing
+        }
+    }
+}
+
+impl StackProgress {
+    /// Takes one progress report of the stack's teardown in.
+    pub fn record(&mut self, p: Progress) {
+        let sp = self;
         match p {
             Progress::Phase(s) => sp.phase = s,
             Progress::Bucket {
@@ -195,33 +281,10 @@ impl App {
         let Some(t) = self.teardown.as_mut() else {
             return Vec::new();
         };
-        match t.phase {
-            Phase::Countdown(_) => {
-                t.phase = Phase::Review;
-                t.typed.clear();
-                self.notify(Level::Info, "teardown cancelled: nothing was deleted");
-            }
-            Phase::Confirm => match key.code {
-                KeyCode::Esc => {
-                    t.phase = Phase::Review;
-                    t.typed.clear();
-                }
-                KeyCode::Enter => {
-                    if *t.typed == t.expected_confirmation() {
-                        t.phase = Phase::Countdown(COUNTDOWN_TICKS);
-                    } else {
-                        let want = t.expected_confirmation();
-                        self.notify(
-                            Level::Error,
-                            format!("type {want:?} exactly to confirm (esc to go back)"),
-                        );
-                    }
-                }
-                _ => {
-                    t.typed.handle(key, 256);
-                }
-            },
-            _ => {}
+        let want = t.expected_confirmation();
+        let cancelled = "teardown cancelled: nothing was deleted";
+        if let Some((level, msg)) = t.phase.confirm_input(&mut t.typed, &want, key, cancelled) {
+            self.notify(level, msg);
         }
         Vec::new()
     }
@@ -360,11 +423,7 @@ impl App {
         let Some(t) = self.teardown.as_mut() else {
             return Vec::new();
         };
-        let Phase::Countdown(left) = t.phase else {
-            return Vec::new();
-        };
-        if left > 1 {
-            t.phase = Phase::Countdown(left - 1);
+        if !t.phase.tick() {
             return Vec::new();
         }
         let cancel = CancellationToken::new();

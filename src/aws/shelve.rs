@@ -10,11 +10,18 @@ mod write;
 
 pub use files::{hash_file, read_manifest, verify_dir};
 pub use restore::{BucketCheck, RestoreOptions, RestoreReport, TableCheck, restore};
-pub use run::{Preview, PreviewEntry, Shelved, TeardownRun, preview, shelve_stack, target};
-pub use store::{ArchiveSummary, download, list_archives, staging_dir, upload, verify_remote};
+pub use run::{
+    Preview, PreviewEntry, Shelved, TeardownRun, preview, restore_from, shelve_stack, target,
+};
+pub use store::{
+    ArchiveSummary, download, list_archives, list_archives_of, staging_dir, upload, verify_remote,
+};
 pub use write::{ShelveOptions, write_archive};
 
 use super::{AwsError, ErrorKind};
+
+/// Requests in flight at once while archiving (objects, scan segments) or restoring.
+pub const CONCURRENCY: usize = 16;
 
 /// What shelving or restoring reports as it goes.
 #[derive(Debug, Clone, PartialEq)]

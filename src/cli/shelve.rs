@@ -20,7 +20,7 @@ use crate::aws::shelve::{self, Progress, RestoreOptions, ShelveOptions, Teardown
 use crate::aws::teardown::{self, OutcomeKind, Settings};
 use crate::aws::{AwsError, ErrorKind, cloudformation, s3};
 use crate::cli::OutputFormat;
-use crate::domain::archive::Location;
+use crate::domain::archive::{self, Location};
 use crate::domain::discovery;
 use crate::domain::sanitize::sanitize;
 
@@ -30,7 +30,7 @@ pub struct ShelveArgs {
     /// Stack names or ids
     #[arg(value_name = "STACK", required = true)]
     pub stacks: Vec<String>,
-    /// Where archives go: a folder or s3://BUCKET/PREFIX (default: archives/ in the data dir)
+    /// Where archives go: a folder or s3://BUCKET/PREFIX (default: the first of the config's [shelve] locations, else archives/ in the data dir)
     #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
     pub to: Option<String>,
     /// Keep every object version and delete marker, not only the latest versions
@@ -64,7 +64,7 @@ pub struct RestoreArgs {
 /// The arguments of `protoctl archives`.
 #[derive(Debug, Clone, Args)]
 pub struct ArchivesArgs {
-    /// Where to look: a folder or s3://BUCKET/PREFIX (default: archives/ in the data dir)
+    /// Where to look: a folder or s3://BUCKET/PREFIX (default: the config's [shelve] locations, else archives/ in the data dir)
     #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
     pub from: Option<String>,
 }
@@ -76,18 +76,15 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// The default place for archives: `archives/` in the platform data dir.
-pub fn default_location() -> Option<Location> {
-    directories::ProjectDirs::from("", "", "protoctl")
-        .map(|d| Location::Dir(d.data_local_dir().join("archives")))
-}
-
-fn location(arg: Option<&str>) -> anyhow::Result<Location> {
+/// `--to`/`--from`, else the first of the config's `[shelve] locations` (else the default).
+fn location(ctx: &Context, arg: Option<&str>) -> anyhow::Result<Location> {
     match arg {
         Some(s) => s.parse().map_err(anyhow::Error::msg),
-        None => {
-            default_location().ok_or_else(|| anyhow::anyhow!("no data dir for archives: pass --to"))
-        }
+        None => archive::configured_locations(&ctx.config.shelve.locations)
+            .map_err(anyhow::Error::msg)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("no archive location: pass --to")),
     }
 }
 
@@ -146,7 +143,7 @@ pub async fn run_shelve(ctx: &Context, args: &ShelveArgs) -> anyhow::Result<Exit
     if args.yes {
         ctx.ensure_writable("shelve")?;
     }
-    let to = location(args.to.as_deref())?;
+    let to = location(ctx, args.to.as_deref())?;
     let settings = Settings::from_config(
         &ctx.config,
         ctx.filters.clone(),
@@ -199,7 +196,7 @@ pub async fn run_shelve(ctx: &Context, args: &ShelveArgs) -> anyhow::Result<Exit
     let opts = ShelveOptions {
         all_versions: args.all_versions,
         logs: args.logs,
-        concurrency: 8,
+        concurrency: shelve::CONCURRENCY,
         now: ctx.clock.now(),
     };
     let run_id = random_id();
@@ -491,22 +488,17 @@ pub async fn run_restore(ctx: &Context, args: &RestoreArgs) -> anyhow::Result<Ex
             show_progress("restore", &p);
         }
     };
-    let (dir, staged) = match &from {
-        Location::Dir(d) => (d.clone(), false),
-        Location::S3 { bucket, prefix } => {
-            let dir = shelve::staging_dir();
-            if let Err(e) = shelve::download(&ctx.aws, bucket, prefix, &dir, &progress).await {
-                let _ = tokio::fs::remove_dir_all(&dir).await;
-                return Err(anyhow::anyhow!("{e}; nothing was created"));
-            }
-            (dir, true)
-        }
+    let opts = RestoreOptions {
+        name: args.name.clone(),
+        params: args.params.iter().cloned().collect::<BTreeMap<_, _>>(),
+        source: from.to_string(),
+        poll: Duration::from_secs(2),
+        max_wait: Duration::from_secs(3600),
+        concurrency: shelve::CONCURRENCY,
     };
-    let result = restore_from(ctx, &dir, &from, args, &progress).await;
-    if staged {
-        let _ = tokio::fs::remove_dir_all(&dir).await;
-    }
-    let report = result?;
+    let report = shelve::restore_from(&ctx.aws, &from, &opts, &progress)
+        .await
+        .context("restore failed")?;
     match ctx.output {
         OutputFormat::Json => print_json(&json!({
             "stack_name": &report.stack_name,
@@ -555,34 +547,14 @@ pub async fn run_restore(ctx: &Context, args: &RestoreArgs) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-async fn restore_from(
-    ctx: &Context,
-    dir: &std::path::Path,
-    from: &Location,
-    args: &RestoreArgs,
-    progress: &(dyn Fn(Progress) + Send + Sync),
-) -> anyhow::Result<shelve::RestoreReport> {
-    progress(Progress::Phase("verifying the archive".into()));
-    let manifest = shelve::verify_dir(dir, progress).await.map_err(|e| {
-        anyhow::anyhow!("the archive does not match its manifest: {e}; nothing was created")
-    })?;
-    let opts = RestoreOptions {
-        name: args.name.clone(),
-        params: args.params.iter().cloned().collect::<BTreeMap<_, _>>(),
-        source: from.to_string(),
-        poll: Duration::from_secs(2),
-        max_wait: Duration::from_secs(3600),
-        concurrency: 8,
-    };
-    shelve::restore(&ctx.aws, dir, &manifest, &opts, progress)
-        .await
-        .context("restore failed")
-}
-
 /// Lists the archives of a folder or S3 prefix.
 pub async fn run_archives(ctx: &Context, args: &ArchivesArgs) -> anyhow::Result<ExitCode> {
-    let from = location(args.from.as_deref())?;
-    let list = shelve::list_archives(&ctx.aws, &from).await?;
+    let places = match args.from.as_deref() {
+        Some(s) => vec![s.parse().map_err(anyhow::Error::msg)?],
+        None => archive::configured_locations(&ctx.config.shelve.locations)
+            .map_err(anyhow::Error::msg)?,
+    };
+    let list = shelve::list_archives_of(&ctx.aws, &places).await?;
     match ctx.output {
         OutputFormat::Json => print_json(&list)?,
         OutputFormat::Table => {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use digest::{ItemsDigest, hex, item_digest, sha256_hex};
-pub use location::{Location, archive_name};
+pub use location::{Location, archive_name, configured as configured_locations, default_location};
 pub use lost::{NotKept, not_kept};
 
 /// The `format` field of every manifest.

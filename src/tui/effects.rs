@@ -217,6 +217,17 @@ impl Runner {
                 Effect::Invoke(_, fx) => return super::invoke::run(*fx, aws, tx).await,
                 Effect::Errors(_, fx) => return super::errors::run(*fx, aws, tx).await,
                 Effect::Query(_, fx) => return super::query::run(*fx, &aws, &tx).await,
+                Effect::Shelf(_, fx) => {
+                    // The archive writer's and the restore's futures hold borrows across
+                    // stream combinators for which the compiler cannot prove `Send`: they run
+                    // on a blocking thread of their own, driven by the same runtime.
+                    let handle = tokio::runtime::Handle::current();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        handle.block_on(super::shelf::run(*fx, aws, filters, tx));
+                    })
+                    .await;
+                    return;
+                }
                 Effect::LoadActivity { request_id, stacks } => Action::ActivityLoaded {
                     request_id,
                     result: activity(&aws, &contexts, stacks).await,

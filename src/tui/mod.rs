@@ -9,6 +9,7 @@ mod errors;
 pub(crate) mod invoke;
 mod query;
 mod s3_effects;
+mod shelf;
 mod teardown;
 
 use std::io::{self, BufWriter, Stdout};

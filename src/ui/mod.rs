@@ -1,5 +1,6 @@
 //! Pure render functions: `render(frame, &app)` draws the whole screen; no I/O, no awaits.
 
+mod archives;
 mod cost;
 mod detail;
 mod dynamo;
@@ -10,6 +11,7 @@ mod logs;
 mod palette;
 mod query;
 mod s3;
+mod shelf;
 mod stacks;
 mod teardown;
 pub mod theme;
@@ -53,6 +55,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Teardown => teardown::render(frame, body, app, theme),
         Screen::Errors | Screen::ErrorOccurrence => errors::render(frame, body, app, theme),
         Screen::Cost => cost::render(frame, body, app, theme),
+        Screen::Shelve => shelf::render(frame, body, app, theme),
+        Screen::Archives => archives::render(frame, body, app, theme),
+        Screen::Restore => archives::render_restore(frame, body, app, theme),
     }
     render_footer(frame, footer, app, theme);
     if app.show_help {
@@ -104,6 +109,14 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if app.teardown_input_focused() {
         teardown::render_footer(frame, area, app, theme);
+        return;
+    }
+    if app.shelve_input_focused() {
+        shelf::render_footer(frame, area, app, theme);
+        return;
+    }
+    if app.restore_input_focused() && app.notifications.is_empty() {
+        archives::render_footer(frame, area, theme);
         return;
     }
     if s3::render_input(frame, area, app, theme) {

@@ -12,7 +12,8 @@ use crate::app::App;
 use crate::app::cost::Tone;
 use crate::app::teardown::{Phase, TeardownState};
 use crate::domain::sanitize::sanitize;
-use crate::domain::teardown::PlanAction;
+use crate::domain::teardown::run::StackPlan;
+use crate::domain::teardown::{Lifts, PlanAction};
 
 /// Draws the teardown screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -51,12 +52,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
+/// The plan of `plans` as lines: a blocker summary, then per stack its verdict, blockers,
+/// steps and refusals.
+pub(super) fn plan_lines<'a>(
+    plans: &[StackPlan],
+    lifts: Lifts,
+    savings: Option<&crate::app::cost::Savings>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
-    let all: usize = t.plans.iter().map(|p| p.plan.blockers.len()).sum();
+    let all: usize = plans.iter().map(|p| p.plan.blockers.len()).sum();
     if all > 0 {
-        let standing: usize = t.plans.iter().map(|p| p.plan.blocked_by().count()).sum();
-        let chosen = t.lifts.names();
+        let standing: usize = plans.iter().map(|p| p.plan.blocked_by().count()).sum();
+        let chosen = lifts.names();
         let flags = if chosen.is_empty() {
             "no flags chosen".to_string()
         } else {
@@ -78,7 +86,7 @@ fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
         lines.push(Line::styled(text, style));
         lines.push(Line::raw(""));
     }
-    for (i, sp) in t.plans.iter().enumerate() {
+    for (i, sp) in plans.iter().enumerate() {
         let p = &sp.plan;
         let verdict = if sp.assessment.abandoned {
             Span::styled(
@@ -117,7 +125,7 @@ fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
             ),
             verdict,
         ]));
-        for (text, tone) in t.savings.lines(i) {
+        for (text, tone) in savings.map(|s| s.lines(i)).unwrap_or_default() {
             let style = match tone {
                 Tone::Dim => theme.dim,
                 Tone::Ok => theme.ok,
@@ -177,7 +185,7 @@ fn plan_lines<'a>(t: &TeardownState, theme: &Theme) -> Vec<Line<'a>> {
 fn render_plan(frame: &mut Frame, area: Rect, t: &TeardownState, title: String, theme: &Theme) {
     let height = usize::from(area.height.saturating_sub(2));
     let window = t.list.visible(height);
-    let all = plan_lines(t, theme);
+    let all = plan_lines(&t.plans, t.lifts, Some(&t.savings), theme);
     let visible: Vec<Line> = all
         .into_iter()
         .skip(window.start)
@@ -214,27 +222,17 @@ fn render_prompt(frame: &mut Frame, area: Rect, app: &App, t: &TeardownState, th
             Span::raw(" back"),
         ]),
         Phase::Confirm => {
-            let mut spans = vec![
-                Span::raw("Type "),
-                Span::styled(want.clone(), theme.warn),
-                Span::raw(if t.plans.len() == 1 {
-                    " (the stack name) to confirm"
-                } else {
-                    " (the number of stacks) to confirm"
-                }),
-            ];
             let chosen = t.lifts.names();
-            if !chosen.is_empty() {
-                spans.push(Span::raw(" with "));
-                spans.push(Span::styled(chosen.join(" "), theme.warn));
-            }
-            spans.push(Span::raw(": "));
-            spans.extend(super::widgets::input_spans(
-                &t.typed,
-                theme.accent,
-                theme.accent,
-            ));
-            Line::from(spans)
+            let what = match (t.plans.len(), chosen.is_empty()) {
+                (1, true) => " (the stack name) to confirm".to_string(),
+                (_, true) => " (the number of stacks) to confirm".to_string(),
+                (1, false) => format!(" (the stack name) to confirm with {}", chosen.join(" ")),
+                (_, false) => format!(
+                    " (the number of stacks) to confirm with {}",
+                    chosen.join(" ")
+                ),
+            };
+            confirm_line(&want, &what, &t.typed, theme)
         }
         Phase::Countdown(left) => Line::styled(
             format!(
@@ -251,7 +249,29 @@ fn render_prompt(frame: &mut Frame, area: Rect, app: &App, t: &TeardownState, th
     );
 }
 
-fn bar(deleted: u64, total: u64, width: usize) -> String {
+/// `Type WANT WHAT: typed▏`: the typed confirmation line.
+pub(super) fn confirm_line<'a>(
+    want: &str,
+    what: &str,
+    typed: &crate::app::widgets::TextInput,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![
+        Span::raw("Type "),
+        Span::styled(want.to_string(), theme.warn),
+        Span::raw(what.to_string()),
+        Span::raw(": "),
+    ];
+    spans.extend(super::widgets::input_spans(
+        typed,
+        theme.accent,
+        theme.accent,
+    ));
+    Line::from(spans)
+}
+
+/// A progress bar of `width` cells.
+pub(super) fn bar(deleted: u64, total: u64, width: usize) -> String {
     let total = total.max(1);
     let filled = ((deleted.min(total) as f64 / total as f64) * width as f64).round() as usize;
     format!(
@@ -278,72 +298,87 @@ fn render_progress(
     let per_stack = (height / t.plans.len().max(1)).max(3);
     let mut lines: Vec<Line> = Vec::new();
     for sp in &t.plans {
-        let prog = t.progress.get(&sp.stack.id);
-        let phase = prog.map_or("waiting", |p| p.phase.as_str());
-        let style = match phase {
-            "deleted" => theme.ok,
-            "failed" | "refused" | "cancelled" => theme.error,
-            _ => theme.accent,
-        };
-        let mut section = vec![Line::from(vec![
-            Span::styled(sanitize(&sp.stack.name).into_owned(), theme.title),
-            Span::raw("  "),
-            Span::styled(sanitize(phase).into_owned(), style),
-        ])];
-        if let Some(p) = prog {
-            for (bucket, (deleted, total)) in &p.buckets {
-                section.push(Line::from(vec![
-                    Span::raw(format!("  {:<40} ", truncate(&sanitize(bucket), 40))),
-                    Span::styled(bar(*deleted, *total, 24), theme.accent),
-                    Span::raw(format!(" {deleted}/{total}")),
-                ]));
-            }
-            if let Some(o) = &p.outcome {
-                if let Some(e) = &o.error {
-                    section.push(Line::styled(format!("  {}", sanitize(e)), theme.error));
-                }
-                for r in &o.failed_resources {
-                    section.push(Line::styled(
-                        format!(
-                            "  ✗ {} {}: {}",
-                            sanitize(&r.logical_id),
-                            sanitize(&r.resource_type),
-                            sanitize(r.reason.as_deref().unwrap_or("DELETE_FAILED"))
-                        ),
-                        theme.error,
-                    ));
-                }
-                if !o.failed_resources.is_empty() {
-                    section.push(Line::styled(
-                        format!(
-                            "  retry retaining them: protoctl teardown {} --retain-failed --yes",
-                            sanitize(&o.stack_name)
-                        ),
-                        theme.warn,
-                    ));
-                }
-            }
-            let room = per_stack.saturating_sub(section.len());
-            for e in p.events.iter().take(room) {
-                section.push(Line::from(vec![
-                    Span::styled(format!("  {} ", e.timestamp.format("%H:%M:%S")), theme.dim),
-                    Span::raw(format!("{:<32} ", truncate(&sanitize(&e.logical_id), 32))),
-                    Span::styled(sanitize(&e.status).into_owned(), theme.status(&e.status)),
-                    Span::styled(
-                        e.reason
-                            .as_deref()
-                            .map(|r| format!(" {}", sanitize(r)))
-                            .unwrap_or_default(),
-                        theme.dim,
-                    ),
-                ]));
-            }
-        }
-        section.truncate(per_stack);
-        lines.extend(section);
+        lines.extend(stack_section(
+            &sp.stack.name,
+            t.progress.get(&sp.stack.id),
+            per_stack,
+            theme,
+        ));
     }
     lines.truncate(height);
     frame.render_widget(Paragraph::new(lines).block(block(title, theme, true)), area);
+}
+
+/// One stack's teardown progress: its phase, bucket bars, the outcome's errors and the
+/// latest stack events, in at most `per_stack` lines.
+pub(super) fn stack_section<'a>(
+    name: &str,
+    prog: Option<&crate::app::teardown::StackProgress>,
+    per_stack: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let phase = prog.map_or("waiting", |p| p.phase.as_str());
+    let style = match phase {
+        "deleted" => theme.ok,
+        "failed" | "refused" | "cancelled" => theme.error,
+        _ => theme.accent,
+    };
+    let mut section = vec![Line::from(vec![
+        Span::styled(sanitize(name).into_owned(), theme.title),
+        Span::raw("  "),
+        Span::styled(sanitize(phase).into_owned(), style),
+    ])];
+    if let Some(p) = prog {
+        for (bucket, (deleted, total)) in &p.buckets {
+            section.push(Line::from(vec![
+                Span::raw(format!("  {:<40} ", truncate(&sanitize(bucket), 40))),
+                Span::styled(bar(*deleted, *total, 24), theme.accent),
+                Span::raw(format!(" {deleted}/{total}")),
+            ]));
+        }
+        if let Some(o) = &p.outcome {
+            if let Some(e) = &o.error {
+                section.push(Line::styled(format!("  {}", sanitize(e)), theme.error));
+            }
+            for r in &o.failed_resources {
+                section.push(Line::styled(
+                    format!(
+                        "  ✗ {} {}: {}",
+                        sanitize(&r.logical_id),
+                        sanitize(&r.resource_type),
+                        sanitize(r.reason.as_deref().unwrap_or("DELETE_FAILED"))
+                    ),
+                    theme.error,
+                ));
+            }
+            if !o.failed_resources.is_empty() {
+                section.push(Line::styled(
+                    format!(
+                        "  retry retaining them: protoctl teardown {} --retain-failed --yes",
+                        sanitize(&o.stack_name)
+                    ),
+                    theme.warn,
+                ));
+            }
+        }
+        let room = per_stack.saturating_sub(section.len());
+        for e in p.events.iter().take(room) {
+            section.push(Line::from(vec![
+                Span::styled(format!("  {} ", e.timestamp.format("%H:%M:%S")), theme.dim),
+                Span::raw(format!("{:<32} ", truncate(&sanitize(&e.logical_id), 32))),
+                Span::styled(sanitize(&e.status).into_owned(), theme.status(&e.status)),
+                Span::styled(
+                    e.reason
+                        .as_deref()
+                        .map(|r| format!(" {}", sanitize(r)))
+                        .unwrap_or_default(),
+                    theme.dim,
+                ),
+            ]));
+        }
+    }
+    section.truncate(per_stack);
+    section
 }
 
 /// The footer while the confirmation line or the countdown has the keyboard.
@@ -356,7 +391,7 @@ pub fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeMap;
 
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -371,7 +406,7 @@ mod tests {
     use crate::domain::teardown::{BucketContents, DeletionPolicy, build_plan};
     use crate::ui::tests::{app, assert_clean, demo_stacks, draw, draw_sized, now, ready};
 
-    fn loaded() -> App {
+    pub(crate) fn loaded() -> App {
         let mut a = app();
         let id = ready(&mut a);
         let effects = a.update(Action::StacksLoaded {
@@ -401,7 +436,7 @@ mod tests {
         a
     }
 
-    fn plan_for(stack: &Stack) -> StackPlan {
+    pub(crate) fn plan_for(stack: &Stack) -> StackPlan {
         let r = |l: &str, p: &str, t: &str| StackResource {
             logical_id: l.into(),
             physical_id: Some(p.into()),
@@ -464,11 +499,11 @@ mod tests {
         }
     }
 
-    fn key(c: char) -> Action {
+    pub(crate) fn key(c: char) -> Action {
         Action::Input(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
     }
 
-    fn type_text(a: &mut App, text: &str) {
+    pub(crate) fn type_text(a: &mut App, text: &str) {
         for c in text.chars() {
             a.update(key(c));
         }

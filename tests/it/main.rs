@@ -19,6 +19,7 @@ mod logs;
 mod nested;
 mod reliability;
 mod s3;
+mod shelf_console;
 mod shelve;
 mod shelve_faults;
 mod stacks;

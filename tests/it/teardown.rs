@@ -686,3 +686,60 @@ async fn emptying_without_a_listing_pages_through_every_version() {
     assert_eq!(object_count(&bucket).await, Some(0));
     assert!(progress.lock().unwrap().len() >= 3, "progress per batch");
 }
+
+/// Turns a bucket's versioning on or suspends it.
+pub(crate) async fn set_versioning(
+    bucket: &str,
+    status: aws_sdk_s3::types::BucketVersioningStatus,
+) {
+    aws()
+        .await
+        .s3()
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(status)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("put bucket versioning");
+}
+
+/// A bucket written to before versioning was turned on holds "null" versions under the
+/// newer ones: emptying names them (a delete by key alone would only add delete markers).
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_written_before_versioning_are_emptied() {
+    use aws_sdk_s3::types::BucketVersioningStatus::{Enabled, Suspended};
+    use protoctl::aws::teardown::{empty_bucket, measure_bucket};
+    let ctx = aws().await;
+    let team = unique("td-null");
+    create_stack(&team, &prototype_tags(&team), false).await;
+    let bucket = format!("{team}-data");
+    let cancel = tokio_util::sync::CancellationToken::new();
+
+    // With the plan's listing: 20 null versions, 5 of them under a newer version.
+    fill_plain(&bucket, 20).await;
+    set_versioning(&bucket, Enabled).await;
+    fill_plain(&bucket, 5).await;
+    let measured = measure_bucket(&ctx, &bucket).await.unwrap().unwrap();
+    assert_eq!(measured.versions, 25);
+    let listed = measured.listed.clone().expect("small enough to keep");
+    let deleted = empty_bucket(&ctx, &bucket, 25, Some(&listed), 4, &|_| {}, &cancel)
+        .await
+        .expect("emptied");
+    assert_eq!(deleted, 25);
+    assert_eq!(object_count(&bucket).await, Some(0));
+
+    // Without it (the listing pass alone): suspended versioning writes null versions too.
+    set_versioning(&bucket, Suspended).await;
+    fill_plain(&bucket, 10).await;
+    set_versioning(&bucket, Enabled).await;
+    fill_plain(&bucket, 3).await;
+    let deleted = empty_bucket(&ctx, &bucket, 13, None, 4, &|_| {}, &cancel)
+        .await
+        .expect("emptied");
+    assert_eq!(deleted, 13);
+    assert_eq!(object_count(&bucket).await, Some(0));
+}

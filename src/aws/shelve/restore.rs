@@ -159,6 +159,20 @@ pub async fn restore(
         }
     }
 
+    if parsed.is_none() {
+        let buckets: Vec<String> = manifest
+            .buckets
+            .iter()
+            .map(|b| b.logical_id.clone())
+            .collect();
+        let code = template::yaml_deployment_buckets(&body, &buckets);
+        if !code.is_empty() {
+            return Err(invalid(format!(
+                "restore stopped before it started: the template is YAML and its code or nested templates come from the stack's own bucket(s) {}, which needs the two-phase restore that reads JSON templates only: restore by hand (docs/shelve.md) with the template converted to JSON",
+                sanitize(&code.join(", "))
+            )));
+        }
+    }
     let deployment: Vec<String> = parsed
         .as_ref()
         .map(template::deployment_buckets)

@@ -348,3 +348,40 @@ async fn archive_and_verify(
     }
     Ok(read)
 }
+
+/// Restores the archive at `from`: an S3 archive is downloaded to a staging folder first
+/// (removed at the end); the archive is verified against its manifest before anything is
+/// created. `source` in `opts` names it in the restored stack's tags.
+pub async fn restore_from(
+    ctx: &AwsContext,
+    from: &Location,
+    opts: &super::RestoreOptions,
+    progress: ProgressFn<'_>,
+) -> Result<super::RestoreReport, AwsError> {
+    let (dir, staged) = match from {
+        Location::Dir(d) => (d.clone(), false),
+        Location::S3 { bucket, prefix } => {
+            let dir = super::staging_dir();
+            if let Err(e) = super::download(ctx, bucket, prefix, &dir, progress).await {
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return Err(AwsError::new(e.kind, format!("{e}; nothing was created")));
+            }
+            (dir, true)
+        }
+    };
+    let result = async {
+        progress(Progress::Phase("verifying the archive".into()));
+        let manifest = super::verify_dir(&dir, progress).await.map_err(|e| {
+            AwsError::new(
+                e.kind,
+                format!("the archive does not match its manifest: {e}; nothing was created"),
+            )
+        })?;
+        super::restore(ctx, &dir, &manifest, opts, progress).await
+    }
+    .await;
+    if staged {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    result
+}

@@ -198,6 +198,8 @@ pub struct ArchiveSummary {
     pub account: String,
     pub region: String,
     pub version: u32,
+    /// Parameters whose values the archive lacks: to be given on restore.
+    pub no_echo: Vec<String>,
 }
 
 fn summary(m: &Manifest, location: String) -> ArchiveSummary {
@@ -213,6 +215,7 @@ fn summary(m: &Manifest, location: String) -> ArchiveSummary {
         account: m.account.clone(),
         region: m.region.clone(),
         version: m.version,
+        no_echo: m.no_echo.clone(),
     }
 }
 
@@ -259,6 +262,23 @@ pub async fn list_archives(
                 }
             }
         }
+    }
+    out.sort_by(|a, b| {
+        b.archived_at
+            .cmp(&a.archived_at)
+            .then(a.stack.cmp(&b.stack))
+    });
+    Ok(out)
+}
+
+/// The archives of several places, newest first.
+pub async fn list_archives_of(
+    ctx: &AwsContext,
+    places: &[Location],
+) -> Result<Vec<ArchiveSummary>, AwsError> {
+    let mut out = Vec::new();
+    for p in places {
+        out.extend(list_archives(ctx, p).await?);
     }
     out.sort_by(|a, b| {
         b.archived_at

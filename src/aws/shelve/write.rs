@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudformation::types::TemplateStage;
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -194,6 +194,7 @@ pub async fn write_archive(
             None => files.push(entry(dir, rel).await?),
         }
     }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     let not_kept = archive::not_kept(&resources, &no_echo, opts.logs.is_some(), opts.all_versions)
         .iter()
         .map(archive::NotKept::line)
@@ -394,6 +395,9 @@ async fn table_schema(ctx: &AwsContext, name: &str) -> Result<Value, AwsError> {
     }))
 }
 
+/// Objects between two progress reports of a bucket.
+const PROGRESS_EVERY: u64 = 250;
+
 /// One object version to archive (from a listing page).
 struct Listed {
     key: String,
@@ -486,67 +490,71 @@ async fn write_bucket(
     let index_file = format!("buckets/{}/objects.jsonl", path_segment(logical));
     let index_path = w.root.join(&index_file);
     let mut index = tokio::io::BufWriter::new(w.create(&index_file).await?);
-    let mut token = (None, None);
-    let (mut objects, mut markers, mut bytes, mut n) = (0u64, 0u64, 0u64, 0u64);
-    loop {
-        if cancel.is_cancelled() {
-            return Err(AwsError::new(ErrorKind::Other, "cancelled"));
-        }
-        let (page, next) = list_page(ctx, name, opts.all_versions, token).await?;
-        let jobs: Vec<(Listed, String)> = page
-            .into_iter()
-            .map(|l| {
-                n += 1;
+    let all_versions = opts.all_versions;
+    // One listing page at a time, fetched as the window drains; every object streams to
+    // its own file. `buffered` keeps the listing order, so numbering and index are stable.
+    let pages = futures::stream::try_unfold(Some((None, None)), move |token| async move {
+        let Some(token) = token else {
+            return Ok(None);
+        };
+        let (page, next) = list_page(ctx, name, all_versions, token).await?;
+        Ok::<_, AwsError>(Some((
+            futures::stream::iter(page.into_iter().map(Ok::<Listed, AwsError>)),
+            next,
+        )))
+    });
+    let root = w.root.clone();
+    let fetched = pages
+        .try_flatten()
+        .enumerate()
+        .map(|(i, listed)| {
+            let root = root.clone();
+            async move {
+                let l = listed?;
                 let file = if l.delete_marker {
                     String::new()
                 } else {
-                    archive::object_file(logical, n)
+                    archive::object_file(logical, i as u64 + 1)
                 };
-                (l, file)
-            })
-            .collect();
-        for (_, file) in &jobs {
-            if !file.is_empty() {
-                w.files.push(file.clone());
+                fetch_object(ctx, name, l, file, root).await
             }
+        })
+        .buffered(opts.concurrency.clamp(1, 64));
+    let mut fetched = std::pin::pin!(fetched);
+    let (mut objects, mut markers, mut bytes) = (0u64, 0u64, 0u64);
+    while let Some(e) = fetched.next().await {
+        if cancel.is_cancelled() {
+            return Err(AwsError::new(ErrorKind::Other, "cancelled"));
         }
-        let root = w.root.clone();
-        let done: Vec<Result<ObjectEntry, AwsError>> = futures::stream::iter(
-            jobs.into_iter()
-                .map(|(l, file)| fetch_object(ctx, name, l, file, root.clone())),
-        )
-        .buffered(opts.concurrency.clamp(1, 64))
-        .collect()
-        .await;
-        for e in done {
-            let e = e?;
-            if !e.delete_marker {
-                w.known.insert(e.file.clone(), (e.sha256.clone(), e.size));
-            }
-            if e.delete_marker {
-                markers += 1;
-            } else {
-                objects += 1;
-                bytes += e.size;
-            }
-            let mut line = serde_json::to_string(&e)
-                .map_err(|x| AwsError::new(ErrorKind::Other, x.to_string()))?;
-            line.push('\n');
-            index
-                .write_all(line.as_bytes())
-                .await
-                .map_err(|x| io_error("cannot write", &index_path, &x))?;
+        let e = e?;
+        if e.delete_marker {
+            markers += 1;
+        } else {
+            w.files.push(e.file.clone());
+            w.known.insert(e.file.clone(), (e.sha256.clone(), e.size));
+            objects += 1;
+            bytes += e.size;
         }
-        progress(Progress::Objects {
-            bucket: logical.to_string(),
-            objects,
-            bytes,
-        });
-        match next {
-            Some(t) => token = t,
-            None => break,
+        let mut line = serde_json::to_string(&e)
+            .map_err(|x| AwsError::new(ErrorKind::Other, x.to_string()))?;
+        line.push('\n');
+        index
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|x| io_error("cannot write", &index_path, &x))?;
+        if (objects + markers) % PROGRESS_EVERY == 0 {
+            progress(Progress::Objects {
+                bucket: logical.to_string(),
+                objects,
+                bytes,
+            });
         }
     }
+    progress(Progress::Objects {
+        bucket: logical.to_string(),
+        objects,
+        bytes,
+    });
     index
         .flush()
         .await

@@ -46,8 +46,9 @@ pub async fn measure_bucket(
         if listed.len() < MAX_LISTED
             && let Some(key) = key
         {
-            let version = version.filter(|v| *v != "null").map(ToString::to_string);
-            listed.push((key.to_string(), version));
+            // A "null" version id is kept: in a bucket versioned after it was written to,
+            // deleting the key without it would only add a delete marker.
+            listed.push((key.to_string(), version.map(ToString::to_string)));
         }
     };
     let found = if never_versioned {
@@ -225,12 +226,15 @@ pub async fn empty_bucket_with(
     ))
 }
 
+/// The key and version to delete. The version is sent as listed, `null` too: the null
+/// version of a key (written before versioning was turned on, or while it was suspended)
+/// is only deleted when named; a delete by key alone would put a delete marker on top.
 fn identifier(key: &str, version: Option<&str>) -> Option<ObjectIdentifier> {
-    let mut id = ObjectIdentifier::builder().key(key);
-    if let Some(v) = version.filter(|v| *v != "null") {
-        id = id.version_id(v);
-    }
-    id.build().ok()
+    ObjectIdentifier::builder()
+        .key(key)
+        .set_version_id(version.map(ToString::to_string))
+        .build()
+        .ok()
 }
 
 /// DeleteObjects batches in flight, each a spawned task so it runs while the caller lists.

@@ -65,6 +65,29 @@ impl fmt::Display for Location {
     }
 }
 
+/// The default place for archives: `archives/` in the platform data dir.
+pub fn default_location() -> Option<Location> {
+    directories::ProjectDirs::from("", "", "protoctl")
+        .map(|d| Location::Dir(d.data_local_dir().join("archives")))
+}
+
+/// The archive locations of the config (`[shelve] locations`), or the default one: the
+/// first is where shelving writes. A bad entry is an error naming it.
+pub fn configured(locations: &[String]) -> Result<Vec<Location>, String> {
+    if locations.is_empty() {
+        return default_location()
+            .map(|l| vec![l])
+            .ok_or_else(|| "no data dir for archives: set [shelve] locations".to_string());
+    }
+    locations
+        .iter()
+        .map(|s| {
+            s.parse::<Location>()
+                .map_err(|e| format!("[shelve] locations: {e}"))
+        })
+        .collect()
+}
+
 /// The archive's name inside its location: the stack name and the time, sortable.
 pub fn archive_name(stack: &str, at: DateTime<Utc>) -> String {
     format!(

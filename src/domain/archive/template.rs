@@ -83,6 +83,40 @@ pub fn deployment_buckets(t: &Value) -> Vec<String> {
     found.into_iter().map(ToString::to_string).collect()
 }
 
+/// For a template that is not JSON (YAML, which this build does not parse): the buckets
+/// among `buckets` (logical ids) that a Lambda code or layer location (`S3Bucket:`) or a
+/// nested stack's `TemplateURL:` names, on its line or the next one, by `!Ref`, `Ref:`,
+/// `!Sub`/`${...}` or `!GetAtt`. A word match: it may name a bucket that is not a code
+/// source, never miss one that is written in these forms.
+pub fn yaml_deployment_buckets(body: &str, buckets: &[String]) -> Vec<String> {
+    let lines: Vec<&str> = body.lines().collect();
+    let mut found = BTreeSet::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let Some(rest) = [
+            "S3Bucket:",
+            "TemplateURL:",
+            "\"S3Bucket\":",
+            "\"TemplateURL\":",
+        ]
+        .iter()
+        .find_map(|k| t.strip_prefix(k)) else {
+            continue;
+        };
+        let mut text = rest.to_string();
+        if let Some(next) = lines.get(i + 1) {
+            text.push(' ');
+            text.push_str(next);
+        }
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if let Some(b) = buckets.iter().find(|b| b.as_str() == word) {
+                found.insert(b.clone());
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
 /// The template with only the resources named (and the parameters, conditions, mappings
 /// and metadata they may use): the first phase of a two-phase restore.
 pub fn only_resources(t: &Value, keep: &[String]) -> Value {
