@@ -54,6 +54,10 @@ pub struct Planned {
 
 /// Shelf work for the loop.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "it travels boxed whole, in Effect::Shelf"
+)]
 pub enum ShelfEffect {
     Preview {
         request_id: u64,
