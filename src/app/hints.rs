@@ -34,7 +34,6 @@ impl App {
         }
         v.push(Command::Cost);
         v.push(Command::Teardown);
-        v.push(Command::Shelve);
         v.extend([
             Command::NextPane,
             Command::Refresh,
