@@ -167,10 +167,18 @@ fn shelve_and_restore_under_faults_end_as_a_clean_run_or_stop_with_one_line() {
     eprintln!("20% faults: {shelve_stops} shelve and {restore_stops} restore stop(s)");
 }
 
-fn every_request_failing() -> [FaultPlan; 5] {
+fn every_request_failing() -> [FaultPlan; 7] {
     [
         FaultPlan {
             server_error: 1.0,
+            ..FaultPlan::default()
+        },
+        FaultPlan {
+            throttle: 1.0,
+            ..FaultPlan::default()
+        },
+        FaultPlan {
+            truncate: 1.0,
             ..FaultPlan::default()
         },
         FaultPlan {

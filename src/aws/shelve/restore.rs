@@ -211,6 +211,7 @@ pub async fn restore(
     } else {
         format!("creating stack {name}")
     }));
+    let asked = chrono::Utc::now() - chrono::Duration::seconds(5);
     let created = ctx
         .cloudformation()
         .create_stack()
@@ -221,10 +222,16 @@ pub async fn restore(
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand)
+        .client_request_token(format!("protoctl-{}", crate::aws::audit::random_id()))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateStack", e))?;
-    let stack_id = created.stack_id().unwrap_or(&name).to_string();
+        .map_err(|e| AwsError::from_sdk("CreateStack", e));
+    let stack_id = match created {
+        Ok(out) => out.stack_id().unwrap_or(&name).to_string(),
+        Err(e) => created_by_a_retry(ctx, &name, &opts.source, asked, &e)
+            .await
+            .ok_or(e)?,
+    };
     let mut status = wait(ctx, &stack_id, "CREATE_COMPLETE", opts).await?;
     let mut buckets = Vec::new();
     if two_phase {
@@ -297,6 +304,24 @@ pub async fn restore(
         tables,
         buckets,
     })
+}
+
+/// When CreateStack's reply was lost and its retry found the stack there: the stack this
+/// restore created (tagged with its source, created since it asked), else `None`.
+async fn created_by_a_retry(
+    ctx: &AwsContext,
+    name: &str,
+    source: &str,
+    asked: chrono::DateTime<chrono::Utc>,
+    error: &AwsError,
+) -> Option<String> {
+    if error.code.as_deref() != Some("AlreadyExistsException") {
+        return None;
+    }
+    let stack = cloudformation::describe(ctx, name).await.ok()??;
+    let tagged: String = source.chars().take(256).collect();
+    (stack.tags.get(RESTORED_FROM_TAG) == Some(&tagged) && stack.created >= asked)
+        .then_some(stack.id)
 }
 
 /// The parameters to create with: archived values, NoEcho ones and overrides from `given`.
