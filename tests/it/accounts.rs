@@ -469,7 +469,7 @@ fn the_console_lists_both_accounts_and_opens_the_sandboxs_table_with_its_credent
     let screen = t.wait_for("sandbox-ledger-dev");
     assert!(screen.contains("ACCOUNT"), "{screen}");
     // 120 columns: the alias is cut to what the ACCOUNT column holds.
-    assert!(screen.contains("222222222222 (proto-sand"), "{screen}");
+    assert!(screen.contains("222222222222 (proto-sa"), "{screen}");
     assert!(screen.contains(DEV), "{screen}");
     assert!(screen.contains("sandbox-only-dev"), "{screen}");
     t.send(&["/"]);
@@ -508,8 +508,9 @@ fn the_console_lists_the_reachable_accounts_when_a_profile_fails() {
             .collect::<Vec<_>>(),
         &[],
     );
-    let screen = t.wait_for("profile ghost");
-    assert!(screen.contains("sandbox-only-dev"), "{screen}");
+    // The notice of the failing profile comes first; the reachable accounts' stacks follow.
+    t.wait_for("profile ghost");
+    let screen = t.wait_for("sandbox-only-dev");
     assert!(screen.contains("survey-dev"), "{screen}");
     t.send(&["q"]);
     assert_eq!(t.wait_exit(), 0);

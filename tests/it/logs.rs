@@ -413,12 +413,14 @@ fn time_range_on_the_demo_and_usage_errors() {
         "logs",
         "orders-dev",
         "--since",
-        "40m",
+        "90m",
         "--until",
-        "20m",
+        "30m",
         "--output",
         "json",
     ]);
+    // The demo's busy stack logs from 50 to 36 minutes before it was seeded: this window
+    // holds some of its events for the first 50 minutes of a test run, however slow.
     let out = run(c);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let events = json_lines(&stdout(&out));
@@ -429,7 +431,7 @@ fn time_range_on_the_demo_and_usage_errors() {
         let age = now.signed_duration_since(t).num_seconds();
         // A few seconds of slack for the time the command took.
         assert!(
-            (20 * 60 - 5..=40 * 60 + 5).contains(&age),
+            (30 * 60 - 5..=90 * 60 + 5).contains(&age),
             "{age}s old: {e}"
         );
     }
