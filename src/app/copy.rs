@@ -72,6 +72,28 @@ impl App {
                 .as_ref()?
                 .selected()
                 .map(|e| ("log message", e.message.clone())),
+            Screen::Errors | Screen::ErrorOccurrence => {
+                let st = self.errors.as_ref()?;
+                let group = match &st.occurrence {
+                    Some(o) if self.screen() == Screen::ErrorOccurrence => &o.group,
+                    _ => st.selected()?,
+                };
+                Some(match &group.latest.request_id {
+                    Some(id) => ("request id", id.clone()),
+                    None => ("fingerprint", group.fingerprint.clone()),
+                })
+            }
+            Screen::Query => {
+                let q = self.query.as_ref()?;
+                match &q.results {
+                    Some(r) if !q.editing => {
+                        let row = r.rows.get(r.list.selected)?;
+                        let json = crate::domain::queries::row_json(row);
+                        Some(("result row", json.to_string()))
+                    }
+                    _ => Some(("query", q.editor.as_str().to_string())),
+                }
+            }
 
             _ => None,
         }
@@ -126,6 +148,21 @@ impl App {
                 } else {
                     console_url::s3_object(region, &bucket, &key)
                 })
+            }
+            Screen::Errors | Screen::ErrorOccurrence => {
+                let st = self.errors.as_ref()?;
+                let group = match &st.occurrence {
+                    Some(o) if self.screen() == Screen::ErrorOccurrence => &o.group,
+                    _ => st.selected()?,
+                };
+                Some(console_url::log_group(
+                    &st.stack.region,
+                    &group.latest.log_group,
+                ))
+            }
+            Screen::Query => {
+                let q = self.query.as_ref()?;
+                Some(console_url::logs_insights(&q.stack.region))
             }
             _ => None,
         }

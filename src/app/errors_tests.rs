@@ -496,3 +496,23 @@ fn hostile_lines_are_sanitised() {
     assert!(!o.lines[0].text.contains('\u{7}'));
     assert!(o.lines[0].text.contains("    tab"));
 }
+
+#[test]
+fn y_copies_the_latest_request_id_and_o_the_log_groups_console_page() {
+    let mut a = on_errors();
+    a.update(Action::Command(Command::Down));
+    let group = a.errors.as_ref().unwrap().selected().unwrap().clone();
+    let effects = a.update(Action::Command(Command::Copy));
+    let [Effect::CopyNamed { what, text }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*what, "request id");
+    assert_eq!(Some(text), group.latest.request_id.as_ref());
+    let effects = a.update(Action::Command(Command::Console));
+    let [Effect::CopyNamed { what, text }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*what, "console URL");
+    assert!(text.contains("#logsV2:log-groups/log-group/"), "{text}");
+    assert!(text.contains("orders-dev-list"), "{text}");
+}

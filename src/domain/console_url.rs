@@ -53,6 +53,15 @@ pub fn log_group(region: &str, name: &str) -> String {
     )
 }
 
+/// The Logs Insights page of the CloudWatch console (the query itself is copied with `y`:
+/// the page's query-in-the-address format is not documented).
+pub fn logs_insights(region: &str) -> String {
+    format!(
+        "{}/cloudwatch/home?region={region}#logsV2:logs-insights",
+        regional(region)
+    )
+}
+
 /// An S3 object's page.
 pub fn s3_object(region: &str, bucket: &str, key: &str) -> String {
     format!(

@@ -537,3 +537,30 @@ fn r_retries_the_groups_after_a_failure() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn y_copies_the_query_or_the_selected_row_and_o_the_insights_page() {
+    let mut a = with_groups(2);
+    // Leave the editor (it has the keyboard when the screen opens).
+    a.update(press(KeyCode::Esc));
+    let effects = a.update(Action::Command(Command::Copy));
+    let [Effect::CopyNamed { what, text }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*what, "query");
+    assert!(text.contains("fields"), "{text}");
+    a.update(Action::Command(Command::QueryEdit));
+    let (request_id, ..) = run(&mut a);
+    done(&mut a, request_id, outcome(3));
+    let effects = a.update(Action::Command(Command::Copy));
+    let [Effect::CopyNamed { what, text }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*what, "result row");
+    assert!(text.contains("order 0 failed"), "{text}");
+    let effects = a.update(Action::Command(Command::Console));
+    let [Effect::CopyNamed { text, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(text.ends_with("#logsV2:logs-insights"), "{text}");
+}
