@@ -337,20 +337,9 @@ impl App {
             .iter()
             .map(|s| (s.id.clone(), ErrorCount::Loading))
             .collect();
-        // One effect per profile and region: each group is read with the context that reaches it.
-        let mut groups: Vec<(
-            crate::domain::stack::Scope,
-            Vec<crate::domain::stack::Stack>,
-        )> = Vec::new();
-        for s in &self.stacks.stacks {
-            let scope = s.scope();
-            match groups.iter_mut().find(|(g, _)| *g == scope) {
-                Some((_, g)) => g.push(s.clone()),
-                None => groups.push((scope, vec![s.clone()])),
-            }
-        }
         let window = (now - Window::Day.duration(), now);
-        groups
+        // One effect per profile and region: each group is read with the context that reaches it.
+        crate::domain::stack::by_scope(self.stacks.stacks.clone())
             .into_iter()
             .map(|(scope, stacks)| {
                 Effect::Errors(

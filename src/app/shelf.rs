@@ -315,16 +315,16 @@ impl App {
                 Vec::new()
             }
             (Command::Open, Phase::Review) => {
-                if read_only {
-                    self.notify(Level::Error, "read-only mode: shelve is refused");
-                } else if t.allowed() {
-                    t.phase = Phase::Confirm;
-                    t.typed.clear();
-                } else {
-                    self.notify(
-                        Level::Error,
-                        "refused by a guard (see the plan): nothing will be archived or deleted",
-                    );
+                let allowed = t.allowed();
+                let notes = t.phase.confirm_from_review(
+                    &mut t.typed,
+                    read_only,
+                    allowed,
+                    "shelve",
+                    "archived or deleted",
+                );
+                for (level, text) in notes {
+                    self.notify(level, text);
                 }
                 Vec::new()
             }

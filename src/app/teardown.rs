@@ -68,6 +68,30 @@ impl Phase {
         }
     }
 
+    /// `enter` on a plan under review: to the typed confirmation when nothing refuses, else
+    /// the notification that says why not (`what` names the action, `kept` what is spared).
+    pub fn confirm_from_review(
+        &mut self,
+        typed: &mut TextInput,
+        read_only: bool,
+        allowed: bool,
+        what: &str,
+        kept: &str,
+    ) -> Vec<(Level, String)> {
+        if read_only {
+            return vec![(Level::Error, format!("read-only mode: {what} is refused"))];
+        }
+        if !allowed {
+            return vec![(
+                Level::Error,
+                format!("refused by a guard (see the plan): nothing will be {kept}"),
+            )];
+        }
+        *self = Self::Confirm;
+        typed.clear();
+        Vec::new()
+    }
+
     /// One tick of the countdown; true when it ends now (the run starts).
     pub fn tick(&mut self) -> bool {
         match *self {
@@ -330,16 +354,16 @@ impl App {
                 Vec::new()
             }
             (Command::Open, Phase::Review) => {
-                if self.header.read_only {
-                    self.notify(Level::Error, "read-only mode: teardown is refused");
-                } else if t.allowed() {
-                    t.phase = Phase::Confirm;
-                    t.typed.clear();
-                } else {
-                    self.notify(
-                        Level::Error,
-                        "refused by a guard (see the plan): nothing will be deleted",
-                    );
+                let allowed = t.allowed();
+                let notes = t.phase.confirm_from_review(
+                    &mut t.typed,
+                    self.header.read_only,
+                    allowed,
+                    "teardown",
+                    "deleted",
+                );
+                for (level, text) in notes {
+                    self.notify(level, text);
                 }
                 Vec::new()
             }

@@ -57,6 +57,20 @@ impl Stack {
     }
 }
 
+/// The stacks grouped by scope (profile and region), in the order each scope first appears:
+/// each group is read with the one context that reaches it.
+pub fn by_scope(stacks: Vec<Stack>) -> Vec<(Scope, Vec<Stack>)> {
+    let mut groups: Vec<(Scope, Vec<Stack>)> = Vec::new();
+    for s in stacks {
+        let scope = s.scope();
+        match groups.iter_mut().find(|(g, _)| *g == scope) {
+            Some((_, g)) => g.push(s),
+            None => groups.push((scope, vec![s])),
+        }
+    }
+    groups
+}
+
 /// One resource of a stack, from DescribeStackResources / ListStackResources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StackResource {

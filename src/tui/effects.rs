@@ -9,7 +9,7 @@ use super::contexts::Contexts;
 use crate::app::{Action, DetailData, Effect};
 use crate::aws::{AwsContext, AwsOptions, accounts, cloudformation};
 use crate::domain::discovery::TagFilter;
-use crate::domain::stack::{Scope, Stack};
+use crate::domain::stack::{Stack, by_scope};
 
 /// Spawns the network work the app asks for.
 pub struct Runner {
@@ -326,19 +326,6 @@ async fn load_shelf(
         let _ = tx.send(Action::Notice(e.to_string()));
     }
     Ok(found.into_iter().map(|l| l.stack).collect())
-}
-
-/// The stacks grouped by scope, in the order each scope first appears.
-fn by_scope(stacks: Vec<Stack>) -> Vec<(Scope, Vec<Stack>)> {
-    let mut groups: Vec<(Scope, Vec<Stack>)> = Vec::new();
-    for s in stacks {
-        let scope = s.scope();
-        match groups.iter_mut().find(|(g, _)| *g == scope) {
-            Some((_, g)) => g.push(s),
-            None => groups.push((scope, vec![s])),
-        }
-    }
-    groups
 }
 
 /// The activity of the listed stacks, each group read in its own account and region.
