@@ -15,7 +15,6 @@ use protoctl::app::keymap::{Command, Keymap};
 use protoctl::app::logs::LogsState;
 use protoctl::app::s3::{BucketInfo, S3Action, S3Effect};
 use protoctl::app::{Action, App, Effect, HeaderInfo, Screen};
-use protoctl::aws::AwsContext;
 use protoctl::aws::dynamodb::{KeyAttr, Page, TableInfo};
 use protoctl::aws::logs::TailMsg;
 use protoctl::aws::s3::{BucketRef, ListPage, ObjectEntry};
@@ -62,13 +61,10 @@ fn app() -> App {
         HeaderInfo::default(),
         protoctl::app::Settings::default(),
     );
-    let ctx = AwsContext {
-        sdk: aws_config::SdkConfig::builder().build(),
-        profile: None,
-        region: "us-east-1".into(),
-        endpoint_url: None,
+    let ctx = protoctl::domain::stack::Connection {
+        label: "default · us-east-1".into(),
     };
-    let effects = app.update(Action::AwsReady(Ok(Arc::new(ctx))));
+    let effects = app.update(Action::AwsReady(Ok(ctx)));
     if let Some(Effect::LoadStacks { request_id }) = effects.first() {
         app.update(Action::StacksLoaded {
             request_id: *request_id,
@@ -327,8 +323,7 @@ fn logs(c: &mut Criterion) {
     let mut app = app();
     let mut st = LogsState::new(stack(1), None, 100_000, 0);
     st.ingest(batch);
-    app.logs = Some(st);
-    app.screens.push(Screen::Logs);
+    app.views.open(st);
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     c.bench_function("logs_frame_100k", |b| {
         b.iter(|| frame(&mut term, &app, &theme));
@@ -373,8 +368,7 @@ fn logs_steady_batch(c: &mut Criterion) {
     }
     let theme = Theme::new(ThemeName::Dark, false);
     let mut app = app();
-    app.logs = Some(st);
-    app.screens.push(Screen::Logs);
+    app.views.open(st);
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     c.bench_function("logs_frame_100k_search_by_request", |b| {
         b.iter(|| frame(&mut term, &app, &theme));
@@ -396,8 +390,7 @@ fn key_to_frame() {
     const KEYS: usize = 2_000;
     let theme = Theme::new(ThemeName::Dark, false);
     let mut app = app();
-    app.logs = Some(full_tail());
-    app.screens.push(Screen::Logs);
+    app.views.open(full_tail());
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<(Instant, Input)>();
     let batches = tx.clone();
@@ -513,8 +506,8 @@ fn items_memory() {
     }
     let after = rss_kib().unwrap_or(0);
     let held = app
-        .dynamo
-        .as_ref()
+        .views
+        .dynamo()
         .and_then(|d| d.items.as_ref())
         .map_or(0, |i| i.items.len());
     assert_eq!(held, loaded, "the items screen holds every item loaded");

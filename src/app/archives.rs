@@ -98,22 +98,20 @@ impl App {
                 return Vec::new();
             }
         };
-        self.screens.truncate(1);
-        self.detail = None;
-        self.archives = Some(ArchivesState {
+        self.views.truncate(1);
+        self.views.open(ArchivesState {
             places: places.iter().map(ToString::to_string).collect(),
             ..ArchivesState::default()
         });
-        self.screens.push(Screen::Archives);
         self.reload_archives()
     }
 
     fn reload_archives(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
-        let Some(a) = self.archives.as_mut() else {
+        let Some(a) = self.views.archives_mut() else {
             return Vec::new();
         };
         let places: Vec<Location> = a.places.iter().filter_map(|p| p.parse().ok()).collect();
@@ -130,8 +128,8 @@ impl App {
     pub fn restore_input_focused(&self) -> bool {
         self.screen() == Screen::Restore
             && self
-                .archives
-                .as_ref()
+                .views
+                .archives()
                 .and_then(|a| a.restore.as_ref())
                 .is_some_and(|r| r.phase == RestorePhase::Form)
     }
@@ -141,14 +139,13 @@ impl App {
         let page = self.page_rows.max(1);
         match cmd {
             Command::Back => {
-                self.archives = None;
-                self.screens.truncate(1);
+                self.views.truncate(1);
                 Vec::new()
             }
             Command::Refresh => self.reload_archives(),
             Command::Open => self.open_restore(),
             other => {
-                if let Some(a) = self.archives.as_mut() {
+                if let Some(a) = self.views.archives_mut() {
                     a.list.navigate(other, page);
                 }
                 Vec::new()
@@ -158,7 +155,7 @@ impl App {
 
     fn open_restore(&mut self) -> Vec<Effect> {
         let read_only = self.header.read_only;
-        let Some(a) = self.archives.as_mut() else {
+        let Some(a) = self.views.archives_mut() else {
             return Vec::new();
         };
         let Some(archive) = a.selected().cloned() else {
@@ -181,13 +178,13 @@ impl App {
             focus: 0,
             progress: RunProgress::default(),
         });
-        self.screens.push(Screen::Restore);
+        self.views.push_page(Screen::Restore);
         Vec::new()
     }
 
     /// A key on the restore form: edit the focused field, move, start or go back.
     pub fn restore_input(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(r) = self.archives.as_mut().and_then(|a| a.restore.as_mut()) else {
+        let Some(r) = self.views.archives_mut().and_then(|a| a.restore.as_mut()) else {
             return Vec::new();
         };
         let fields = 1 + r.params.len();
@@ -225,11 +222,11 @@ impl App {
     }
 
     fn close_restore(&mut self) {
-        if let Some(a) = self.archives.as_mut() {
+        if let Some(a) = self.views.archives_mut() {
             a.restore = None;
         }
         if self.screen() == Screen::Restore {
-            self.screens.pop();
+            self.views.pop();
         }
     }
 
@@ -239,7 +236,7 @@ impl App {
             return Vec::new();
         }
         let request_id = self.request_id();
-        let Some(r) = self.archives.as_mut().and_then(|a| a.restore.as_mut()) else {
+        let Some(r) = self.views.archives_mut().and_then(|a| a.restore.as_mut()) else {
             return Vec::new();
         };
         if let Some(why) = r.missing() {
@@ -282,8 +279,8 @@ impl App {
     /// A bound command on the restore screen (the form itself takes raw keys).
     pub fn restore_command(&mut self, cmd: Command) -> Vec<Effect> {
         let Some(phase) = self
-            .archives
-            .as_ref()
+            .views
+            .archives()
             .and_then(|a| a.restore.as_ref())
             .map(|r| r.phase.clone())
         else {
@@ -314,7 +311,7 @@ impl App {
 
     /// The archives listed, and the restore's progress and result.
     pub fn archives_update(&mut self, msg: ShelfMsg) -> Vec<Effect> {
-        let Some(a) = self.archives.as_mut() else {
+        let Some(a) = self.views.archives_mut() else {
             return Vec::new();
         };
         match msg {

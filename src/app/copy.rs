@@ -16,8 +16,8 @@ impl App {
                 .map(|text| ("console URL", text))
                 .ok_or("no console page for this")
         } else if cmd == Command::CopyName {
-            self.logs
-                .as_ref()
+            self.views
+                .logs()
                 .filter(|_| self.screen() == Screen::Logs)
                 .and_then(|l| l.selected())
                 .map(|e| ("log group", e.log_group.clone()))
@@ -39,7 +39,7 @@ impl App {
         match self.screen() {
             Screen::Stacks => self.stacks.selected().map(|s| ("stack id", s.id.clone())),
             Screen::Detail => {
-                let d = self.detail.as_ref()?;
+                let d = self.views.detail()?;
                 match d.pane {
                     Pane::Resources => d
                         .selected_resource()
@@ -55,25 +55,25 @@ impl App {
                 }
             }
             Screen::DynamoTables => {
-                let st = self.dynamo.as_ref()?;
+                let st = self.views.dynamo()?;
                 st.tables
                     .get(st.list.selected)
                     .map(|t| ("table name", t.name.clone()))
             }
             Screen::DynamoItems => {
-                let items = self.dynamo.as_ref()?.items.as_ref()?;
+                let items = self.views.dynamo()?.items.as_ref()?;
                 let item = items.items.get(items.list.selected)?;
                 let key = items.table.key_of(item).ok()?;
                 let json = crate::domain::dynamo::item_to_plain_json(&key);
                 Some(("item key", json.to_string()))
             }
             Screen::Logs => self
-                .logs
-                .as_ref()?
+                .views
+                .logs()?
                 .selected()
                 .map(|e| ("log message", e.message.clone())),
             Screen::Errors | Screen::ErrorOccurrence => {
-                let st = self.errors.as_ref()?;
+                let st = self.views.errors()?;
                 let group = match &st.occurrence {
                     Some(o) if self.screen() == Screen::ErrorOccurrence => &o.group,
                     _ => st.selected()?,
@@ -84,7 +84,7 @@ impl App {
                 })
             }
             Screen::Query => {
-                let q = self.query.as_ref()?;
+                let q = self.views.query()?;
                 match &q.results {
                     Some(r) if !q.editing => {
                         let row = r.rows.get(r.list.selected)?;
@@ -107,7 +107,7 @@ impl App {
                 .selected()
                 .map(|s| console_url::stack(&s.region, &s.id)),
             Screen::Detail => {
-                let d = self.detail.as_ref()?;
+                let d = self.views.detail()?;
                 let stack = console_url::stack(&d.stack.region, &d.stack.id);
                 if d.pane != Pane::Resources {
                     return Some(stack);
@@ -120,23 +120,23 @@ impl App {
                     .and_then(|id| console_url::resource(&d.stack.region, &r.resource_type, id))
             }
             Screen::DynamoTables => {
-                let region = &self.detail.as_ref()?.stack.region;
-                let st = self.dynamo.as_ref()?;
+                let region = &self.views.detail()?.stack.region;
+                let st = self.views.dynamo()?;
                 let t = st.tables.get(st.list.selected)?;
                 console_url::resource(region, "AWS::DynamoDB::Table", &t.name)
             }
             Screen::DynamoItems => {
-                let region = &self.detail.as_ref()?.stack.region;
-                let items = self.dynamo.as_ref()?.items.as_ref()?;
+                let region = &self.views.detail()?.stack.region;
+                let items = self.views.dynamo()?.items.as_ref()?;
                 console_url::resource(region, "AWS::DynamoDB::Table", &items.table.name)
             }
             Screen::Logs => {
-                let region = &self.detail.as_ref()?.stack.region;
-                let e = self.logs.as_ref()?.selected()?;
+                let region = &self.views.detail()?.stack.region;
+                let e = self.views.logs()?.selected()?;
                 Some(console_url::log_group(region, &e.log_group))
             }
             Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
-                let s = self.s3.as_ref()?;
+                let s = self.views.s3()?;
                 let (bucket, key) = self.s3_selected_key().or_else(|| {
                     // An empty folder: the folder itself.
                     let b = s.browser.as_ref()?;
@@ -150,7 +150,7 @@ impl App {
                 })
             }
             Screen::Errors | Screen::ErrorOccurrence => {
-                let st = self.errors.as_ref()?;
+                let st = self.views.errors()?;
                 let group = match &st.occurrence {
                     Some(o) if self.screen() == Screen::ErrorOccurrence => &o.group,
                     _ => st.selected()?,
@@ -161,7 +161,7 @@ impl App {
                 ))
             }
             Screen::Query => {
-                let q = self.query.as_ref()?;
+                let q = self.views.query()?;
                 Some(console_url::logs_insights(&q.stack.region))
             }
             _ => None,

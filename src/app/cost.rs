@@ -53,6 +53,22 @@ pub struct CostState {
 }
 
 impl CostState {
+    /// Waits for the estimate just asked for (or shows why it could not be asked).
+    fn start(&mut self, estimate: Option<Result<(u64, Effect), String>>) -> Vec<Effect> {
+        match estimate {
+            Some(Ok((request_id, effect))) => {
+                self.request_id = request_id;
+                self.load = LoadState::Loading;
+                vec![effect]
+            }
+            Some(Err(e)) => {
+                self.load = LoadState::Failed(e);
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
     fn set(&mut self, cost: Option<StackCost>) {
         self.list
             .set_len(cost.as_ref().map_or(0, |c| c.breakdown.len()));
@@ -139,7 +155,7 @@ impl Savings {
 impl App {
     /// One estimate for every listed stack, for the `$/MO` column (after the list is drawn).
     pub(crate) fn load_costs(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() || self.stacks.stacks.is_empty() {
+        if self.connection.is_none() || self.stacks.stacks.is_empty() {
             return Vec::new();
         }
         let stacks = self.stacks.stacks.clone();
@@ -198,7 +214,7 @@ impl App {
             let now = self.clock.now();
             self.stacks.refilter(now);
         }
-        if let Some(c) = self.cost.as_mut()
+        if let Some(c) = self.views.cost_mut()
             && c.request_id == request_id
         {
             match result {
@@ -214,7 +230,7 @@ impl App {
                 }
             }
         }
-        if let Some(t) = self.teardown.as_mut()
+        if let Some(t) = self.views.teardown_mut()
             && t.cost_request == request_id
         {
             t.savings = match result {
@@ -232,7 +248,7 @@ impl App {
     /// with it; otherwise the stack is estimated on its own.
     pub(crate) fn open_cost(&mut self) -> Vec<Effect> {
         let stack = match self.screen() {
-            Screen::Detail => self.detail.as_ref().map(|d| d.stack.clone()),
+            Screen::Detail => self.views.detail().map(|d| d.stack.clone()),
             _ => self.stacks.selected().cloned(),
         };
         let Some(stack) = stack else {
@@ -253,28 +269,18 @@ impl App {
         {
             st.request_id = self.stacks.cost_request;
         } else {
-            effects = self.estimate_one(&mut st);
+            let estimate = self.estimate_one(st.stack.clone());
+            effects = st.start(estimate);
         }
-        self.cost = Some(st);
-        self.screens.push(Screen::Cost);
+        self.views.open(st);
         effects
     }
 
-    fn estimate_one(&mut self, st: &mut CostState) -> Vec<Effect> {
-        if self.aws.is_none() {
-            return Vec::new();
-        }
-        match self.cost_effect(vec![st.stack.clone()]) {
-            Ok((request_id, effect)) => {
-                st.request_id = request_id;
-                st.load = LoadState::Loading;
-                vec![effect]
-            }
-            Err(e) => {
-                st.load = LoadState::Failed(e);
-                Vec::new()
-            }
-        }
+    /// The estimate of one stack for the `$` screen (`None` before the AWS context is ready).
+    fn estimate_one(&mut self, stack: Stack) -> Option<Result<(u64, Effect), String>> {
+        self.connection
+            .is_some()
+            .then(|| self.cost_effect(vec![stack]))
     }
 
     /// A bound command on the `$` screen.
@@ -282,20 +288,21 @@ impl App {
         let page = self.page_rows.max(1);
         match cmd {
             Command::Back => {
-                self.cost = None;
-                self.screens.pop();
+                self.views.pop();
                 Vec::new()
             }
             Command::Refresh => {
-                let Some(mut st) = self.cost.take() else {
+                let Some(stack) = self.views.cost().map(|c| c.stack.clone()) else {
                     return Vec::new();
                 };
-                let effects = self.estimate_one(&mut st);
-                self.cost = Some(st);
-                effects
+                let estimate = self.estimate_one(stack);
+                self.views
+                    .cost_mut()
+                    .map(|st| st.start(estimate))
+                    .unwrap_or_default()
             }
             other => {
-                if let Some(c) = self.cost.as_mut() {
+                if let Some(c) = self.views.cost_mut() {
                     c.list.navigate(other, page);
                 }
                 Vec::new()
@@ -306,14 +313,14 @@ impl App {
     /// Asks what the planned stacks cost, for the plan's "saves about" lines.
     pub(crate) fn load_teardown_costs(&mut self) -> Vec<Effect> {
         let Some(stacks) = self
-            .teardown
-            .as_ref()
+            .views
+            .teardown()
             .map(|t| t.plans.iter().map(|p| p.stack.clone()).collect::<Vec<_>>())
         else {
             return Vec::new();
         };
         let outcome = self.cost_effect(stacks);
-        let Some(t) = self.teardown.as_mut() else {
+        let Some(t) = self.views.teardown_mut() else {
             return Vec::new();
         };
         let effects = match outcome {

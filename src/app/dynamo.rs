@@ -100,6 +100,13 @@ pub struct ExportState {
     pub result: Option<Result<ExportSummary, String>>,
 }
 
+/// Closing the items screen stops the export.
+impl Drop for ExportState {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
 /// One item, opened from the items screen.
 #[derive(Debug)]
 pub struct ItemView {
@@ -231,20 +238,19 @@ impl DynamoState {
 impl App {
     /// Opens the tables of the stack shown in the detail.
     pub(crate) fn open_dynamo_tables(&mut self) -> Vec<Effect> {
-        let Some(d) = self.detail.as_ref() else {
+        let Some(d) = self.views.detail() else {
             return Vec::new();
         };
-        self.dynamo = Some(DynamoState::new(d.stack.clone()));
-        self.screens.push(Screen::DynamoTables);
+        self.views.open(DynamoState::new(d.stack.clone()));
         self.reload_dynamo_tables()
     }
 
     fn reload_dynamo_tables(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
-        let Some(st) = self.dynamo.as_mut() else {
+        let Some(st) = self.views.dynamo_mut() else {
             return Vec::new();
         };
         st.request_id = request_id;
@@ -260,8 +266,8 @@ impl App {
     pub fn dynamo_input_focused(&self) -> bool {
         self.screen() == Screen::DynamoItems
             && self
-                .dynamo
-                .as_ref()
+                .views
+                .dynamo()
                 .and_then(|d| d.items.as_ref())
                 .is_some_and(|i| i.form.is_some())
     }
@@ -270,7 +276,7 @@ impl App {
     pub(crate) fn dynamo_update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::DynamoTablesLoaded { request_id, result } => {
-                let Some(st) = self.dynamo.as_mut() else {
+                let Some(st) = self.views.dynamo_mut() else {
                     return Vec::new();
                 };
                 if st.request_id != request_id {
@@ -290,7 +296,7 @@ impl App {
                 Vec::new()
             }
             Action::DynamoPageLoaded { request_id, result } => {
-                let Some(items) = self.dynamo.as_mut().and_then(|d| d.items.as_mut()) else {
+                let Some(items) = self.views.dynamo_mut().and_then(|d| d.items.as_mut()) else {
                     return Vec::new();
                 };
                 if items.request_id != request_id {
@@ -364,8 +370,8 @@ impl App {
     }
 
     fn dynamo_export_mut(&mut self, request_id: u64) -> Option<&mut ExportState> {
-        self.dynamo
-            .as_mut()?
+        self.views
+            .dynamo_mut()?
             .items
             .as_mut()?
             .export
@@ -374,7 +380,7 @@ impl App {
     }
 
     fn dynamo_item_done(&mut self, request_id: u64, result: Result<ItemOutcome, String>) {
-        let Some(st) = self.dynamo.as_mut() else {
+        let Some(st) = self.views.dynamo_mut() else {
             return;
         };
         let Some(view) = st.view.as_mut().filter(|v| v.request_id == request_id) else {
@@ -408,7 +414,7 @@ impl App {
                 }
                 st.view = None;
                 if self.screen() == Screen::DynamoItem {
-                    self.screens.pop();
+                    self.views.pop();
                 }
                 (
                     Level::Info,
@@ -428,7 +434,7 @@ impl App {
     fn dynamo_load_more(&mut self) -> Vec<Effect> {
         let page_size = self.settings.dynamo.page_size;
         let near = self.page_rows.max(1) * 2;
-        let Some(d) = self.dynamo.as_mut() else {
+        let Some(d) = self.views.dynamo_mut() else {
             return Vec::new();
         };
         let scope = d.stack.scope();
@@ -457,7 +463,7 @@ impl App {
     }
 
     fn dynamo_start_items(&mut self, table: TableInfo, query: ItemQuery) -> Vec<Effect> {
-        let Some(st) = self.dynamo.as_mut() else {
+        let Some(st) = self.views.dynamo_mut() else {
             return Vec::new();
         };
         if let Some(old) = st.items.as_ref().and_then(|i| i.export.as_ref()) {
@@ -476,7 +482,7 @@ impl App {
             limit: page_size,
         };
         st.items = Some(items);
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         vec![effect]
@@ -488,23 +494,22 @@ impl App {
         match self.screen() {
             Screen::DynamoTables => match cmd {
                 Command::Back => {
-                    self.screens.pop();
-                    self.dynamo = None;
+                    self.views.pop();
                     Vec::new()
                 }
                 Command::Refresh => self.reload_dynamo_tables(),
                 Command::Open => {
-                    let Some(st) = self.dynamo.as_ref() else {
+                    let Some(st) = self.views.dynamo() else {
                         return Vec::new();
                     };
                     let Some(table) = st.tables.get(st.list.selected).cloned() else {
                         return Vec::new();
                     };
-                    self.screens.push(Screen::DynamoItems);
+                    self.views.push_page(Screen::DynamoItems);
                     self.dynamo_start_items(table, ItemQuery::default())
                 }
                 other => {
-                    if let Some(st) = self.dynamo.as_mut() {
+                    if let Some(st) = self.views.dynamo_mut() {
                         st.list.navigate(other, page);
                     }
                     Vec::new()
@@ -517,7 +522,7 @@ impl App {
     }
 
     fn dynamo_items_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
-        let Some(st) = self.dynamo.as_mut() else {
+        let Some(st) = self.views.dynamo_mut() else {
             return Vec::new();
         };
         let Some(items) = st.items.as_mut() else {
@@ -529,7 +534,7 @@ impl App {
                     ex.cancel.cancel();
                 }
                 st.items = None;
-                self.screens.pop();
+                self.views.pop();
                 Vec::new()
             }
             Command::Refresh => {
@@ -550,7 +555,7 @@ impl App {
                     return Vec::new();
                 };
                 st.view = Some(ItemView::new(items.list.selected, item, false));
-                self.screens.push(Screen::DynamoItem);
+                self.views.push_page(Screen::DynamoItem);
                 Vec::new()
             }
             Command::ItemExport => {
@@ -607,7 +612,7 @@ impl App {
 
     fn dynamo_item_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
         let read_only = self.header.read_only;
-        let Some(st) = self.dynamo.as_mut() else {
+        let Some(st) = self.views.dynamo_mut() else {
             return Vec::new();
         };
         let Some(view) = st.view.as_mut() else {
@@ -623,7 +628,7 @@ impl App {
         match cmd {
             Command::Back => {
                 st.view = None;
-                self.screens.pop();
+                self.views.pop();
                 Vec::new()
             }
             Command::ItemTyped => {
@@ -741,7 +746,7 @@ impl App {
             );
             return Vec::new();
         }
-        let Some(st) = self.dynamo.as_mut() else {
+        let Some(st) = self.views.dynamo_mut() else {
             return Vec::new();
         };
         let (Some(view), Some(items)) = (st.view.as_mut(), st.items.as_ref()) else {
@@ -798,7 +803,7 @@ impl App {
 
     /// A key typed while the query form is open.
     pub(crate) fn dynamo_input(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(items) = self.dynamo.as_mut().and_then(|d| d.items.as_mut()) else {
+        let Some(items) = self.views.dynamo_mut().and_then(|d| d.items.as_mut()) else {
             return Vec::new();
         };
         let n_indexes = items.table.indexes.len();

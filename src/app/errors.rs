@@ -285,25 +285,24 @@ impl App {
     /// Opens the errors screen of the detail's stack, else of the stack under the cursor.
     pub(crate) fn open_errors(&mut self) -> Vec<Effect> {
         let stack = if self.screen() == Screen::Detail {
-            self.detail.as_ref().map(|d| d.stack.clone())
+            self.views.detail().map(|d| d.stack.clone())
         } else {
             self.stacks.selected().cloned()
         };
         let Some(stack) = stack else {
             return Vec::new();
         };
-        self.errors = Some(ErrorsState::new(stack, Window::Day));
-        self.screens.push(Screen::Errors);
+        self.views.open(ErrorsState::new(stack, Window::Day));
         self.reload_errors()
     }
 
     fn reload_errors(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
         let now = self.clock.now();
-        let Some(st) = self.errors.as_mut() else {
+        let Some(st) = self.views.errors_mut() else {
             return Vec::new();
         };
         st.stop();
@@ -374,7 +373,11 @@ impl App {
                 }
             }
             ErrorsMsg::Loaded { request_id, result } => {
-                let Some(st) = self.errors.as_mut().filter(|s| s.request_id == request_id) else {
+                let Some(st) = self
+                    .views
+                    .errors_mut()
+                    .filter(|s| s.request_id == request_id)
+                else {
                     return Vec::new();
                 };
                 st.cancel = None;
@@ -388,8 +391,8 @@ impl App {
             }
             ErrorsMsg::Occurrence { request_id, result } => {
                 let Some(o) = self
-                    .errors
-                    .as_mut()
+                    .views
+                    .errors_mut()
                     .and_then(|s| s.occurrence.as_mut())
                     .filter(|o| o.request_id == request_id)
                 else {
@@ -410,8 +413,8 @@ impl App {
         if self.screen() == Screen::ErrorOccurrence {
             return match cmd {
                 Command::Back => {
-                    self.screens.pop();
-                    if let Some(st) = self.errors.as_mut() {
+                    self.views.pop();
+                    if let Some(st) = self.views.errors_mut() {
                         st.occurrence = None;
                     }
                     Vec::new()
@@ -419,7 +422,7 @@ impl App {
                 Command::Invoke => self.invoke_from_occurrence(),
                 Command::Refresh => self.open_occurrence(),
                 other => {
-                    if let Some(o) = self.errors.as_mut().and_then(|s| s.occurrence.as_mut()) {
+                    if let Some(o) = self.views.errors_mut().and_then(|s| s.occurrence.as_mut()) {
                         o.scroll.navigate(other, page);
                         // The last page stays full: the top line goes no further.
                         let last_top = o.lines.len().saturating_sub(page);
@@ -431,13 +434,12 @@ impl App {
         }
         match cmd {
             Command::Back => {
-                self.screens.pop();
-                self.errors = None;
+                self.views.pop();
                 Vec::new()
             }
             Command::Refresh => self.reload_errors(),
             Command::ErrorsWindow => {
-                if let Some(st) = self.errors.as_mut() {
+                if let Some(st) = self.views.errors_mut() {
                     st.window = st.window.next();
                 }
                 self.reload_errors()
@@ -445,12 +447,12 @@ impl App {
             Command::Open => {
                 let effects = self.open_occurrence();
                 if !effects.is_empty() {
-                    self.screens.push(Screen::ErrorOccurrence);
+                    self.views.push_page(Screen::ErrorOccurrence);
                 }
                 effects
             }
             other => {
-                if let Some(st) = self.errors.as_mut() {
+                if let Some(st) = self.views.errors_mut() {
                     st.list.navigate(other, page);
                 }
                 Vec::new()
@@ -461,7 +463,7 @@ impl App {
     /// Reads the selected group's latest occurrence (its request's lines).
     fn open_occurrence(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
-        let Some(st) = self.errors.as_mut() else {
+        let Some(st) = self.views.errors_mut() else {
             return Vec::new();
         };
         let group = match &st.occurrence {
@@ -508,7 +510,7 @@ impl App {
         if self.invoke_refused() {
             return Vec::new();
         }
-        let Some(st) = self.errors.as_ref() else {
+        let Some(st) = self.views.errors() else {
             return Vec::new();
         };
         let Some(o) = st.occurrence.as_ref() else {

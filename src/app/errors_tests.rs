@@ -195,7 +195,7 @@ fn app() -> App {
 /// An app on the stack list of orders-dev and survey-dev, AWS ready; and the effects of
 /// the list's arrival.
 pub(crate) fn listed(a: &mut App) -> Vec<Effect> {
-    let ctx = crate::app::test_context(None, "http://127.0.0.1:1");
+    let ctx = crate::app::test_connection(None, "http://127.0.0.1:1");
     let id = match a.update(Action::AwsReady(Ok(ctx))).as_slice() {
         [Effect::LoadStacks { request_id }] => *request_id,
         other => panic!("{other:?}"),
@@ -295,7 +295,7 @@ fn e_opens_the_groups_newest_first_and_w_changes_the_window() {
     let (first, window) = load_id(&a.update(Action::Command(Command::Errors)));
     assert_eq!(a.screen(), Screen::Errors);
     assert_eq!(window.1 - window.0, Duration::hours(24), "24 h by default");
-    assert_eq!(a.errors.as_ref().unwrap().stack.name, "orders-dev");
+    assert_eq!(a.views.errors().unwrap().stack.name, "orders-dev");
     let (second, window) = load_id(&a.update(Action::Command(Command::ErrorsWindow)));
     assert_eq!(window.1 - window.0, Duration::days(7));
     // The first answer is stale now.
@@ -303,12 +303,12 @@ fn e_opens_the_groups_newest_first_and_w_changes_the_window() {
         request_id: first,
         result: Box::new(Ok(loaded())),
     }));
-    assert_eq!(a.errors.as_ref().unwrap().load, LoadState::Loading);
+    assert_eq!(a.views.errors().unwrap().load, LoadState::Loading);
     a.update(action(ErrorsMsg::Loaded {
         request_id: second,
         result: Box::new(Ok(loaded())),
     }));
-    let st = a.errors.as_ref().unwrap();
+    let st = a.views.errors().unwrap();
     let summary: Vec<(&str, u64)> = st
         .data
         .groups
@@ -327,7 +327,7 @@ fn e_opens_the_groups_newest_first_and_w_changes_the_window() {
     assert_eq!(window.1 - window.0, Duration::hours(1));
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Stacks);
-    assert!(a.errors.is_none());
+    assert!(a.views.errors().is_none());
 }
 
 #[test]
@@ -340,7 +340,7 @@ fn a_failed_load_is_shown_and_notified() {
         result: Box::new(Err("FilterLogEvents: throttled".into())),
     }));
     assert!(matches!(
-        &a.errors.as_ref().unwrap().load,
+        &a.views.errors().unwrap().load,
         LoadState::Failed(e) if e.contains("throttled")
     ));
     assert_eq!(a.notifications.back().unwrap().level, Level::Error);
@@ -351,7 +351,10 @@ fn the_palette_and_the_detail_open_errors_too() {
     let mut a = app();
     listed(&mut a);
     let effects = a.run_palette(crate::app::palette::PaletteAction::Screen("errors"));
-    assert_eq!(a.screens, [Screen::Stacks, Screen::Detail, Screen::Errors]);
+    assert_eq!(
+        a.views.screens(),
+        [Screen::Stacks, Screen::Detail, Screen::Errors]
+    );
     assert!(effects.iter().any(|e| matches!(e, Effect::Errors(..))));
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Detail);
@@ -385,7 +388,7 @@ fn enter_reads_the_latest_occurrence_and_builds_its_lines() {
         request_id,
         result: Ok(request_events(5)),
     }));
-    let o = a.errors.as_ref().unwrap().occurrence.as_ref().unwrap();
+    let o = a.views.errors().unwrap().occurrence.as_ref().unwrap();
     assert_eq!(o.load, LoadState::Loaded);
     assert_eq!(o.events, 3);
     // START, the pretty-printed error record (several lines), REPORT.
@@ -407,24 +410,24 @@ fn enter_reads_the_latest_occurrence_and_builds_its_lines() {
     );
     assert_eq!(o.lines.iter().filter(|l| l.time_ms.is_some()).count(), 3);
     a.update(Action::Command(Command::Bottom));
-    let o = a.errors.as_ref().unwrap().occurrence.as_ref().unwrap();
+    let o = a.views.errors().unwrap().occurrence.as_ref().unwrap();
     assert_eq!(o.scroll.selected, o.lines.len() - a.page_rows);
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Errors);
-    assert!(a.errors.as_ref().unwrap().occurrence.is_none());
+    assert!(a.views.errors().unwrap().occurrence.is_none());
 }
 
 #[test]
 fn i_on_an_occurrence_opens_invoke_on_its_function() {
     let mut a = on_errors();
     // NotFound, in orders-dev-create (the second function is listed first for invoke).
-    a.errors.as_mut().unwrap().data.functions.reverse();
+    a.views.errors_mut().unwrap().data.functions.reverse();
     a.update(Action::Command(Command::Bottom));
     a.update(Action::Command(Command::Open));
     a.update(Action::Command(Command::Invoke));
     assert_eq!(a.screen(), Screen::Invoke);
     assert_eq!(
-        a.invoke.as_ref().unwrap().function_name(),
+        a.views.invoke().unwrap().function_name(),
         Some("orders-dev-create")
     );
 }
@@ -501,7 +504,7 @@ fn hostile_lines_are_sanitised() {
 fn y_copies_the_latest_request_id_and_o_the_log_groups_console_page() {
     let mut a = on_errors();
     a.update(Action::Command(Command::Down));
-    let group = a.errors.as_ref().unwrap().selected().unwrap().clone();
+    let group = a.views.errors().unwrap().selected().unwrap().clone();
     let effects = a.update(Action::Command(Command::Copy));
     let [Effect::CopyNamed { what, text }] = effects.as_slice() else {
         panic!("{effects:?}")

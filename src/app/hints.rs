@@ -11,8 +11,8 @@ impl App {
             return static_hints(self.screen()).to_vec();
         }
         let has = |kind: &str| {
-            self.detail
-                .as_ref()
+            self.views
+                .detail()
                 .and_then(|d| d.data.as_ref())
                 .is_none_or(|data| data.resources.iter().any(|r| r.resource_type == kind))
         };

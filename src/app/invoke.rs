@@ -64,6 +64,13 @@ pub struct FanOut {
     pub cancel: CancellationToken,
 }
 
+/// Closing the screen stops the fan-out.
+impl Drop for FanOut {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
 impl FanOut {
     /// The statistics so far.
     pub fn summary(&self) -> Summary {

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
-use super::{Action, App, Effect, Level, Screen};
+use super::{Action, App, Effect, Level};
 use crate::domain::logbuf::CaseInsensitive;
 use crate::domain::logbuf::follow::{FollowOptions, LogGroupRef, TailMode, TailMsg};
 use crate::domain::logbuf::{HARD_CAP, Insights, LogBuffer, LogEvent};
@@ -231,7 +231,7 @@ impl Drop for LogsState {
 impl App {
     /// Opens the tail for the detail's stack (or its selected function).
     pub fn open_logs(&mut self, one_function: bool) -> Vec<Effect> {
-        let Some(d) = self.detail.as_ref() else {
+        let Some(d) = self.views.detail() else {
             return Vec::new();
         };
         let function = if one_function {
@@ -250,17 +250,17 @@ impl App {
         let start_ms = (self.clock.now() - since).timestamp_millis();
         let stack = d.stack.clone();
         let cap = self.settings.logs.buffer;
-        self.logs = Some(LogsState::new(stack, function, cap, start_ms));
-        self.screens.push(Screen::Logs);
+        self.views
+            .open(LogsState::new(stack, function, cap, start_ms));
         self.reload_logs()
     }
 
     fn reload_logs(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
-        let Some(l) = self.logs.as_mut() else {
+        let Some(l) = self.views.logs_mut() else {
             return Vec::new();
         };
         l.stop();
@@ -277,7 +277,7 @@ impl App {
 
     /// Handles the actions of the log tail.
     pub fn logs_update(&mut self, action: Action) -> Vec<Effect> {
-        let Some(l) = self.logs.as_mut() else {
+        let Some(l) = self.views.logs_mut() else {
             return Vec::new();
         };
         match action {
@@ -353,14 +353,13 @@ impl App {
     /// Handles a key command on the log tail.
     pub fn logs_command(&mut self, cmd: Command) -> Vec<Effect> {
         let page = self.page_rows.max(1);
-        let Some(l) = self.logs.as_mut() else {
+        let Some(l) = self.views.logs_mut() else {
             return Vec::new();
         };
         match cmd {
             Command::Back => {
                 l.stop();
-                self.logs = None;
-                self.screens.pop();
+                self.views.pop();
                 Vec::new()
             }
             Command::Refresh => self.reload_logs(),
@@ -421,6 +420,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::Screen;
     use crate::ui::tests::on_orders_detail;
 
     /// An app on orders-dev's detail, loaded.
@@ -463,7 +463,7 @@ mod tests {
             request_id: rid,
             result: Ok(vec![]),
         });
-        let l = a.logs.as_ref().unwrap();
+        let l = a.views.logs().unwrap();
         assert!(matches!(&l.load, LoadState::Failed(e) if e.contains("no log groups")));
 
         // A retry finds a group and starts following; esc cancels the task.
@@ -520,13 +520,13 @@ mod tests {
             request_id: rid,
             msg: TailMsg::Sampled(true),
         });
-        assert!(a.logs.as_ref().unwrap().sampled);
+        assert!(a.views.logs().unwrap().sampled);
         a.update(Action::LogGroupsLoaded {
             request_id: rid,
             result: Err("DescribeLogGroups: AccessDeniedException".into()),
         });
         assert!(matches!(
-            &a.logs.as_ref().unwrap().load,
+            &a.views.logs().unwrap().load,
             LoadState::Failed(e) if e.contains("AccessDenied")
         ));
     }

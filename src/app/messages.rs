@@ -1,12 +1,9 @@
 //! The app's two message types: `Action` (what happened) and `Effect` (work for the loop).
 
-use std::sync::Arc;
-
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
 use super::{DetailData, dynamo, errors, invoke, query, s3};
-use crate::aws::AwsContext;
 use crate::domain::stack::Scope;
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
@@ -17,8 +14,9 @@ pub enum Action {
     /// A typed character while an input line is focused.
     Input(KeyEvent),
     Tick,
-    /// The SDK configuration finished loading (credentials and region resolved).
-    AwsReady(Result<Arc<AwsContext>, String>),
+    /// The SDK configuration finished loading (credentials and region resolved); the task
+    /// runner keeps the context.
+    AwsReady(Result<crate::domain::stack::Connection, String>),
     /// The profiles of the user's AWS config files, for the profile picker.
     ProfilesListed(Vec<String>),
     /// A mouse click on row `n` of the current list.

@@ -19,74 +19,23 @@ pub mod settings;
 pub mod shelf;
 pub mod stacks;
 pub mod teardown;
+pub mod views;
 pub mod widgets;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 
-use crate::aws::AwsContext;
 use crate::config::Theme as ThemeName;
 use crate::domain::time::Clock;
 pub use detail::{DetailData, DetailState};
-use keymap::{Command, Key, Keymap, Scope};
+use keymap::{Command, Key, Keymap};
 pub use messages::{Action, Effect};
 use palette::{Overlay, PaletteAction};
 pub use settings::Settings;
 pub use stacks::StacksState;
+pub use views::{Screen, View, ViewState, Views};
 use widgets::input::Edit;
-
-/// Which screen is on top.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Stacks,
-    Detail,
-    DynamoTables,
-    DynamoItems,
-    DynamoItem,
-    S3Buckets,
-    S3Browser,
-    S3Object,
-    S3Versions,
-    Logs,
-    Query,
-    Invoke,
-    Teardown,
-    Errors,
-    ErrorOccurrence,
-    Cost,
-    Shelve,
-    Archives,
-    Restore,
-}
-
-impl Screen {
-    /// The key-map scope of this screen.
-    pub fn scope(self) -> Scope {
-        match self {
-            Self::Stacks => Scope::Stacks,
-            Self::Detail => Scope::Detail,
-            Self::DynamoTables => Scope::DynamoTables,
-            Self::DynamoItems => Scope::DynamoItems,
-            Self::DynamoItem => Scope::DynamoItem,
-            Self::S3Buckets => Scope::S3Buckets,
-            Self::S3Browser => Scope::S3Objects,
-            Self::S3Object => Scope::S3Object,
-            Self::S3Versions => Scope::S3Versions,
-            Self::Logs => Scope::Logs,
-            Self::Query => Scope::Query,
-            Self::Invoke => Scope::Invoke,
-            Self::Teardown => Scope::Teardown,
-            Self::Errors => Scope::Errors,
-            Self::ErrorOccurrence => Scope::ErrorOccurrence,
-            Self::Cost => Scope::Cost,
-            Self::Shelve => Scope::Shelve,
-            Self::Archives => Scope::Archives,
-            Self::Restore => Scope::Restore,
-        }
-    }
-}
 
 /// How loud a notification is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,20 +66,9 @@ pub struct HeaderInfo {
 
 /// The whole state of the console.
 pub struct App {
-    pub screens: Vec<Screen>,
+    /// The open screens, each with the state it owns (the stack list at the bottom).
+    pub views: Views,
     pub stacks: StacksState,
-    pub detail: Option<DetailState>,
-    pub dynamo: Option<dynamo::DynamoState>,
-    pub s3: Option<Box<s3::S3State>>,
-    pub logs: Option<logs::LogsState>,
-    pub query: Option<query::QueryState>,
-    pub invoke: Option<invoke::InvokeState>,
-    pub teardown: Option<teardown::TeardownState>,
-    pub errors: Option<errors::ErrorsState>,
-    /// The `$` screen: one stack's cost breakdown.
-    pub cost: Option<cost::CostState>,
-    pub shelve: Option<shelf::ShelveState>,
-    pub archives: Option<archives::ArchivesState>,
     /// What the screens read from the config file.
     pub settings: Settings,
     pub header: HeaderInfo,
@@ -147,7 +85,8 @@ pub struct App {
     pub quit_when_stopped: bool,
     pub clock: Clock,
     pub keymap: Keymap,
-    pub aws: Option<Arc<AwsContext>>,
+    /// The session's connection, once its context has loaded (AWS work waits for it).
+    pub connection: Option<crate::domain::stack::Connection>,
     /// Visible body rows, updated by the renderer's last layout (for paging).
     pub page_rows: usize,
     /// Animation frame for spinners.
@@ -163,19 +102,8 @@ impl App {
             ..StacksState::default()
         };
         Self {
-            screens: vec![Screen::Stacks],
+            views: Views::default(),
             stacks,
-            detail: None,
-            dynamo: None,
-            s3: None,
-            logs: None,
-            query: None,
-            invoke: None,
-            teardown: None,
-            errors: None,
-            cost: None,
-            shelve: None,
-            archives: None,
             header,
             notifications: VecDeque::new(),
             overlay: None,
@@ -187,7 +115,7 @@ impl App {
             quit_when_stopped: false,
             clock,
             keymap,
-            aws: None,
+            connection: None,
             page_rows: 20,
             tick: 0,
             requests: widgets::Requests::default(),
@@ -196,7 +124,7 @@ impl App {
 
     /// The screen on top.
     pub fn screen(&self) -> Screen {
-        self.screens.last().copied().unwrap_or(Screen::Stacks)
+        self.views.screen()
     }
 
     fn request_id(&mut self) -> u64 {
@@ -291,14 +219,12 @@ impl App {
                 fx
             }
             Action::AwsReady(Ok(ctx)) => {
-                self.header.connection = ctx.describe();
-                let switched = self.aws.is_some();
-                self.aws = Some(ctx);
+                self.header.connection.clone_from(&ctx.label);
+                let switched = self.connection.is_some();
+                self.connection = Some(ctx);
                 if switched {
                     // Another account or region: views of the old one's stacks close.
-                    self.screens.truncate(1);
-                    self.detail = None;
-                    self.errors = None;
+                    self.views.truncate(1);
                     self.stacks.stacks.clear();
                     let now = self.clock.now();
                     self.stacks.refilter(now);
@@ -348,7 +274,7 @@ impl App {
                 Vec::new()
             }
             Action::DetailLoaded { request_id, result } => {
-                let Some(detail) = self.detail.as_mut() else {
+                let Some(detail) = self.views.detail_mut() else {
                     return Vec::new();
                 };
                 if detail.request_id != request_id {
@@ -477,14 +403,11 @@ impl App {
     pub fn run_palette(&mut self, action: PaletteAction) -> Vec<Effect> {
         match action {
             PaletteAction::Stacks => {
-                self.screens.truncate(1);
-                self.detail = None;
-                self.errors = None;
+                self.views.truncate(1);
                 Vec::new()
             }
             PaletteAction::Abandoned => {
-                self.screens.truncate(1);
-                self.detail = None;
+                self.views.truncate(1);
                 self.show_abandoned()
             }
             PaletteAction::Region(None) => {
@@ -557,11 +480,11 @@ impl App {
             }
         };
         let mut effects = Vec::new();
-        if self.screens.get(1) == Some(&Screen::Detail) && self.detail.is_some() {
+        if self.views.screens().get(1) == Some(&Screen::Detail) && self.views.detail().is_some() {
             // From the detail or a screen above it: that stack's detail first.
-            self.screens.truncate(2);
+            self.views.truncate(2);
         } else {
-            self.screens.truncate(1);
+            self.views.truncate(1);
             if self.stacks.selected().is_none() {
                 self.notify(Level::Error, format!("select a stack first, then :{name}"));
                 return effects;
@@ -600,7 +523,7 @@ impl App {
     }
 
     fn reload_stacks(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
@@ -678,13 +601,12 @@ impl App {
             },
             Screen::Detail => match cmd {
                 Command::Back => {
-                    self.screens.pop();
-                    self.detail = None;
+                    self.views.pop();
                     Vec::new()
                 }
                 Command::Refresh => self.reload_detail(),
                 Command::NextPane | Command::PrevPane => {
-                    if let Some(d) = self.detail.as_mut() {
+                    if let Some(d) = self.views.detail_mut() {
                         d.cycle_pane(cmd == Command::PrevPane);
                     }
                     Vec::new()
@@ -700,15 +622,15 @@ impl App {
                 Command::Query => self.open_query(),
                 Command::Cost => self.open_cost(),
                 Command::Teardown => {
-                    let stack = self.detail.as_ref().map(|d| d.stack.clone());
+                    let stack = self.views.detail().map(|d| d.stack.clone());
                     self.open_teardown(stack.into_iter().collect())
                 }
                 Command::Shelve => {
-                    let stack = self.detail.as_ref().map(|d| d.stack.clone());
+                    let stack = self.views.detail().map(|d| d.stack.clone());
                     self.open_shelve(stack)
                 }
                 other => {
-                    if let Some(d) = self.detail.as_mut() {
+                    if let Some(d) = self.views.detail_mut() {
                         d.navigate(other, page);
                     }
                     Vec::new()
@@ -736,7 +658,7 @@ impl App {
 
     /// `enter` on a resource of the detail: its table's items, its bucket, its function's logs.
     fn open_selected_resource(&mut self) -> Vec<Effect> {
-        let Some(d) = self.detail.as_ref() else {
+        let Some(d) = self.views.detail() else {
             return Vec::new();
         };
         if d.pane != detail::Pane::Resources {
@@ -762,17 +684,16 @@ impl App {
         let Some(stack) = self.stacks.selected().cloned() else {
             return Vec::new();
         };
-        self.detail = Some(DetailState::new(stack));
-        self.screens.push(Screen::Detail);
+        self.views.open(DetailState::new(stack));
         self.reload_detail()
     }
 
     fn reload_detail(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
-        let Some(d) = self.detail.as_mut() else {
+        let Some(d) = self.views.detail_mut() else {
             return Vec::new();
         };
         d.start_loading(request_id);
@@ -784,15 +705,16 @@ impl App {
     }
 }
 
-/// An AWS context for tests (no credentials, no network until a request is made).
+/// The connection of a session in us-east-1, for tests (as `AwsContext::connection` names
+/// it).
 #[cfg(test)]
-pub(crate) fn test_context(profile: Option<&str>, endpoint: &str) -> Arc<AwsContext> {
-    Arc::new(AwsContext {
-        sdk: aws_config::SdkConfig::builder().build(),
-        profile: profile.map(str::to_string),
-        region: "us-east-1".into(),
-        endpoint_url: Some(endpoint.into()),
-    })
+pub(crate) fn test_connection(
+    profile: Option<&str>,
+    endpoint: &str,
+) -> crate::domain::stack::Connection {
+    crate::domain::stack::Connection {
+        label: format!("{} · us-east-1 · {endpoint}", profile.unwrap_or("default")),
+    }
 }
 
 #[cfg(test)]

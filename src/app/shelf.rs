@@ -11,7 +11,7 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::teardown::{Phase, StackProgress};
 use super::widgets::TextInput;
-use super::{App, Effect, Level, Screen};
+use super::{App, Effect, Level, Screen, ViewState};
 use crate::aws::shelve::{
     ArchiveSummary, Preview, Progress, RestoreOptions, RestoreReport, ShelveOptions, Shelved,
 };
@@ -179,6 +179,15 @@ pub struct ShelveState {
     pub cancel: Option<CancellationToken>,
 }
 
+/// Closing the screen stops a run between steps (the runner records where it stopped).
+impl Drop for ShelveState {
+    fn drop(&mut self) {
+        if let Some(c) = &self.cancel {
+            c.cancel();
+        }
+    }
+}
+
 impl ShelveState {
     /// True when the plan passed every guard.
     pub fn allowed(&self) -> bool {
@@ -212,7 +221,7 @@ impl App {
         let Some(stack) = stack else {
             return Vec::new();
         };
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let to = match self.archive_locations() {
@@ -226,7 +235,7 @@ impl App {
             return Vec::new();
         };
         let request_id = self.request_id();
-        self.shelve = Some(ShelveState {
+        self.views.open(ShelveState {
             stack: stack.clone(),
             request_id,
             phase: Phase::Planning,
@@ -240,7 +249,6 @@ impl App {
             result: None,
             cancel: None,
         });
-        self.screens.push(Screen::Shelve);
         let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
@@ -265,14 +273,14 @@ impl App {
     pub fn shelve_input_focused(&self) -> bool {
         self.screen() == Screen::Shelve
             && self
-                .shelve
-                .as_ref()
+                .views
+                .shelve()
                 .is_some_and(|t| matches!(t.phase, Phase::Confirm | Phase::Countdown(_)))
     }
 
     /// A raw key on the shelve screen: the confirmation, or any key cancelling the countdown.
     pub fn shelve_input(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(t) = self.shelve.as_mut() else {
+        let Some(t) = self.views.shelve_mut() else {
             return Vec::new();
         };
         let want = t.stack.name.clone();
@@ -287,7 +295,7 @@ impl App {
     pub fn shelve_command(&mut self, cmd: Command) -> Vec<Effect> {
         let page = self.page_rows.max(1);
         let read_only = self.header.read_only;
-        let Some(t) = self.shelve.as_mut() else {
+        let Some(t) = self.views.shelve_mut() else {
             return Vec::new();
         };
         match (cmd, t.phase.clone()) {
@@ -300,15 +308,11 @@ impl App {
             }
             (Command::Back, _) => {
                 let deleted = t.result.as_ref().is_some_and(Result::is_ok);
-                self.shelve = None;
-                if self.screen() == Screen::Shelve {
-                    self.screens.pop();
-                }
+                self.views.close(|v| matches!(v, ViewState::Shelve(_)));
                 if deleted {
                     self.stacks.marked.clear();
                     if self.screen() == Screen::Detail {
-                        self.screens.pop();
-                        self.detail = None;
+                        self.views.pop();
                     }
                     return self.reload_stacks();
                 }
@@ -337,7 +341,7 @@ impl App {
 
     /// The countdown ticks; at zero the shelve starts.
     pub fn shelve_tick(&mut self) -> Vec<Effect> {
-        let Some(t) = self.shelve.as_mut() else {
+        let Some(t) = self.views.shelve_mut() else {
             return Vec::new();
         };
         if !t.phase.tick() {
@@ -374,8 +378,8 @@ impl App {
             ShelfMsg::Listed { .. } | ShelfMsg::Restored { .. } => self.archives_update(msg),
             ShelfMsg::Progress { request_id, .. }
                 if self
-                    .shelve
-                    .as_ref()
+                    .views
+                    .shelve()
                     .is_none_or(|t| t.request_id != request_id) =>
             {
                 self.archives_update(msg)
@@ -388,7 +392,7 @@ impl App {
     }
 
     fn shelve_update(&mut self, msg: ShelfMsg) {
-        let Some(t) = self.shelve.as_mut() else {
+        let Some(t) = self.views.shelve_mut() else {
             return;
         };
         match msg {

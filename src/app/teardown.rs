@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
-use super::{Action, App, Effect, Level, Screen};
+use super::{Action, App, Effect, Level, Screen, ViewState};
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
 use crate::domain::teardown::Lifts;
@@ -135,6 +135,15 @@ pub struct TeardownState {
     pub cost_request: u64,
 }
 
+/// Closing the screen stops a run between steps (the runner records where it stopped).
+impl Drop for TeardownState {
+    fn drop(&mut self) {
+        if let Some(c) = &self.cancel {
+            c.cancel();
+        }
+    }
+}
+
 impl TeardownState {
     /// A teardown of `stacks`, its plan not built yet.
     pub fn new(stacks: Vec<Stack>) -> Self {
@@ -257,14 +266,13 @@ impl StackProgress {
 impl App {
     /// Opens the teardown of the marked stacks (or the selected one) and plans it.
     pub fn open_teardown(&mut self, stacks: Vec<Stack>) -> Vec<Effect> {
-        if stacks.is_empty() || self.aws.is_none() {
+        if stacks.is_empty() || self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
         let mut st = TeardownState::new(stacks.clone());
         st.request_id = request_id;
-        self.teardown = Some(st);
-        self.screens.push(Screen::Teardown);
+        self.views.open(st);
         let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
@@ -295,14 +303,14 @@ impl App {
     pub fn teardown_input_focused(&self) -> bool {
         self.screen() == Screen::Teardown
             && self
-                .teardown
-                .as_ref()
+                .views
+                .teardown()
                 .is_some_and(|t| matches!(t.phase, Phase::Confirm | Phase::Countdown(_)))
     }
 
     /// A raw key on the teardown screen: typing the confirmation, or cancelling the countdown.
     pub fn teardown_input(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(t) = self.teardown.as_mut() else {
+        let Some(t) = self.views.teardown_mut() else {
             return Vec::new();
         };
         let want = t.expected_confirmation();
@@ -316,7 +324,7 @@ impl App {
     /// A bound command on the teardown screen.
     pub fn teardown_command(&mut self, cmd: Command) -> Vec<Effect> {
         let page = self.page_rows.max(1);
-        let Some(t) = self.teardown.as_mut() else {
+        let Some(t) = self.views.teardown_mut() else {
             return Vec::new();
         };
         match (cmd, t.phase.clone()) {
@@ -375,25 +383,20 @@ impl App {
     }
 
     fn close_teardown(&mut self) {
-        if let Some(t) = self.teardown.take()
-            && let Some(c) = t.cancel
-        {
+        if let Some(c) = self.views.teardown().and_then(|t| t.cancel.as_ref()) {
             c.cancel();
         }
-        if self.screen() == Screen::Teardown {
-            self.screens.pop();
-        }
+        self.views.close(|v| matches!(v, ViewState::Teardown(_)));
     }
 
     fn reload_stacks_after_teardown(&mut self) -> Vec<Effect> {
         self.stacks.marked.clear();
         if self.screen() == Screen::Detail {
             // The stack may be gone: back to the list.
-            self.screens.pop();
-            self.detail = None;
+            self.views.pop();
         }
         let request_id = self.request_id();
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         self.stacks.start_loading(request_id);
@@ -402,8 +405,8 @@ impl App {
 
     /// True while a teardown task runs (quitting then asks first).
     pub fn teardown_running(&self) -> bool {
-        self.teardown
-            .as_ref()
+        self.views
+            .teardown()
             .is_some_and(|t| t.phase == Phase::Running && t.cancel.is_some())
     }
 
@@ -415,7 +418,7 @@ impl App {
             KeyCode::Char('y' | 'Y') => {
                 self.confirm_quit = false;
                 self.quit_when_stopped = true;
-                if let Some(t) = self.teardown.as_mut() {
+                if let Some(t) = self.views.teardown_mut() {
                     if let Some(c) = &t.cancel {
                         c.cancel();
                     }
@@ -444,7 +447,7 @@ impl App {
 
     /// The countdown ticks; at zero the teardown starts.
     pub fn teardown_tick(&mut self) -> Vec<Effect> {
-        let Some(t) = self.teardown.as_mut() else {
+        let Some(t) = self.views.teardown_mut() else {
             return Vec::new();
         };
         if !t.phase.tick() {
@@ -470,7 +473,7 @@ impl App {
 
     /// Results and progress of the teardown tasks.
     pub fn teardown_update(&mut self, action: Action) -> Vec<Effect> {
-        let Some(t) = self.teardown.as_mut() else {
+        let Some(t) = self.views.teardown_mut() else {
             return Vec::new();
         };
         match action {

@@ -44,13 +44,8 @@ fn app() -> App {
 }
 
 fn ready(app: &mut App) -> u64 {
-    let ctx = AwsContext {
-        sdk: aws_config::SdkConfig::builder().build(),
-        profile: None,
-        region: "us-east-1".into(),
-        endpoint_url: Some("http://127.0.0.1:1".into()),
-    };
-    let effects = app.update(Action::AwsReady(Ok(Arc::new(ctx))));
+    let ctx = crate::app::test_connection(None, "http://127.0.0.1:1");
+    let effects = app.update(Action::AwsReady(Ok(ctx)));
     match effects.as_slice() {
         [Effect::LoadStacks { request_id }] => *request_id,
         other => panic!("expected LoadStacks, got {other:?}"),
@@ -205,10 +200,10 @@ fn open_detail_then_back() {
             events: vec![],
         })),
     });
-    assert_eq!(a.detail.as_ref().unwrap().load, stacks::LoadState::Loaded);
+    assert_eq!(a.views.detail().unwrap().load, stacks::LoadState::Loaded);
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Stacks);
-    assert!(a.detail.is_none());
+    assert!(a.views.detail().is_none());
 }
 
 #[test]
@@ -289,7 +284,7 @@ fn enter_on_a_resource_opens_its_screen() {
                 events: vec![],
             })),
         });
-        while a.detail.as_ref().unwrap().selected_resource().is_none() {
+        while a.views.detail().unwrap().selected_resource().is_none() {
             a.update(Action::Command(Command::Down));
         }
         let effects = a.update(Action::Command(Command::Open));
@@ -376,7 +371,7 @@ fn y_and_o_on_a_resource_of_the_detail() {
             events: vec![],
         })),
     });
-    while a.detail.as_ref().unwrap().selected_resource().is_none() {
+    while a.views.detail().unwrap().selected_resource().is_none() {
         a.update(Action::Command(Command::Down));
     }
     assert_eq!(

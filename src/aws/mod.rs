@@ -195,6 +195,13 @@ impl AwsContext {
     }
 
     /// A one-line description for the header: `profile · region · endpoint`.
+    /// The connection as the console's header shows it.
+    pub fn connection(&self) -> crate::domain::stack::Connection {
+        crate::domain::stack::Connection {
+            label: self.describe(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         let mut s = format!(
             "{} · {}",
@@ -212,4 +219,15 @@ impl AwsContext {
 /// Converts an SDK timestamp to chrono (out-of-range values clamp to the epoch).
 pub fn to_chrono(t: &aws_smithy_types::DateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
+}
+
+/// An AWS context for tests (no credentials, no network until a request is made).
+#[cfg(test)]
+pub(crate) fn test_context(profile: Option<&str>, endpoint: &str) -> std::sync::Arc<AwsContext> {
+    std::sync::Arc::new(AwsContext {
+        sdk: aws_config::SdkConfig::builder().build(),
+        profile: profile.map(str::to_string),
+        region: "us-east-1".into(),
+        endpoint_url: Some(endpoint.into()),
+    })
 }

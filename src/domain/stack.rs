@@ -47,6 +47,13 @@ pub struct Scope {
     pub region: String,
 }
 
+/// The session's connection as the console shows it (`profile · region`, and the endpoint
+/// when one is set); the context itself stays with the task runner.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Connection {
+    pub label: String,
+}
+
 impl Stack {
     /// The profile and region that reach this stack.
     pub fn scope(&self) -> Scope {

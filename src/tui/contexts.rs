@@ -17,6 +17,8 @@ pub struct Contexts {
     /// `[discovery] profiles`: empty for a one-account shelf.
     profiles: Arc<Vec<String>>,
     places: Arc<Mutex<HashMap<String, Place>>>,
+    /// The session's context, once loaded (the app knows only that it is there).
+    session: Arc<Mutex<Option<Arc<AwsContext>>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -29,7 +31,18 @@ impl Contexts {
             options: Arc::new(Mutex::new(options)),
             profiles: Arc::new(profiles),
             places: Arc::new(Mutex::new(HashMap::new())),
+            session: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The session's context (`None` until it has loaded).
+    pub fn session(&self) -> Option<Arc<AwsContext>> {
+        lock(&self.session).clone()
+    }
+
+    /// Keeps the session's context just loaded.
+    pub fn set_session(&self, ctx: Arc<AwsContext>) {
+        *lock(&self.session) = Some(ctx);
     }
 
     /// The configured profiles of the shelf.
@@ -108,7 +121,7 @@ mod tests {
     #[tokio::test]
     async fn a_stack_without_a_profile_uses_the_session_in_its_own_region() {
         let contexts = Contexts::new(AwsOptions::default(), Vec::new());
-        let session = (*crate::app::test_context(None, "http://127.0.0.1:1")).clone();
+        let session = (*crate::aws::test_context(None, "http://127.0.0.1:1")).clone();
         let scope = Scope {
             profile: None,
             region: "eu-west-1".into(),

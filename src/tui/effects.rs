@@ -41,16 +41,21 @@ impl Runner {
     /// Starts `effect` in a task (AWS work waits for the session's context). An effect of
     /// a stack's screen runs in that stack's scope: the context of the profile that found
     /// it, in its region.
-    pub fn spawn(&self, effect: Effect, aws: Option<Arc<AwsContext>>) {
+    pub fn spawn(&self, effect: Effect) {
         match effect {
             Effect::SwitchAws { profile, region } => {
                 let opts = self.contexts.switch(profile, region);
                 let tx = self.tx.clone();
+                let contexts = self.contexts.clone();
                 tokio::spawn(async move {
-                    let res = AwsContext::load(&opts)
-                        .await
-                        .map(Arc::new)
-                        .map_err(|e| e.to_string());
+                    let res = match AwsContext::load(&opts).await {
+                        Ok(ctx) => {
+                            let connection = ctx.connection();
+                            contexts.set_session(Arc::new(ctx));
+                            Ok(connection)
+                        }
+                        Err(e) => Err(e.to_string()),
+                    };
                     let _ = tx.send(Action::AwsReady(res));
                 });
             }
@@ -60,12 +65,12 @@ impl Runner {
                     let _ = tx.send(Action::ProfilesListed(crate::aws::profiles::list_profiles()));
                 });
             }
-            other => self.spawn_aws(other, aws),
+            other => self.spawn_aws(other),
         }
     }
 
-    fn spawn_aws(&self, effect: Effect, aws: Option<Arc<AwsContext>>) {
-        let Some(session) = aws else {
+    fn spawn_aws(&self, effect: Effect) {
+        let Some(session) = self.contexts.session() else {
             return;
         };
         if let Effect::LoadCosts {

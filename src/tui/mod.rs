@@ -118,13 +118,10 @@ async fn event_loop(
         config.discovery.profiles.clone(),
         aws_options(global, config),
     );
-    runner.spawn(
-        Effect::SwitchAws {
-            profile: None,
-            region: None,
-        },
-        None,
-    );
+    runner.spawn(Effect::SwitchAws {
+        profile: None,
+        region: None,
+    });
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -179,7 +176,7 @@ async fn event_loop(
                             events = EventStream::new();
                             pending.push(Action::EditFinished { tag, result });
                         }
-                        other => runner.spawn(other, app.aws.clone()),
+                        other => runner.spawn(other),
                     }
                 }
             }

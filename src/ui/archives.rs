@@ -16,7 +16,7 @@ use crate::domain::text::human_size;
 
 /// Draws the shelf screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(a) = app.archives.as_ref() else {
+    let Some(a) = app.views.archives() else {
         return;
     };
     let title = format!(" Shelf · {} ", sanitize(&a.places.join(", ")));
@@ -99,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// Draws the restore screen.
 pub fn render_restore(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(r) = app.archives.as_ref().and_then(|a| a.restore.as_ref()) else {
+    let Some(r) = app.views.archives().and_then(|a| a.restore.as_ref()) else {
         return;
     };
     let a = &r.archive;

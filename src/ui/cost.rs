@@ -48,7 +48,7 @@ fn unit_price(p: f64, currency: &str) -> String {
 
 /// Draws the `$` screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(st) = app.cost.as_ref() else {
+    let Some(st) = app.views.cost() else {
         return;
     };
     let mut title = format!(

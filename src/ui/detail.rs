@@ -20,7 +20,7 @@ fn indent(depth: usize) -> String {
 
 /// Draws the detail of the stack opened from the list.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(d) = app.detail.as_ref() else {
+    let Some(d) = app.views.detail() else {
         return;
     };
     let [summary, main] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);

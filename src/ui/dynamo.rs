@@ -32,7 +32,7 @@ fn keys_text(pk: &KeyAttr, sk: Option<&KeyAttr>) -> String {
 
 /// Draws the tables of the stack.
 pub fn render_tables(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(st) = app.dynamo.as_ref() else {
+    let Some(st) = app.views.dynamo() else {
         return;
     };
     let title = format!(" DynamoDB tables of {} ", sanitize(&st.stack.name));
@@ -221,7 +221,7 @@ pub fn describe_query(t: &TableInfo, q: &ItemQuery) -> String {
 
 /// Draws the items of the open table; the cost depends on the visible rows only.
 pub fn render_items(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(items) = app.dynamo.as_ref().and_then(|d| d.items.as_ref()) else {
+    let Some(items) = app.views.dynamo().and_then(|d| d.items.as_ref()) else {
         return;
     };
     let export_h = u16::from(items.export.is_some());
@@ -606,7 +606,7 @@ fn string_end(s: &str) -> Option<usize> {
 
 /// Draws the opened item as pretty JSON (plain or typed), scrolled.
 pub fn render_item(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(st) = app.dynamo.as_ref() else {
+    let Some(st) = app.views.dynamo() else {
         return;
     };
     let (Some(view), Some(items)) = (st.view.as_ref(), st.items.as_ref()) else {

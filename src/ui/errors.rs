@@ -39,7 +39,7 @@ fn functions(g: &ErrorGroup, stack: &str) -> String {
 
 /// Draws the errors screen (or the occurrence on top of it).
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(st) = app.errors.as_ref() else {
+    let Some(st) = app.views.errors() else {
         return;
     };
     match &st.occurrence {

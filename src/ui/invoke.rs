@@ -20,7 +20,7 @@ const MAX_BODY_LINES: usize = 400;
 
 /// Draws the invoke screen of the stack opened from the detail.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(st) = app.invoke.as_ref() else {
+    let Some(st) = app.views.invoke() else {
         return;
     };
     let [left, right] =
@@ -506,28 +506,28 @@ mod tests {
         };
         assert!(!format!("{fx:?}").contains("Demo-Passw0rd!"), "Debug leaks");
         assert_eq!(password.0, "Demo-Passw0rd!");
-        assert!(a.invoke.as_ref().unwrap().password.is_empty(), "cleared");
+        assert!(a.views.invoke().unwrap().password.is_empty(), "cleared");
     }
 
     #[test]
     fn payload_is_validated_as_you_type() {
         let mut a = screen(true);
-        let st = a.invoke.as_mut().unwrap();
+        let st = a.views.invoke_mut().unwrap();
         st.focus = Field::Payload;
         typed(&mut a, "{\"title\": ");
-        assert!(a.invoke.as_ref().unwrap().payload_error.is_some());
+        assert!(a.views.invoke().unwrap().payload_error.is_some());
         // Calling with an invalid payload is refused inline.
         let fx = a.update(Action::Command(Command::InvokeCall));
         assert!(fx.is_empty());
         insta::assert_snapshot!("invoke__invalid_payload", draw_sized(&a, 120, 24).backend());
         typed(&mut a, "\"hello\"}");
-        assert!(a.invoke.as_ref().unwrap().payload_error.is_none());
+        assert!(a.views.invoke().unwrap().payload_error.is_none());
     }
 
     #[test]
     fn response_view() {
         let mut a = screen(true);
-        a.invoke.as_mut().unwrap().focus = Field::Payload;
+        a.views.invoke_mut().unwrap().focus = Field::Payload;
         typed(&mut a, "{\"title\":\"hello\"}");
         let fx = a.update(Action::Command(Command::InvokeCall));
         let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
@@ -599,13 +599,13 @@ mod tests {
         insta::assert_snapshot!("invoke__fan_out_running", draw_sized(&a, 120, 24).backend());
         a.update(Action::Command(Command::Back));
         assert!(cancel.is_cancelled(), "esc cancels the fan-out");
-        assert!(a.invoke.is_some(), "first esc only cancels");
+        assert!(a.views.invoke().is_some(), "first esc only cancels");
         a.update(Action::Invoke(InvokeMsg::FanOutDone {
             request_id: *request_id,
         }));
         insta::assert_snapshot!("invoke__fan_out_summary", draw_sized(&a, 120, 24).backend());
         a.update(Action::Command(Command::Back));
-        assert!(a.invoke.is_none(), "second esc closes");
+        assert!(a.views.invoke().is_none(), "second esc closes");
     }
 
     #[test]
@@ -614,14 +614,14 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("protoctl-ui-invoke-named-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let st = a.invoke.as_mut().unwrap();
+        let st = a.views.invoke_mut().unwrap();
         st.store = Some(PayloadStore::at(dir.clone()));
         st.saved.clear();
         st.focus = Field::Payload;
         typed(&mut a, "{\"a\":1}");
         let fx = a.update(Action::Command(Command::InvokeSavePayload));
         disk(&mut a, fx);
-        let st = a.invoke.as_mut().unwrap();
+        let st = a.views.invoke_mut().unwrap();
         assert_eq!(
             st.saved.get("default").map(String::as_str),
             Some("{\"a\":1}")
@@ -629,13 +629,13 @@ mod tests {
         st.payload.clear();
         st.focus = Field::Name;
         a.update(key(KeyCode::Right));
-        assert_eq!(a.invoke.as_ref().unwrap().payload, "{\"a\":1}");
+        assert_eq!(a.views.invoke().unwrap().payload, "{\"a\":1}");
         // Another function has its own (empty) set.
-        let st = a.invoke.as_mut().unwrap();
+        let st = a.views.invoke_mut().unwrap();
         st.focus = Field::Function;
         let fx = a.update(key(KeyCode::Right));
         disk(&mut a, fx);
-        assert!(a.invoke.as_ref().unwrap().saved.is_empty());
+        assert!(a.views.invoke().unwrap().saved.is_empty());
         let back = PayloadStore::at(dir.clone()).load("orders-dev", "orders-dev-create");
         assert_eq!(back.len(), 1);
         let _ = std::fs::remove_dir_all(dir);
@@ -647,11 +647,10 @@ mod tests {
         a.header.read_only = true;
         ready(&mut a);
         let stack = demo_stack("orders-dev", "UPDATE_COMPLETE", 12, &[]);
-        a.detail = Some(crate::app::DetailState::new(stack));
-        a.screens.push(crate::app::Screen::Detail);
+        a.views.open(crate::app::DetailState::new(stack));
         let fx = a.update(Action::Command(Command::Invoke));
         assert!(fx.is_empty());
-        assert!(a.invoke.is_none());
+        assert!(a.views.invoke().is_none());
         assert_eq!(a.screen(), crate::app::Screen::Detail);
         let n = a.notifications.back().unwrap();
         assert!(n.text.contains("--read-only"), "{}", n.text);

@@ -34,7 +34,7 @@ const PALETTE: [Color; 8] = [
 
 /// Draws the tail screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(l) = app.logs.as_ref() else {
+    let Some(l) = app.views.logs() else {
         return;
     };
     let title = title(l, app.tick);

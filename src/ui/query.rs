@@ -17,7 +17,7 @@ use crate::domain::sanitize::sanitize;
 
 /// Draws the query screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(q) = app.query.as_ref() else {
+    let Some(q) = app.views.query() else {
         return;
     };
     let text_w = usize::from(area.width.saturating_sub(2)).max(1);

@@ -19,7 +19,7 @@ use crate::domain::text::human_size;
 
 /// Draws the S3 screen on top.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(s) = app.s3.as_deref() else {
+    let Some(s) = app.views.s3() else {
         return;
     };
     let (main, bar) = if s.download.is_some() {
@@ -57,7 +57,7 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> 
     if !app.s3_input_focused() {
         return false;
     }
-    let Some(input) = app.s3.as_ref().and_then(|s| s.input.as_ref()) else {
+    let Some(input) = app.views.s3().and_then(|s| s.input.as_ref()) else {
         return false;
     };
     let mut spans = vec![Span::styled(input.label(), theme.key)];

@@ -18,7 +18,7 @@ use crate::domain::text::human_size;
 
 /// Draws the shelve screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(t) = app.shelve.as_ref() else {
+    let Some(t) = app.views.shelve() else {
         return;
     };
     let mut title = format!(" Shelve · {} ", sanitize(&t.stack.name));
@@ -289,7 +289,7 @@ fn render_run(
 
 /// The footer while the confirmation line or the countdown has the keyboard.
 pub fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let text = match app.shelve.as_ref().map(|t| &t.phase) {
+    let text = match app.views.shelve().map(|t| &t.phase) {
         Some(Phase::Countdown(_)) => "any key cancels",
         _ => "enter confirm · esc back · backspace delete",
     };

@@ -17,7 +17,7 @@ use crate::domain::teardown::{Lifts, PlanAction};
 
 /// Draws the teardown screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(t) = app.teardown.as_ref() else {
+    let Some(t) = app.views.teardown() else {
         return;
     };
     let mut title = format!(" Teardown · {} stack(s) ", t.stacks.len());
@@ -383,7 +383,7 @@ pub(super) fn stack_section<'a>(
 
 /// The footer while the confirmation line or the countdown has the keyboard.
 pub fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let text = match app.teardown.as_ref().map(|t| &t.phase) {
+    let text = match app.views.teardown().map(|t| &t.phase) {
         Some(Phase::Countdown(_)) => "any key cancels",
         _ => "enter confirm · esc back · backspace delete",
     };
@@ -556,7 +556,7 @@ pub(super) mod tests {
     fn the_plan_says_what_the_teardown_saves_once_the_estimate_arrives() {
         use crate::domain::cost::{CostItem, StackCost};
         let mut a = planned();
-        let t = a.teardown.as_ref().unwrap();
+        let t = a.views.teardown().unwrap();
         let (request_id, stack) = (t.cost_request, t.plans[0].stack.clone());
         assert!(request_id > 0, "the plan asked for an estimate");
         let line = |logical: &str, resource: &str, usage_type: &str, monthly: f64| CostItem {
@@ -619,7 +619,7 @@ pub(super) mod tests {
             KeyCode::Enter,
             KeyModifiers::NONE,
         )));
-        let t = a.teardown.as_ref().unwrap();
+        let t = a.views.teardown().unwrap();
         assert_eq!(t.phase, Phase::Confirm);
         type_text(&mut a, "-dev");
         a.update(Action::Input(KeyEvent::new(
@@ -627,7 +627,7 @@ pub(super) mod tests {
             KeyModifiers::NONE,
         )));
         assert_eq!(
-            a.teardown.as_ref().unwrap().phase,
+            a.views.teardown().unwrap().phase,
             Phase::Countdown(COUNTDOWN_TICKS)
         );
         for _ in 0..COUNTDOWN_TICKS - 1 {
@@ -679,10 +679,10 @@ pub(super) mod tests {
             error: None,
         }));
         a.update(Action::TeardownFinished);
-        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Done);
+        assert_eq!(a.views.teardown().unwrap().phase, Phase::Done);
         let effects = a.update(Action::Command(Command::Back));
         assert!(matches!(effects.first(), Some(Effect::LoadStacks { .. })));
-        assert!(a.teardown.is_none());
+        assert!(a.views.teardown().is_none());
     }
 
     /// `planned()` confirmed and counted down: the teardown task runs.
@@ -719,7 +719,7 @@ pub(super) mod tests {
         // No: the teardown goes on untouched.
         a.update(key('n'));
         assert!(!a.confirm_quit && !a.should_quit && !cancel.is_cancelled());
-        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Running);
+        assert_eq!(a.views.teardown().unwrap().phase, Phase::Running);
         // The palette's quit asks the same; yes stops the runner between steps.
         a.run_palette(crate::app::palette::PaletteAction::Quit);
         assert!(a.confirm_quit);
@@ -731,7 +731,7 @@ pub(super) mod tests {
         a.update(Action::TeardownOutcome(Outcome {
             note: None,
             stack_name: "legacy-quiz-dev".into(),
-            stack_id: a.teardown.as_ref().unwrap().plans[0].stack.id.clone(),
+            stack_id: a.views.teardown().unwrap().plans[0].stack.id.clone(),
             result: OutcomeKind::Cancelled,
             steps: vec![],
             refusals: vec![],
@@ -753,7 +753,7 @@ pub(super) mod tests {
     fn planned_with_blockers() -> App {
         use crate::domain::teardown::{Blocker, Lift};
         let mut a = planned();
-        let t = a.teardown.as_mut().unwrap();
+        let t = a.views.teardown_mut().unwrap();
         let blocker = |id: &str, kind: &'static str, lift: Lift, by: &str| Blocker {
             logical_id: id.into(),
             resource_type: "AWS::DynamoDB::Table".into(),
@@ -783,12 +783,12 @@ pub(super) mod tests {
         insta::assert_snapshot!("teardown__blocked", draw_sized(&a, 140, 20).backend());
         // Blocked: enter does not reach the confirmation.
         a.update(Action::Command(Command::Open));
-        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        assert_eq!(a.views.teardown().unwrap().phase, Phase::Review);
         // `p` lifts deletion protection; the confirmation names the flag.
         a.update(Action::Command(Command::TeardownDisableProtection));
-        assert!(a.teardown.as_ref().unwrap().allowed());
+        assert!(a.views.teardown().unwrap().allowed());
         a.update(Action::Command(Command::Open));
-        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Confirm);
+        assert_eq!(a.views.teardown().unwrap().phase, Phase::Confirm);
         let screen = format!("{:?}", draw_sized(&a, 140, 20).backend());
         assert!(screen.contains("--disable-deletion-protection"), "{screen}");
         type_text(&mut a, "legacy-quiz-dev");
@@ -812,12 +812,12 @@ pub(super) mod tests {
         let mut a = planned_with_blockers();
         a.update(Action::Command(Command::TeardownDisableProtection));
         a.update(Action::Command(Command::TeardownDisableProtection));
-        let t = a.teardown.as_ref().unwrap();
+        let t = a.views.teardown().unwrap();
         assert!(!t.allowed());
         assert_eq!(t.plans[0].plan.blocked_by().count(), 1);
         // GOVERNANCE bypass lifts nothing here: deletion protection still stands.
         a.update(Action::Command(Command::TeardownBypassGovernance));
-        assert!(!a.teardown.as_ref().unwrap().allowed());
+        assert!(!a.views.teardown().unwrap().allowed());
     }
 
     #[test]
@@ -837,7 +837,7 @@ pub(super) mod tests {
         let action = a.map_event(&ev).unwrap();
         assert!(a.update(action).is_empty());
         assert!(!a.should_quit);
-        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        assert_eq!(a.views.teardown().unwrap().phase, Phase::Review);
         for _ in 0..20 {
             assert!(a.update(Action::Tick).is_empty());
         }
@@ -868,7 +868,7 @@ pub(super) mod tests {
             result: Box::new(Ok(("123456789012".into(), vec![plan]))),
         });
         a.update(Action::Command(Command::Open));
-        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        assert_eq!(a.views.teardown().unwrap().phase, Phase::Review);
         insta::assert_snapshot!("teardown__refused", draw_sized(&a, 140, 20).backend());
     }
 
@@ -892,10 +892,10 @@ pub(super) mod tests {
             request_id,
             result: Box::new(Ok(("123456789012".into(), plans))),
         });
-        assert_eq!(a.teardown.as_ref().unwrap().expected_confirmation(), "2");
+        assert_eq!(a.views.teardown().unwrap().expected_confirmation(), "2");
         a.header.read_only = true;
         a.update(Action::Command(Command::Open));
-        assert_eq!(a.teardown.as_ref().unwrap().phase, Phase::Review);
+        assert_eq!(a.views.teardown().unwrap().phase, Phase::Review);
         a.header.read_only = false;
         a.update(Action::Command(Command::Open));
         type_text(&mut a, "2");
@@ -904,7 +904,7 @@ pub(super) mod tests {
             KeyModifiers::NONE,
         )));
         assert!(matches!(
-            a.teardown.as_ref().unwrap().phase,
+            a.views.teardown().unwrap().phase,
             Phase::Countdown(_)
         ));
         assert_clean(&draw(&a));

@@ -64,7 +64,7 @@ pub(crate) fn app() -> App {
 
 /// Marks the AWS context ready and returns the stack-list request id.
 pub(crate) fn ready(app: &mut App) -> u64 {
-    let ctx = crate::app::test_context(Some("demo"), "http://127.0.0.1:5000");
+    let ctx = crate::app::test_connection(Some("demo"), "http://127.0.0.1:5000");
     match app.update(Action::AwsReady(Ok(ctx))).as_slice() {
         [Effect::LoadStacks { request_id }] => *request_id,
         other => panic!("{other:?}"),
@@ -264,7 +264,7 @@ pub(crate) fn on_orders_detail_loading() -> (App, u64) {
 /// An app on orders-dev's loaded detail screen.
 pub(crate) fn on_orders_detail() -> App {
     let (mut a, request_id) = on_orders_detail_loading();
-    let stack = a.detail.as_ref().unwrap().stack.clone();
+    let stack = a.views.detail().unwrap().stack.clone();
     a.update(Action::DetailLoaded {
         request_id,
         result: Box::new(Ok(detail_data(stack))),
@@ -275,7 +275,7 @@ pub(crate) fn on_orders_detail() -> App {
 #[test]
 fn detail_loaded() {
     let (mut a, request_id) = on_orders_detail_loading();
-    let stack = a.detail.as_ref().unwrap().stack.clone();
+    let stack = a.views.detail().unwrap().stack.clone();
     assert_eq!(stack.name, "orders-dev");
     insta::assert_snapshot!("detail__loading", draw(&a).backend());
     a.update(Action::DetailLoaded {
@@ -304,7 +304,7 @@ fn nested_stacks_show_as_a_count_and_a_tree() {
         panic!("{effects:?}")
     };
     let request_id = *request_id;
-    let mut data = detail_data(a.detail.as_ref().unwrap().stack.clone());
+    let mut data = detail_data(a.views.detail().unwrap().stack.clone());
     data.resources.truncate(3);
     let nested = |path: &str, l: &str, p: &str, t: &str| StackResource {
         logical_id: l.into(),
@@ -347,7 +347,7 @@ fn nested_stacks_show_as_a_count_and_a_tree() {
     for _ in 0..10 {
         a.update(Action::Command(Command::Down));
     }
-    let d = a.detail.as_ref().unwrap();
+    let d = a.views.detail().unwrap();
     assert_eq!(
         d.selected_resource().map(|r| r.logical_id.as_str()),
         Some("ItemsTable")

@@ -147,30 +147,30 @@ fn dollar_shows_the_column_figure_or_waits_for_it_or_asks() {
     // While the column estimates, `$` waits for the same answer: no second call.
     assert!(a.update(Action::Command(Command::Cost)).is_empty());
     assert_eq!(a.screen(), Screen::Cost);
-    let c = a.cost.as_ref().unwrap();
+    let c = a.views.cost().unwrap();
     assert_eq!((c.request_id, &c.load), (id, &LoadState::Loading));
     a.update(Action::CostsLoaded {
         request_id: id,
         result: Ok(asked.iter().map(|s| cost_of(s, 2.0, 1.0)).collect()),
     });
-    let c = a.cost.as_ref().unwrap();
+    let c = a.views.cost().unwrap();
     assert_eq!(c.load, LoadState::Loaded);
     assert_eq!(c.cost.as_ref().unwrap().stack, "a");
     assert_eq!(c.list.len, 2);
     a.update(Action::Command(Command::Down));
-    assert_eq!(a.cost.as_ref().unwrap().list.selected, 1);
+    assert_eq!(a.views.cost().unwrap().list.selected, 1);
     // Back, then `$` again: the figure is there at once.
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Stacks);
     assert!(a.update(Action::Command(Command::Cost)).is_empty());
-    assert_eq!(a.cost.as_ref().unwrap().load, LoadState::Loaded);
+    assert_eq!(a.views.cost().unwrap().load, LoadState::Loaded);
     // `r` estimates this one stack again.
     let effects = a.update(Action::Command(Command::Refresh));
     let [Effect::LoadCosts { stacks, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(stacks.len(), 1);
-    assert_eq!(a.cost.as_ref().unwrap().load, LoadState::Loading);
+    assert_eq!(a.views.cost().unwrap().load, LoadState::Loading);
 }
 
 #[test]
@@ -198,7 +198,7 @@ fn dollar_on_the_detail_estimates_that_stack_and_errors_show() {
         result: Err("the stack no longer exists".into()),
     });
     assert_eq!(
-        a.cost.as_ref().unwrap().load,
+        a.views.cost().unwrap().load,
         LoadState::Failed("the stack no longer exists".into())
     );
     a.update(Action::Command(Command::Back));

@@ -110,7 +110,7 @@ pub(crate) fn on_tables() -> App {
         request_id: request_id + 100,
         result: Ok(vec![]),
     });
-    assert!(a.dynamo.as_ref().unwrap().tables.is_empty());
+    assert!(a.views.dynamo().unwrap().tables.is_empty());
     a.update(Action::DynamoTablesLoaded {
         request_id: *request_id,
         result: Ok(vec![demo_table()]),
@@ -141,7 +141,7 @@ pub(crate) fn on_items(n: usize, more: bool) -> App {
 }
 
 fn items_of(a: &App) -> &super::ItemsState {
-    a.dynamo.as_ref().unwrap().items.as_ref().unwrap()
+    a.views.dynamo().unwrap().items.as_ref().unwrap()
 }
 
 #[test]
@@ -340,7 +340,7 @@ fn open_item(a: &mut App) {
 }
 
 fn view(a: &App) -> &super::ItemView {
-    a.dynamo.as_ref().unwrap().view.as_ref().unwrap()
+    a.views.dynamo().unwrap().view.as_ref().unwrap()
 }
 
 #[test]
@@ -530,7 +530,7 @@ fn export_runs_cancels_and_back_cancels_it() {
 #[test]
 fn the_window_stays_small_at_a_million_items() {
     let mut a = on_items(10, false);
-    let it = a.dynamo.as_mut().unwrap().items.as_mut().unwrap();
+    let it = a.views.dynamo_mut().unwrap().items.as_mut().unwrap();
     it.items.resize(1_000_000, Item::new());
     it.list.set_len(1_000_000);
     it.list.selected = 999_999;

@@ -18,7 +18,7 @@ impl App {
         if self.invoke_refused() {
             return Vec::new();
         }
-        let Some(detail) = self.detail.as_ref() else {
+        let Some(detail) = self.views.detail() else {
             return Vec::new();
         };
         let functions: Vec<String> = detail
@@ -59,8 +59,7 @@ impl App {
     /// Shows `state` and resumes a cached sign-in when there is one.
     pub(crate) fn open_invoke_with(&mut self, mut state: InvokeState) -> Vec<Effect> {
         let saved = state.load_saved();
-        self.invoke = Some(state);
-        self.screens.push(Screen::Invoke);
+        self.views.open(state);
         let mut effects = self.invoke_resume();
         effects.extend(saved);
         effects
@@ -70,7 +69,7 @@ impl App {
     /// cache who signed in last.
     fn invoke_resume(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
-        let Some(st) = self.invoke.as_mut() else {
+        let Some(st) = self.views.invoke_mut() else {
             return Vec::new();
         };
         st.request_id = request_id;
@@ -103,15 +102,15 @@ impl App {
     }
 
     fn close_invoke(&mut self) {
-        if let Some(f) = self.invoke.take().and_then(|st| st.fanout) {
+        if let Some(f) = self.views.invoke().and_then(|st| st.fanout.as_ref()) {
             f.cancel.cancel();
         }
-        self.screens.pop();
+        self.views.pop();
     }
 
     /// True while the invoke screen has the keyboard (it is a form).
     pub(crate) fn invoke_input_focused(&self) -> bool {
-        self.screen() == Screen::Invoke && self.invoke.is_some() && !self.show_help
+        self.screen() == Screen::Invoke && self.views.invoke().is_some() && !self.show_help
     }
 
     /// A key on the invoke screen: form editing first, then the key map.
@@ -119,7 +118,7 @@ impl App {
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let Some(st) = self.invoke.as_mut() else {
+        let Some(st) = self.views.invoke_mut() else {
             return Vec::new();
         };
         match key.code {
@@ -160,12 +159,12 @@ impl App {
             Command::Help => self.show_help = !self.show_help,
             Command::Back => {
                 let running = self
-                    .invoke
-                    .as_ref()
+                    .views
+                    .invoke()
                     .and_then(|s| s.fanout.as_ref())
                     .is_some_and(|f| !f.done);
                 if running {
-                    if let Some(f) = self.invoke.as_mut().and_then(|s| s.fanout.as_mut()) {
+                    if let Some(f) = self.views.invoke_mut().and_then(|s| s.fanout.as_mut()) {
                         f.cancel.cancel();
                         f.done = true;
                     }
@@ -175,14 +174,14 @@ impl App {
                 }
             }
             Command::Up | Command::Down => {
-                if let Some(st) = self.invoke.as_mut() {
+                if let Some(st) = self.views.invoke_mut() {
                     st.move_focus(cmd == Command::Up);
                 }
             }
             Command::InvokeCall => return self.invoke_call(),
             Command::InvokeFanOut => return self.invoke_fan_out(),
             Command::InvokeEditPayload => {
-                if let Some(st) = self.invoke.as_ref() {
+                if let Some(st) = self.views.invoke() {
                     return vec![Effect::EditText {
                         tag: "invoke:payload".into(),
                         initial: st.payload.to_string(),
@@ -193,7 +192,7 @@ impl App {
             Command::InvokeSavePayload => return self.invoke_save(),
             Command::PageDown | Command::PageUp | Command::Top => {
                 let page = u16::try_from(self.page_rows.max(1)).unwrap_or(u16::MAX);
-                if let Some(st) = self.invoke.as_mut() {
+                if let Some(st) = self.views.invoke_mut() {
                     st.scroll = match cmd {
                         Command::PageDown => st.scroll.saturating_add(page),
                         Command::PageUp => st.scroll.saturating_sub(page),
@@ -211,7 +210,7 @@ impl App {
         if let Some((end, _)) = text.char_indices().nth(MAX_PAYLOAD) {
             text.truncate(end);
         }
-        if let Some(st) = self.invoke.as_mut() {
+        if let Some(st) = self.views.invoke_mut() {
             st.payload.set(text);
             st.validate();
             st.focus = Field::Payload;
@@ -220,7 +219,7 @@ impl App {
     }
 
     fn invoke_save(&mut self) -> Vec<Effect> {
-        let Some(st) = self.invoke.as_mut() else {
+        let Some(st) = self.views.invoke_mut() else {
             return Vec::new();
         };
         let error = match (&st.store, st.function_name(), &st.payload_error) {
@@ -251,7 +250,7 @@ impl App {
 
     fn invoke_sign_in(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
-        let Some(st) = self.invoke.as_mut() else {
+        let Some(st) = self.views.invoke_mut() else {
             return Vec::new();
         };
         let user = match st.pool_user() {
@@ -302,8 +301,8 @@ impl App {
     fn invoke_call(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
         let now = self.clock.now();
-        let ready = self.aws.is_some();
-        let Some(st) = self.invoke.as_mut() else {
+        let ready = self.connection.is_some();
+        let Some(st) = self.views.invoke_mut() else {
             return Vec::new();
         };
         if st.busy || !ready {
@@ -334,8 +333,8 @@ impl App {
     fn invoke_fan_out(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
         let now = self.clock.now();
-        let ready = self.aws.is_some();
-        let Some(st) = self.invoke.as_mut() else {
+        let ready = self.connection.is_some();
+        let Some(st) = self.views.invoke_mut() else {
             return Vec::new();
         };
         if st.busy || st.fanout.as_ref().is_some_and(|f| !f.done) {
@@ -396,7 +395,7 @@ impl App {
 
     /// A result of the invoke screen's work (stale ones dropped).
     pub(crate) fn invoke_msg(&mut self, msg: InvokeMsg) -> Vec<Effect> {
-        let Some(st) = self.invoke.as_mut() else {
+        let Some(st) = self.views.invoke_mut() else {
             return Vec::new();
         };
         let id = match &msg {

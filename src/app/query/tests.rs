@@ -131,7 +131,7 @@ fn q_opens_from_the_detail_the_list_and_the_palette() {
     let mut a = crate::ui::tests::on_orders_detail();
     open(&mut a);
     assert_eq!(a.screen(), Screen::Query);
-    let q = a.query.as_ref().unwrap();
+    let q = a.views.query().unwrap();
     assert!(q.editing, "the editor has the keyboard");
     assert_eq!(q.window, "1h");
     assert_eq!(q.editor.as_str(), DEFAULT_QUERY);
@@ -148,7 +148,10 @@ fn q_opens_from_the_detail_the_list_and_the_palette() {
         ),
         "{fx:?}"
     );
-    assert_eq!(a.screens, [Screen::Stacks, Screen::Detail, Screen::Query]);
+    assert_eq!(
+        a.views.screens(),
+        [Screen::Stacks, Screen::Detail, Screen::Query]
+    );
 
     // `:query` from the palette.
     let mut a = crate::ui::tests::on_orders_detail();
@@ -165,12 +168,12 @@ fn a_run_waits_for_the_groups_and_covers_them_all() {
     assert_eq!(last_note(&a).1, "the stack's log groups are not found yet");
 
     let mut a = with_groups(120);
-    assert_eq!(a.query.as_ref().unwrap().chunks(), 3);
+    assert_eq!(a.views.query().unwrap().chunks(), 3);
     let (_, _, groups, (from, to)) = run(&mut a);
     assert_eq!(groups.len(), 120);
     let now = crate::ui::tests::now().timestamp_millis();
     assert_eq!((from, to), (now - 3_600_000, now));
-    let q = a.query.as_ref().unwrap();
+    let q = a.views.query().unwrap();
     assert!(!q.editing);
     let r = q.run.as_ref().unwrap();
     assert_eq!((r.chunks.len(), r.status()), (3, "Scheduled"));
@@ -194,7 +197,7 @@ fn progress_sums_the_queries_and_stale_answers_are_dropped() {
         request_id: id,
         progress: progress(1, 2, "Scheduled", 0.0),
     }));
-    let r = a.query.as_ref().unwrap().run.as_ref().unwrap();
+    let r = a.views.query().unwrap().run.as_ref().unwrap();
     assert_eq!(
         (r.status(), r.complete(), r.figures()),
         ("Running", 0, (100.0, 10.0))
@@ -212,7 +215,7 @@ fn progress_sums_the_queries_and_stale_answers_are_dropped() {
         request_id: id,
         progress: progress(7, 2, "Complete", 9e9),
     }));
-    let r = a.query.as_ref().unwrap().run.as_ref().unwrap();
+    let r = a.views.query().unwrap().run.as_ref().unwrap();
     assert_eq!(
         (r.status(), r.complete(), r.figures()),
         ("Running", 1, (400.0, 40.0))
@@ -221,11 +224,11 @@ fn progress_sums_the_queries_and_stale_answers_are_dropped() {
     a.update(Action::Command(Command::QueryEdit));
     let (id2, ..) = run(&mut a);
     done(&mut a, id, outcome(3));
-    assert!(a.query.as_ref().unwrap().results.is_none());
+    assert!(a.views.query().unwrap().results.is_none());
     done(&mut a, id2, outcome(3));
     assert_eq!(
-        a.query
-            .as_ref()
+        a.views
+            .query()
             .unwrap()
             .results
             .as_ref()
@@ -243,7 +246,7 @@ fn cancel_stops_the_queries_and_esc_cancels_before_it_closes() {
     a.update(Action::Command(Command::QueryCancel));
     assert!(cancel.is_cancelled(), "the token StopQuery hangs on");
     assert_eq!(
-        a.query.as_ref().unwrap().run.as_ref().unwrap().status(),
+        a.views.query().unwrap().run.as_ref().unwrap().status(),
         "Cancelling"
     );
     a.update(Action::Query(QueryMsg::Done {
@@ -251,7 +254,7 @@ fn cancel_stops_the_queries_and_esc_cancels_before_it_closes() {
         result: Box::new(Err("query cancelled".into())),
     }));
     assert_eq!(
-        a.query.as_ref().unwrap().run.as_ref().unwrap().phase,
+        a.views.query().unwrap().run.as_ref().unwrap().phase,
         Phase::Cancelled
     );
     assert!(a.notifications.iter().all(|n| n.level != Level::Error));
@@ -266,11 +269,11 @@ fn cancel_stops_the_queries_and_esc_cancels_before_it_closes() {
     assert_eq!(a.screen(), Screen::Query);
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Detail);
-    assert!(a.query.is_none());
+    assert!(a.views.query().is_none());
 
     let mut a = with_groups(2);
     let (_, cancel, ..) = run(&mut a);
-    a.query = None;
+    a.views.pop();
     assert!(
         cancel.is_cancelled(),
         "dropping the screen stops its queries"
@@ -285,7 +288,7 @@ fn a_failed_run_says_why() {
         request_id: id,
         result: Box::new(Err("MalformedQueryException: unexpected symbol".into())),
     }));
-    let q = a.query.as_ref().unwrap();
+    let q = a.views.query().unwrap();
     assert!(matches!(&q.run.as_ref().unwrap().phase, Phase::Failed(e) if e.contains("Malformed")));
     assert_eq!(last_note(&a).0, Level::Error);
 }
@@ -297,7 +300,7 @@ fn results_are_a_table_of_the_fields_and_a_row_opens_in_full() {
     let mut o = outcome(5);
     o.rows[1][2].1 = "evil\x1b[31m\nsecond line".into();
     done(&mut a, id, o);
-    let q = a.query.as_ref().unwrap();
+    let q = a.views.query().unwrap();
     let r = q.results.as_ref().unwrap();
     assert_eq!(r.columns, ["@timestamp", "@log", "@message"]);
     assert_eq!(r.cells[1][2], "evil\\x1b[31m second line");
@@ -307,37 +310,25 @@ fn results_are_a_table_of_the_fields_and_a_row_opens_in_full() {
     a.update(Action::Command(Command::Down));
     a.update(Action::Command(Command::Open));
     assert_eq!(
-        a.query.as_ref().unwrap().record,
+        a.views.query().unwrap().record,
         Some(RecordView { row: 1, scroll: 0 })
     );
     a.update(Action::Command(Command::Down));
-    assert_eq!(a.query.as_ref().unwrap().record.unwrap().scroll, 1);
+    assert_eq!(a.views.query().unwrap().record.unwrap().scroll, 1);
     a.update(Action::Command(Command::Back));
-    assert!(a.query.as_ref().unwrap().record.is_none());
+    assert!(a.views.query().unwrap().record.is_none());
     assert_eq!(a.screen(), Screen::Query);
 
     for _ in 0..5 {
         a.update(Action::Command(Command::QueryRight));
     }
     assert_eq!(
-        a.query
-            .as_ref()
-            .unwrap()
-            .results
-            .as_ref()
-            .unwrap()
-            .first_col,
+        a.views.query().unwrap().results.as_ref().unwrap().first_col,
         2
     );
     a.update(Action::Command(Command::QueryLeft));
     assert_eq!(
-        a.query
-            .as_ref()
-            .unwrap()
-            .results
-            .as_ref()
-            .unwrap()
-            .first_col,
+        a.views.query().unwrap().results.as_ref().unwrap().first_col,
         1
     );
 }
@@ -416,17 +407,17 @@ fn the_window_picker_takes_a_preset_or_a_typed_window() {
     assert!(a.query_input_focused());
     a.update(press(KeyCode::Down));
     a.update(press(KeyCode::Enter));
-    assert_eq!(a.query.as_ref().unwrap().window, "24h");
+    assert_eq!(a.views.query().unwrap().window, "24h");
 
     a.update(Action::Command(Command::QueryWindow));
     typed(&mut a, "soon");
     a.update(press(KeyCode::Enter));
     assert_eq!(last_note(&a).0, Level::Error);
-    assert!(a.query.as_ref().unwrap().picker.is_some(), "stays open");
+    assert!(a.views.query().unwrap().picker.is_some(), "stays open");
     a.update(ctrl('u'));
     typed(&mut a, "2026-11-27T10:00/2026-11-27T11:30");
     a.update(press(KeyCode::Enter));
-    let q = a.query.as_ref().unwrap();
+    let q = a.views.query().unwrap();
     assert_eq!(q.window, "2026-11-27T10:00/2026-11-27T11:30");
     assert!(q.picker.is_none());
     a.update(Action::Command(Command::QueryEdit));
@@ -453,8 +444,8 @@ fn the_saved_picker_loads_a_query_into_the_editor() {
     ];
     open(&mut a);
     let names: Vec<&str> = a
-        .query
-        .as_ref()
+        .views
+        .query()
         .unwrap()
         .saved
         .iter()
@@ -474,7 +465,7 @@ fn the_saved_picker_loads_a_query_into_the_editor() {
     a.update(Action::Command(Command::QuerySaved));
     typed(&mut a, "cold");
     a.update(press(KeyCode::Enter));
-    let q = a.query.as_ref().unwrap();
+    let q = a.views.query().unwrap();
     assert!(q.editor.starts_with("filter @type = \"REPORT\""));
     assert!(q.editor.contains("coldStarts"));
     assert!(q.editing && q.picker.is_none());
@@ -486,7 +477,7 @@ fn the_editor_takes_keys_and_editor_text() {
     a.update(ctrl('u'));
     typed(&mut a, "fields @message | limit 5");
     assert_eq!(
-        a.query.as_ref().unwrap().editor.as_str(),
+        a.views.query().unwrap().editor.as_str(),
         "fields @message | limit 5"
     );
     // `q` typed in the editor is text, not quit.
@@ -508,7 +499,7 @@ fn the_editor_takes_keys_and_editor_text() {
         ),
     });
     assert_eq!(
-        a.query.as_ref().unwrap().editor.as_str(),
+        a.views.query().unwrap().editor.as_str(),
         "fields @timestamp, @message | sort @timestamp desc | limit 20"
     );
     // esc leaves the editor; then keys are commands.

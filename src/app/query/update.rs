@@ -16,23 +16,22 @@ use crate::domain::queries::{self, WINDOWS};
 impl App {
     /// Opens the query screen over the detail's stack.
     pub fn open_query(&mut self) -> Vec<Effect> {
-        let Some(d) = self.detail.as_ref() else {
+        let Some(d) = self.views.detail() else {
             return Vec::new();
         };
         let stack = d.stack.clone();
         let saved = queries::for_stack(&stack.name, &self.settings.queries.saved);
         let window = queries::age_label(self.settings.queries.since);
-        self.query = Some(QueryState::new(stack, saved, window));
-        self.screens.push(Screen::Query);
+        self.views.open(QueryState::new(stack, saved, window));
         self.load_query_groups()
     }
 
     fn load_query_groups(&mut self) -> Vec<Effect> {
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         q.groups_request = request_id;
@@ -51,8 +50,8 @@ impl App {
     pub(crate) fn query_input_focused(&self) -> bool {
         self.screen() == Screen::Query
             && self
-                .query
-                .as_ref()
+                .views
+                .query()
                 .is_some_and(|q| q.editing || q.picker.is_some())
     }
 
@@ -63,7 +62,7 @@ impl App {
             return Vec::new();
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         if q.picker.is_some() {
@@ -83,7 +82,7 @@ impl App {
     }
 
     fn query_picker_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         let Some(p) = q.picker.as_mut() else {
@@ -110,7 +109,7 @@ impl App {
     /// Enter in a picker: the typed or selected window, or the selected saved query.
     fn query_pick(&mut self) -> Vec<Effect> {
         let now = self.clock.now();
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         let Some(p) = q.picker.take() else {
@@ -144,7 +143,7 @@ impl App {
     /// A bound command on the query screen.
     pub(crate) fn query_command(&mut self, cmd: Command) -> Vec<Effect> {
         let page = self.page_rows.max(1);
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         match cmd {
@@ -153,8 +152,7 @@ impl App {
                     if q.cancel() {
                         self.notify(Level::Info, "query cancelled: stopping its queries");
                     } else {
-                        self.query = None;
-                        self.screens.pop();
+                        self.views.pop();
                     }
                 }
             }
@@ -216,7 +214,7 @@ impl App {
 
     /// `$EDITOR` returned the query: lines joined, `#` comment lines left out.
     pub(crate) fn query_edited(&mut self, text: &str) -> Vec<Effect> {
-        if let Some(q) = self.query.as_mut() {
+        if let Some(q) = self.views.query_mut() {
             let joined = text
                 .lines()
                 .map(str::trim)
@@ -234,7 +232,7 @@ impl App {
     fn query_run(&mut self) -> Vec<Effect> {
         let now = self.clock.now();
         let request_id = self.request_id();
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         let text = q.editor.trim().to_string();
@@ -286,7 +284,7 @@ impl App {
     fn query_export(&mut self) -> Vec<Effect> {
         let stamp = self.clock.now().format("%Y%m%d-%H%M%S");
         let request_id = self.request_id();
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         let Some(rows) = q.results.as_ref().map(|r| r.rows.clone()) else {
@@ -314,7 +312,7 @@ impl App {
 
     /// A task's answer for this screen; stale ones are dropped.
     pub(crate) fn query_msg(&mut self, msg: QueryMsg) -> Vec<Effect> {
-        let Some(q) = self.query.as_mut() else {
+        let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
         let run_id = q.run.as_ref().map(|r| r.request_id);

@@ -23,7 +23,7 @@ impl App {
         match cmd {
             Command::Back => return self.s3_back(),
             Command::S3Cancel => {
-                if let Some(s) = self.s3.as_mut() {
+                if let Some(s) = self.views.s3_mut() {
                     if let Some(d) = s.download.as_ref() {
                         d.cancel.cancel();
                     } else if !s.counts.is_empty() {
@@ -69,7 +69,7 @@ impl App {
                     self.notify(Level::Error, "choose an object to download");
                     return Vec::new();
                 };
-                let Some(s) = self.s3.as_mut() else {
+                let Some(s) = self.views.s3_mut() else {
                     return Vec::new();
                 };
                 if s.download.is_some() {
@@ -96,14 +96,14 @@ impl App {
 
     pub(super) fn s3_back(&mut self) -> Vec<Effect> {
         let screen = self.screen();
-        let Some(s) = self.s3.as_mut() else {
-            self.screens.pop();
+        let Some(s) = self.views.s3_mut() else {
+            self.views.pop();
             return Vec::new();
         };
         match screen {
             Screen::S3Browser => {
                 let Some(b) = s.browser.as_mut() else {
-                    self.screens.pop();
+                    self.views.pop();
                     return Vec::new();
                 };
                 if !b.filter.is_empty() {
@@ -113,25 +113,24 @@ impl App {
                 }
                 if let Some((prefix, cursor)) = b.history.pop() {
                     let effects = self.s3_list(prefix);
-                    if let Some(b) = self.s3.as_mut().and_then(|s| s.browser.as_mut()) {
+                    if let Some(b) = self.views.s3_mut().and_then(|s| s.browser.as_mut()) {
                         b.restore = Some(cursor);
                     }
                     return effects;
                 }
                 s.browser = None;
-                self.screens.pop();
+                self.views.pop();
             }
             Screen::S3Object => {
                 s.object = None;
-                self.screens.pop();
+                self.views.pop();
             }
             Screen::S3Versions => {
                 s.versions = None;
-                self.screens.pop();
+                self.views.pop();
             }
             _ => {
-                self.screens.pop();
-                self.s3 = None;
+                self.views.pop();
             }
         }
         Vec::new()
@@ -139,7 +138,7 @@ impl App {
 
     pub(super) fn s3_buckets_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
         let scope = self.s3_scope();
-        let Some(s) = self.s3.as_mut() else {
+        let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
         match cmd {
@@ -167,7 +166,7 @@ impl App {
                     bucket: b.bucket.name.clone(),
                     ..Browser::default()
                 });
-                self.screens.push(Screen::S3Browser);
+                self.views.push_page(Screen::S3Browser);
                 self.s3_list(String::new())
             }
             Command::S3Versions => {
@@ -185,7 +184,7 @@ impl App {
     }
 
     pub(super) fn s3_browser_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
-        let Some(b) = self.s3.as_mut().and_then(|s| s.browser.as_mut()) else {
+        let Some(b) = self.views.s3_mut().and_then(|s| s.browser.as_mut()) else {
             return Vec::new();
         };
         match cmd {
@@ -195,7 +194,7 @@ impl App {
             }
             Command::Filter => {
                 let text = b.filter.clone();
-                if let Some(s) = self.s3.as_mut() {
+                if let Some(s) = self.views.s3_mut() {
                     s.input = Some(Input {
                         kind: InputKind::Filter,
                         text: text.into(),
@@ -205,7 +204,7 @@ impl App {
             }
             Command::S3Jump => {
                 let text = b.prefix.clone();
-                if let Some(s) = self.s3.as_mut() {
+                if let Some(s) = self.views.s3_mut() {
                     s.input = Some(Input {
                         kind: InputKind::Jump,
                         text: text.into(),
@@ -241,7 +240,7 @@ impl App {
     }
 
     pub(super) fn s3_object_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
-        let Some(o) = self.s3.as_mut().and_then(|s| s.object.as_mut()) else {
+        let Some(o) = self.views.s3_mut().and_then(|s| s.object.as_mut()) else {
             return Vec::new();
         };
         match cmd {
@@ -269,13 +268,13 @@ impl App {
 
     pub(super) fn s3_versions_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
         let scope = self.s3_scope();
-        let Some(v) = self.s3.as_mut().and_then(|s| s.versions.as_mut()) else {
+        let Some(v) = self.views.s3_mut().and_then(|s| s.versions.as_mut()) else {
             return Vec::new();
         };
         match cmd {
             Command::Refresh => {
                 let request_id = self.request_id();
-                let Some(v) = self.s3.as_mut().and_then(|s| s.versions.as_mut()) else {
+                let Some(v) = self.views.s3_mut().and_then(|s| s.versions.as_mut()) else {
                     return Vec::new();
                 };
                 v.request_id = request_id;
@@ -310,7 +309,7 @@ impl App {
 
     /// A key typed into the focused S3 prompt.
     pub(crate) fn s3_input(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(s) = self.s3.as_mut() else {
+        let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
         let Some(input) = s.input.as_mut() else {
@@ -355,7 +354,7 @@ impl App {
         match kind {
             InputKind::Filter => self.s3_more_if_needed(self.page_rows),
             InputKind::Jump => {
-                let Some(b) = self.s3.as_mut().and_then(|s| s.browser.as_mut()) else {
+                let Some(b) = self.views.s3_mut().and_then(|s| s.browser.as_mut()) else {
                     return Vec::new();
                 };
                 b.history.push((b.prefix.clone(), b.list.selected));
@@ -363,7 +362,7 @@ impl App {
             }
             InputKind::DownloadPath => {
                 let id = self.request_id();
-                let Some(s) = self.s3.as_mut() else {
+                let Some(s) = self.views.s3_mut() else {
                     return Vec::new();
                 };
                 let Some(req) = s.pending_download.take() else {

@@ -14,34 +14,30 @@ use crate::domain::stack::Scope;
 impl App {
     /// Opens the bucket list of the stack shown in the detail screen.
     pub(crate) fn open_s3(&mut self) -> Vec<Effect> {
-        let Some(stack) = self.detail.as_ref().map(|d| d.stack.clone()) else {
+        let Some(stack) = self.views.detail().map(|d| d.stack.clone()) else {
             return Vec::new();
         };
-        self.s3 = Some(Box::new(S3State::new(stack)));
-        self.screens.push(Screen::S3Buckets);
+        self.views.open(S3State::new(stack));
         self.s3_reload_buckets()
     }
 
     /// True while an S3 prompt has the keyboard.
     pub(crate) fn s3_input_focused(&self) -> bool {
-        is_s3(self.screen()) && self.s3.as_ref().is_some_and(|s| s.input.is_some())
+        is_s3(self.screen()) && self.views.s3().is_some_and(|s| s.input.is_some())
     }
 
     /// The scope of the stack the S3 screens were opened from.
     pub(super) fn s3_scope(&self) -> Scope {
-        self.s3
-            .as_ref()
-            .map(|s| s.stack.scope())
-            .unwrap_or_default()
+        self.views.s3().map(|s| s.stack.scope()).unwrap_or_default()
     }
 
     pub(super) fn s3_reload_buckets(&mut self) -> Vec<Effect> {
         let scope = self.s3_scope();
-        if self.aws.is_none() {
+        if self.connection.is_none() {
             return Vec::new();
         }
         let request_id = self.request_id();
-        let Some(s) = self.s3.as_mut() else {
+        let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
         s.request_id = request_id;
@@ -58,7 +54,7 @@ impl App {
     /// Applies an S3 task's result.
     pub(crate) fn s3_update(&mut self, action: S3Action) -> Vec<Effect> {
         let page_rows = self.page_rows;
-        let Some(s) = self.s3.as_mut() else {
+        let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
         let mut error: Option<String> = None;
@@ -220,7 +216,7 @@ impl App {
 
     pub(super) fn s3_more_if_needed(&mut self, page_rows: usize) -> Vec<Effect> {
         let scope = self.s3_scope();
-        let Some(b) = self.s3.as_mut().and_then(|s| s.browser.as_mut()) else {
+        let Some(b) = self.views.s3_mut().and_then(|s| s.browser.as_mut()) else {
             return Vec::new();
         };
         if !b.wants_more(page_rows) {
@@ -245,7 +241,7 @@ impl App {
     pub(super) fn s3_list(&mut self, prefix: String) -> Vec<Effect> {
         let scope = self.s3_scope();
         let request_id = self.request_id();
-        let Some(b) = self.s3.as_mut().and_then(|s| s.browser.as_mut()) else {
+        let Some(b) = self.views.s3_mut().and_then(|s| s.browser.as_mut()) else {
             return Vec::new();
         };
         b.prefix = prefix;
@@ -278,7 +274,7 @@ impl App {
         let scope = self.s3_scope();
         let request_id = self.request_id();
         let preview_bytes = (self.settings.s3.preview_kib * 1024).min(MAX_PREVIEW_BYTES) as usize;
-        let Some(s) = self.s3.as_mut() else {
+        let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
         s.object = Some(ObjectView {
@@ -293,7 +289,7 @@ impl App {
             request_id,
         });
         if self.screen() != Screen::S3Object {
-            self.screens.push(Screen::S3Object);
+            self.views.push_page(Screen::S3Object);
         }
         vec![Effect::S3(
             scope,
@@ -315,7 +311,7 @@ impl App {
     ) -> Vec<Effect> {
         let scope = self.s3_scope();
         let request_id = self.request_id();
-        let Some(s) = self.s3.as_mut() else {
+        let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
         s.versions = Some(VersionsView {
@@ -328,7 +324,7 @@ impl App {
             list: ListState::default(),
             request_id,
         });
-        self.screens.push(Screen::S3Versions);
+        self.views.push_page(Screen::S3Versions);
         vec![Effect::S3(
             scope,
             S3Effect::LoadVersions {
@@ -342,7 +338,7 @@ impl App {
 
     /// The object (bucket, key, version) the current screen points at, if any.
     pub(super) fn s3_target(&self) -> Option<DownloadRequest> {
-        let s = self.s3.as_ref()?;
+        let s = self.views.s3()?;
         match self.screen() {
             Screen::S3Browser => {
                 let b = s.browser.as_ref()?;
@@ -378,7 +374,7 @@ impl App {
 
     /// The key (or folder prefix) under the cursor, with its bucket, for copying.
     pub(crate) fn s3_selected_key(&self) -> Option<(String, String)> {
-        let s = self.s3.as_ref()?;
+        let s = self.views.s3()?;
         match self.screen() {
             Screen::S3Browser => {
                 let b = s.browser.as_ref()?;

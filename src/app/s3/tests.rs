@@ -54,7 +54,7 @@ pub(crate) fn on_buckets() -> App {
     a.update(Action::Command(Command::Down));
     a.update(Action::Command(Command::Down));
     a.update(Action::Command(Command::Open));
-    assert_eq!(a.detail.as_ref().unwrap().stack.name, "orders-dev");
+    assert_eq!(a.views.detail().unwrap().stack.name, "orders-dev");
     let effects = a.update(Action::Command(Command::S3Buckets));
     let [Effect::S3(_, S3Effect::LoadBuckets { request_id, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -129,12 +129,12 @@ fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
 #[test]
 fn b_opens_the_buckets_and_back_returns_to_the_detail() {
     let mut a = on_buckets();
-    let s = a.s3.as_ref().unwrap();
+    let s = a.views.s3().unwrap();
     assert_eq!(s.buckets.len(), 2);
     assert_eq!(s.load, LoadState::Loaded);
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Detail);
-    assert!(a.s3.is_none());
+    assert!(a.views.s3().is_none());
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn stale_bucket_results_are_dropped() {
         request_id: 9999,
         result: Ok(Vec::new()),
     }));
-    assert_eq!(a.s3.as_ref().unwrap().buckets.len(), 2);
+    assert_eq!(a.views.s3().unwrap().buckets.len(), 2);
 }
 
 #[test]
@@ -164,12 +164,12 @@ fn counting_shows_progress_and_can_be_cancelled() {
         },
         done: false,
     }));
-    let b = &a.s3.as_ref().unwrap().buckets[0];
+    let b = &a.views.s3().unwrap().buckets[0];
     assert!(b.counting);
     assert_eq!(b.stats.unwrap().objects, 1000);
     a.update(Action::Command(Command::S3Cancel));
     assert!(cancel.is_cancelled());
-    assert!(!a.s3.as_ref().unwrap().buckets[0].counting);
+    assert!(!a.views.s3().unwrap().buckets[0].counting);
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn folders_are_entered_and_left_with_the_cursor_restored() {
         objects: vec![obj("empty.bin", 0)],
         next_token: None,
     });
-    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    let b = a.views.s3().unwrap().browser.as_ref().unwrap();
     let names: Vec<&str> = b.entries.iter().map(Entry::key).collect();
     assert_eq!(names, ["config/", "empty.bin", "uploads/"]);
     a.update(Action::Command(Command::Bottom));
@@ -205,7 +205,7 @@ fn folders_are_entered_and_left_with_the_cursor_restored() {
             next_token: None,
         }),
     }));
-    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    let b = a.views.s3().unwrap().browser.as_ref().unwrap();
     assert_eq!(b.name_of(&b.entries[1]), "my file (1).txt");
     let (rid, prefix, _) = list_request(&a.update(Action::Command(Command::Back)));
     assert_eq!(prefix, "");
@@ -217,7 +217,7 @@ fn folders_are_entered_and_left_with_the_cursor_restored() {
             next_token: None,
         }),
     }));
-    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    let b = a.views.s3().unwrap().browser.as_ref().unwrap();
     assert_eq!(b.list.selected, 2, "cursor back on uploads/");
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::S3Buckets);
@@ -235,7 +235,7 @@ fn next_page_loads_as_the_cursor_nears_the_end() {
         request_id: rid,
         result: Ok(page("", 1000, 1000, None)),
     }));
-    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    let b = a.views.s3().unwrap().browser.as_ref().unwrap();
     assert_eq!(b.entries.len(), 2000);
     assert_eq!(b.pages, 2);
     assert!(
@@ -258,7 +258,8 @@ fn a_stale_page_of_another_prefix_is_dropped() {
         result: Ok(page("", 0, 5, None)),
     }));
     assert!(
-        a.s3.as_ref()
+        a.views
+            .s3()
             .unwrap()
             .browser
             .as_ref()
@@ -271,7 +272,8 @@ fn a_stale_page_of_another_prefix_is_dropped() {
         result: Ok(page("", 0, 4, None)),
     }));
     assert_eq!(
-        a.s3.as_ref()
+        a.views
+            .s3()
             .unwrap()
             .browser
             .as_ref()
@@ -288,14 +290,14 @@ fn filter_narrows_the_loaded_listing() {
     a.update(Action::Command(Command::Filter));
     assert!(a.input_focused());
     type_text(&mut a, "00012");
-    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    let b = a.views.s3().unwrap().browser.as_ref().unwrap();
     assert_eq!(b.view.len(), 11, "key-000012, key-000120 … key-000129");
     assert_eq!(b.filter, "00012");
     key(&mut a, KeyCode::Enter);
     assert!(!a.input_focused());
     // esc (back) clears the filter before leaving the folder.
     a.update(Action::Command(Command::Back));
-    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    let b = a.views.s3().unwrap().browser.as_ref().unwrap();
     assert_eq!(b.view.len(), 300);
     assert_eq!(a.screen(), Screen::S3Browser);
 }
@@ -335,7 +337,7 @@ fn download_prompts_for_a_path_then_streams_with_progress() {
     let mut a = on_browser(page("uploads/", 0, 3, None));
     a.update(Action::Command(Command::S3Download));
     assert!(a.input_focused());
-    let s = a.s3.as_ref().unwrap();
+    let s = a.views.s3().unwrap();
     assert_eq!(s.input.as_ref().unwrap().text, "./key-000000");
     for _ in 0.."./key-000000".len() {
         key(&mut a, KeyCode::Backspace);
@@ -365,14 +367,14 @@ fn download_prompts_for_a_path_then_streams_with_progress() {
         done: 512,
         total: 1024,
     }));
-    assert_eq!(a.s3.as_ref().unwrap().download.as_ref().unwrap().done, 512);
+    assert_eq!(a.views.s3().unwrap().download.as_ref().unwrap().done, 512);
     a.update(Action::Command(Command::S3Cancel));
     assert!(cancel.is_cancelled());
     a.update(Action::S3(S3Action::DownloadFinished {
         id,
         result: Ok(DownloadOutcome::Cancelled),
     }));
-    assert!(a.s3.as_ref().unwrap().download.is_none());
+    assert!(a.views.s3().unwrap().download.is_none());
     assert_eq!(a.notifications.back().unwrap().text, "download cancelled");
 }
 
@@ -447,7 +449,7 @@ fn listing_stops_at_max_objects_with_a_notice() {
     let note = &a.notifications.back().unwrap().text;
     assert!(note.contains("max_objects = 1500"), "{note}");
     assert!(a.update(Action::Command(Command::Bottom)).is_empty());
-    let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+    let b = a.views.s3().unwrap().browser.as_ref().unwrap();
     assert_eq!(b.entries.len(), 2000);
 }
 
@@ -466,14 +468,15 @@ fn o_gives_the_console_page_of_the_bucket_folder_or_object() {
         }
     };
     let mut a = on_buckets();
-    let bucket =
-        a.s3.as_ref()
-            .unwrap()
-            .selected_bucket()
-            .unwrap()
-            .bucket
-            .name
-            .clone();
+    let bucket = a
+        .views
+        .s3()
+        .unwrap()
+        .selected_bucket()
+        .unwrap()
+        .bucket
+        .name
+        .clone();
     let url = console(&mut a);
     assert!(
         url.starts_with("https://s3.console.aws.amazon.com/s3/buckets/")

@@ -49,7 +49,7 @@ fn item_view_plain_and_typed() {
 #[test]
 fn a_million_items_draw_only_the_window() {
     let mut a = on_items(10, false);
-    let it = a.dynamo.as_mut().unwrap().items.as_mut().unwrap();
+    let it = a.views.dynamo_mut().unwrap().items.as_mut().unwrap();
     it.items.resize(999_999, Item::new());
     it.items.push(demo_item(424_242));
     it.list.set_len(1_000_000);
@@ -64,7 +64,7 @@ fn a_million_items_draw_only_the_window() {
 fn hostile_values_are_sanitised() {
     let mut a = on_items(3, false);
     let evil = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\u{9b}31m\u{202e}";
-    let it = a.dynamo.as_mut().unwrap().items.as_mut().unwrap();
+    let it = a.views.dynamo_mut().unwrap().items.as_mut().unwrap();
     let mut item = it.items[0].clone();
     item.insert(evil.into(), Attr::S(evil.into()));
     item.insert("note".into(), Attr::S(evil.into()));

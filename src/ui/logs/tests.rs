@@ -135,7 +135,7 @@ fn tail_with_insights() {
         request_id: rid + 100,
         msg: TailMsg::Events(vec![event("orders-dev-list", 1, 999, "stale")]),
     });
-    let l = a.logs.as_ref().unwrap();
+    let l = a.views.logs().unwrap();
     assert_eq!(l.len(), 16);
     assert_eq!(l.list.selected, 15, "follows the newest event");
     let create = l.insights.function("orders-dev-create").unwrap();
@@ -166,10 +166,10 @@ fn pause_search_group_and_expand() {
         request_id: rid,
         msg: TailMsg::Events(vec![event("orders-dev-list", 5, 500, "late line")]),
     });
-    let l = a.logs.as_ref().unwrap();
+    let l = a.views.logs().unwrap();
     assert_eq!((l.len(), l.pending.len(), l.list.selected), (16, 1, 15));
     a.update(Action::Command(Command::LogsPause));
-    let l = a.logs.as_ref().unwrap();
+    let l = a.views.logs().unwrap();
     assert_eq!((l.len(), l.pending.len(), l.list.selected), (17, 0, 16));
 
     // Search comes back from $EDITOR; n/N move between matches.
@@ -181,19 +181,19 @@ fn pause_search_group_and_expand() {
         tag: tag.clone(),
         result: Ok("report\n".into()),
     });
-    let l = a.logs.as_ref().unwrap();
+    let l = a.views.logs().unwrap();
     assert_eq!(l.matches, 4);
     let first = l.list.selected;
     assert!(l.selected().unwrap().message.starts_with("REPORT"));
     a.update(Action::Command(Command::LogsNextMatch));
-    let second = a.logs.as_ref().unwrap().list.selected;
+    let second = a.views.logs().unwrap().list.selected;
     assert_ne!(first, second);
     a.update(Action::Command(Command::LogsPrevMatch));
-    assert_eq!(a.logs.as_ref().unwrap().list.selected, first);
+    assert_eq!(a.views.logs().unwrap().list.selected, first);
 
     // Grouped by request: START … REPORT of one request are adjacent.
     a.update(Action::Command(Command::LogsByRequest));
-    let l = a.logs.as_ref().unwrap();
+    let l = a.views.logs().unwrap();
     let ids: Vec<String> = (0..4)
         .map(|r| l.event_at(r).unwrap().message.clone())
         .collect();
@@ -210,7 +210,7 @@ fn pause_search_group_and_expand() {
     insta::assert_snapshot!("logs__expanded_json", draw_sized(&a, 120, 32).backend());
 
     a.update(Action::Command(Command::Back));
-    assert!(a.logs.is_none());
+    assert!(a.views.logs().is_none());
     assert_eq!(a.screen(), crate::app::Screen::Detail);
 }
 
@@ -257,7 +257,7 @@ fn hostile_log_lines_never_reach_the_terminal() {
 #[test]
 fn hundred_thousand_events_and_a_frame() {
     let (mut a, rid) = tail_app();
-    a.logs.as_mut().unwrap().buf = crate::domain::logbuf::LogBuffer::new(100_000);
+    a.views.logs_mut().unwrap().buf = crate::domain::logbuf::LogBuffer::new(100_000);
     for chunk in 0..100 {
         let batch: Vec<LogEvent> = (0..1_000)
             .map(|i| {
@@ -277,7 +277,7 @@ fn hundred_thousand_events_and_a_frame() {
             msg: TailMsg::Events(batch),
         });
     }
-    assert_eq!(a.logs.as_ref().unwrap().len(), 100_000);
+    assert_eq!(a.views.logs().unwrap().len(), 100_000);
     let t = draw_sized(&a, 160, 48);
     assert!(
         t.backend()

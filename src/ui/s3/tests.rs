@@ -246,7 +246,7 @@ fn rendering_builds_only_the_visible_rows() {
     for n in [100, 100_000] {
         let mut a = on_browser(page("p/", 0, n, None));
         a.update(Action::Command(Command::Bottom));
-        let b = a.s3.as_ref().unwrap().browser.as_ref().unwrap();
+        let b = a.views.s3().unwrap().browser.as_ref().unwrap();
         assert_eq!(b.entries.len(), n);
         assert_eq!(browser_rows(b, 40, &theme).len(), 40, "{n} objects");
         let screen = draw_sized(&a, 120, 45).backend().to_string();

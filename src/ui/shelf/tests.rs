@@ -128,12 +128,12 @@ fn shelve_plan_confirm_progress_done() {
     assert!(a.input_focused());
     type_text(&mut a, "legacy-quiz");
     a.update(enter());
-    assert_eq!(a.shelve.as_ref().unwrap().phase, Phase::Confirm);
+    assert_eq!(a.views.shelve().unwrap().phase, Phase::Confirm);
     type_text(&mut a, "-dev");
     insta::assert_snapshot!("shelve__confirm", draw_sized(&a, 120, 12).backend());
     a.update(enter());
     assert_eq!(
-        a.shelve.as_ref().unwrap().phase,
+        a.views.shelve().unwrap().phase,
         Phase::Countdown(COUNTDOWN_TICKS)
     );
     for _ in 0..COUNTDOWN_TICKS - 1 {
@@ -172,7 +172,7 @@ fn shelve_plan_confirm_progress_done() {
             progress,
         }));
     }
-    assert_eq!(a.shelve.as_ref().unwrap().step, Some(Step::Verifying));
+    assert_eq!(a.views.shelve().unwrap().step, Some(Step::Verifying));
     insta::assert_snapshot!("shelve__progress", draw_sized(&a, 100, 16).backend());
 
     a.update(Action::Shelf(ShelfMsg::Shelved {
@@ -192,11 +192,11 @@ fn shelve_plan_confirm_progress_done() {
             },
         })),
     }));
-    assert_eq!(a.shelve.as_ref().unwrap().phase, Phase::Done);
+    assert_eq!(a.views.shelve().unwrap().phase, Phase::Done);
     insta::assert_snapshot!("shelve__done", draw_sized(&a, 100, 17).backend());
     let effects = a.update(Action::Command(Command::Back));
     assert!(matches!(effects.first(), Some(Effect::LoadStacks { .. })));
-    assert!(a.shelve.is_none());
+    assert!(a.views.shelve().is_none());
     assert_eq!(a.screen(), Screen::Stacks);
 }
 
@@ -209,7 +209,7 @@ fn esc_while_running_cancels_and_a_failure_deletes_nothing() {
     for _ in 0..COUNTDOWN_TICKS {
         a.update(Action::Tick);
     }
-    let cancel = a.shelve.as_ref().unwrap().cancel.clone().unwrap();
+    let cancel = a.views.shelve().unwrap().cancel.clone().unwrap();
     a.update(Action::Command(Command::Back));
     assert!(cancel.is_cancelled());
     assert_eq!(a.screen(), Screen::Shelve, "esc cancels, the screen stays");
@@ -230,7 +230,7 @@ fn read_only_refuses_shelve_and_restore() {
     let (mut a, _) = planned();
     a.header.read_only = true;
     a.update(Action::Command(Command::Open));
-    assert_eq!(a.shelve.as_ref().unwrap().phase, Phase::Review);
+    assert_eq!(a.views.shelve().unwrap().phase, Phase::Review);
     let screen = format!("{:?}", draw_sized(&a, 120, 30).backend());
     assert!(screen.contains("READ-ONLY: shelve is refused"), "{screen}");
 
@@ -238,7 +238,7 @@ fn read_only_refuses_shelve_and_restore() {
     a.header.read_only = true;
     a.update(Action::Command(Command::Open));
     assert_eq!(a.screen(), Screen::Archives);
-    assert!(a.archives.as_ref().unwrap().restore.is_none());
+    assert!(a.views.archives().unwrap().restore.is_none());
 }
 
 fn summary(stack: &str, hours_ago: i64, no_echo: &[&str]) -> ArchiveSummary {
@@ -296,7 +296,7 @@ fn archives_list_restore_form_run_and_check() {
     insta::assert_snapshot!("archives__restore_form", draw_sized(&a, 100, 14).backend());
     // The NoEcho parameter is empty: enter does not start.
     a.update(enter());
-    let r = a.archives.as_ref().unwrap().restore.as_ref().unwrap();
+    let r = a.views.archives().unwrap().restore.as_ref().unwrap();
     assert_eq!(r.phase, RestorePhase::Form);
     // A new name (typed characters outside a stack name's are dropped), then the password.
     for _ in 0.."legacy-quiz-dev".len() {
