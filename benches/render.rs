@@ -3,6 +3,8 @@
 //! docs/benchmarks.md. The screens' states are built through `App::update`, with made-up
 //! task results, as the running console builds them.
 
+use protoctl::app::dynamo::{DynamoEffect, DynamoMsg};
+use protoctl::app::logs::LogsMsg;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -184,25 +186,25 @@ fn item(i: usize) -> Item {
 fn on_items(n: usize) -> App {
     let mut app = on_detail();
     let id = match app.update(Action::Command(Command::DynamoTables)).first() {
-        Some(Effect::LoadDynamoTables { request_id, .. }) => *request_id,
+        Some(Effect::Dynamo(DynamoEffect::LoadTables { request_id, .. })) => *request_id,
         other => panic!("{other:?}"),
     };
-    app.update(Action::DynamoTablesLoaded {
+    app.update(Action::Dynamo(DynamoMsg::TablesLoaded {
         request_id: id,
         result: Ok(vec![table()]),
-    });
+    }));
     let id = match app.update(Action::Command(Command::Open)).first() {
-        Some(Effect::LoadDynamoPage { request_id, .. }) => *request_id,
+        Some(Effect::Dynamo(DynamoEffect::LoadPage { request_id, .. })) => *request_id,
         other => panic!("{other:?}"),
     };
-    app.update(Action::DynamoPageLoaded {
+    app.update(Action::Dynamo(DynamoMsg::PageLoaded {
         request_id: id,
         result: Box::new(Ok(Page {
             items: (0..n).map(item).collect(),
             last_key: None,
             scanned: n as u64,
         })),
-    });
+    }));
     assert_eq!(app.screen(), Screen::DynamoItems);
     app
 }
@@ -435,10 +437,10 @@ fn key_to_frame() {
                 }
                 Input::Batch(batch) => {
                     batches_seen += 1;
-                    app.update(Action::LogsTail {
+                    app.update(Action::Logs(LogsMsg::Tail {
                         request_id: 0,
                         msg: TailMsg::Events(batch),
-                    });
+                    }));
                 }
             }
         }
@@ -475,27 +477,27 @@ fn items_memory() {
     let mut app = on_detail();
     app.settings.dynamo.max_rows = usize::MAX;
     let id = match app.update(Action::Command(Command::DynamoTables)).first() {
-        Some(Effect::LoadDynamoTables { request_id, .. }) => *request_id,
+        Some(Effect::Dynamo(DynamoEffect::LoadTables { request_id, .. })) => *request_id,
         other => panic!("{other:?}"),
     };
-    app.update(Action::DynamoTablesLoaded {
+    app.update(Action::Dynamo(DynamoMsg::TablesLoaded {
         request_id: id,
         result: Ok(vec![table()]),
-    });
+    }));
     let before = rss_kib().unwrap_or(0);
     let mut effects = app.update(Action::Command(Command::Open));
     let mut loaded = 0;
-    while let Some(Effect::LoadDynamoPage { request_id, .. }) = effects.first() {
+    while let Some(Effect::Dynamo(DynamoEffect::LoadPage { request_id, .. })) = effects.first() {
         let items: Vec<Item> = (loaded..(loaded + PAGE).min(N)).map(item).collect();
         loaded += items.len();
-        let more = app.update(Action::DynamoPageLoaded {
+        let more = app.update(Action::Dynamo(DynamoMsg::PageLoaded {
             request_id: *request_id,
             result: Box::new(Ok(Page {
                 last_key: (loaded < N).then(|| items.last().cloned()).flatten(),
                 scanned: items.len() as u64,
                 items,
             })),
-        });
+        }));
         // The page's answer asks for the next one while the cursor is near the end; else
         // the cursor moves there.
         effects = if more.is_empty() {

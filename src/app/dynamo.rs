@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
-use super::{Action, App, Effect, Level, Screen};
+use super::{App, Effect, Level, Screen};
 use crate::aws::dynamodb;
 use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo};
 use crate::domain::dynamo::{
@@ -235,6 +235,92 @@ impl DynamoState {
     }
 }
 
+/// Results and progress of the DynamoDB screens' tasks.
+#[derive(Debug)]
+pub enum DynamoMsg {
+    TablesLoaded {
+        request_id: u64,
+        result: Result<Vec<crate::domain::dynamo::table::TableInfo>, String>,
+    },
+    PageLoaded {
+        request_id: u64,
+        result: Box<Result<crate::domain::dynamo::table::Page, String>>,
+    },
+    ItemDone {
+        request_id: u64,
+        result: Box<Result<ItemOutcome, String>>,
+    },
+    ExportProgress {
+        request_id: u64,
+        written: u64,
+    },
+    ExportDone {
+        request_id: u64,
+        result: Result<crate::domain::dynamo::table::ExportSummary, String>,
+    },
+}
+
+/// DynamoDB work for the loop (every one runs in the stack's scope).
+#[derive(Debug, Clone)]
+pub enum DynamoEffect {
+    LoadTables {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        stack_id: String,
+    },
+    LoadPage {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
+        query: crate::domain::dynamo::table::ItemQuery,
+        start: Option<crate::domain::dynamo::Item>,
+        limit: i32,
+    },
+    GetItem {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
+        item: crate::domain::dynamo::Item,
+    },
+    PutItem {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
+        old: crate::domain::dynamo::Item,
+        new: crate::domain::dynamo::Item,
+    },
+    DeleteItem {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
+        old: crate::domain::dynamo::Item,
+    },
+    Export {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        table: Box<crate::domain::dynamo::table::TableInfo>,
+        query: crate::domain::dynamo::table::ItemQuery,
+        path: String,
+        segments: i32,
+        page_size: i32,
+        cancel: tokio_util::sync::CancellationToken,
+    },
+}
+
+impl DynamoEffect {
+    /// The stack's profile and region, which the work runs with.
+    pub fn scope(&self) -> &crate::domain::stack::Scope {
+        match self {
+            Self::LoadTables { scope, .. }
+            | Self::LoadPage { scope, .. }
+            | Self::GetItem { scope, .. }
+            | Self::PutItem { scope, .. }
+            | Self::DeleteItem { scope, .. }
+            | Self::Export { scope, .. } => scope,
+        }
+    }
+}
+
 impl App {
     /// Opens the tables of the stack shown in the detail.
     pub(crate) fn open_dynamo_tables(&mut self) -> Vec<Effect> {
@@ -255,11 +341,11 @@ impl App {
         };
         st.request_id = request_id;
         st.load = LoadState::Loading;
-        vec![Effect::LoadDynamoTables {
+        vec![Effect::Dynamo(DynamoEffect::LoadTables {
             scope: st.stack.scope(),
             request_id,
             stack_id: st.stack.id.clone(),
-        }]
+        })]
     }
 
     /// True while the query form has the keyboard.
@@ -273,9 +359,9 @@ impl App {
     }
 
     /// Handles the DynamoDB actions (results of tasks).
-    pub(crate) fn dynamo_update(&mut self, action: Action) -> Vec<Effect> {
-        match action {
-            Action::DynamoTablesLoaded { request_id, result } => {
+    pub(crate) fn dynamo_update(&mut self, msg: DynamoMsg) -> Vec<Effect> {
+        match msg {
+            DynamoMsg::TablesLoaded { request_id, result } => {
                 let Some(st) = self.views.dynamo_mut() else {
                     return Vec::new();
                 };
@@ -295,7 +381,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::DynamoPageLoaded { request_id, result } => {
+            DynamoMsg::PageLoaded { request_id, result } => {
                 let Some(items) = self.views.dynamo_mut().and_then(|d| d.items.as_mut()) else {
                     return Vec::new();
                 };
@@ -328,11 +414,11 @@ impl App {
                     }
                 }
             }
-            Action::DynamoItemDone { request_id, result } => {
+            DynamoMsg::ItemDone { request_id, result } => {
                 self.dynamo_item_done(request_id, *result);
                 Vec::new()
             }
-            Action::DynamoExportProgress {
+            DynamoMsg::ExportProgress {
                 request_id,
                 written,
             } => {
@@ -341,7 +427,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::DynamoExportDone { request_id, result } => {
+            DynamoMsg::ExportDone { request_id, result } => {
                 let Some(ex) = self.dynamo_export_mut(request_id) else {
                     return Vec::new();
                 };
@@ -365,7 +451,6 @@ impl App {
                 }
                 Vec::new()
             }
-            _ => Vec::new(),
         }
     }
 
@@ -452,14 +537,14 @@ impl App {
         let request_id = self.requests.issue();
         items.loading = true;
         items.request_id = request_id;
-        vec![Effect::LoadDynamoPage {
+        vec![Effect::Dynamo(DynamoEffect::LoadPage {
             scope,
             request_id,
             table: Box::new(items.table.clone()),
             query: items.query.clone(),
             start: items.next_key.clone(),
             limit: page_size,
-        }]
+        })]
     }
 
     fn dynamo_start_items(&mut self, table: TableInfo, query: ItemQuery) -> Vec<Effect> {
@@ -473,14 +558,14 @@ impl App {
         let page_size = self.settings.dynamo.page_size;
         items.request_id = self.requests.issue();
         items.loading = true;
-        let effect = Effect::LoadDynamoPage {
+        let effect = Effect::Dynamo(DynamoEffect::LoadPage {
             scope: st.stack.scope(),
             request_id: items.request_id,
             table: Box::new(items.table.clone()),
             query: items.query.clone(),
             start: None,
             limit: page_size,
-        };
+        });
         st.items = Some(items);
         if self.connection.is_none() {
             return Vec::new();
@@ -583,7 +668,7 @@ impl App {
                     request_id,
                     result: None,
                 });
-                vec![Effect::ExportDynamo {
+                vec![Effect::Dynamo(DynamoEffect::Export {
                     scope: st.stack.scope(),
                     request_id,
                     table: Box::new(items.table.clone()),
@@ -592,7 +677,7 @@ impl App {
                     segments: self.settings.dynamo.export_segments,
                     page_size: self.settings.dynamo.page_size,
                     cancel,
-                }]
+                })]
             }
             Command::ItemCancel => {
                 match items.export.as_ref() {
@@ -659,11 +744,6 @@ impl App {
                     item_to_plain_json(&view.item)
                 };
                 let initial = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
-                let tag = if typed {
-                    "dynamo:typed"
-                } else {
-                    "dynamo:plain"
-                };
                 if typed && !view.typed {
                     self.notify(
                         Level::Info,
@@ -671,7 +751,7 @@ impl App {
                     );
                 }
                 vec![Effect::EditText {
-                    tag: tag.into(),
+                    target: crate::app::EditTarget::DynamoItem { typed },
                     initial,
                     extension: ".json",
                 }]
@@ -689,12 +769,12 @@ impl App {
                 let old = view.item.clone();
                 view.request_id = self.requests.issue();
                 view.busy = true;
-                vec![Effect::DeleteDynamoItem {
+                vec![Effect::Dynamo(DynamoEffect::DeleteItem {
                     scope: st.stack.scope(),
                     request_id: view.request_id,
                     table,
                     old,
-                }]
+                })]
             }
             Command::Refresh if !view.busy => {
                 let Some(items) = st.items.as_ref() else {
@@ -702,12 +782,12 @@ impl App {
                 };
                 view.request_id = self.requests.issue();
                 view.busy = true;
-                vec![Effect::GetDynamoItem {
+                vec![Effect::Dynamo(DynamoEffect::GetItem {
                     scope: st.stack.scope(),
                     request_id: view.request_id,
                     table: Box::new(items.table.clone()),
                     item: view.item.clone(),
-                }]
+                })]
             }
             Command::Up => {
                 view.scroll = view.scroll.saturating_sub(1);
@@ -738,7 +818,7 @@ impl App {
     }
 
     /// The edited item came back from `$EDITOR`: parse it and start the conditional put.
-    pub(crate) fn dynamo_edit_finished(&mut self, tag: &str, text: &str) -> Vec<Effect> {
+    pub(crate) fn dynamo_edit_finished(&mut self, typed: bool, text: &str) -> Vec<Effect> {
         if self.header.read_only {
             self.notify(
                 Level::Error,
@@ -755,7 +835,7 @@ impl App {
         let parsed = serde_json::from_str::<serde_json::Value>(text)
             .map_err(|e| format!("the edited text is not JSON: {e}"))
             .and_then(|v| {
-                if tag.ends_with(":typed") {
+                if typed {
                     item_from_typed_json(&v).map_err(|e| e.to_string())
                 } else {
                     item_from_plain_json(&v).map_err(|e| e.to_string())
@@ -792,13 +872,13 @@ impl App {
         }
         view.request_id = self.requests.issue();
         view.busy = true;
-        vec![Effect::PutDynamoItem {
+        vec![Effect::Dynamo(DynamoEffect::PutItem {
             scope: st.stack.scope(),
             request_id: view.request_id,
             table: Box::new(items.table.clone()),
             old: view.item.clone(),
             new,
-        }]
+        })]
     }
 
     /// A key typed while the query form is open.

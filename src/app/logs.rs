@@ -8,14 +8,13 @@ use tokio_util::sync::CancellationToken;
 use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
-use super::{Action, App, Effect, Level};
+use super::{App, Effect, Level};
 use crate::domain::logbuf::CaseInsensitive;
 use crate::domain::logbuf::follow::{FollowOptions, LogGroupRef, TailMode, TailMsg};
 use crate::domain::logbuf::{HARD_CAP, Insights, LogBuffer, LogEvent};
 use crate::domain::stack::Stack;
 
 /// Tag prefix of `$EDITOR` requests of this screen (the search term).
-pub const SEARCH_TAG: &str = "logs:search";
 
 /// State of the log tail screen.
 #[derive(Debug)]
@@ -228,6 +227,50 @@ impl Drop for LogsState {
     }
 }
 
+/// Results of the logs screen's tasks.
+#[derive(Debug)]
+pub enum LogsMsg {
+    GroupsLoaded {
+        request_id: u64,
+        result: Result<Vec<crate::domain::logbuf::follow::LogGroupRef>, String>,
+    },
+    /// A message of the running tail (events, mode, sampling, warnings).
+    Tail {
+        request_id: u64,
+        msg: crate::domain::logbuf::follow::TailMsg,
+    },
+}
+
+/// Logs work for the loop (in the stack's scope).
+#[derive(Debug, Clone)]
+pub enum LogsEffect {
+    /// Find the stack's (or one function's) log groups.
+    LoadGroups {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        stack_name: String,
+        stack_id: String,
+        function: Option<String>,
+    },
+    /// Follow the groups until the token is cancelled; messages come back as `LogsMsg::Tail`.
+    Follow {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        groups: Vec<crate::domain::logbuf::follow::LogGroupRef>,
+        opts: crate::domain::logbuf::follow::FollowOptions,
+        cancel: tokio_util::sync::CancellationToken,
+    },
+}
+
+impl LogsEffect {
+    /// The stack's profile and region, which the work runs with.
+    pub fn scope(&self) -> &crate::domain::stack::Scope {
+        match self {
+            Self::LoadGroups { scope, .. } | Self::Follow { scope, .. } => scope,
+        }
+    }
+}
+
 impl App {
     /// Opens the tail for the detail's stack (or its selected function).
     pub fn open_logs(&mut self, one_function: bool) -> Vec<Effect> {
@@ -266,22 +309,36 @@ impl App {
         l.stop();
         l.request_id = request_id;
         l.load = LoadState::Loading;
-        vec![Effect::LoadLogGroups {
+        vec![Effect::Logs(LogsEffect::LoadGroups {
             scope: l.stack.scope(),
             request_id,
             stack_name: l.stack.name.clone(),
             stack_id: l.stack.id.clone(),
             function: l.function.clone(),
-        }]
+        })]
     }
 
     /// Handles the actions of the log tail.
-    pub fn logs_update(&mut self, action: Action) -> Vec<Effect> {
+    /// The search term typed in `$EDITOR`: its first line.
+    pub(crate) fn logs_search_edited(&mut self, text: &str) -> Vec<Effect> {
         let Some(l) = self.views.logs_mut() else {
             return Vec::new();
         };
-        match action {
-            Action::LogGroupsLoaded { request_id, result } if request_id == l.request_id => {
+        let term = text.lines().next().unwrap_or("").trim();
+        l.search = term.chars().take(200).collect();
+        l.count_matches();
+        if !l.search.is_empty() && !l.jump_to_match(false) {
+            self.notify(Level::Info, "no match");
+        }
+        Vec::new()
+    }
+
+    pub fn logs_update(&mut self, msg: LogsMsg) -> Vec<Effect> {
+        let Some(l) = self.views.logs_mut() else {
+            return Vec::new();
+        };
+        match msg {
+            LogsMsg::GroupsLoaded { request_id, result } if request_id == l.request_id => {
                 match result {
                     Ok(groups) if groups.is_empty() => {
                         l.load = LoadState::Failed(
@@ -294,13 +351,13 @@ impl App {
                         l.set_groups(groups.clone());
                         let cancel = CancellationToken::new();
                         l.cancel = Some(cancel.clone());
-                        vec![Effect::FollowLogs {
+                        vec![Effect::Logs(LogsEffect::Follow {
                             scope: l.stack.scope(),
                             request_id,
                             groups,
                             opts: FollowOptions::new(l.start_ms, None),
                             cancel,
-                        }]
+                        })]
                     }
                     Err(e) => {
                         l.load = LoadState::Failed(e.clone());
@@ -309,7 +366,7 @@ impl App {
                     }
                 }
             }
-            Action::LogsTail { request_id, msg } if request_id == l.request_id => {
+            LogsMsg::Tail { request_id, msg } if request_id == l.request_id => {
                 match msg {
                     TailMsg::Events(batch) => l.ingest(batch),
                     TailMsg::Mode(m) => {
@@ -329,20 +386,6 @@ impl App {
                         l.warning = Some(w.clone());
                         self.notify(Level::Error, w);
                     }
-                }
-                Vec::new()
-            }
-            Action::EditFinished { result, .. } => {
-                match result {
-                    Ok(text) => {
-                        let term = text.lines().next().unwrap_or("").trim();
-                        l.search = term.chars().take(200).collect();
-                        l.count_matches();
-                        if !l.search.is_empty() && !l.jump_to_match(false) {
-                            self.notify(Level::Info, "no match");
-                        }
-                    }
-                    Err(e) => self.notify(Level::Error, e),
                 }
                 Vec::new()
             }
@@ -389,7 +432,7 @@ impl App {
                 Vec::new()
             }
             Command::Filter => vec![Effect::EditText {
-                tag: SEARCH_TAG.into(),
+                target: crate::app::EditTarget::LogsSearch,
                 initial: l.search.clone(),
                 extension: "txt",
             }],
@@ -420,7 +463,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::Screen;
+    use crate::app::{Action, Screen};
     use crate::ui::tests::on_orders_detail;
 
     /// An app on orders-dev's detail, loaded.
@@ -444,7 +487,7 @@ mod tests {
         // Lambda group heading, then CreateLambdaFunction.
         a.update(Action::Command(Command::Down));
         let effects = a.update(Action::Command(Command::LogsFunction));
-        let Some(Effect::LoadLogGroups { function, .. }) = effects.first() else {
+        let Some(Effect::Logs(LogsEffect::LoadGroups { function, .. })) = effects.first() else {
             panic!("{effects:?}")
         };
         assert_eq!(function.as_deref(), Some("orders-dev-create"));
@@ -455,20 +498,20 @@ mod tests {
     fn no_groups_is_a_clear_state_and_back_cancels_the_tail() {
         let mut a = on_detail();
         let effects = a.update(Action::Command(Command::Logs));
-        let Some(Effect::LoadLogGroups { request_id, .. }) = effects.first() else {
+        let Some(Effect::Logs(LogsEffect::LoadGroups { request_id, .. })) = effects.first() else {
             panic!("{effects:?}")
         };
         let rid = *request_id;
-        a.update(Action::LogGroupsLoaded {
+        a.update(Action::Logs(LogsMsg::GroupsLoaded {
             request_id: rid,
             result: Ok(vec![]),
-        });
+        }));
         let l = a.views.logs().unwrap();
         assert!(matches!(&l.load, LoadState::Failed(e) if e.contains("no log groups")));
 
         // A retry finds a group and starts following; esc cancels the task.
         let effects = a.update(Action::Command(Command::Refresh));
-        let Some(Effect::LoadLogGroups { request_id, .. }) = effects.first() else {
+        let Some(Effect::Logs(LogsEffect::LoadGroups { request_id, .. })) = effects.first() else {
             panic!("{effects:?}")
         };
         let group = LogGroupRef {
@@ -477,11 +520,11 @@ mod tests {
             arn: None,
             functions_by_stream: Vec::new(),
         };
-        let effects = a.update(Action::LogGroupsLoaded {
+        let effects = a.update(Action::Logs(LogsMsg::GroupsLoaded {
             request_id: *request_id,
             result: Ok(vec![group]),
-        });
-        let Some(Effect::FollowLogs { cancel, opts, .. }) = effects.first() else {
+        }));
+        let Some(Effect::Logs(LogsEffect::Follow { cancel, opts, .. })) = effects.first() else {
             panic!("{effects:?}")
         };
         assert_eq!(
@@ -500,31 +543,31 @@ mod tests {
     fn warnings_and_mode_changes_are_notified_and_failures_shown() {
         let mut a = on_detail();
         let effects = a.update(Action::Command(Command::Logs));
-        let Some(Effect::LoadLogGroups { request_id, .. }) = effects.first() else {
+        let Some(Effect::Logs(LogsEffect::LoadGroups { request_id, .. })) = effects.first() else {
             panic!("{effects:?}")
         };
         let rid = *request_id;
-        a.update(Action::LogsTail {
+        a.update(Action::Logs(LogsMsg::Tail {
             request_id: rid,
             msg: TailMsg::Mode(TailMode::Polling {
                 reason: "live tail session ended".into(),
             }),
-        });
+        }));
         assert!(a.notifications.back().unwrap().text.contains("polling"));
-        a.update(Action::LogsTail {
+        a.update(Action::Logs(LogsMsg::Tail {
             request_id: rid,
             msg: TailMsg::Warning("FilterLogEvents: ThrottlingException".into()),
-        });
+        }));
         assert!(a.notifications.back().unwrap().text.contains("Throttling"));
-        a.update(Action::LogsTail {
+        a.update(Action::Logs(LogsMsg::Tail {
             request_id: rid,
             msg: TailMsg::Sampled(true),
-        });
+        }));
         assert!(a.views.logs().unwrap().sampled);
-        a.update(Action::LogGroupsLoaded {
+        a.update(Action::Logs(LogsMsg::GroupsLoaded {
             request_id: rid,
             result: Err("DescribeLogGroups: AccessDeniedException".into()),
-        });
+        }));
         assert!(matches!(
             &a.views.logs().unwrap().load,
             LoadState::Failed(e) if e.contains("AccessDenied")

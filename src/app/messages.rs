@@ -3,8 +3,21 @@
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
-use super::{DetailData, dynamo, errors, invoke, query, s3};
+use super::{DetailData, dynamo, errors, invoke, logs, query, s3, teardown};
 use crate::domain::stack::Scope;
+
+/// Which screen asked for an `$EDITOR` session, and for what: the answer goes back there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditTarget {
+    /// An item of the items screen, as DynamoDB JSON (`typed`) or plain JSON.
+    DynamoItem { typed: bool },
+    /// The invoke screen's payload.
+    InvokePayload,
+    /// The Logs Insights query text.
+    QueryText,
+    /// The logs screen's search term.
+    LogsSearch,
+}
 
 /// Everything that can change the app: commands from keys, ticks, results of tasks.
 #[derive(Debug)]
@@ -21,9 +34,9 @@ pub enum Action {
     ProfilesListed(Vec<String>),
     /// A mouse click on row `n` of the current list.
     ClickRow(usize),
-    /// `$EDITOR` closed: the edited text (or why editing failed), for the requester `tag`.
+    /// `$EDITOR` closed: the edited text (or why editing failed), for the screen that asked.
     EditFinished {
-        tag: String,
+        target: EditTarget,
         result: Result<String, String>,
     },
     StacksLoaded {
@@ -34,37 +47,12 @@ pub enum Action {
         request_id: u64,
         result: Box<Result<DetailData, String>>,
     },
-    DynamoTablesLoaded {
-        request_id: u64,
-        result: Result<Vec<crate::domain::dynamo::table::TableInfo>, String>,
-    },
-    DynamoPageLoaded {
-        request_id: u64,
-        result: Box<Result<crate::domain::dynamo::table::Page, String>>,
-    },
-    DynamoItemDone {
-        request_id: u64,
-        result: Box<Result<dynamo::ItemOutcome, String>>,
-    },
-    DynamoExportProgress {
-        request_id: u64,
-        written: u64,
-    },
-    DynamoExportDone {
-        request_id: u64,
-        result: Result<crate::domain::dynamo::table::ExportSummary, String>,
-    },
+    /// A DynamoDB task's result or progress.
+    Dynamo(dynamo::DynamoMsg),
     /// An S3 task's result.
     S3(s3::S3Action),
-    LogGroupsLoaded {
-        request_id: u64,
-        result: Result<Vec<crate::domain::logbuf::follow::LogGroupRef>, String>,
-    },
-    /// A message of the running tail (events, mode, sampling, warnings).
-    LogsTail {
-        request_id: u64,
-        msg: crate::domain::logbuf::follow::TailMsg,
-    },
+    /// The log groups found, or a message of the running tail.
+    Logs(logs::LogsMsg),
     Invoke(invoke::InvokeMsg),
     /// A result of the errors screen or the stack list's ERRORS column.
     Errors(errors::ErrorsMsg),
@@ -80,16 +68,8 @@ pub enum Action {
         request_id: u64,
         result: Result<Vec<crate::domain::cost::StackCost>, String>,
     },
-    TeardownPlanned {
-        request_id: u64,
-        result: Box<Result<(String, Vec<crate::domain::teardown::run::StackPlan>), String>>,
-    },
-    TeardownProgress {
-        stack_id: String,
-        progress: crate::domain::teardown::run::Progress,
-    },
-    TeardownOutcome(crate::domain::teardown::run::Outcome),
-    TeardownFinished,
+    /// A teardown plan, or a running teardown's progress and end.
+    Teardown(teardown::TeardownMsg),
     /// Something went wrong outside any screen's own request (a profile of the shelf that
     /// cannot be reached): shown as an error notification.
     Notice(String),
@@ -117,9 +97,9 @@ pub enum Effect {
         text: String,
     },
     /// Suspend the console, edit `initial` in `$EDITOR` (a temp file with `extension`),
-    /// resume, and answer with `Action::EditFinished { tag, .. }`.
+    /// resume, and answer with `Action::EditFinished { target, .. }`.
     EditText {
-        tag: String,
+        target: EditTarget,
         initial: String,
         extension: &'static str,
     },
@@ -131,66 +111,12 @@ pub enum Effect {
         request_id: u64,
         stack_id: String,
     },
-    LoadDynamoTables {
-        scope: Scope,
-        request_id: u64,
-        stack_id: String,
-    },
-    LoadDynamoPage {
-        scope: Scope,
-        request_id: u64,
-        table: Box<crate::domain::dynamo::table::TableInfo>,
-        query: crate::domain::dynamo::table::ItemQuery,
-        start: Option<crate::domain::dynamo::Item>,
-        limit: i32,
-    },
-    GetDynamoItem {
-        scope: Scope,
-        request_id: u64,
-        table: Box<crate::domain::dynamo::table::TableInfo>,
-        item: crate::domain::dynamo::Item,
-    },
-    PutDynamoItem {
-        scope: Scope,
-        request_id: u64,
-        table: Box<crate::domain::dynamo::table::TableInfo>,
-        old: crate::domain::dynamo::Item,
-        new: crate::domain::dynamo::Item,
-    },
-    DeleteDynamoItem {
-        scope: Scope,
-        request_id: u64,
-        table: Box<crate::domain::dynamo::table::TableInfo>,
-        old: crate::domain::dynamo::Item,
-    },
-    ExportDynamo {
-        scope: Scope,
-        request_id: u64,
-        table: Box<crate::domain::dynamo::table::TableInfo>,
-        query: crate::domain::dynamo::table::ItemQuery,
-        path: String,
-        segments: i32,
-        page_size: i32,
-        cancel: tokio_util::sync::CancellationToken,
-    },
+    /// DynamoDB work (tables, a page of items, one item's read and writes, an export).
+    Dynamo(dynamo::DynamoEffect),
     /// S3 work (listing, preview, download, ...).
     S3(Scope, s3::S3Effect),
-    /// Find the stack's (or one function's) log groups.
-    LoadLogGroups {
-        scope: Scope,
-        request_id: u64,
-        stack_name: String,
-        stack_id: String,
-        function: Option<String>,
-    },
-    /// Follow the groups until the token is cancelled; messages come back as `LogsTail`.
-    FollowLogs {
-        scope: Scope,
-        request_id: u64,
-        groups: Vec<crate::domain::logbuf::follow::LogGroupRef>,
-        opts: crate::domain::logbuf::follow::FollowOptions,
-        cancel: tokio_util::sync::CancellationToken,
-    },
+    /// Find log groups, follow them.
+    Logs(logs::LogsEffect),
     Invoke(Scope, Box<invoke::InvokeEffect>),
     /// Error groups, an occurrence's request, or the ERRORS column's counts (one effect per
     /// scope: the counts of the stacks reached through it).
@@ -207,17 +133,8 @@ pub enum Effect {
         stacks: Vec<crate::domain::stack::Stack>,
         settings: Box<crate::aws::cost::CostSettings>,
     },
-    PlanTeardown {
-        request_id: u64,
-        stacks: Vec<crate::domain::stack::Stack>,
-        settings: Box<crate::domain::teardown::run::Settings>,
-    },
-    RunTeardown {
-        plans: Vec<crate::domain::teardown::run::StackPlan>,
-        account: String,
-        settings: Box<crate::domain::teardown::run::Settings>,
-        cancel: tokio_util::sync::CancellationToken,
-    },
+    /// Plan a teardown, run one.
+    Teardown(teardown::TeardownEffect),
     /// Shelve a stack, list archives, restore one.
     /// (The scope of the stack shelved; `None` for the shelf's archives and restores, which
     /// run with the session's context.)
@@ -231,15 +148,9 @@ impl Effect {
     /// stack's own scope).
     pub fn scope(&self) -> Option<&Scope> {
         match self {
+            Self::Dynamo(fx) => Some(fx.scope()),
+            Self::Logs(fx) => Some(fx.scope()),
             Self::LoadDetail { scope, .. }
-            | Self::LoadDynamoTables { scope, .. }
-            | Self::LoadDynamoPage { scope, .. }
-            | Self::GetDynamoItem { scope, .. }
-            | Self::PutDynamoItem { scope, .. }
-            | Self::DeleteDynamoItem { scope, .. }
-            | Self::ExportDynamo { scope, .. }
-            | Self::LoadLogGroups { scope, .. }
-            | Self::FollowLogs { scope, .. }
             | Self::S3(scope, _)
             | Self::Invoke(scope, _)
             | Self::Errors(scope, _)
@@ -252,8 +163,7 @@ impl Effect {
             | Self::EditText { .. }
             | Self::LoadStacks { .. }
             | Self::LoadActivity { .. }
-            | Self::PlanTeardown { .. }
-            | Self::RunTeardown { .. }
+            | Self::Teardown(_)
             | Self::LoadCosts { .. } => None,
         }
     }

@@ -30,7 +30,7 @@ use crate::config::Theme as ThemeName;
 use crate::domain::time::Clock;
 pub use detail::{DetailData, DetailState};
 use keymap::{Command, Key, Keymap};
-pub use messages::{Action, Effect};
+pub use messages::{Action, EditTarget, Effect};
 use palette::{Overlay, PaletteAction};
 pub use settings::Settings;
 pub use stacks::StacksState;
@@ -320,16 +320,9 @@ impl App {
                 self.stacks_input(key);
                 Vec::new()
             }
-            a @ (Action::DynamoTablesLoaded { .. }
-            | Action::DynamoPageLoaded { .. }
-            | Action::DynamoItemDone { .. }
-            | Action::DynamoExportProgress { .. }
-            | Action::DynamoExportDone { .. }) => self.dynamo_update(a),
+            Action::Dynamo(msg) => self.dynamo_update(msg),
             Action::S3(a) => self.s3_update(a),
-            a @ (Action::LogGroupsLoaded { .. } | Action::LogsTail { .. }) => self.logs_update(a),
-            a @ Action::EditFinished { .. } if matches!(&a, Action::EditFinished { tag, .. } if tag.starts_with(logs::SEARCH_TAG)) => {
-                self.logs_update(a)
-            }
+            Action::Logs(msg) => self.logs_update(msg),
             Action::Invoke(msg) => self.invoke_msg(msg),
             Action::Errors(msg) => self.errors_msg(msg),
             Action::Query(msg) => self.query_msg(msg),
@@ -340,13 +333,10 @@ impl App {
                 }
                 Vec::new()
             }
-            a @ (Action::TeardownPlanned { .. }
-            | Action::TeardownProgress { .. }
-            | Action::TeardownOutcome(_)
-            | Action::TeardownFinished) => self.teardown_update(a),
+            Action::Teardown(msg) => self.teardown_update(msg),
             Action::CostsLoaded { request_id, result } => self.costs_loaded(request_id, &result),
             Action::Shelf(msg) => self.shelf_update(msg),
-            Action::EditFinished { tag, result } => self.edit_finished(&tag, result),
+            Action::EditFinished { target, result } => self.edit_finished(target, result),
             Action::Notice(text) => {
                 self.notify(Level::Error, text);
                 Vec::new()
@@ -355,18 +345,20 @@ impl App {
         }
     }
 
-    /// Routes an editor result to the screen that asked for it (by the tag's prefix).
-    fn edit_finished(&mut self, tag: &str, result: Result<String, String>) -> Vec<Effect> {
-        let prefix = tag.split(':').next().unwrap_or("");
-        match (prefix, result) {
-            ("dynamo", Ok(text)) => self.dynamo_edit_finished(tag, &text),
-            ("invoke", Ok(text)) => self.invoke_edited(text),
-            ("query", Ok(text)) => self.query_edited(&text),
-            (_, Err(e)) => {
+    /// Hands an editor result to the screen that asked for it.
+    fn edit_finished(&mut self, target: EditTarget, result: Result<String, String>) -> Vec<Effect> {
+        let text = match result {
+            Ok(text) => text,
+            Err(e) => {
                 self.notify(Level::Error, e);
-                Vec::new()
+                return Vec::new();
             }
-            (_, Ok(_)) => Vec::new(),
+        };
+        match target {
+            EditTarget::DynamoItem { typed } => self.dynamo_edit_finished(typed, &text),
+            EditTarget::InvokePayload => self.invoke_edited(text),
+            EditTarget::QueryText => self.query_edited(&text),
+            EditTarget::LogsSearch => self.logs_search_edited(&text),
         }
     }
 

@@ -17,8 +17,6 @@ use crate::domain::queries::SavedQuery;
 use crate::domain::sanitize::sanitize;
 use crate::domain::stack::Stack;
 
-/// Tag of this screen's `$EDITOR` requests.
-pub const EDIT_TAG: &str = "query:text";
 /// The query a new screen starts with.
 pub const DEFAULT_QUERY: &str =
     "fields @timestamp, @log, @message | sort @timestamp desc | limit 100";

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
-use super::{Action, App, Effect, Level, Screen, ViewState};
+use super::{App, Effect, Level, Screen, ViewState};
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
 use crate::domain::teardown::Lifts;
@@ -263,6 +263,37 @@ impl StackProgress {
     }
 }
 
+/// A teardown plan, and a running teardown's progress and end.
+#[derive(Debug)]
+pub enum TeardownMsg {
+    Planned {
+        request_id: u64,
+        result: Box<Result<(String, Vec<crate::domain::teardown::run::StackPlan>), String>>,
+    },
+    Progress {
+        stack_id: String,
+        progress: crate::domain::teardown::run::Progress,
+    },
+    Outcome(crate::domain::teardown::run::Outcome),
+    Finished,
+}
+
+/// Teardown work for the loop (each stack runs in its own scope).
+#[derive(Debug, Clone)]
+pub enum TeardownEffect {
+    Plan {
+        request_id: u64,
+        stacks: Vec<crate::domain::stack::Stack>,
+        settings: Box<crate::domain::teardown::run::Settings>,
+    },
+    Run {
+        plans: Vec<crate::domain::teardown::run::StackPlan>,
+        account: String,
+        settings: Box<crate::domain::teardown::run::Settings>,
+        cancel: tokio_util::sync::CancellationToken,
+    },
+}
+
 impl App {
     /// Opens the teardown of the marked stacks (or the selected one) and plans it.
     pub fn open_teardown(&mut self, stacks: Vec<Stack>) -> Vec<Effect> {
@@ -276,11 +307,11 @@ impl App {
         let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
-        vec![Effect::PlanTeardown {
+        vec![Effect::Teardown(TeardownEffect::Plan {
             request_id,
             stacks,
             settings: Box::new(settings),
-        }]
+        })]
     }
 
     /// The stacks `D` acts on from the list: the marked ones, else the one under the cursor.
@@ -463,21 +494,21 @@ impl App {
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
         settings.lifts = t.lifts;
-        vec![Effect::RunTeardown {
+        vec![Effect::Teardown(TeardownEffect::Run {
             plans: t.plans.clone(),
             account: t.account.clone(),
             settings: Box::new(settings),
             cancel,
-        }]
+        })]
     }
 
     /// Results and progress of the teardown tasks.
-    pub fn teardown_update(&mut self, action: Action) -> Vec<Effect> {
+    pub fn teardown_update(&mut self, msg: TeardownMsg) -> Vec<Effect> {
         let Some(t) = self.views.teardown_mut() else {
             return Vec::new();
         };
-        match action {
-            Action::TeardownPlanned { request_id, result } => {
+        match msg {
+            TeardownMsg::Planned { request_id, result } => {
                 if request_id != t.request_id {
                     return Vec::new();
                 }
@@ -496,8 +527,8 @@ impl App {
                     }
                 }
             }
-            Action::TeardownProgress { stack_id, progress } => t.record(&stack_id, progress),
-            Action::TeardownOutcome(outcome) => {
+            TeardownMsg::Progress { stack_id, progress } => t.record(&stack_id, progress),
+            TeardownMsg::Outcome(outcome) => {
                 let failed = outcome.result != OutcomeKind::Deleted;
                 let name = outcome.stack_name.clone();
                 let entry = t.progress.entry(outcome.stack_id.clone()).or_default();
@@ -516,7 +547,7 @@ impl App {
                     );
                 }
             }
-            Action::TeardownFinished => {
+            TeardownMsg::Finished => {
                 t.phase = Phase::Done;
                 t.cancel = None;
                 if self.quit_when_stopped {
@@ -524,7 +555,6 @@ impl App {
                 }
                 self.confirm_quit = false;
             }
-            _ => {}
         }
         Vec::new()
     }

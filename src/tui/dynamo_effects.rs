@@ -1,5 +1,6 @@
 //! The DynamoDB effects' tasks: table descriptions, item writes, the export.
 
+use crate::app::dynamo::{DynamoEffect, DynamoMsg};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -30,35 +31,35 @@ pub async fn load_tables(aws: &AwsContext, stack_id: &str) -> Result<Vec<TableIn
 /// Runs a get, conditional put or conditional delete of the opened item.
 pub async fn item_write(aws: &AwsContext, effect: Effect) -> Action {
     let (request_id, result) = match effect {
-        Effect::GetDynamoItem {
+        Effect::Dynamo(DynamoEffect::GetItem {
             request_id,
             table,
             item,
             ..
-        } => (
+        }) => (
             request_id,
             dynamodb::get_item(aws, &table, &item)
                 .await
                 .map(ItemOutcome::Reloaded),
         ),
-        Effect::PutDynamoItem {
+        Effect::Dynamo(DynamoEffect::PutItem {
             request_id,
             table,
             old,
             new,
             ..
-        } => (
+        }) => (
             request_id,
             dynamodb::put_if_unchanged(aws, &table, &old, &new)
                 .await
                 .map(|()| ItemOutcome::Saved(new)),
         ),
-        Effect::DeleteDynamoItem {
+        Effect::Dynamo(DynamoEffect::DeleteItem {
             request_id,
             table,
             old,
             ..
-        } => (
+        }) => (
             request_id,
             dynamodb::delete_if_unchanged(aws, &table, &old)
                 .await
@@ -66,10 +67,10 @@ pub async fn item_write(aws: &AwsContext, effect: Effect) -> Action {
         ),
         _ => return Action::Tick,
     };
-    Action::DynamoItemDone {
+    Action::Dynamo(DynamoMsg::ItemDone {
         request_id,
         result: Box::new(result.map_err(|e| e.to_string())),
-    }
+    })
 }
 
 /// Exports with progress actions on `tx`.
@@ -87,10 +88,10 @@ pub async fn export(
 ) -> Result<ExportSummary, String> {
     let ptx = tx.clone();
     let progress = Arc::new(move |written| {
-        let _ = ptx.send(Action::DynamoExportProgress {
+        let _ = ptx.send(Action::Dynamo(DynamoMsg::ExportProgress {
             request_id,
             written,
-        });
+        }));
     });
     dynamodb::export(
         aws,

@@ -1,5 +1,8 @@
 //! Starts each effect as a task; every result comes back on the action channel.
 
+use crate::app::dynamo::{DynamoEffect, DynamoMsg};
+use crate::app::logs::{LogsEffect, LogsMsg};
+use crate::app::teardown::{TeardownEffect, TeardownMsg};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -124,22 +127,22 @@ impl Runner {
                     request_id,
                     result: Box::new(load_detail(&aws, &stack_id).await),
                 },
-                Effect::LoadDynamoTables {
+                Effect::Dynamo(DynamoEffect::LoadTables {
                     request_id,
                     stack_id,
                     ..
-                } => Action::DynamoTablesLoaded {
+                }) => Action::Dynamo(DynamoMsg::TablesLoaded {
                     request_id,
                     result: super::dynamo_effects::load_tables(&aws, &stack_id).await,
-                },
-                Effect::LoadDynamoPage {
+                }),
+                Effect::Dynamo(DynamoEffect::LoadPage {
                     request_id,
                     table,
                     query,
                     start,
                     limit,
                     ..
-                } => Action::DynamoPageLoaded {
+                }) => Action::Dynamo(DynamoMsg::PageLoaded {
                     request_id,
                     result: Box::new(
                         crate::aws::dynamodb::page(
@@ -153,13 +156,13 @@ impl Runner {
                         .await
                         .map_err(|e| e.to_string()),
                     ),
-                },
-                e @ (Effect::GetDynamoItem { .. }
-                | Effect::PutDynamoItem { .. }
-                | Effect::DeleteDynamoItem { .. }) => {
+                }),
+                e @ (Effect::Dynamo(DynamoEffect::GetItem { .. })
+                | Effect::Dynamo(DynamoEffect::PutItem { .. })
+                | Effect::Dynamo(DynamoEffect::DeleteItem { .. })) => {
                     super::dynamo_effects::item_write(&aws, e).await
                 }
-                Effect::ExportDynamo {
+                Effect::Dynamo(DynamoEffect::Export {
                     request_id,
                     table,
                     query,
@@ -168,21 +171,21 @@ impl Runner {
                     page_size,
                     cancel,
                     ..
-                } => Action::DynamoExportDone {
+                }) => Action::Dynamo(DynamoMsg::ExportDone {
                     request_id,
                     result: super::dynamo_effects::export(
                         &aws, &tx, request_id, &table, &query, &path, segments, page_size, cancel,
                     )
                     .await,
-                },
+                }),
                 Effect::S3(_, e) => return super::s3_effects::run(e, &aws, &tx).await,
-                Effect::LoadLogGroups {
+                Effect::Logs(LogsEffect::LoadGroups {
                     request_id,
                     stack_name,
                     stack_id,
                     function,
                     ..
-                } => Action::LogGroupsLoaded {
+                }) => Action::Logs(LogsMsg::GroupsLoaded {
                     request_id,
                     result: async {
                         let resources = cloudformation::resources(&aws, &stack_id).await?;
@@ -196,19 +199,22 @@ impl Runner {
                     }
                     .await
                     .map_err(|e| e.to_string()),
-                },
-                Effect::FollowLogs {
+                }),
+                Effect::Logs(LogsEffect::Follow {
                     request_id,
                     groups,
                     opts,
                     cancel,
                     ..
-                } => {
+                }) => {
                     let (ttx, mut trx) = tokio::sync::mpsc::unbounded_channel();
                     let fwd = tx.clone();
                     let forward = async move {
                         while let Some(msg) = trx.recv().await {
-                            if fwd.send(Action::LogsTail { request_id, msg }).is_err() {
+                            if fwd
+                                .send(Action::Logs(LogsMsg::Tail { request_id, msg }))
+                                .is_err()
+                            {
                                 break;
                             }
                         }
@@ -237,23 +243,23 @@ impl Runner {
                     request_id,
                     result: activity(&aws, &contexts, stacks).await,
                 },
-                Effect::PlanTeardown {
+                Effect::Teardown(TeardownEffect::Plan {
                     request_id,
                     stacks,
                     mut settings,
-                } => {
+                }) => {
                     settings.filters.clone_from(&filters);
-                    Action::TeardownPlanned {
+                    Action::Teardown(TeardownMsg::Planned {
                         request_id,
                         result: Box::new(plan_teardown(&aws, &contexts, stacks, &settings).await),
-                    }
+                    })
                 }
-                Effect::RunTeardown {
+                Effect::Teardown(TeardownEffect::Run {
                     plans,
                     account,
                     mut settings,
                     cancel,
-                } => {
+                }) => {
                     settings.filters.clone_from(&filters);
                     let place = super::teardown::Reach {
                         session: &aws,
@@ -264,7 +270,7 @@ impl Runner {
                         &place, &plans, &settings, &cancel, &tx,
                     ))
                     .await;
-                    Action::TeardownFinished
+                    Action::Teardown(TeardownMsg::Finished)
                 }
             };
             let _ = tx.send(action);

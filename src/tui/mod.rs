@@ -166,7 +166,7 @@ async fn event_loop(
                             }
                         }
                         Effect::EditText {
-                            tag,
+                            target,
                             initial,
                             extension,
                         } => {
@@ -174,7 +174,7 @@ async fn event_loop(
                             drop(events);
                             let result = editor::edit(term, &initial, extension);
                             events = EventStream::new();
-                            pending.push(Action::EditFinished { tag, result });
+                            pending.push(Action::EditFinished { target, result });
                         }
                         other => runner.spawn(other),
                     }

@@ -1,6 +1,7 @@
 //! The console's teardown task: executes the plans one stack after another, streaming
 //! progress back as actions; stops at the first stack that is not deleted.
 
+use crate::app::teardown::TeardownMsg;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
@@ -58,13 +59,13 @@ pub async fn run(
     tx: &UnboundedSender<Action>,
 ) {
     let Some(path) = Audit::default_path() else {
-        let _ = tx.send(Action::TeardownProgress {
+        let _ = tx.send(Action::Teardown(TeardownMsg::Progress {
             stack_id: plans
                 .first()
                 .map(|p| p.stack.id.clone())
                 .unwrap_or_default(),
             progress: teardown::Progress::Phase("refused: no data dir for the audit log".into()),
-        });
+        }));
         return;
     };
     let audit = Audit::new(path);
@@ -75,19 +76,19 @@ pub async fn run(
         let (aws, account) = match reach.of(sp, &mut known).await {
             Ok(found) => found,
             Err(e) => {
-                let _ = tx.send(Action::TeardownProgress {
+                let _ = tx.send(Action::Teardown(TeardownMsg::Progress {
                     stack_id: id,
                     progress: teardown::Progress::Phase(format!("refused: {e}")),
-                });
+                }));
                 return;
             }
         };
         let sender = tx.clone();
         let progress = move |p| {
-            let _ = sender.send(Action::TeardownProgress {
+            let _ = sender.send(Action::Teardown(TeardownMsg::Progress {
                 stack_id: id.clone(),
                 progress: p,
-            });
+            }));
         };
         let outcome = teardown::execute(
             &aws,
@@ -102,7 +103,7 @@ pub async fn run(
         )
         .await;
         let stop = outcome.result != OutcomeKind::Deleted;
-        let _ = tx.send(Action::TeardownOutcome(outcome));
+        let _ = tx.send(Action::Teardown(TeardownMsg::Outcome(outcome)));
         if stop {
             break;
         }

@@ -394,6 +394,8 @@ pub fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 pub(super) mod tests {
     use std::collections::BTreeMap;
 
+    use crate::app::teardown::{TeardownEffect, TeardownMsg};
+
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     use crate::app::keymap::Command;
@@ -514,19 +516,19 @@ pub(super) mod tests {
         let mut a = loaded();
         a.update(Action::Command(Command::AbandonedFilter));
         let effects = a.update(Action::Command(Command::Teardown));
-        let Some(Effect::PlanTeardown {
+        let Some(Effect::Teardown(TeardownEffect::Plan {
             request_id, stacks, ..
-        }) = effects.first()
+        })) = effects.first()
         else {
             panic!("{effects:?}")
         };
         assert_eq!(stacks.len(), 1);
         let plan = plan_for(&stacks[0]);
         let request_id = *request_id;
-        a.update(Action::TeardownPlanned {
+        a.update(Action::Teardown(TeardownMsg::Planned {
             request_id,
             result: Box::new(Ok(("123456789012".into(), vec![plan]))),
-        });
+        }));
         a
     }
 
@@ -634,29 +636,30 @@ pub(super) mod tests {
             assert!(a.update(Action::Tick).is_empty());
         }
         let effects = a.update(Action::Tick);
-        let Some(Effect::RunTeardown { plans, account, .. }) = effects.first() else {
+        let Some(Effect::Teardown(TeardownEffect::Run { plans, account, .. })) = effects.first()
+        else {
             panic!("{effects:?}")
         };
         assert_eq!((plans.len(), account.as_str()), (1, "123456789012"));
         let id = plans[0].stack.id.clone();
         let bucket = plans[0].plan.buckets[0].bucket.clone();
-        a.update(Action::TeardownProgress {
+        a.update(Action::Teardown(TeardownMsg::Progress {
             stack_id: id.clone(),
             progress: Progress::Phase("emptying 1 bucket(s)".into()),
-        });
-        a.update(Action::TeardownProgress {
+        }));
+        a.update(Action::Teardown(TeardownMsg::Progress {
             stack_id: id.clone(),
             progress: Progress::Bucket {
                 bucket,
                 deleted: 2000,
                 total: 4000,
             },
-        });
+        }));
         for (mins, logical, status) in [
             (3, "legacy-quiz-dev", "DELETE_IN_PROGRESS"),
             (2, "ItemsTable", "DELETE_COMPLETE"),
         ] {
-            a.update(Action::TeardownProgress {
+            a.update(Action::Teardown(TeardownMsg::Progress {
                 stack_id: id.clone(),
                 progress: Progress::Event(StackEvent {
                     timestamp: now() - chrono::Duration::minutes(mins),
@@ -665,10 +668,10 @@ pub(super) mod tests {
                     status: status.into(),
                     reason: None,
                 }),
-            });
+            }));
         }
         insta::assert_snapshot!("teardown__progress", draw_sized(&a, 120, 16).backend());
-        a.update(Action::TeardownOutcome(Outcome {
+        a.update(Action::Teardown(TeardownMsg::Outcome(Outcome {
             note: None,
             stack_name: "legacy-quiz-dev".into(),
             stack_id: id,
@@ -677,8 +680,8 @@ pub(super) mod tests {
             refusals: vec![],
             failed_resources: vec![],
             error: None,
-        }));
-        a.update(Action::TeardownFinished);
+        })));
+        a.update(Action::Teardown(TeardownMsg::Finished));
         assert_eq!(a.views.teardown().unwrap().phase, Phase::Done);
         let effects = a.update(Action::Command(Command::Back));
         assert!(matches!(effects.first(), Some(Effect::LoadStacks { .. })));
@@ -698,7 +701,7 @@ pub(super) mod tests {
             a.update(Action::Tick);
         }
         let effects = a.update(Action::Tick);
-        let Some(Effect::RunTeardown { cancel, .. }) = effects.first() else {
+        let Some(Effect::Teardown(TeardownEffect::Run { cancel, .. })) = effects.first() else {
             panic!("{effects:?}")
         };
         (a, cancel.clone())
@@ -728,7 +731,7 @@ pub(super) mod tests {
         assert!(!a.should_quit, "the console waits for the runner to stop");
         a.update(Action::Command(Command::Quit));
         assert!(!a.confirm_quit, "asked once");
-        a.update(Action::TeardownOutcome(Outcome {
+        a.update(Action::Teardown(TeardownMsg::Outcome(Outcome {
             note: None,
             stack_name: "legacy-quiz-dev".into(),
             stack_id: a.views.teardown().unwrap().plans[0].stack.id.clone(),
@@ -737,8 +740,8 @@ pub(super) mod tests {
             refusals: vec![],
             failed_resources: vec![],
             error: None,
-        }));
-        a.update(Action::TeardownFinished);
+        })));
+        a.update(Action::Teardown(TeardownMsg::Finished));
         assert!(a.should_quit);
     }
 
@@ -800,7 +803,7 @@ pub(super) mod tests {
             a.update(Action::Tick);
         }
         let effects = a.update(Action::Tick);
-        let Some(Effect::RunTeardown { settings, .. }) = effects.first() else {
+        let Some(Effect::Teardown(TeardownEffect::Run { settings, .. })) = effects.first() else {
             panic!("{effects:?}")
         };
         assert!(settings.lifts.disable_deletion_protection);
@@ -851,9 +854,9 @@ pub(super) mod tests {
             a.update(Action::Command(Command::Down));
         }
         let effects = a.update(Action::Command(Command::Teardown));
-        let Some(Effect::PlanTeardown {
+        let Some(Effect::Teardown(TeardownEffect::Plan {
             request_id, stacks, ..
-        }) = effects.first()
+        })) = effects.first()
         else {
             panic!()
         };
@@ -863,10 +866,10 @@ pub(super) mod tests {
             reason: "stack payments-poc-dev is protected: tagged protoctl:keep=true".into(),
         });
         let request_id = *request_id;
-        a.update(Action::TeardownPlanned {
+        a.update(Action::Teardown(TeardownMsg::Planned {
             request_id,
             result: Box::new(Ok(("123456789012".into(), vec![plan]))),
-        });
+        }));
         a.update(Action::Command(Command::Open));
         assert_eq!(a.views.teardown().unwrap().phase, Phase::Review);
         insta::assert_snapshot!("teardown__refused", draw_sized(&a, 140, 20).backend());
@@ -879,19 +882,19 @@ pub(super) mod tests {
         a.update(Action::Command(Command::Mark));
         assert_eq!(a.stacks.marked.len(), 2);
         let effects = a.update(Action::Command(Command::Teardown));
-        let Some(Effect::PlanTeardown {
+        let Some(Effect::Teardown(TeardownEffect::Plan {
             request_id, stacks, ..
-        }) = effects.first()
+        })) = effects.first()
         else {
             panic!()
         };
         assert_eq!(stacks.len(), 2);
         let plans = stacks.iter().map(plan_for).collect();
         let request_id = *request_id;
-        a.update(Action::TeardownPlanned {
+        a.update(Action::Teardown(TeardownMsg::Planned {
             request_id,
             result: Box::new(Ok(("123456789012".into(), plans))),
-        });
+        }));
         assert_eq!(a.views.teardown().unwrap().expected_confirmation(), "2");
         a.header.read_only = true;
         a.update(Action::Command(Command::Open));

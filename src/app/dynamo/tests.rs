@@ -1,11 +1,12 @@
 //! Update tests for the DynamoDB screens: made-up results in, state and effects out.
 
+use crate::app::dynamo::{DynamoEffect, DynamoMsg};
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::keymap::Command;
-use crate::app::{Action, App, Effect, Screen};
+use crate::app::{Action, App, EditTarget, Effect, Screen};
 use crate::domain::dynamo::table::{IndexInfo, IndexKind, KeyAttr, Page, SkOp, TableInfo};
 use crate::domain::dynamo::{Attr, Item};
 use crate::ui::tests::on_orders_detail;
@@ -94,11 +95,11 @@ pub(crate) fn on_tables() -> App {
     let mut a = on_orders_detail();
     let eff = a.update(Action::Command(Command::DynamoTables));
     let [
-        Effect::LoadDynamoTables {
+        Effect::Dynamo(DynamoEffect::LoadTables {
             request_id,
             stack_id,
             ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("{eff:?}")
@@ -106,15 +107,15 @@ pub(crate) fn on_tables() -> App {
     assert!(stack_id.contains("orders-dev"));
     assert_eq!(a.screen(), Screen::DynamoTables);
     // A stale answer is dropped.
-    a.update(Action::DynamoTablesLoaded {
+    a.update(Action::Dynamo(DynamoMsg::TablesLoaded {
         request_id: request_id + 100,
         result: Ok(vec![]),
-    });
+    }));
     assert!(a.views.dynamo().unwrap().tables.is_empty());
-    a.update(Action::DynamoTablesLoaded {
+    a.update(Action::Dynamo(DynamoMsg::TablesLoaded {
         request_id: *request_id,
         result: Ok(vec![demo_table()]),
-    });
+    }));
     a
 }
 
@@ -123,20 +124,20 @@ pub(crate) fn on_items(n: usize, more: bool) -> App {
     let mut a = on_tables();
     let eff = a.update(Action::Command(Command::Open));
     let [
-        Effect::LoadDynamoPage {
+        Effect::Dynamo(DynamoEffect::LoadPage {
             request_id,
             start: None,
             limit: 200,
             ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("{eff:?}")
     };
-    a.update(Action::DynamoPageLoaded {
+    a.update(Action::Dynamo(DynamoMsg::PageLoaded {
         request_id: *request_id,
         result: Box::new(Ok(page(0..n, more))),
-    });
+    }));
     a
 }
 
@@ -156,11 +157,11 @@ fn pages_load_lazily_as_the_cursor_nears_the_end() {
     assert!(a.update(Action::Command(Command::Down)).is_empty());
     let eff = a.update(Action::Command(Command::Bottom));
     let [
-        Effect::LoadDynamoPage {
+        Effect::Dynamo(DynamoEffect::LoadPage {
             request_id,
             start: Some(start),
             ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("{eff:?}")
@@ -168,10 +169,10 @@ fn pages_load_lazily_as_the_cursor_nears_the_end() {
     assert_eq!(start.get("sk"), Some(&Attr::S("ORDER#00099".into())));
     // No second request while one is in flight.
     assert!(a.update(Action::Command(Command::Up)).is_empty());
-    a.update(Action::DynamoPageLoaded {
+    a.update(Action::Dynamo(DynamoMsg::PageLoaded {
         request_id: *request_id,
         result: Box::new(Ok(page(100..150, false))),
-    });
+    }));
     let it = items_of(&a);
     assert_eq!((it.items.len(), it.scanned, it.pages), (150, 150, 2));
     assert!(!it.has_more());
@@ -203,21 +204,21 @@ fn pages_load_lazily_as_the_cursor_nears_the_end() {
 fn a_short_filtered_page_fetches_the_next_one() {
     let mut a = on_items(0, false);
     let eff = a.update(Action::Command(Command::Refresh));
-    let [Effect::LoadDynamoPage { request_id, .. }] = eff.as_slice() else {
+    let [Effect::Dynamo(DynamoEffect::LoadPage { request_id, .. })] = eff.as_slice() else {
         panic!("{eff:?}")
     };
-    let eff = a.update(Action::DynamoPageLoaded {
+    let eff = a.update(Action::Dynamo(DynamoMsg::PageLoaded {
         request_id: *request_id,
         result: Box::new(Ok(Page {
             items: vec![],
             last_key: Some(demo_item(7)),
             scanned: 200,
         })),
-    });
+    }));
     let [
-        Effect::LoadDynamoPage {
+        Effect::Dynamo(DynamoEffect::LoadPage {
             start: Some(start), ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("an empty page with a next key goes on reading: {eff:?}")
@@ -226,20 +227,20 @@ fn a_short_filtered_page_fetches_the_next_one() {
     assert_eq!(items_of(&a).scanned, 200);
     // A filter that matches nothing pauses after a while; a key reads on.
     let mut request_id = match eff.as_slice() {
-        [Effect::LoadDynamoPage { request_id, .. }] => *request_id,
+        [Effect::Dynamo(DynamoEffect::LoadPage { request_id, .. })] => *request_id,
         _ => unreachable!(),
     };
     for n in 1..super::EMPTY_PAGES_BEFORE_PAUSE {
-        let eff = a.update(Action::DynamoPageLoaded {
+        let eff = a.update(Action::Dynamo(DynamoMsg::PageLoaded {
             request_id,
             result: Box::new(Ok(Page {
                 items: vec![],
                 last_key: Some(demo_item(7)),
                 scanned: 200,
             })),
-        });
+        }));
         match eff.as_slice() {
-            [Effect::LoadDynamoPage { request_id: r, .. }] => request_id = *r,
+            [Effect::Dynamo(DynamoEffect::LoadPage { request_id: r, .. })] => request_id = *r,
             [] => {
                 assert_eq!(n + 1, super::EMPTY_PAGES_BEFORE_PAUSE, "paused too early");
                 break;
@@ -250,7 +251,10 @@ fn a_short_filtered_page_fetches_the_next_one() {
     assert!(!items_of(&a).loading, "paused");
     let eff = a.update(Action::Command(Command::Down));
     assert!(
-        matches!(eff.as_slice(), [Effect::LoadDynamoPage { .. }]),
+        matches!(
+            eff.as_slice(),
+            [Effect::Dynamo(DynamoEffect::LoadPage { .. })]
+        ),
         "{eff:?}"
     );
 }
@@ -297,9 +301,9 @@ fn the_query_form_builds_a_gsi_query() {
     typ(&mut a, "12.5");
     let eff = press(&mut a, KeyCode::Enter);
     let [
-        Effect::LoadDynamoPage {
+        Effect::Dynamo(DynamoEffect::LoadPage {
             query, start: None, ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("{eff:?}")
@@ -360,22 +364,27 @@ fn item_view_toggles_copies_and_edits_conditionally() {
         matches!(eff.as_slice(), [Effect::CopyToClipboard(t)] if t.contains("\"N\": \"11.01\""))
     );
     let eff = a.update(Action::Command(Command::ItemEdit));
-    let [Effect::EditText { tag, initial, .. }] = eff.as_slice() else {
+    let [
+        Effect::EditText {
+            target, initial, ..
+        },
+    ] = eff.as_slice()
+    else {
         panic!("{eff:?}")
     };
-    assert_eq!(tag, "dynamo:typed");
+    assert_eq!(*target, EditTarget::DynamoItem { typed: true });
     let edited = initial.replace("\"11.01\"", "\"99999999999999999999999999999999999999\"");
     let eff = a.update(Action::EditFinished {
-        tag: tag.clone(),
+        target: *target,
         result: Ok(edited),
     });
     let [
-        Effect::PutDynamoItem {
+        Effect::Dynamo(DynamoEffect::PutItem {
             request_id,
             old,
             new,
             ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("{eff:?}")
@@ -386,10 +395,10 @@ fn item_view_toggles_copies_and_edits_conditionally() {
         Some(&Attr::N("99999999999999999999999999999999999999".into()))
     );
     // The conflict comes back as a clear message; the view keeps the old item.
-    a.update(Action::DynamoItemDone {
+    a.update(Action::Dynamo(DynamoMsg::ItemDone {
         request_id: *request_id,
         result: Box::new(Err(crate::aws::dynamodb::CHANGED_MESSAGE.into())),
-    });
+    }));
     assert!(
         a.notifications
             .back()
@@ -401,16 +410,16 @@ fn item_view_toggles_copies_and_edits_conditionally() {
     // A successful save updates the view and the loaded row.
     let new = new.clone();
     let eff = a.update(Action::EditFinished {
-        tag: "dynamo:typed".into(),
+        target: EditTarget::DynamoItem { typed: true },
         result: Ok(crate::domain::dynamo::item_to_typed_json(&new).to_string()),
     });
-    let [Effect::PutDynamoItem { request_id, .. }] = eff.as_slice() else {
+    let [Effect::Dynamo(DynamoEffect::PutItem { request_id, .. })] = eff.as_slice() else {
         panic!("{eff:?}")
     };
-    a.update(Action::DynamoItemDone {
+    a.update(Action::Dynamo(DynamoMsg::ItemDone {
         request_id: *request_id,
         result: Box::new(Ok(ItemOutcome::Saved(new.clone()))),
-    });
+    }));
     assert_eq!(view(&a).item, new);
     assert_eq!(items_of(&a).items[1], new);
 }
@@ -425,7 +434,7 @@ fn edits_that_change_the_key_or_break_json_are_refused() {
         "{\"pk\": {\"S\": 1}}",
     ] {
         let eff = a.update(Action::EditFinished {
-            tag: "dynamo:plain".into(),
+            target: EditTarget::DynamoItem { typed: false },
             result: Ok(text.into()),
         });
         assert!(eff.is_empty());
@@ -448,18 +457,18 @@ fn delete_needs_confirmation_and_read_only_refuses_writes() {
     a.update(Action::Command(Command::ItemDelete));
     let eff = a.update(Action::Command(Command::ItemConfirm));
     let [
-        Effect::DeleteDynamoItem {
+        Effect::Dynamo(DynamoEffect::DeleteItem {
             request_id, old, ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("{eff:?}")
     };
     assert_eq!(old, &demo_item(0));
-    a.update(Action::DynamoItemDone {
+    a.update(Action::Dynamo(DynamoMsg::ItemDone {
         request_id: *request_id,
         result: Box::new(Ok(ItemOutcome::Deleted)),
-    });
+    }));
     assert_eq!(a.screen(), Screen::DynamoItems);
     assert_eq!(items_of(&a).items.len(), 2);
 
@@ -471,7 +480,7 @@ fn delete_needs_confirmation_and_read_only_refuses_writes() {
     assert!(!view(&a).confirm_delete);
     assert!(a.update(Action::Command(Command::ItemConfirm)).is_empty());
     let eff = a.update(Action::EditFinished {
-        tag: "dynamo:plain".into(),
+        target: EditTarget::DynamoItem { typed: false },
         result: Ok("{\"pk\": \"CUST#001\", \"sk\": \"ORDER#00001\"}".into()),
     });
     assert!(eff.is_empty());
@@ -482,29 +491,29 @@ fn export_runs_cancels_and_back_cancels_it() {
     let mut a = on_items(3, false);
     let eff = a.update(Action::Command(Command::ItemExport));
     let [
-        Effect::ExportDynamo {
+        Effect::Dynamo(DynamoEffect::Export {
             request_id,
             path,
             segments: 4,
             cancel,
             ..
-        },
+        }),
     ] = eff.as_slice()
     else {
         panic!("{eff:?}")
     };
     assert_eq!(path, "orders-dev-items-20261127-120000.jsonl");
-    a.update(Action::DynamoExportProgress {
+    a.update(Action::Dynamo(DynamoMsg::ExportProgress {
         request_id: *request_id,
         written: 120,
-    });
+    }));
     assert_eq!(items_of(&a).export.as_ref().unwrap().written, 120);
     assert_eq!(items_of(&a).export.as_ref().unwrap().total, Some(320));
     a.update(Action::Command(Command::ItemCancel));
     assert!(cancel.is_cancelled());
     let eff = a.update(Action::Command(Command::ItemExport));
     assert!(eff.is_empty(), "still running until the task reports");
-    a.update(Action::DynamoExportDone {
+    a.update(Action::Dynamo(DynamoMsg::ExportDone {
         request_id: *request_id,
         result: Ok(crate::domain::dynamo::table::ExportSummary {
             items: 130,
@@ -512,10 +521,10 @@ fn export_runs_cancels_and_back_cancels_it() {
             bytes: 1000,
             cancelled: true,
         }),
-    });
+    }));
     assert!(a.notifications.back().unwrap().text.contains("cancelled"));
     let eff = a.update(Action::Command(Command::ItemExport));
-    let [Effect::ExportDynamo { cancel, .. }] = eff.as_slice() else {
+    let [Effect::Dynamo(DynamoEffect::Export { cancel, .. })] = eff.as_slice() else {
         panic!("{eff:?}")
     };
     let cancel = cancel.clone();
@@ -545,21 +554,21 @@ fn paging_stops_at_max_rows_with_a_notice() {
     let mut a = on_tables();
     a.settings.dynamo.max_rows = 150;
     let eff = a.update(Action::Command(Command::Open));
-    let [Effect::LoadDynamoPage { request_id, .. }] = eff.as_slice() else {
+    let [Effect::Dynamo(DynamoEffect::LoadPage { request_id, .. })] = eff.as_slice() else {
         panic!("{eff:?}")
     };
-    a.update(Action::DynamoPageLoaded {
+    a.update(Action::Dynamo(DynamoMsg::PageLoaded {
         request_id: *request_id,
         result: Box::new(Ok(page(0..100, true))),
-    });
+    }));
     let eff = a.update(Action::Command(Command::Bottom));
-    let [Effect::LoadDynamoPage { request_id, .. }] = eff.as_slice() else {
+    let [Effect::Dynamo(DynamoEffect::LoadPage { request_id, .. })] = eff.as_slice() else {
         panic!("{eff:?}")
     };
-    a.update(Action::DynamoPageLoaded {
+    a.update(Action::Dynamo(DynamoMsg::PageLoaded {
         request_id: *request_id,
         result: Box::new(Ok(page(100..200, true))),
-    });
+    }));
     let note = &a.notifications.back().unwrap().text;
     assert!(note.contains("max_rows = 150"), "{note}");
     assert!(items_of(&a).has_more());

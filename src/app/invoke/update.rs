@@ -183,7 +183,7 @@ impl App {
             Command::InvokeEditPayload => {
                 if let Some(st) = self.views.invoke() {
                     return vec![Effect::EditText {
-                        tag: "invoke:payload".into(),
+                        target: crate::app::EditTarget::InvokePayload,
                         initial: st.payload.to_string(),
                         extension: "json",
                     }];

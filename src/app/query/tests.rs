@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::app::EditTarget;
 use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect, Level, Screen};
 use crate::aws::insights::ChunkProgress;
@@ -484,15 +485,20 @@ fn the_editor_takes_keys_and_editor_text() {
     typed(&mut a, "q");
     assert!(!a.should_quit);
     let fx = a.update(ctrl('e'));
-    let [Effect::EditText { tag, initial, .. }] = fx.as_slice() else {
+    let [
+        Effect::EditText {
+            target, initial, ..
+        },
+    ] = fx.as_slice()
+    else {
         panic!("{fx:?}")
     };
     assert_eq!(
-        (tag.as_str(), initial.as_str()),
-        (EDIT_TAG, "fields @message | limit 5q")
+        (*target, initial.as_str()),
+        (EditTarget::QueryText, "fields @message | limit 5q")
     );
     a.update(Action::EditFinished {
-        tag: EDIT_TAG.into(),
+        target: EditTarget::QueryText,
         result: Ok(
             "# the newest\nfields @timestamp, @message\n| sort @timestamp desc\n\n| limit 20\n"
                 .into(),

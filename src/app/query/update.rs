@@ -4,8 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    EDIT_TAG, ExportState, Phase, PickerKind, QueryEffect, QueryMsg, QueryState, RecordView,
-    Results, RunState, TEXT_LIMIT,
+    ExportState, Phase, PickerKind, QueryEffect, QueryMsg, QueryState, RecordView, Results,
+    RunState, TEXT_LIMIT,
 };
 use crate::app::keymap::Command;
 use crate::app::stacks::LoadState;
@@ -170,7 +170,7 @@ impl App {
             Command::QuerySaved => q.open_picker(PickerKind::Saved),
             Command::QueryEditor => {
                 return vec![Effect::EditText {
-                    tag: EDIT_TAG.into(),
+                    target: crate::app::EditTarget::QueryText,
                     initial: q.editor.to_string(),
                     extension: "txt",
                 }];

@@ -1,6 +1,7 @@
 //! Snapshots of the log tail, its insights, hostile lines, and a 100,000-event frame.
 
 use crate::app::keymap::Command;
+use crate::app::logs::{LogsEffect, LogsMsg};
 use crate::app::{Action, App, Effect};
 use crate::domain::logbuf::LogEvent;
 use crate::domain::logbuf::follow::{LogGroupRef, TailMode, TailMsg};
@@ -80,22 +81,25 @@ fn invocation(f: &str, at: i64, n: usize, id: &str, cold: bool, error: bool) -> 
 fn tail_app() -> (App, u64) {
     let mut a = on_orders_detail();
     let effects = a.update(Action::Command(Command::Logs));
-    let Some(Effect::LoadLogGroups {
+    let Some(Effect::Logs(LogsEffect::LoadGroups {
         request_id,
         function,
         ..
-    }) = effects.first()
+    })) = effects.first()
     else {
         panic!("{effects:?}")
     };
     assert_eq!(*function, None);
     let rid = *request_id;
-    let effects = a.update(Action::LogGroupsLoaded {
+    let effects = a.update(Action::Logs(LogsMsg::GroupsLoaded {
         request_id: rid,
         result: Ok(vec![group("orders-dev-create"), group("orders-dev-list")]),
-    });
+    }));
     assert!(
-        matches!(effects.first(), Some(Effect::FollowLogs { .. })),
+        matches!(
+            effects.first(),
+            Some(Effect::Logs(LogsEffect::Follow { .. }))
+        ),
         "{effects:?}"
     );
     (a, rid)
@@ -122,19 +126,19 @@ fn busy_batch() -> Vec<LogEvent> {
 fn tail_with_insights() {
     let (mut a, rid) = tail_app();
     insta::assert_snapshot!("logs__waiting", draw_sized(&a, 120, 20).backend());
-    a.update(Action::LogsTail {
+    a.update(Action::Logs(LogsMsg::Tail {
         request_id: rid,
         msg: TailMsg::Mode(TailMode::Live { sessions: 1 }),
-    });
-    a.update(Action::LogsTail {
+    }));
+    a.update(Action::Logs(LogsMsg::Tail {
         request_id: rid,
         msg: TailMsg::Events(busy_batch()),
-    });
+    }));
     // A stale tail's events are dropped.
-    a.update(Action::LogsTail {
+    a.update(Action::Logs(LogsMsg::Tail {
         request_id: rid + 100,
         msg: TailMsg::Events(vec![event("orders-dev-list", 1, 999, "stale")]),
-    });
+    }));
     let l = a.views.logs().unwrap();
     assert_eq!(l.len(), 16);
     assert_eq!(l.list.selected, 15, "follows the newest event");
@@ -157,15 +161,15 @@ fn tail_with_insights() {
 #[test]
 fn pause_search_group_and_expand() {
     let (mut a, rid) = tail_app();
-    a.update(Action::LogsTail {
+    a.update(Action::Logs(LogsMsg::Tail {
         request_id: rid,
         msg: TailMsg::Events(busy_batch()),
-    });
+    }));
     a.update(Action::Command(Command::LogsPause));
-    a.update(Action::LogsTail {
+    a.update(Action::Logs(LogsMsg::Tail {
         request_id: rid,
         msg: TailMsg::Events(vec![event("orders-dev-list", 5, 500, "late line")]),
-    });
+    }));
     let l = a.views.logs().unwrap();
     assert_eq!((l.len(), l.pending.len(), l.list.selected), (16, 1, 15));
     a.update(Action::Command(Command::LogsPause));
@@ -174,11 +178,11 @@ fn pause_search_group_and_expand() {
 
     // Search comes back from $EDITOR; n/N move between matches.
     let effects = a.update(Action::Command(Command::Filter));
-    let Some(Effect::EditText { tag, .. }) = effects.first() else {
+    let Some(Effect::EditText { target, .. }) = effects.first() else {
         panic!("{effects:?}")
     };
     a.update(Action::EditFinished {
-        tag: tag.clone(),
+        target: *target,
         result: Ok("report\n".into()),
     });
     let l = a.views.logs().unwrap();
@@ -232,14 +236,14 @@ fn hostile_log_lines_never_reach_the_terminal() {
     let mut weird = event(&format!("orders-dev-{evil}"), 5, 4, evil);
     weird.log_group = evil.into();
     batch.push(weird);
-    a.update(Action::LogsTail {
+    a.update(Action::Logs(LogsMsg::Tail {
         request_id: rid,
         msg: TailMsg::Events(batch),
-    });
-    a.update(Action::LogsTail {
+    }));
+    a.update(Action::Logs(LogsMsg::Tail {
         request_id: rid,
         msg: TailMsg::Warning(evil.into()),
-    });
+    }));
     let t = draw_sized(&a, 120, 32);
     assert_clean(&t);
     insta::assert_snapshot!("logs__hostile", t.backend());
@@ -272,10 +276,10 @@ fn hundred_thousand_events_and_a_frame() {
                 e
             })
             .collect();
-        a.update(Action::LogsTail {
+        a.update(Action::Logs(LogsMsg::Tail {
             request_id: rid,
             msg: TailMsg::Events(batch),
-        });
+        }));
     }
     assert_eq!(a.views.logs().unwrap().len(), 100_000);
     let t = draw_sized(&a, 160, 48);
