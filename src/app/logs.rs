@@ -14,8 +14,6 @@ use crate::domain::logbuf::follow::{FollowOptions, LogGroupRef, TailMode, TailMs
 use crate::domain::logbuf::{HARD_CAP, Insights, LogBuffer, LogEvent};
 use crate::domain::stack::Stack;
 
-/// Tag prefix of `$EDITOR` requests of this screen (the search term).
-
 /// State of the log tail screen.
 #[derive(Debug)]
 pub struct LogsState {

@@ -1,8 +1,5 @@
 //! Starts each effect as a task; every result comes back on the action channel.
 
-use crate::app::dynamo::{DynamoEffect, DynamoMsg};
-use crate::app::logs::{LogsEffect, LogsMsg};
-use crate::app::teardown::{TeardownEffect, TeardownMsg};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -127,104 +124,9 @@ impl Runner {
                     request_id,
                     result: Box::new(load_detail(&aws, &stack_id).await),
                 },
-                Effect::Dynamo(DynamoEffect::LoadTables {
-                    request_id,
-                    stack_id,
-                    ..
-                }) => Action::Dynamo(DynamoMsg::TablesLoaded {
-                    request_id,
-                    result: super::dynamo_effects::load_tables(&aws, &stack_id).await,
-                }),
-                Effect::Dynamo(DynamoEffect::LoadPage {
-                    request_id,
-                    table,
-                    query,
-                    start,
-                    limit,
-                    ..
-                }) => Action::Dynamo(DynamoMsg::PageLoaded {
-                    request_id,
-                    result: Box::new(
-                        crate::aws::dynamodb::page(
-                            &aws,
-                            &table,
-                            &query,
-                            start.as_ref(),
-                            limit,
-                            None,
-                        )
-                        .await
-                        .map_err(|e| e.to_string()),
-                    ),
-                }),
-                e @ (Effect::Dynamo(DynamoEffect::GetItem { .. })
-                | Effect::Dynamo(DynamoEffect::PutItem { .. })
-                | Effect::Dynamo(DynamoEffect::DeleteItem { .. })) => {
-                    super::dynamo_effects::item_write(&aws, e).await
-                }
-                Effect::Dynamo(DynamoEffect::Export {
-                    request_id,
-                    table,
-                    query,
-                    path,
-                    segments,
-                    page_size,
-                    cancel,
-                    ..
-                }) => Action::Dynamo(DynamoMsg::ExportDone {
-                    request_id,
-                    result: super::dynamo_effects::export(
-                        &aws, &tx, request_id, &table, &query, &path, segments, page_size, cancel,
-                    )
-                    .await,
-                }),
-                Effect::S3(_, e) => return super::s3_effects::run(e, &aws, &tx).await,
-                Effect::Logs(LogsEffect::LoadGroups {
-                    request_id,
-                    stack_name,
-                    stack_id,
-                    function,
-                    ..
-                }) => Action::Logs(LogsMsg::GroupsLoaded {
-                    request_id,
-                    result: async {
-                        let resources = cloudformation::resources(&aws, &stack_id).await?;
-                        crate::aws::logs::groups_for(
-                            &aws,
-                            &stack_name,
-                            &resources,
-                            function.as_deref(),
-                        )
-                        .await
-                    }
-                    .await
-                    .map_err(|e| e.to_string()),
-                }),
-                Effect::Logs(LogsEffect::Follow {
-                    request_id,
-                    groups,
-                    opts,
-                    cancel,
-                    ..
-                }) => {
-                    let (ttx, mut trx) = tokio::sync::mpsc::unbounded_channel();
-                    let fwd = tx.clone();
-                    let forward = async move {
-                        while let Some(msg) = trx.recv().await {
-                            if fwd
-                                .send(Action::Logs(LogsMsg::Tail { request_id, msg }))
-                                .is_err()
-                            {
-                                break;
-                            }
-                        }
-                    };
-                    let tail = async move {
-                        crate::aws::logs::follow(&aws, &groups, &opts, &cancel, &ttx).await;
-                    };
-                    tokio::join!(tail, forward);
-                    return;
-                }
+                Effect::Dynamo(fx) => super::dynamo::run(fx, &aws, &tx).await,
+                Effect::S3(_, e) => return super::s3::run(e, &aws, &tx).await,
+                Effect::Logs(fx) => return super::logs::run(fx, aws, tx).await,
                 Effect::Invoke(_, fx) => return super::invoke::run(*fx, aws, tx).await,
                 Effect::Errors(_, fx) => return super::errors::run(*fx, aws, tx).await,
                 Effect::Query(_, fx) => return super::query::run(*fx, &aws, &tx).await,
@@ -243,34 +145,8 @@ impl Runner {
                     request_id,
                     result: activity(&aws, &contexts, stacks).await,
                 },
-                Effect::Teardown(TeardownEffect::Plan {
-                    request_id,
-                    stacks,
-                    mut settings,
-                }) => {
-                    settings.filters.clone_from(&filters);
-                    Action::Teardown(TeardownMsg::Planned {
-                        request_id,
-                        result: Box::new(plan_teardown(&aws, &contexts, stacks, &settings).await),
-                    })
-                }
-                Effect::Teardown(TeardownEffect::Run {
-                    plans,
-                    account,
-                    mut settings,
-                    cancel,
-                }) => {
-                    settings.filters.clone_from(&filters);
-                    let place = super::teardown::Reach {
-                        session: &aws,
-                        account: &account,
-                        contexts: &contexts,
-                    };
-                    Box::pin(super::teardown::run(
-                        &place, &plans, &settings, &cancel, &tx,
-                    ))
-                    .await;
-                    Action::Teardown(TeardownMsg::Finished)
+                Effect::Teardown(fx) => {
+                    return super::teardown::effect(fx, &aws, &contexts, &filters, &tx).await;
                 }
             };
             let _ = tx.send(action);
@@ -364,33 +240,6 @@ async fn activity(
     }))
     .await;
     done.into_iter().flatten().collect()
-}
-
-/// Plans a teardown of stacks that may live in several accounts: each group in its own
-/// account and region, its guards checked against its own account. The account text is
-/// the accounts involved, comma-separated.
-async fn plan_teardown(
-    aws: &AwsContext,
-    contexts: &Contexts,
-    stacks: Vec<Stack>,
-    settings: &crate::domain::teardown::run::Settings,
-) -> Result<(String, Vec<crate::domain::teardown::run::StackPlan>), String> {
-    let mut accounts: Vec<String> = Vec::new();
-    let mut plans = Vec::new();
-    for (scope, group) in by_scope(stacks) {
-        let ctx = contexts
-            .for_scope(aws, &scope)
-            .await
-            .map_err(|e| e.to_string())?;
-        let (account, planned) = crate::aws::teardown::plan_many(&ctx, group, settings)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !accounts.contains(&account) {
-            accounts.push(account);
-        }
-        plans.extend(planned);
-    }
-    Ok((accounts.join(", "), plans))
 }
 
 async fn load_detail(aws: &AwsContext, stack_id: &str) -> Result<DetailData, String> {

@@ -2,13 +2,14 @@
 
 mod clipboard;
 mod contexts;
-mod dynamo_effects;
+mod dynamo;
 mod editor;
 mod effects;
 mod errors;
 pub(crate) mod invoke;
+mod logs;
 mod query;
-mod s3_effects;
+mod s3;
 mod shelf;
 mod teardown;
 

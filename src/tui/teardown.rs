@@ -1,7 +1,7 @@
 //! The console's teardown task: executes the plans one stack after another, streaming
 //! progress back as actions; stops at the first stack that is not deleted.
 
-use crate::app::teardown::TeardownMsg;
+use crate::app::teardown::{TeardownEffect, TeardownMsg};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
@@ -12,6 +12,7 @@ use crate::app::Action;
 use crate::aws::AwsContext;
 use crate::aws::audit::{Audit, random_id};
 use crate::aws::teardown::{self};
+use crate::domain::stack::{Stack, by_scope};
 use crate::domain::teardown::run::{OutcomeKind, Settings, StackPlan};
 
 /// How the stacks of a teardown are reached: the session (with the account the plan was
@@ -48,6 +49,73 @@ impl Reach<'_> {
         known.insert(profile, account.clone());
         Ok((ctx, account))
     }
+}
+
+/// Does one teardown effect: the plan (its answer on `tx`), or the run (its progress, each
+/// outcome, then `Finished`).
+pub async fn effect(
+    fx: TeardownEffect,
+    aws: &AwsContext,
+    contexts: &Contexts,
+    filters: &[crate::domain::discovery::TagFilter],
+    tx: &UnboundedSender<Action>,
+) {
+    match fx {
+        TeardownEffect::Plan {
+            request_id,
+            stacks,
+            mut settings,
+        } => {
+            settings.filters = filters.to_vec();
+            let result = Box::new(plan(aws, contexts, stacks, &settings).await);
+            let _ = tx.send(Action::Teardown(TeardownMsg::Planned {
+                request_id,
+                result,
+            }));
+        }
+        TeardownEffect::Run {
+            plans,
+            account,
+            mut settings,
+            cancel,
+        } => {
+            settings.filters = filters.to_vec();
+            let reach = Reach {
+                session: aws,
+                account: &account,
+                contexts,
+            };
+            Box::pin(run(&reach, &plans, &settings, &cancel, tx)).await;
+            let _ = tx.send(Action::Teardown(TeardownMsg::Finished));
+        }
+    }
+}
+
+/// Plans a teardown of stacks that may live in several accounts: each group in its own
+/// account and region, its guards checked against its own account. The account text is
+/// the accounts involved, comma-separated.
+async fn plan(
+    aws: &AwsContext,
+    contexts: &Contexts,
+    stacks: Vec<Stack>,
+    settings: &crate::domain::teardown::run::Settings,
+) -> Result<(String, Vec<crate::domain::teardown::run::StackPlan>), String> {
+    let mut accounts: Vec<String> = Vec::new();
+    let mut plans = Vec::new();
+    for (scope, group) in by_scope(stacks) {
+        let ctx = contexts
+            .for_scope(aws, &scope)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (account, planned) = crate::aws::teardown::plan_many(&ctx, group, settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !accounts.contains(&account) {
+            accounts.push(account);
+        }
+        plans.extend(planned);
+    }
+    Ok((accounts.join(", "), plans))
 }
 
 /// Tears the planned stacks down in order, reporting progress and each outcome.
