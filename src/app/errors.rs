@@ -530,7 +530,7 @@ impl App {
         let mut state = super::invoke::InvokeState::new(
             st.stack.clone(),
             st.data.functions.clone(),
-            super::invoke::PayloadStore::platform(),
+            self.settings.invoke.payloads.clone(),
             &self.settings.invoke,
         );
         state.function = index;

@@ -25,6 +25,8 @@ pub struct Settings {
     pub cost: super::cost::Settings,
     /// `[shelve] locations`: where `S` writes (the first) and `:archives` looks.
     pub shelve_locations: Vec<String>,
+    /// The home folder, for `~/` in typed paths (read once at start).
+    pub home: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -49,6 +51,7 @@ impl Settings {
             ),
             cost: super::cost::Settings::from_config(config),
             shelve_locations: config.shelve.locations.clone(),
+            home: std::env::var_os("HOME").map(std::path::PathBuf::from),
         }
     }
 }
@@ -65,6 +68,7 @@ impl Default for Settings {
             teardown: super::teardown::default_settings(),
             cost: super::cost::Settings::default(),
             shelve_locations: Vec::new(),
+            home: std::env::var_os("HOME").map(std::path::PathBuf::from),
         }
     }
 }

@@ -1,14 +1,17 @@
 //! Runs the invoke screen's effects: sign-in, one call, a fan-out streaming samples back.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::Action;
-use crate::app::invoke::{InvokeEffect, InvokeMsg, SignInResult, signed_in};
+use crate::app::invoke::{InvokeEffect, InvokeMsg, PayloadStore, SignInResult, signed_in};
 use crate::aws::AwsContext;
 use crate::aws::cognito::{self, SignIn, TokenCache};
 use crate::aws::invoke::{build_target, fan_out};
+use crate::domain::tokens::cache_key;
 
 /// Does `fx` and sends its result(s) back on `tx`.
 pub async fn run(fx: InvokeEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Action>) {
@@ -102,6 +105,38 @@ pub async fn run(fx: InvokeEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Act
                 let _ = tx.send(Action::Invoke(msg));
             }
         }
+    }
+}
+
+/// The payload files: read and written here, on a blocking thread, never by `update`.
+impl PayloadStore {
+    fn path(&self, stack: &str, function: &str) -> PathBuf {
+        self.dir()
+            .join(format!("{}.json", cache_key(stack, function, "payloads")))
+    }
+
+    /// The saved payloads, by name.
+    pub fn load(&self, stack: &str, function: &str) -> BTreeMap<String, String> {
+        std::fs::read_to_string(self.path(stack, function))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    /// Saves `payload` as `name`.
+    pub fn save(
+        &self,
+        stack: &str,
+        function: &str,
+        name: &str,
+        payload: &str,
+    ) -> Result<(), String> {
+        let mut all = self.load(stack, function);
+        all.insert(name.to_string(), payload.to_string());
+        std::fs::create_dir_all(self.dir()).map_err(|e| format!("cannot save the payload: {e}"))?;
+        let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
+        std::fs::write(self.path(stack, function), text)
+            .map_err(|e| format!("cannot save the payload: {e}"))
     }
 }
 

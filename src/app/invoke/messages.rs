@@ -11,7 +11,7 @@ use crate::app::Action;
 use crate::aws::cognito::{Flow, PoolUser};
 use crate::config::{CognitoConfig, Config};
 use crate::domain::invoke::{CallSpec, Outcome, Sample};
-use crate::domain::tokens::{Tokens, cache_key};
+use crate::domain::tokens::Tokens;
 
 /// What the invoke screen needs from the config file (`[cognito]`, `[invoke]`).
 #[derive(Debug, Clone)]
@@ -19,6 +19,8 @@ pub struct Settings {
     pub cognito: CognitoConfig,
     pub event_shape: String,
     pub api_url: Option<String>,
+    /// Where saved payloads live (`None`: no data dir on this platform).
+    pub payloads: Option<PayloadStore>,
 }
 
 impl Settings {
@@ -28,6 +30,7 @@ impl Settings {
             cognito: config.cognito.clone(),
             event_shape: config.invoke.event_shape.clone(),
             api_url: config.invoke.api_url.clone(),
+            payloads: PayloadStore::platform(),
         }
     }
 }
@@ -139,7 +142,8 @@ pub enum InvokeMsg {
     },
 }
 
-/// Named payloads of one stack + function: a JSON map in the platform data dir.
+/// Where named payloads are kept: one JSON map per stack + function in the platform data
+/// dir. The files are read and written by the task runner, never by `update`.
 #[derive(Debug, Clone)]
 pub struct PayloadStore {
     dir: PathBuf,
@@ -158,33 +162,9 @@ impl PayloadStore {
         Self { dir }
     }
 
-    fn path(&self, stack: &str, function: &str) -> PathBuf {
-        self.dir
-            .join(format!("{}.json", cache_key(stack, function, "payloads")))
-    }
-
-    /// The saved payloads, by name.
-    pub fn load(&self, stack: &str, function: &str) -> BTreeMap<String, String> {
-        std::fs::read_to_string(self.path(stack, function))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
-    }
-
-    /// Saves `payload` as `name`.
-    pub fn save(
-        &self,
-        stack: &str,
-        function: &str,
-        name: &str,
-        payload: &str,
-    ) -> Result<(), String> {
-        let mut all = self.load(stack, function);
-        all.insert(name.to_string(), payload.to_string());
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("cannot save the payload: {e}"))?;
-        let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
-        std::fs::write(self.path(stack, function), text)
-            .map_err(|e| format!("cannot save the payload: {e}"))
+    /// The folder the store keeps its files in (the task runner reads and writes them).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 }
 

@@ -4,8 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    FanOut, Field, InvokeEffect, InvokeMsg, InvokeState, MAX_PAYLOAD, PayloadStore, Secret,
-    SignInResult,
+    FanOut, Field, InvokeEffect, InvokeMsg, InvokeState, MAX_PAYLOAD, Secret, SignInResult,
 };
 use crate::app::keymap::{Command, Key, Scope};
 use crate::app::{App, Effect, Level, Screen};
@@ -39,7 +38,7 @@ impl App {
         let state = InvokeState::new(
             detail.stack.clone(),
             functions,
-            PayloadStore::platform(),
+            self.settings.invoke.payloads.clone(),
             &self.settings.invoke,
         );
         self.open_invoke_with(state)

@@ -368,7 +368,7 @@ impl App {
                 let Some(req) = s.pending_download.take() else {
                     return Vec::new();
                 };
-                let path = PathBuf::from(expand_home(text.trim()));
+                let path = PathBuf::from(expand_home(text.trim(), self.settings.home.as_deref()));
                 if path.as_os_str().is_empty() {
                     self.notify(Level::Error, "no path given");
                     return Vec::new();
@@ -399,11 +399,11 @@ impl App {
 }
 
 /// `~/x` to the home folder's `x`.
-fn expand_home(p: &str) -> String {
+fn expand_home(p: &str, home: Option<&std::path::Path>) -> String {
     if let Some(rest) = p.strip_prefix("~/")
-        && let Some(home) = std::env::var_os("HOME")
+        && let Some(home) = home
     {
-        return PathBuf::from(home).join(rest).display().to_string();
+        return home.join(rest).display().to_string();
     }
     p.to_string()
 }
