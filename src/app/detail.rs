@@ -210,6 +210,98 @@ impl DetailState {
     }
 }
 
+use super::{Effect, Level, detail};
+
+/// A stack's detail: its keys and commands, and the screens it opens.
+impl super::App {
+    /// A command on a stack's detail.
+    pub(super) fn detail_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
+        match cmd {
+            Command::Back => {
+                self.views.pop();
+                Vec::new()
+            }
+            Command::Refresh => self.reload_detail(),
+            Command::NextPane | Command::PrevPane => {
+                if let Some(d) = self.views.detail_mut() {
+                    d.cycle_pane(cmd == Command::PrevPane);
+                }
+                Vec::new()
+            }
+            Command::Open => self.open_selected_resource(),
+            Command::DynamoTables => self.open_dynamo_tables(),
+            Command::S3Buckets => self.open_s3(),
+            Command::Logs | Command::LogsFunction => self.open_logs(cmd == Command::LogsFunction),
+            Command::Invoke => self.open_invoke(),
+            Command::Errors => self.open_errors(),
+            Command::Query => self.open_query(),
+            Command::Cost => self.open_cost(),
+            Command::Teardown => {
+                let stack = self.views.detail().map(|d| d.stack.clone());
+                self.open_teardown(stack.into_iter().collect())
+            }
+            Command::Shelve => {
+                let stack = self.views.detail().map(|d| d.stack.clone());
+                self.open_shelve(stack)
+            }
+            other => {
+                if let Some(d) = self.views.detail_mut() {
+                    d.navigate(other, page);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// `enter` on a resource of the detail: its table's items, its bucket, its function's logs.
+    pub(super) fn open_selected_resource(&mut self) -> Vec<Effect> {
+        let Some(d) = self.views.detail() else {
+            return Vec::new();
+        };
+        if d.pane != detail::Pane::Resources {
+            return Vec::new();
+        }
+        let kind = d.selected_resource().map(|r| r.resource_type.clone());
+        match kind.as_deref() {
+            Some("AWS::DynamoDB::Table") => self.open_dynamo_tables(),
+            Some("AWS::S3::Bucket") => self.open_s3(),
+            Some("AWS::Lambda::Function") => self.open_logs(true),
+            Some(_) => {
+                self.notify(
+                    Level::Info,
+                    "enter opens tables (t), buckets (b) and functions' logs (L)",
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    pub(super) fn open_detail(&mut self) -> Vec<Effect> {
+        let Some(stack) = self.stacks.selected().cloned() else {
+            return Vec::new();
+        };
+        self.views.open(DetailState::new(stack));
+        self.reload_detail()
+    }
+
+    pub(super) fn reload_detail(&mut self) -> Vec<Effect> {
+        if self.connection.is_none() {
+            return Vec::new();
+        }
+        let request_id = self.request_id();
+        let Some(d) = self.views.detail_mut() else {
+            return Vec::new();
+        };
+        d.start_loading(request_id);
+        vec![Effect::LoadDetail {
+            scope: d.stack.scope(),
+            request_id,
+            stack_id: d.stack.id.clone(),
+        }]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,18 +24,17 @@ pub mod widgets;
 
 use std::collections::VecDeque;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
+use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 
 use crate::config::Theme as ThemeName;
 use crate::domain::time::Clock;
 pub use detail::{DetailData, DetailState};
 use keymap::{Command, Key, Keymap};
 pub use messages::{Action, EditTarget, Effect};
-use palette::{Overlay, PaletteAction};
+use palette::Overlay;
 pub use settings::Settings;
 pub use stacks::StacksState;
 pub use views::{Screen, View, ViewState, Views};
-use widgets::input::Edit;
 
 /// How loud a notification is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,167 +361,6 @@ impl App {
         }
     }
 
-    fn overlay_input(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(o) = self.overlay.as_mut() else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Esc => self.overlay = None,
-            KeyCode::Enter => {
-                let choice = o.choose();
-                self.overlay = None;
-                return match choice {
-                    Some(a) => self.run_palette(a),
-                    None => Vec::new(),
-                };
-            }
-            KeyCode::Up => {
-                o.list.navigate(Command::Up, 1);
-            }
-            KeyCode::Down | KeyCode::Tab => {
-                o.list.navigate(Command::Down, 1);
-            }
-            _ => {
-                if o.input.handle(key, 100) == Edit::Changed {
-                    o.refilter();
-                }
-            }
-        }
-        Vec::new()
-    }
-
-    /// Does what a palette entry or picker choice says.
-    pub fn run_palette(&mut self, action: PaletteAction) -> Vec<Effect> {
-        match action {
-            PaletteAction::Stacks => {
-                self.views.truncate(1);
-                Vec::new()
-            }
-            PaletteAction::Abandoned => {
-                self.views.truncate(1);
-                self.show_abandoned()
-            }
-            PaletteAction::Region(None) => {
-                let regions = palette::REGIONS.iter().map(ToString::to_string).collect();
-                self.overlay = Some(Overlay::picker("region", regions));
-                Vec::new()
-            }
-            PaletteAction::Region(Some(r)) => {
-                self.header.connection = format!("switching to {r}…");
-                vec![Effect::SwitchAws {
-                    profile: None,
-                    region: Some(r),
-                }]
-            }
-            PaletteAction::Profile(None) => vec![Effect::ListProfiles],
-            PaletteAction::Profile(Some(p)) => {
-                self.header.connection = format!("switching to profile {p}…");
-                vec![Effect::SwitchAws {
-                    profile: Some(p),
-                    region: None,
-                }]
-            }
-            PaletteAction::Theme(None) => {
-                let themes = palette::THEMES.iter().map(ToString::to_string).collect();
-                self.overlay = Some(Overlay::picker("theme", themes));
-                Vec::new()
-            }
-            PaletteAction::Theme(Some(t)) => {
-                match ThemeName::from_name(&t) {
-                    Some(theme) => self.theme = theme,
-                    None => self.notify(
-                        Level::Error,
-                        format!("unknown theme {t:?}: dark, light or high-contrast"),
-                    ),
-                }
-                Vec::new()
-            }
-            PaletteAction::Archives => self.open_archives(),
-            PaletteAction::Refresh => self.command(Command::Refresh),
-            PaletteAction::Help => self.command(Command::Help),
-            PaletteAction::Quit => self.command(Command::Quit),
-            PaletteAction::Screen(name) => self.open_screen(name),
-        }
-    }
-
-    /// The stack list filtered to abandoned stacks.
-    fn show_abandoned(&mut self) -> Vec<Effect> {
-        let now = self.clock.now();
-        self.stacks.abandoned_only = true;
-        self.stacks.refilter(now);
-        Vec::new()
-    }
-
-    /// Opens a capability screen for the selected stack (from the list or the detail):
-    /// the palette's `:items`, `:logs`, ... do what the detail screen's key does.
-    fn open_screen(&mut self, name: &str) -> Vec<Effect> {
-        let cmd = match name {
-            "logs" => Command::Logs,
-            "query" => Command::Query,
-            "invoke" => Command::Invoke,
-            "teardown" => Command::Teardown,
-            "cost" => Command::Cost,
-            "shelve" => Command::Shelve,
-            "items" => Command::DynamoTables,
-            "objects" => Command::S3Buckets,
-            "errors" => Command::Errors,
-            _ => {
-                self.notify(Level::Error, format!("no {name} screen in this build"));
-                return Vec::new();
-            }
-        };
-        let mut effects = Vec::new();
-        if self.views.screens().get(1) == Some(&Screen::Detail) && self.views.detail().is_some() {
-            // From the detail or a screen above it: that stack's detail first.
-            self.views.truncate(2);
-        } else {
-            self.views.truncate(1);
-            if self.stacks.selected().is_none() {
-                self.notify(Level::Error, format!("select a stack first, then :{name}"));
-                return effects;
-            }
-            effects = self.open_detail();
-        }
-        effects.extend(self.command(cmd));
-        effects
-    }
-
-    fn stacks_input(&mut self, key: KeyEvent) {
-        let st = &mut self.stacks;
-        match key.code {
-            KeyCode::Esc => {
-                st.filter.clear();
-                st.filter_editing = false;
-            }
-            KeyCode::Enter => st.filter_editing = false,
-            _ => {
-                if st.filter.handle(key, 200) != Edit::Changed {
-                    return;
-                }
-            }
-        }
-        let now = self.clock.now();
-        st.refilter(now);
-    }
-
-    fn load_activity(&mut self) -> Vec<Effect> {
-        let request_id = self.request_id();
-        self.stacks.activity_request = request_id;
-        vec![Effect::LoadActivity {
-            request_id,
-            stacks: self.stacks.stacks.clone(),
-        }]
-    }
-
-    fn reload_stacks(&mut self) -> Vec<Effect> {
-        if self.connection.is_none() {
-            return Vec::new();
-        }
-        let request_id = self.request_id();
-        self.stacks.start_loading(request_id);
-        vec![Effect::LoadStacks { request_id }]
-    }
-
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::Quit {
             if self.teardown_running() {
@@ -545,94 +383,11 @@ impl App {
         }
         let page = self.page_rows.max(1);
         match self.screen() {
-            Screen::Stacks => match cmd {
-                Command::Refresh => self.reload_stacks(),
-                Command::Filter => {
-                    self.stacks.filter_editing = true;
-                    Vec::new()
-                }
-                Command::Sort | Command::ReverseSort => {
-                    let now = self.clock.now();
-                    self.stacks.cycle_sort(cmd == Command::ReverseSort, now);
-                    Vec::new()
-                }
-                Command::Open => self.open_detail(),
-                Command::Errors => self.open_errors(),
-                Command::Query => self.open_screen("query"),
-                Command::Cost => self.open_cost(),
-                Command::Teardown => {
-                    let targets = self.teardown_targets();
-                    self.open_teardown(targets)
-                }
-                Command::Shelve => {
-                    let stack = self.stacks.selected().cloned();
-                    self.open_shelve(stack)
-                }
-                Command::Mark => {
-                    self.stacks.toggle_mark();
-                    Vec::new()
-                }
-                Command::AbandonedFilter => {
-                    let now = self.clock.now();
-                    self.stacks.abandoned_only = !self.stacks.abandoned_only;
-                    self.stacks.refilter(now);
-                    Vec::new()
-                }
-                Command::Back => {
-                    if !self.stacks.filter.is_empty() {
-                        self.stacks.filter.clear();
-                        let now = self.clock.now();
-                        self.stacks.refilter(now);
-                    }
-                    Vec::new()
-                }
-                other => {
-                    self.stacks.list.navigate(other, page);
-                    Vec::new()
-                }
-            },
-            Screen::Detail => match cmd {
-                Command::Back => {
-                    self.views.pop();
-                    Vec::new()
-                }
-                Command::Refresh => self.reload_detail(),
-                Command::NextPane | Command::PrevPane => {
-                    if let Some(d) = self.views.detail_mut() {
-                        d.cycle_pane(cmd == Command::PrevPane);
-                    }
-                    Vec::new()
-                }
-                Command::Open => self.open_selected_resource(),
-                Command::DynamoTables => self.open_dynamo_tables(),
-                Command::S3Buckets => self.open_s3(),
-                Command::Logs | Command::LogsFunction => {
-                    self.open_logs(cmd == Command::LogsFunction)
-                }
-                Command::Invoke => self.open_invoke(),
-                Command::Errors => self.open_errors(),
-                Command::Query => self.open_query(),
-                Command::Cost => self.open_cost(),
-                Command::Teardown => {
-                    let stack = self.views.detail().map(|d| d.stack.clone());
-                    self.open_teardown(stack.into_iter().collect())
-                }
-                Command::Shelve => {
-                    let stack = self.views.detail().map(|d| d.stack.clone());
-                    self.open_shelve(stack)
-                }
-                other => {
-                    if let Some(d) = self.views.detail_mut() {
-                        d.navigate(other, page);
-                    }
-                    Vec::new()
-                }
-            },
-
+            Screen::Stacks => self.stacks_command(cmd, page),
+            Screen::Detail => self.detail_command(cmd, page),
             Screen::DynamoTables | Screen::DynamoItems | Screen::DynamoItem => {
                 self.dynamo_command(cmd)
             }
-
             Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
                 self.s3_command(cmd)
             }
@@ -646,54 +401,6 @@ impl App {
             Screen::Archives => self.archives_command(cmd),
             Screen::Restore => self.restore_command(cmd),
         }
-    }
-
-    /// `enter` on a resource of the detail: its table's items, its bucket, its function's logs.
-    fn open_selected_resource(&mut self) -> Vec<Effect> {
-        let Some(d) = self.views.detail() else {
-            return Vec::new();
-        };
-        if d.pane != detail::Pane::Resources {
-            return Vec::new();
-        }
-        let kind = d.selected_resource().map(|r| r.resource_type.clone());
-        match kind.as_deref() {
-            Some("AWS::DynamoDB::Table") => self.open_dynamo_tables(),
-            Some("AWS::S3::Bucket") => self.open_s3(),
-            Some("AWS::Lambda::Function") => self.open_logs(true),
-            Some(_) => {
-                self.notify(
-                    Level::Info,
-                    "enter opens tables (t), buckets (b) and functions' logs (L)",
-                );
-                Vec::new()
-            }
-            None => Vec::new(),
-        }
-    }
-
-    fn open_detail(&mut self) -> Vec<Effect> {
-        let Some(stack) = self.stacks.selected().cloned() else {
-            return Vec::new();
-        };
-        self.views.open(DetailState::new(stack));
-        self.reload_detail()
-    }
-
-    fn reload_detail(&mut self) -> Vec<Effect> {
-        if self.connection.is_none() {
-            return Vec::new();
-        }
-        let request_id = self.request_id();
-        let Some(d) = self.views.detail_mut() else {
-            return Vec::new();
-        };
-        d.start_loading(request_id);
-        vec![Effect::LoadDetail {
-            scope: d.stack.scope(),
-            request_id,
-            stack_id: d.stack.id.clone(),
-        }]
     }
 }
 

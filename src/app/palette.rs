@@ -336,6 +336,141 @@ pub const REGIONS: &[&str] = &[
 /// Theme names for the theme picker.
 pub const THEMES: &[&str] = &["dark", "light", "high-contrast"];
 
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::keymap::Command;
+use super::widgets::input::Edit;
+use super::{Effect, Level, Screen, palette};
+use crate::config::Theme as ThemeName;
+
+/// The palette and its pickers: what their choices do.
+impl super::App {
+    pub(super) fn overlay_input(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(o) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.overlay = None,
+            KeyCode::Enter => {
+                let choice = o.choose();
+                self.overlay = None;
+                return match choice {
+                    Some(a) => self.run_palette(a),
+                    None => Vec::new(),
+                };
+            }
+            KeyCode::Up => {
+                o.list.navigate(Command::Up, 1);
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                o.list.navigate(Command::Down, 1);
+            }
+            _ => {
+                if o.input.handle(key, 100) == Edit::Changed {
+                    o.refilter();
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Does what a palette entry or picker choice says.
+    pub fn run_palette(&mut self, action: PaletteAction) -> Vec<Effect> {
+        match action {
+            PaletteAction::Stacks => {
+                self.views.truncate(1);
+                Vec::new()
+            }
+            PaletteAction::Abandoned => {
+                self.views.truncate(1);
+                self.show_abandoned()
+            }
+            PaletteAction::Region(None) => {
+                let regions = palette::REGIONS.iter().map(ToString::to_string).collect();
+                self.overlay = Some(Overlay::picker("region", regions));
+                Vec::new()
+            }
+            PaletteAction::Region(Some(r)) => {
+                self.header.connection = format!("switching to {r}…");
+                vec![Effect::SwitchAws {
+                    profile: None,
+                    region: Some(r),
+                }]
+            }
+            PaletteAction::Profile(None) => vec![Effect::ListProfiles],
+            PaletteAction::Profile(Some(p)) => {
+                self.header.connection = format!("switching to profile {p}…");
+                vec![Effect::SwitchAws {
+                    profile: Some(p),
+                    region: None,
+                }]
+            }
+            PaletteAction::Theme(None) => {
+                let themes = palette::THEMES.iter().map(ToString::to_string).collect();
+                self.overlay = Some(Overlay::picker("theme", themes));
+                Vec::new()
+            }
+            PaletteAction::Theme(Some(t)) => {
+                match ThemeName::from_name(&t) {
+                    Some(theme) => self.theme = theme,
+                    None => self.notify(
+                        Level::Error,
+                        format!("unknown theme {t:?}: dark, light or high-contrast"),
+                    ),
+                }
+                Vec::new()
+            }
+            PaletteAction::Archives => self.open_archives(),
+            PaletteAction::Refresh => self.command(Command::Refresh),
+            PaletteAction::Help => self.command(Command::Help),
+            PaletteAction::Quit => self.command(Command::Quit),
+            PaletteAction::Screen(name) => self.open_screen(name),
+        }
+    }
+
+    /// The stack list filtered to abandoned stacks.
+    pub(super) fn show_abandoned(&mut self) -> Vec<Effect> {
+        let now = self.clock.now();
+        self.stacks.abandoned_only = true;
+        self.stacks.refilter(now);
+        Vec::new()
+    }
+
+    /// Opens a capability screen for the selected stack (from the list or the detail):
+    /// the palette's `:items`, `:logs`, ... do what the detail screen's key does.
+    pub(super) fn open_screen(&mut self, name: &str) -> Vec<Effect> {
+        let cmd = match name {
+            "logs" => Command::Logs,
+            "query" => Command::Query,
+            "invoke" => Command::Invoke,
+            "teardown" => Command::Teardown,
+            "cost" => Command::Cost,
+            "shelve" => Command::Shelve,
+            "items" => Command::DynamoTables,
+            "objects" => Command::S3Buckets,
+            "errors" => Command::Errors,
+            _ => {
+                self.notify(Level::Error, format!("no {name} screen in this build"));
+                return Vec::new();
+            }
+        };
+        let mut effects = Vec::new();
+        if self.views.screens().get(1) == Some(&Screen::Detail) && self.views.detail().is_some() {
+            // From the detail or a screen above it: that stack's detail first.
+            self.views.truncate(2);
+        } else {
+            self.views.truncate(1);
+            if self.stacks.selected().is_none() {
+                self.notify(Level::Error, format!("select a stack first, then :{name}"));
+                return effects;
+            }
+            effects = self.open_detail();
+        }
+        effects.extend(self.command(cmd));
+        effects
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -233,3 +233,98 @@ fn matches_filter(s: &Stack, needle: &str) -> bool {
             .iter()
             .any(|(k, v)| k.to_lowercase().contains(needle) || v.to_lowercase().contains(needle))
 }
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::Effect;
+use super::keymap::Command;
+use super::widgets::input::Edit;
+
+/// The stack list: its keys and commands.
+impl super::App {
+    /// A command on the stack list.
+    pub(super) fn stacks_command(&mut self, cmd: Command, page: usize) -> Vec<Effect> {
+        match cmd {
+            Command::Refresh => self.reload_stacks(),
+            Command::Filter => {
+                self.stacks.filter_editing = true;
+                Vec::new()
+            }
+            Command::Sort | Command::ReverseSort => {
+                let now = self.clock.now();
+                self.stacks.cycle_sort(cmd == Command::ReverseSort, now);
+                Vec::new()
+            }
+            Command::Open => self.open_detail(),
+            Command::Errors => self.open_errors(),
+            Command::Query => self.open_screen("query"),
+            Command::Cost => self.open_cost(),
+            Command::Teardown => {
+                let targets = self.teardown_targets();
+                self.open_teardown(targets)
+            }
+            Command::Shelve => {
+                let stack = self.stacks.selected().cloned();
+                self.open_shelve(stack)
+            }
+            Command::Mark => {
+                self.stacks.toggle_mark();
+                Vec::new()
+            }
+            Command::AbandonedFilter => {
+                let now = self.clock.now();
+                self.stacks.abandoned_only = !self.stacks.abandoned_only;
+                self.stacks.refilter(now);
+                Vec::new()
+            }
+            Command::Back => {
+                if !self.stacks.filter.is_empty() {
+                    self.stacks.filter.clear();
+                    let now = self.clock.now();
+                    self.stacks.refilter(now);
+                }
+                Vec::new()
+            }
+            other => {
+                self.stacks.list.navigate(other, page);
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn stacks_input(&mut self, key: KeyEvent) {
+        let st = &mut self.stacks;
+        match key.code {
+            KeyCode::Esc => {
+                st.filter.clear();
+                st.filter_editing = false;
+            }
+            KeyCode::Enter => st.filter_editing = false,
+            _ => {
+                if st.filter.handle(key, 200) != Edit::Changed {
+                    return;
+                }
+            }
+        }
+        let now = self.clock.now();
+        st.refilter(now);
+    }
+
+    pub(super) fn load_activity(&mut self) -> Vec<Effect> {
+        let request_id = self.request_id();
+        self.stacks.activity_request = request_id;
+        vec![Effect::LoadActivity {
+            request_id,
+            stacks: self.stacks.stacks.clone(),
+        }]
+    }
+
+    pub(super) fn reload_stacks(&mut self) -> Vec<Effect> {
+        if self.connection.is_none() {
+            return Vec::new();
+        }
+        let request_id = self.request_id();
+        self.stacks.start_loading(request_id);
+        vec![Effect::LoadStacks { request_id }]
+    }
+}
