@@ -5,16 +5,22 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Gauge, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Gauge, Paragraph, Row, Table};
 
 use super::Theme;
 use super::widgets::{block, gutter, message, spinner, truncate};
 use crate::app::App;
-use crate::app::dynamo::{DynamoState, FormField, ItemsState, QueryForm};
+use crate::app::dynamo::{DynamoState, ItemsState};
 use crate::app::stacks::LoadState;
 use crate::domain::dynamo::cell_text;
-use crate::domain::dynamo::table::{FilterOp, IndexKind, ItemQuery, KeyAttr, SkOp, TableInfo};
+use crate::domain::dynamo::table::{IndexKind, ItemQuery, KeyAttr, SkOp, TableInfo};
 use crate::domain::sanitize::sanitize;
+
+mod form;
+use form::render_form;
+
+mod item;
+pub use item::render_item;
 
 /// Widest a column of the items screen gets.
 const MAX_COL_WIDTH: usize = 32;
@@ -453,213 +459,6 @@ fn render_export(
             .label(Span::styled(label, Style::default())),
         area,
     );
-}
-
-fn render_form(frame: &mut Frame, area: Rect, items: &ItemsState, form: &QueryForm, theme: &Theme) {
-    let w = area.width.min(72);
-    let h = area.height.min(16);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    frame.render_widget(Clear, popup);
-    let t = &items.table;
-    let index_name = match form.index {
-        0 => format!("(table) {}", keys_text(&t.pk, t.sk.as_ref())),
-        n => t.indexes.get(n - 1).map_or_else(String::new, |ix| {
-            format!("{} {}", ix.name, keys_text(&ix.pk, ix.sk.as_ref()))
-        }),
-    };
-    let (pk_name, sk_name) = t
-        .keys_of(match form.index {
-            0 => None,
-            n => t.indexes.get(n - 1).map(|i| i.name.as_str()),
-        })
-        .map_or((String::new(), None), |(p, s)| (p.name, s.map(|s| s.name)));
-    let sk_label = sk_name.clone().unwrap_or_else(|| "(no sort key)".into());
-    let value = |field: FormField| -> (String, String) {
-        match field {
-            FormField::Index => ("index".into(), format!("‹ {index_name} ›")),
-            FormField::Pk => (format!("{pk_name} ="), form.pk.to_string()),
-            FormField::SkOp => (
-                sk_label.clone(),
-                format!("‹ {} ›", SkOp::ALL[form.sk_op % SkOp::ALL.len()].label()),
-            ),
-            FormField::Sk1 => ("value".into(), form.sk1.to_string()),
-            FormField::Sk2 => ("and (between)".into(), form.sk2.to_string()),
-            FormField::Order => (
-                "order".into(),
-                if form.descending {
-                    "‹ descending ›"
-                } else {
-                    "‹ ascending ›"
-                }
-                .into(),
-            ),
-            FormField::FilterAttr => ("filter attribute".into(), form.f_attr.to_string()),
-            FormField::FilterOp => (
-                "filter op".into(),
-                format!(
-                    "‹ {} ›",
-                    FilterOp::ALL[form.f_op % FilterOp::ALL.len()].label()
-                ),
-            ),
-            FormField::FilterValue => ("filter value".into(), form.f_value.to_string()),
-        }
-    };
-    let mut lines = Vec::new();
-    for field in FormField::ALL {
-        let (label, v) = value(field);
-        let focused = form.focused() == field;
-        let width = usize::from(w.saturating_sub(24));
-        // The focused text field shows its cursor where it is.
-        let (v, after) = match (focused, form.text(field)) {
-            (true, Some(input)) => {
-                let (before, rest) = input.around_cursor();
-                (before.to_string(), rest.to_string())
-            }
-            _ => (v, String::new()),
-        };
-        let mut spans = vec![
-            Span::styled(
-                format!("{}{label:<18}", gutter(focused)),
-                if focused { theme.key } else { theme.dim },
-            ),
-            Span::styled(
-                truncate(&sanitize(&v), width),
-                if focused { theme.selected } else { theme.base },
-            ),
-        ];
-        if focused && !field.is_choice() {
-            spans.push(Span::styled("█", theme.accent));
-            if !after.is_empty() {
-                let left = width.saturating_sub(v.chars().count() + 1);
-                spans.push(Span::styled(
-                    truncate(&sanitize(&after), left),
-                    theme.selected,
-                ));
-            }
-        }
-        lines.push(Line::from(spans));
-    }
-    lines.push(Line::raw(""));
-    match &form.error {
-        Some(e) => lines.push(Line::styled(
-            truncate(&sanitize(e), usize::from(w)),
-            theme.error,
-        )),
-        None => lines.push(Line::styled(
-            "empty key value = scan; \"quoted\" filter values are strings",
-            theme.dim,
-        )),
-    }
-    lines.push(Line::styled(
-        "tab/↑↓ field · ←→ choose · enter run · ctrl-u clear · esc close",
-        theme.dim,
-    ));
-    frame.render_widget(
-        Paragraph::new(lines).block(block(" Query ".into(), theme, true)),
-        popup,
-    );
-}
-
-/// Colours one line of pretty JSON: keys, strings, numbers, literals.
-fn json_line<'a>(line: &str, theme: &Theme) -> Line<'a> {
-    let clean = sanitize(line).into_owned();
-    let indent_len = clean.len() - clean.trim_start().len();
-    let (indent, rest) = clean.split_at(indent_len);
-    let mut spans = vec![Span::raw(indent.to_string())];
-    let mut value = rest;
-    if rest.starts_with('"')
-        && let Some(end) = string_end(rest)
-        && rest[end..].starts_with(": ")
-    {
-        spans.push(Span::styled(rest[..end].to_string(), theme.accent));
-        spans.push(Span::raw(": "));
-        value = &rest[end + 2..];
-    }
-    let style = match value.chars().next() {
-        Some('"') => theme.ok,
-        Some(c) if c == '-' || c.is_ascii_digit() => theme.warn,
-        Some('t' | 'f' | 'n') => theme.key,
-        _ => theme.base,
-    };
-    spans.push(Span::styled(value.to_string(), style));
-    Line::from(spans)
-}
-
-/// The byte index just after the closing quote of the JSON string starting `s`.
-fn string_end(s: &str) -> Option<usize> {
-    let mut escaped = false;
-    for (i, c) in s.char_indices().skip(1) {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' => return Some(i + 1),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Draws the opened item as pretty JSON (plain or typed), scrolled.
-pub fn render_item(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(st) = app.views.dynamo() else {
-        return;
-    };
-    let (Some(view), Some(items)) = (st.view.as_ref(), st.items.as_ref()) else {
-        return;
-    };
-    let key = items
-        .table
-        .key_names()
-        .iter()
-        .filter_map(|k| view.item.get(k).map(|a| cell_text(a, 40)))
-        .collect::<Vec<_>>()
-        .join(" / ");
-    let banner_h = u16::from(view.confirm_delete || view.busy);
-    let [body, banner] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(banner_h)]).areas(area);
-    let h = usize::from(body.height.saturating_sub(2));
-    let lines: Vec<Line> = view
-        .text
-        .lines()
-        .skip(view.scroll)
-        .take(h)
-        .map(|l| json_line(l, theme))
-        .collect();
-    let total = view.text.lines().count();
-    let title = format!(
-        " {} · {} · {} JSON · line {}/{} ",
-        sanitize(&items.table.name),
-        sanitize(&key),
-        if view.typed { "DynamoDB" } else { "plain" },
-        (view.scroll + 1).min(total),
-        total
-    );
-    frame.render_widget(Paragraph::new(lines).block(block(title, theme, true)), body);
-    if view.confirm_delete {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(
-                    " delete item {}? press y to delete, any other key keeps it",
-                    sanitize(&key)
-                ),
-                theme.error,
-            )),
-            banner,
-        );
-    } else if view.busy {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(" {} writing…", spinner(app.tick)),
-                theme.warn,
-            )),
-            banner,
-        );
-    }
 }
 
 #[cfg(test)]
