@@ -1,17 +1,28 @@
-//! What a restore reads from an archived template (JSON templates; YAML ones restore in
-//! one phase with no name check from the template): NoEcho parameters, the buckets that
-//! hold the stack's own deployment artifacts, and the physical names the template fixes.
+//! What a restore reads from an archived template (JSON, or YAML read into the same JSON
+//! value): NoEcho parameters, the buckets that hold the stack's own deployment artifacts,
+//! and the physical names the template fixes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::cfn_yaml::{self, YamlError};
+
 /// The template as JSON, when it is JSON.
 pub fn parse(body: &str) -> Option<Value> {
     serde_json::from_str::<Value>(body)
         .ok()
         .filter(Value::is_object)
+}
+
+/// The template as JSON, from JSON text or from YAML text (short-form intrinsics turned
+/// into their long forms, [`cfn_yaml`]).
+pub fn read(body: &str) -> Result<Value, YamlError> {
+    match parse(body) {
+        Some(t) => Ok(t),
+        None => cfn_yaml::to_json(body),
+    }
 }
 
 fn resources(t: &Value) -> impl Iterator<Item = (&String, &Value)> {
@@ -83,7 +94,7 @@ pub fn deployment_buckets(t: &Value) -> Vec<String> {
     found.into_iter().map(ToString::to_string).collect()
 }
 
-/// For a template that is not JSON (YAML, which this build does not parse): the buckets
+/// For a template that cannot be read (YAML that [`read`] refuses): the buckets
 /// among `buckets` (logical ids) that a Lambda code or layer location (`S3Bucket:`) or a
 /// nested stack's `TemplateURL:` names, on its line or the next one, by `!Ref`, `Ref:`,
 /// `!Sub`/`${...}` or `!GetAtt`. A word match: it may name a bucket that is not a code
