@@ -127,8 +127,9 @@ pub async fn restore(
             ),
         ));
     }
-    let parsed = template::parse(&body);
-    if let Some(t) = &parsed {
+    // JSON, or YAML read into the same value: the archived text itself stays as deployed.
+    let parsed = template::read(&body);
+    if let Ok(t) = &parsed {
         let account = crate::aws::teardown::caller_account(ctx).await?;
         let scope = NameScope {
             stack_name: name.clone(),
@@ -159,7 +160,7 @@ pub async fn restore(
         }
     }
 
-    if parsed.is_none() {
+    if let Err(e) = &parsed {
         let buckets: Vec<String> = manifest
             .buckets
             .iter()
@@ -168,11 +169,17 @@ pub async fn restore(
         let code = template::yaml_deployment_buckets(&body, &buckets);
         if !code.is_empty() {
             return Err(invalid(format!(
-                "restore stopped before it started: the template is YAML and its code or nested templates come from the stack's own bucket(s) {}, which needs the two-phase restore that reads JSON templates only: restore by hand (docs/shelve.md) with the template converted to JSON",
+                "restore stopped before it started: the template cannot be read ({}) and its code or nested templates come from the stack's own bucket(s) {}, which needs the two-phase restore: restore by hand (docs/shelve.md) with the template converted to JSON",
+                sanitize(&e.to_string()),
                 sanitize(&code.join(", "))
             )));
         }
+        tracing::warn!(
+            error = %e,
+            "the archived template cannot be read: restoring it as is in one phase, without the name check"
+        );
     }
+    let parsed = parsed.ok();
     let deployment: Vec<String> = parsed
         .as_ref()
         .map(template::deployment_buckets)
@@ -202,6 +209,8 @@ pub async fn restore(
                 .build()
         })
         .collect();
+    // The first phase is rewritten, so sent as JSON whatever the archived text was; the
+    // full template goes as archived.
     let first_body = match (&parsed, two_phase) {
         (Some(t), true) => template::only_resources(t, &deployment).to_string(),
         _ => body.clone(),

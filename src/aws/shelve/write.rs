@@ -113,13 +113,13 @@ pub async fn write_archive(
     };
     progress(Progress::Phase("reading the stack and its template".into()));
     let body = original_template(ctx, &stack.id).await?;
-    let parsed = template::parse(&body);
-    let template_file = if parsed.is_some() {
+    let template_file = if template::parse(&body).is_some() {
         "template.json"
     } else {
         "template.yaml"
     };
     w.write(template_file, body.as_bytes()).await?;
+    let parsed = template::read(&body).ok();
     let resources = cloudformation::resources(ctx, &stack.id).await?;
     let live: Vec<&StackResource> = resources
         .iter()
