@@ -396,11 +396,11 @@ fn path_of(stack: &[Frame]) -> String {
     }
 }
 
-/// The text with control characters (line breaks among them) escaped.
+/// The text with control characters and line breaks escaped.
 fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
             out.extend(c.escape_default());
         } else {
             out.push(c);

@@ -1,3 +1,4 @@
+use proptest::prelude::*;
 use rstest::rstest;
 use serde_json::{Value, json};
 
@@ -415,4 +416,38 @@ fn nesting_is_bounded() {
     );
     let fine = format!("A: {}{}", "[".repeat(100), "]".repeat(100));
     assert!(to_json(&fine).is_ok());
+}
+
+/// YAML-ish text: template fragments, short forms and hostile characters in any order.
+fn yamlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => prop::sample::select(vec![
+            "Resources:", "\n", "\n  ", "\n    ", "- ", ": ", "!Ref ", "!GetAtt ", "!Sub ",
+            "!If [", "[", "]", "{", "}", ", ", "'", "\"", "|\n", ">-\n", "&a ", "*a", "<<: ",
+            "!!binary ", "!Nope ", "? ", "---\n", "%TAG ! x\n", "#", "\t", "A.B", "0755",
+            "2010-09-09", "on", "~", "\u{1b}[31m", "\u{85}", "\u{2028}", "\r", "\\",
+        ])
+        .prop_map(String::from),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_text_gives_a_mapping_or_a_one_line_error(body in yamlish()) {
+        match to_json(&body) {
+            Ok(v) => prop_assert!(v.is_object()),
+            Err(e) => {
+                let text = e.to_string();
+                prop_assert!(!text.is_empty());
+                prop_assert!(
+                    !text.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}'),
+                    "{text:?}"
+                );
+            }
+        }
+    }
 }
