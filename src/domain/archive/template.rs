@@ -52,12 +52,26 @@ pub fn no_echo_params(t: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Every `{"Ref": X}` inside a value.
+/// Every logical id a value names: `{"Ref": X}`, `{"Fn::GetAtt": [X, ...]}` (or `"X.Attr"`)
+/// and `${X}` or `${X.Attr}` in an `Fn::Sub` string.
 fn refs_in<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
         Value::Object(m) => {
             if let Some(Value::String(r)) = m.get("Ref") {
                 out.push(r);
+            }
+            match m.get("Fn::GetAtt") {
+                Some(Value::Array(a)) => out.extend(a.first().and_then(Value::as_str)),
+                Some(Value::String(s)) => out.push(s.split('.').next().unwrap_or_default()),
+                _ => {}
+            }
+            let sub = match m.get("Fn::Sub") {
+                Some(Value::Array(a)) => a.first().and_then(Value::as_str),
+                Some(v) => v.as_str(),
+                None => None,
+            };
+            if let Some(s) = sub {
+                sub_names(s, out);
             }
             for x in m.values() {
                 refs_in(x, out);
@@ -65,6 +79,22 @@ fn refs_in<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
         }
         Value::Array(a) => a.iter().for_each(|x| refs_in(x, out)),
         _ => {}
+    }
+}
+
+/// The names in `${...}` of an `Fn::Sub` string, up to their first dot (`${!Literal}` skipped).
+fn sub_names<'a>(s: &'a str, out: &mut Vec<&'a str>) {
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return;
+        };
+        let name = &after[..end];
+        if !name.starts_with('!') {
+            out.push(name.split('.').next().unwrap_or_default().trim());
+        }
+        rest = &after[end + 1..];
     }
 }
 
@@ -83,6 +113,9 @@ pub fn deployment_buckets(t: &Value) -> Vec<String> {
             "AWS::Lambda::Function" => props.and_then(|p| p.get("Code")),
             "AWS::Lambda::LayerVersion" => props.and_then(|p| p.get("Content")),
             "AWS::CloudFormation::Stack" => props.and_then(|p| p.get("TemplateURL")),
+            "AWS::Serverless::Function" => props.and_then(|p| p.get("CodeUri")),
+            "AWS::Serverless::LayerVersion" => props.and_then(|p| p.get("ContentUri")),
+            "AWS::Serverless::Application" => props.and_then(|p| p.get("Location")),
             _ => None,
         };
         let mut refs = Vec::new();
