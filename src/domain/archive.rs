@@ -1,6 +1,7 @@
 //! The shelf archive: its versioned manifest, where an archive lives, the order-free digest
 //! of a table's items, and what a shelved stack cannot get back.
 
+pub mod cfn_yaml;
 mod digest;
 mod location;
 mod lost;

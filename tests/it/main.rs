@@ -22,6 +22,7 @@ mod s3;
 mod shelf_console;
 mod shelve;
 mod shelve_faults;
+mod shelve_yaml;
 mod stacks;
 mod support;
 mod teardown;

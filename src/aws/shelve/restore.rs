@@ -7,21 +7,21 @@ use std::path::Path;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use aws_sdk_s3::primitives::ByteStream;
-use futures::StreamExt;
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
-use tokio::io::AsyncBufReadExt;
 
-use super::files::{parse_item_line, read_index};
 use super::{AwsError, ErrorKind, Progress, ProgressFn, io_error};
-use crate::aws::{AwsContext, cloudformation, dynamodb};
-use crate::domain::archive::template::{self, FixedName, NameScope};
-use crate::domain::archive::{
-    ItemsDigest, Manifest, ObjectEntry, STACK_FILE, StackFile, hex, restore_order,
-};
+use crate::aws::{AwsContext, cloudformation};
+use crate::domain::archive::template::{self, NameScope};
+use crate::domain::archive::{Manifest, STACK_FILE, StackFile};
 use crate::domain::sanitize::sanitize;
+
+mod buckets;
+mod checks;
+mod tables;
+
+use buckets::{check_bucket, load_bucket};
+use checks::{parameters, taken_names};
+use tables::{load_table, table_digest};
 
 /// The tag every restored stack carries, naming its archive.
 pub const RESTORED_FROM_TAG: &str = "protoctl:restored-from";
@@ -127,8 +127,9 @@ pub async fn restore(
             ),
         ));
     }
-    let parsed = template::parse(&body);
-    if let Some(t) = &parsed {
+    // JSON, or YAML read into the same value: the archived text itself stays as deployed.
+    let parsed = template::read(&body);
+    if let Ok(t) = &parsed {
         let account = crate::aws::teardown::caller_account(ctx).await?;
         let scope = NameScope {
             stack_name: name.clone(),
@@ -159,7 +160,7 @@ pub async fn restore(
         }
     }
 
-    if parsed.is_none() {
+    if let Err(e) = &parsed {
         let buckets: Vec<String> = manifest
             .buckets
             .iter()
@@ -168,11 +169,17 @@ pub async fn restore(
         let code = template::yaml_deployment_buckets(&body, &buckets);
         if !code.is_empty() {
             return Err(invalid(format!(
-                "restore stopped before it started: the template is YAML and its code or nested templates come from the stack's own bucket(s) {}, which needs the two-phase restore that reads JSON templates only: restore by hand (docs/shelve.md) with the template converted to JSON",
+                "restore stopped before it started: the template cannot be read ({}) and its code or nested templates come from the stack's own bucket(s) {}, which needs the two-phase restore: restore by hand (docs/shelve.md) with the template converted to JSON",
+                sanitize(&e.to_string()),
                 sanitize(&code.join(", "))
             )));
         }
+        tracing::warn!(
+            error = %e,
+            "the archived template cannot be read: restoring it as is in one phase, without the name check"
+        );
     }
+    let parsed = parsed.ok();
     let deployment: Vec<String> = parsed
         .as_ref()
         .map(template::deployment_buckets)
@@ -202,6 +209,8 @@ pub async fn restore(
                 .build()
         })
         .collect();
+    // The first phase is rewritten, so sent as JSON whatever the archived text was; the
+    // full template goes as archived.
     let first_body = match (&parsed, two_phase) {
         (Some(t), true) => template::only_resources(t, &deployment).to_string(),
         _ => body.clone(),
@@ -324,110 +333,6 @@ async fn created_by_a_retry(
         .then_some(stack.id)
 }
 
-/// The parameters to create with: archived values, NoEcho ones and overrides from `given`.
-fn parameters(
-    archived: &StackFile,
-    given: &BTreeMap<String, String>,
-) -> Result<Vec<(String, String)>, AwsError> {
-    if let Some(unknown) = given
-        .keys()
-        .find(|k| !archived.parameters.iter().any(|p| &p.key == *k))
-    {
-        return Err(invalid(format!(
-            "--param {}: the archived stack has no such parameter",
-            sanitize(unknown)
-        )));
-    }
-    let missing: Vec<&str> = archived
-        .parameters
-        .iter()
-        .filter(|p| p.value.is_none() && !given.contains_key(&p.key))
-        .map(|p| p.key.as_str())
-        .collect();
-    if !missing.is_empty() {
-        return Err(invalid(format!(
-            "restore stopped before it started: NoEcho parameter(s) {} cannot be read from the archive: give them with --param KEY=VALUE",
-            sanitize(&missing.join(", "))
-        )));
-    }
-    Ok(archived
-        .parameters
-        .iter()
-        .map(|p| {
-            let v = given
-                .get(&p.key)
-                .cloned()
-                .or_else(|| p.value.clone())
-                .unwrap_or_default();
-            (p.key.clone(), v)
-        })
-        .collect())
-}
-
-/// The fixed names that already exist (tables, buckets, functions, log groups).
-async fn taken_names(ctx: &AwsContext, names: &[FixedName]) -> Result<Vec<FixedName>, AwsError> {
-    let mut out = Vec::new();
-    for n in names {
-        let Some(name) = n.name.as_deref() else {
-            continue;
-        };
-        let exists = match n.resource_type.as_str() {
-            "AWS::DynamoDB::Table" => found(
-                ctx.dynamodb()
-                    .describe_table()
-                    .table_name(name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("DescribeTable", e)),
-            )?,
-            "AWS::S3::Bucket" => match ctx.s3().head_bucket().bucket(name).send().await {
-                Ok(_) => true,
-                Err(e) => {
-                    let status = e.raw_response().map(|r| r.status().as_u16());
-                    match status {
-                        Some(404) => false,
-                        // Owned by another account: the name is taken all the same.
-                        Some(403 | 301) => true,
-                        _ => found(Err::<(), _>(AwsError::from_sdk("HeadBucket", e)))?,
-                    }
-                }
-            },
-            "AWS::Lambda::Function" => found(
-                ctx.lambda()
-                    .get_function()
-                    .function_name(name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("GetFunction", e)),
-            )?,
-            "AWS::Logs::LogGroup" => ctx
-                .logs()
-                .describe_log_groups()
-                .log_group_name_prefix(name)
-                .limit(5)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("DescribeLogGroups", e))?
-                .log_groups()
-                .iter()
-                .any(|g| g.log_group_name() == Some(name)),
-            _ => false,
-        };
-        if exists {
-            out.push(n.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn found<T>(r: Result<T, AwsError>) -> Result<bool, AwsError> {
-    match r {
-        Ok(_) => Ok(true),
-        Err(e) if e.is_not_found() => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 fn physical(
     resources: &[crate::domain::stack::StackResource],
     logical: &str,
@@ -498,295 +403,4 @@ async fn wait(
         }
         tokio::time::sleep(opts.poll).await;
     }
-}
-
-/// Writes a table's archived items back, 25 a request, retrying what DynamoDB left
-/// unprocessed; reads the file line by line.
-async fn load_table(
-    ctx: &AwsContext,
-    path: &Path,
-    table: &str,
-    logical: &str,
-    opts: &RestoreOptions,
-    progress: ProgressFn<'_>,
-) -> Result<(), AwsError> {
-    progress(Progress::Phase(format!("loading table {logical}")));
-    let f = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| io_error("cannot read", path, &e))?;
-    let mut lines = tokio::io::BufReader::new(f).lines();
-    let mut batches: Vec<Vec<WriteRequest>> = Vec::new();
-    let mut batch = Vec::new();
-    let mut loaded = 0u64;
-    loop {
-        let line = lines
-            .next_line()
-            .await
-            .map_err(|e| io_error("cannot read", path, &e))?;
-        let end = line.is_none();
-        if let Some(line) = line {
-            let item = parse_item_line(&line).map_err(invalid)?;
-            batch.push(
-                WriteRequest::builder()
-                    .put_request(
-                        PutRequest::builder()
-                            .set_item(Some(dynamodb::item_to_sdk(&item)))
-                            .build()
-                            .map_err(|e| AwsError::new(ErrorKind::Other, e.to_string()))?,
-                    )
-                    .build(),
-            );
-            if batch.len() == 25 {
-                batches.push(std::mem::take(&mut batch));
-            }
-        }
-        if end && !batch.is_empty() {
-            batches.push(std::mem::take(&mut batch));
-        }
-        if batches.len() >= opts.concurrency.max(1) || (end && !batches.is_empty()) {
-            let n: u64 = batches.iter().map(|b| b.len() as u64).sum();
-            let results: Vec<Result<(), AwsError>> =
-                futures::stream::iter(batches.drain(..).map(|b| write_batch(ctx, table, b)))
-                    .buffer_unordered(opts.concurrency.max(1))
-                    .collect()
-                    .await;
-            results.into_iter().collect::<Result<Vec<()>, _>>()?;
-            loaded += n;
-            progress(Progress::Items {
-                table: logical.to_string(),
-                items: loaded,
-            });
-        }
-        if end {
-            return Ok(());
-        }
-    }
-}
-
-async fn write_batch(
-    ctx: &AwsContext,
-    table: &str,
-    mut batch: Vec<WriteRequest>,
-) -> Result<(), AwsError> {
-    let mut delay = Duration::from_millis(50);
-    for _ in 0..12 {
-        let out = ctx
-            .dynamodb()
-            .batch_write_item()
-            .request_items(table, batch)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("BatchWriteItem", e))?;
-        batch = out
-            .unprocessed_items()
-            .and_then(|m| m.get(table).cloned())
-            .unwrap_or_default();
-        if batch.is_empty() {
-            return Ok(());
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
-    Err(AwsError::new(
-        ErrorKind::Throttled,
-        format!(
-            "BatchWriteItem: {} items of {} stayed unprocessed after retries",
-            batch.len(),
-            sanitize(table)
-        ),
-    ))
-}
-
-/// Scans the restored table and digests its items.
-async fn table_digest(
-    ctx: &AwsContext,
-    table: &str,
-    logical: &str,
-) -> Result<ItemsDigest, AwsError> {
-    let info = dynamodb::describe_table(ctx, table, logical).await?;
-    let q = dynamodb::ItemQuery::default();
-    let mut d = ItemsDigest::default();
-    let mut start = None;
-    loop {
-        let p = dynamodb::page(ctx, &info, &q, start.as_ref(), 1000, None).await?;
-        for it in &p.items {
-            d.add(it);
-        }
-        match p.last_key {
-            Some(k) => start = Some(k),
-            None => return Ok(d),
-        }
-    }
-}
-
-/// Puts a bucket's archived objects back (per key oldest first, so the latest is current;
-/// a delete marker becomes a DeleteObject).
-async fn load_bucket(
-    ctx: &AwsContext,
-    dir: &Path,
-    b: &crate::domain::archive::BucketEntry,
-    target: &str,
-    opts: &RestoreOptions,
-    progress: ProgressFn<'_>,
-) -> Result<(), AwsError> {
-    progress(Progress::Phase(format!("loading bucket {}", b.logical_id)));
-    let mut index = read_index(&dir.join(&b.index_file)).await?;
-    restore_order(&mut index);
-    // Keys in order; a key's versions go one after another, keys in parallel.
-    let mut by_key: Vec<Vec<ObjectEntry>> = Vec::new();
-    for e in index {
-        match by_key.last_mut() {
-            Some(v) if v[0].key == e.key => v.push(e),
-            _ => by_key.push(vec![e]),
-        }
-    }
-    let mut objects = 0u64;
-    let mut bytes = 0u64;
-    let mut reported = 0u64;
-    let mut stream = futures::stream::iter(by_key.into_iter().map(|versions| async move {
-        let mut sent = (0u64, 0u64);
-        for e in versions {
-            put_entry(ctx, dir, target, &e).await?;
-            if !e.delete_marker {
-                sent.0 += 1;
-                sent.1 += e.size;
-            }
-        }
-        Ok::<_, AwsError>(sent)
-    }))
-    .buffer_unordered(opts.concurrency.clamp(1, 64));
-    while let Some(r) = stream.next().await {
-        let (n, s) = r?;
-        objects += n;
-        bytes += s;
-        if objects - reported >= 500 {
-            reported = objects;
-            progress(Progress::Objects {
-                bucket: b.logical_id.clone(),
-                objects,
-                bytes,
-            });
-        }
-    }
-    progress(Progress::Objects {
-        bucket: b.logical_id.clone(),
-        objects,
-        bytes,
-    });
-    Ok(())
-}
-
-async fn put_entry(
-    ctx: &AwsContext,
-    dir: &Path,
-    bucket: &str,
-    e: &ObjectEntry,
-) -> Result<(), AwsError> {
-    if e.delete_marker {
-        ctx.s3()
-            .delete_object()
-            .bucket(bucket)
-            .key(&e.key)
-            .send()
-            .await
-            .map_err(|x| AwsError::from_sdk("DeleteObject", x))?;
-        return Ok(());
-    }
-    let path = dir.join(&e.file);
-    let body = ByteStream::from_path(&path).await.map_err(|x| {
-        AwsError::new(
-            ErrorKind::Other,
-            format!("cannot read {}: {x}", sanitize(&path.display().to_string())),
-        )
-    })?;
-    ctx.s3()
-        .put_object()
-        .bucket(bucket)
-        .key(&e.key)
-        .body(body)
-        .set_content_type(e.content_type.clone())
-        .set_content_encoding(e.content_encoding.clone())
-        .set_content_disposition(e.content_disposition.clone())
-        .set_content_language(e.content_language.clone())
-        .set_cache_control(e.cache_control.clone())
-        .set_metadata((!e.metadata.is_empty()).then(|| {
-            e.metadata
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        }))
-        .send()
-        .await
-        .map_err(|x| AwsError::from_sdk("PutObject", x))?;
-    Ok(())
-}
-
-/// Reads every current object of the restored bucket back and compares it with the
-/// archive's latest versions.
-async fn check_bucket(
-    ctx: &AwsContext,
-    dir: &Path,
-    b: &crate::domain::archive::BucketEntry,
-    target: &str,
-    opts: &RestoreOptions,
-) -> Result<BucketCheck, AwsError> {
-    let index = read_index(&dir.join(&b.index_file)).await?;
-    let expected: BTreeMap<String, String> = index
-        .into_iter()
-        .filter(|e| e.is_latest && !e.delete_marker)
-        .map(|e| (e.key, e.sha256))
-        .collect();
-    let mut keys = Vec::new();
-    let mut pages = ctx
-        .s3()
-        .list_objects_v2()
-        .bucket(target)
-        .into_paginator()
-        .send();
-    let mut matches = true;
-    let mut count = 0u64;
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("ListObjectsV2", e))?;
-        keys.clear();
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| o.key().map(ToString::to_string)),
-        );
-        count += keys.len() as u64;
-        let hashes: Vec<Result<(String, String), AwsError>> =
-            futures::stream::iter(keys.iter().map(|k| async move {
-                let resp = ctx
-                    .s3()
-                    .get_object()
-                    .bucket(target)
-                    .key(k)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("GetObject", e))?;
-                let mut body = resp.body;
-                let mut h = Sha256::new();
-                while let Some(c) = body.next().await {
-                    let c = c.map_err(|e| {
-                        AwsError::new(ErrorKind::Network, format!("GetObject: {e}"))
-                    })?;
-                    h.update(&c);
-                }
-                Ok((k.clone(), hex(&h.finalize())))
-            }))
-            .buffer_unordered(opts.concurrency.clamp(1, 64))
-            .collect()
-            .await;
-        for r in hashes {
-            let (k, sha) = r?;
-            matches &= expected.get(&k) == Some(&sha);
-        }
-    }
-    Ok(BucketCheck {
-        logical_id: b.logical_id.clone(),
-        name: target.to_string(),
-        expected_objects: expected.len() as u64,
-        objects: count,
-        checksums_match: matches && count == expected.len() as u64,
-    })
 }

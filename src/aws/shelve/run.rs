@@ -48,7 +48,7 @@ pub async fn preview(
 ) -> Result<Preview, AwsError> {
     let resources = cloudformation::resources(ctx, &sp.stack.id).await?;
     let body = cloudformation::template(ctx, &sp.stack.id).await?;
-    let mut no_echo: Vec<String> = template::parse(&body)
+    let mut no_echo: Vec<String> = template::read(&body)
         .map(|t| template::no_echo_params(&t).into_iter().collect())
         .unwrap_or_default();
     no_echo.sort();

@@ -1,17 +1,28 @@
-//! What a restore reads from an archived template (JSON templates; YAML ones restore in
-//! one phase with no name check from the template): NoEcho parameters, the buckets that
-//! hold the stack's own deployment artifacts, and the physical names the template fixes.
+//! What a restore reads from an archived template (JSON, or YAML read into the same JSON
+//! value): NoEcho parameters, the buckets that hold the stack's own deployment artifacts,
+//! and the physical names the template fixes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::cfn_yaml::{self, YamlError};
+
 /// The template as JSON, when it is JSON.
 pub fn parse(body: &str) -> Option<Value> {
     serde_json::from_str::<Value>(body)
         .ok()
         .filter(Value::is_object)
+}
+
+/// The template as JSON, from JSON text or from YAML text (short-form intrinsics turned
+/// into their long forms, [`cfn_yaml`]).
+pub fn read(body: &str) -> Result<Value, YamlError> {
+    match parse(body) {
+        Some(t) => Ok(t),
+        None => cfn_yaml::to_json(body),
+    }
 }
 
 fn resources(t: &Value) -> impl Iterator<Item = (&String, &Value)> {
@@ -41,12 +52,26 @@ pub fn no_echo_params(t: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Every `{"Ref": X}` inside a value.
+/// Every logical id a value names: `{"Ref": X}`, `{"Fn::GetAtt": [X, ...]}` (or `"X.Attr"`)
+/// and `${X}` or `${X.Attr}` in an `Fn::Sub` string.
 fn refs_in<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
         Value::Object(m) => {
             if let Some(Value::String(r)) = m.get("Ref") {
                 out.push(r);
+            }
+            match m.get("Fn::GetAtt") {
+                Some(Value::Array(a)) => out.extend(a.first().and_then(Value::as_str)),
+                Some(Value::String(s)) => out.push(s.split('.').next().unwrap_or_default()),
+                _ => {}
+            }
+            let sub = match m.get("Fn::Sub") {
+                Some(Value::Array(a)) => a.first().and_then(Value::as_str),
+                Some(v) => v.as_str(),
+                None => None,
+            };
+            if let Some(s) = sub {
+                sub_names(s, out);
             }
             for x in m.values() {
                 refs_in(x, out);
@@ -54,6 +79,22 @@ fn refs_in<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
         }
         Value::Array(a) => a.iter().for_each(|x| refs_in(x, out)),
         _ => {}
+    }
+}
+
+/// The names in `${...}` of an `Fn::Sub` string, up to their first dot (`${!Literal}` skipped).
+fn sub_names<'a>(s: &'a str, out: &mut Vec<&'a str>) {
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return;
+        };
+        let name = &after[..end];
+        if !name.starts_with('!') {
+            out.push(name.split('.').next().unwrap_or_default().trim());
+        }
+        rest = &after[end + 1..];
     }
 }
 
@@ -72,6 +113,9 @@ pub fn deployment_buckets(t: &Value) -> Vec<String> {
             "AWS::Lambda::Function" => props.and_then(|p| p.get("Code")),
             "AWS::Lambda::LayerVersion" => props.and_then(|p| p.get("Content")),
             "AWS::CloudFormation::Stack" => props.and_then(|p| p.get("TemplateURL")),
+            "AWS::Serverless::Function" => props.and_then(|p| p.get("CodeUri")),
+            "AWS::Serverless::LayerVersion" => props.and_then(|p| p.get("ContentUri")),
+            "AWS::Serverless::Application" => props.and_then(|p| p.get("Location")),
             _ => None,
         };
         let mut refs = Vec::new();
@@ -83,7 +127,7 @@ pub fn deployment_buckets(t: &Value) -> Vec<String> {
     found.into_iter().map(ToString::to_string).collect()
 }
 
-/// For a template that is not JSON (YAML, which this build does not parse): the buckets
+/// For a template that cannot be read (YAML that [`read`] refuses): the buckets
 /// among `buckets` (logical ids) that a Lambda code or layer location (`S3Bucket:`) or a
 /// nested stack's `TemplateURL:` names, on its line or the next one, by `!Ref`, `Ref:`,
 /// `!Sub`/`${...}` or `!GetAtt`. A word match: it may name a bucket that is not a code

@@ -158,6 +158,29 @@ fn deployment_bucket_found_and_phase_one_holds_only_it() {
 }
 
 #[test]
+fn deployment_buckets_named_by_sub_get_att_and_sam_properties() {
+    let t = json!({"Resources": {
+        "Code": {"Type": "AWS::S3::Bucket"},
+        "Layers": {"Type": "AWS::S3::Bucket"},
+        "Sam": {"Type": "AWS::S3::Bucket"},
+        "Nested": {"Type": "AWS::S3::Bucket"},
+        "Uploads": {"Type": "AWS::S3::Bucket"},
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Code": {"S3Bucket": {"Fn::Sub": "${Code}"}, "S3Key": {"Fn::Sub": ["${!Literal}/${Uploads2}", {}]}},
+            "Environment": {"Variables": {"UPLOADS": {"Ref": "Uploads"}}}}},
+        "Layer": {"Type": "AWS::Lambda::LayerVersion", "Properties": {
+            "Content": {"S3Bucket": {"Fn::Select": [0, [{"Ref": "Layers"}]]}, "S3Key": "l.zip"}}},
+        "SamFn": {"Type": "AWS::Serverless::Function", "Properties": {
+            "CodeUri": {"Bucket": {"Ref": "Sam"}, "Key": "f.zip"}}},
+        "Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+            "TemplateURL": {"Fn::Sub": "https://${Nested.RegionalDomainName}/child.json"}}},
+        "Attr": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Code": {"S3Bucket": {"Fn::GetAtt": "Missing.Arn"}, "S3Key": "k"}}}
+    }});
+    assert_eq!(deployment_buckets(&t), ["Code", "Layers", "Nested", "Sam"]);
+}
+
+#[test]
 fn fixed_names_resolve_with_the_new_stack_name() {
     let scope = NameScope {
         stack_name: "copy".into(),
