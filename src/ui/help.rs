@@ -29,16 +29,40 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
         })
         .collect();
-    let height = (lines.len() as u16 + 2).min(area.height);
+    // One column when the keys fit; side by side columns when they do not; the last line
+    // says how many are left out when even those do not.
+    let rows = usize::from(area.height.saturating_sub(2)).max(1);
+    let fit = usize::from(area.width / COLUMN).max(1);
+    let columns = lines.len().div_ceil(rows).clamp(1, fit);
+    let mut lines = lines;
+    let room = rows * columns;
+    if lines.len() > room {
+        let left_out = lines.len() - room + 1;
+        lines.truncate(room - 1);
+        lines.push(Line::from(Span::styled(
+            format!("{:>22}  … and {left_out} more", ""),
+            theme.dim,
+        )));
+    }
+    let per_column = lines.len().div_ceil(columns);
+    let height = (per_column as u16 + 2).min(area.height);
     let [v] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(52)])
+    // Side by side columns keep each one as wide as the single one.
+    let width = COLUMN * columns as u16 + if columns > 1 { 2 } else { 0 };
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(v);
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(block(" Keys (any key closes) ".into(), theme, true)),
-        popup,
-    );
+    let outer = block(" Keys (any key closes) ".into(), theme, true);
+    let inner = outer.inner(popup);
+    frame.render_widget(outer, popup);
+    let cols = Layout::horizontal(vec![Constraint::Length(COLUMN); columns]).split(inner);
+    for (chunk, col) in lines.chunks(per_column.max(1)).zip(cols.iter()) {
+        frame.render_widget(Paragraph::new(chunk.to_vec()), *col);
+    }
 }
+
+/// The width of one column of keys (22 for the keys, the command's label after them).
+const COLUMN: u16 = 52;

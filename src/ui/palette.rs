@@ -148,6 +148,32 @@ mod tests {
     }
 
     #[test]
+    fn help_on_a_short_terminal_puts_the_keys_side_by_side_and_says_what_it_leaves_out() {
+        let mut a = loaded();
+        a.update(Action::Command(Command::Help));
+        let labels: Vec<&str> = a
+            .keymap
+            .bindings_for(a.screen().scope())
+            .into_iter()
+            .map(|(cmd, _)| cmd.label())
+            .collect();
+        assert!(labels.len() > 10, "{labels:?}");
+        let th = Theme::new(ThemeName::Dark, true);
+        // Wide enough for three columns, too short for one: every key is on screen.
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 12)).unwrap();
+        t.draw(|f| render(f, &a, &th)).unwrap();
+        let screen = t.backend().to_string();
+        for label in &labels {
+            assert!(screen.contains(label), "{label} missing:\n{screen}");
+        }
+        // Too narrow for a second column: the last line counts what is left out.
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(60, 12)).unwrap();
+        t.draw(|f| render(f, &a, &th)).unwrap();
+        let screen = t.backend().to_string();
+        assert!(screen.contains("… and 17 more"), "{screen}");
+    }
+
+    #[test]
     fn no_color_draws_no_colour() {
         let mut a = loaded();
         a.update(Action::Command(Command::Palette));
