@@ -10,8 +10,7 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
-use crate::aws::dynamodb;
-use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo};
+use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo, common_columns};
 use crate::domain::dynamo::{
     Attr, Item, item_from_plain_json, item_from_typed_json, item_to_plain_json, item_to_typed_json,
 };
@@ -204,7 +203,7 @@ impl ItemsState {
         self.empty_streak = if empty { self.empty_streak + 1 } else { 0 };
         self.next_key = page.last_key;
         self.loading = false;
-        self.columns = dynamodb::common_columns(&self.counts, &self.key_columns(), MAX_COLUMNS);
+        self.columns = common_columns(&self.counts, &self.key_columns(), MAX_COLUMNS);
     }
 
     /// True when more pages exist.

@@ -4,6 +4,7 @@
 mod digest;
 mod location;
 mod lost;
+pub mod shelve;
 pub mod template;
 
 use chrono::{DateTime, Utc};

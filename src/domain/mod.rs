@@ -2,6 +2,7 @@
 
 pub mod abandon;
 pub mod archive;
+pub mod cognito;
 pub mod console_url;
 pub mod cost;
 pub mod discovery;

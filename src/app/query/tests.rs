@@ -5,8 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect, Level, Screen};
-use crate::aws::insights::ChunkProgress;
 use crate::config::SavedQueryConfig;
+use crate::domain::queries::ChunkProgress;
 
 fn press(code: KeyCode) -> Action {
     Action::Input(KeyEvent::new(code, KeyModifiers::NONE))

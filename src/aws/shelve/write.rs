@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_cloudformation::types::TemplateStage;
 use chrono::{DateTime, Utc};
@@ -16,7 +15,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
 use super::files::{entry, items_digest};
-use super::{AwsError, ErrorKind, Progress, ProgressFn, io_error};
+use super::{AwsError, ErrorKind, Progress, ProgressFn, ShelveOptions, io_error};
 use crate::aws::{AwsContext, cloudformation, dynamodb, to_chrono};
 use crate::domain::archive::{
     self, BucketEntry, FORMAT, LogEntry, MANIFEST, Manifest, NestedEntry, ObjectEntry,
@@ -24,18 +23,6 @@ use crate::domain::archive::{
     template,
 };
 use crate::domain::stack::{Stack, StackResource};
-
-/// How a stack is archived.
-#[derive(Debug, Clone)]
-pub struct ShelveOptions {
-    /// Every object version and delete marker, not only the latest versions.
-    pub all_versions: bool,
-    /// Keep the log events of this last stretch of time.
-    pub logs: Option<Duration>,
-    /// Objects downloaded (and scan segments read) at once.
-    pub concurrency: usize,
-    pub now: DateTime<Utc>,
-}
 
 /// What the writer has produced so far: files written, in order.
 struct Writer {
