@@ -207,7 +207,7 @@ pub enum Effect {
     LoadCosts {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,
-        settings: Box<crate::aws::cost::CostSettings>,
+        settings: Box<crate::domain::cost::CostSettings>,
     },
     PlanTeardown {
         request_id: u64,

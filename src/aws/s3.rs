@@ -11,60 +11,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{AwsContext, AwsError, ErrorKind, to_chrono};
 use crate::domain::sanitize::sanitize;
-use crate::domain::stack::StackResource;
-
-/// The CloudFormation type of a bucket.
-pub const BUCKET_TYPE: &str = "AWS::S3::Bucket";
 
 /// Keys asked for per ListObjectsV2 / ListObjectVersions page (the service maximum).
 pub const PAGE_KEYS: i32 = 1000;
 
 pub use crate::domain::s3::{
-    BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview, Progress,
-    VersionEntry, VersionPage,
+    BUCKET_TYPE, BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead,
+    Preview, Progress, VersionEntry, VersionPage, s3_uri, sort_versions, stack_buckets, url_decode,
 };
-
-/// The buckets among a stack's resources (those with a physical name), in logical-id order.
-pub fn stack_buckets(resources: &[StackResource]) -> Vec<BucketRef> {
-    resources
-        .iter()
-        .filter(|r| r.resource_type == BUCKET_TYPE)
-        .filter_map(|r| {
-            r.physical_id.as_ref().map(|p| BucketRef {
-                logical_id: r.logical_id.clone(),
-                name: p.clone(),
-            })
-        })
-        .collect()
-}
-
-/// Decodes a key sent with `encoding-type=url` (percent escapes, `+` for a space), the
-/// way S3 returns keys that XML 1.0 cannot carry (control characters).
-pub fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match hex_pair(b[i + 1], b[i + 2]) {
-                Some(v) => {
-                    out.push(v);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
-    let d = |c: u8| (c as char).to_digit(16);
-    Some((d(hi)? * 16 + d(lo)?) as u8)
-}
 
 /// A key as returned: decoded when the response says it is url-encoded.
 fn key_of(s: Option<&str>, encoded: bool) -> String {
@@ -568,16 +522,6 @@ pub async fn versions_page(
     })
 }
 
-/// Orders versions by key, then the latest first, then newest first.
-pub fn sort_versions(v: &mut [VersionEntry]) {
-    v.sort_by(|a, b| {
-        a.key
-            .cmp(&b.key)
-            .then(b.is_latest.cmp(&a.is_latest))
-            .then(b.last_modified.cmp(&a.last_modified))
-    });
-}
-
 /// Every version and delete marker of `key` exactly (or of every key under it when
 /// `exact` is false), up to `limit` entries.
 pub async fn versions(
@@ -631,11 +575,6 @@ pub async fn presign_get(
     Ok(req.uri().to_string())
 }
 
-/// The `s3://bucket/key` URI of an object (the key exactly as it is).
-pub fn s3_uri(bucket: &str, key: &str) -> String {
-    format!("s3://{bucket}/{key}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,28 +622,6 @@ mod tests {
     }
 
     #[test]
-    fn buckets_of_a_stack() {
-        let r = |l: &str, p: Option<&str>, t: &str| StackResource {
-            logical_id: l.into(),
-            physical_id: p.map(Into::into),
-            resource_type: t.into(),
-            status: "CREATE_COMPLETE".into(),
-            stack_path: "demo".into(),
-        };
-        let rs = [
-            r("DataBucket", Some("d-1"), BUCKET_TYPE),
-            r("Fn", Some("f"), "AWS::Lambda::Function"),
-            r("Pending", None, BUCKET_TYPE),
-            r("ServerlessDeploymentBucket", Some("sls-1"), BUCKET_TYPE),
-        ];
-        let b = stack_buckets(&rs);
-        assert_eq!(
-            b.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
-            ["d-1", "sls-1"]
-        );
-    }
-
-    #[test]
     fn file_names_cannot_escape() {
         assert_eq!(safe_file_name(".."), "object");
         assert_eq!(safe_file_name("a\\b"), "a_b");
@@ -716,40 +633,5 @@ mod tests {
             download_target(Path::new("/nonexistent/x.bin"), "k"),
             PathBuf::from("/nonexistent/x.bin")
         );
-    }
-
-    #[test]
-    fn versions_sort_latest_first_within_a_key() {
-        let v = |k: &str, latest: bool, min: i64| VersionEntry {
-            key: k.into(),
-            version_id: Some(format!("{k}{min}")),
-            is_latest: latest,
-            delete_marker: false,
-            size: Some(1),
-            last_modified: Some(chrono::DateTime::from_timestamp(min * 60, 0).unwrap()),
-            etag: None,
-            storage_class: None,
-        };
-        let mut all = vec![
-            v("b", false, 1),
-            v("a", false, 2),
-            v("b", true, 3),
-            v("a", true, 5),
-        ];
-        sort_versions(&mut all);
-        let ids: Vec<_> = all.iter().map(|v| v.version_id.clone().unwrap()).collect();
-        assert_eq!(ids, ["a5", "a2", "b3", "b1"]);
-    }
-
-    #[test]
-    fn url_encoded_keys_decode() {
-        assert_eq!(url_decode("a+b%20c%2B%1B%E2%9C%93"), "a b c+\x1b✓");
-        assert_eq!(url_decode("100%"), "100%");
-        assert_eq!(url_decode("%zz%4"), "%zz%4");
-    }
-
-    #[test]
-    fn uris_keep_the_key() {
-        assert_eq!(s3_uri("b", "a b/ü.txt"), "s3://b/a b/ü.txt");
     }
 }
