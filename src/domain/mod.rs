@@ -15,6 +15,7 @@ mod hostile_input_tests;
 pub mod iam;
 pub mod invoke;
 pub mod log_groups;
+pub mod log_poll;
 pub mod logbuf;
 pub mod nested;
 pub mod queries;
