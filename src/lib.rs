@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+#[cfg(test)]
+mod layering_tests;
 pub mod logging;
 pub mod tui;
 pub mod ui;

@@ -13,8 +13,8 @@ use super::shelf::{RunProgress, ShelfEffect, ShelfMsg};
 use super::widgets::TextInput;
 use super::widgets::input::Edit;
 use super::{App, Effect, Level, Screen};
-use crate::aws::shelve::{ArchiveSummary, RestoreOptions, RestoreReport};
 use crate::domain::archive::Location;
+use crate::domain::archive::shelve::{ArchiveSummary, RestoreOptions, RestoreReport};
 
 /// Longest stack name CloudFormation takes.
 const MAX_NAME: usize = 128;
@@ -264,7 +264,7 @@ impl App {
             source: r.archive.location.clone(),
             poll: Duration::from_secs(2),
             max_wait: Duration::from_secs(3600),
-            concurrency: crate::aws::shelve::CONCURRENCY,
+            concurrency: crate::domain::archive::shelve::CONCURRENCY,
         };
         vec![Effect::Shelf(
             None,

@@ -177,7 +177,7 @@ impl App {
     fn cost_effect(&mut self, stacks: Vec<Stack>) -> Result<(u64, Effect), String> {
         let prices = self.settings.cost.prices.clone()?;
         let request_id = self.request_id();
-        let settings = crate::aws::cost::CostSettings {
+        let settings = crate::domain::cost::CostSettings {
             days: self.settings.cost.days,
             prices,
             now: self.clock.now(),

@@ -8,8 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{App, Effect, Level, Screen};
-use crate::aws::dynamodb;
-use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo};
+use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo, common_columns};
 use crate::domain::dynamo::{Attr, Item, item_to_plain_json, item_to_typed_json};
 use crate::domain::stack::Stack;
 
@@ -202,7 +201,7 @@ impl ItemsState {
         self.empty_streak = if empty { self.empty_streak + 1 } else { 0 };
         self.next_key = page.last_key;
         self.loading = false;
-        self.columns = dynamodb::common_columns(&self.counts, &self.key_columns(), MAX_COLUMNS);
+        self.columns = common_columns(&self.counts, &self.key_columns(), MAX_COLUMNS);
     }
 
     /// True when more pages exist.

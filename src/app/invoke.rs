@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::Effect;
 use super::widgets::TextInput;
 use super::widgets::input::Edit;
-use crate::aws::cognito::{self, PoolUser};
+use crate::domain::cognito::{self, PoolUser};
 use crate::domain::invoke::{
     CallSpec, EventShape, Outcome, Request, Sample, Summary, Via, api_base_url, method_or_default,
     parse_payload, stage_of,
@@ -121,7 +121,7 @@ impl InvokeState {
         settings: &Settings,
     ) -> Self {
         let s = settings.clone();
-        let pool = cognito::pool_for(&s.cognito, Some(&stack)).map_err(|e| e.message);
+        let pool = cognito::pool_for(&s.cognito, Some(&stack));
         let api_url = api_base_url(None, &stack, s.api_url.as_deref());
         Self {
             user: s.cognito.username.clone().unwrap_or_default().into(),

@@ -131,7 +131,7 @@ pub enum Effect {
     LoadCosts {
         request_id: u64,
         stacks: Vec<crate::domain::stack::Stack>,
-        settings: Box<crate::aws::cost::CostSettings>,
+        settings: Box<crate::domain::cost::CostSettings>,
     },
     /// Plan a teardown, run one.
     Teardown(teardown::TeardownEffect),

@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::widgets::TextInput;
-use crate::aws::insights::{ChunkProgress, QueryOutcome, Row, plan};
 use crate::domain::queries::SavedQuery;
+use crate::domain::queries::{ChunkProgress, QueryOutcome, Row, plan};
 use crate::domain::sanitize::sanitize;
 use crate::domain::stack::Stack;
 

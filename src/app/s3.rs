@@ -14,12 +14,12 @@ use tokio_util::sync::CancellationToken;
 use super::Screen;
 use super::list::ListState;
 use super::stacks::LoadState;
-use crate::aws::s3;
 use crate::domain::s3::{
     BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview,
     VersionEntry,
 };
 use crate::domain::stack::Stack;
+use crate::domain::text::safe_file_name;
 use preview::PreviewDoc;
 
 /// Largest preview read, whatever the config says.
@@ -376,5 +376,5 @@ fn is_s3(screen: Screen) -> bool {
 /// The file name a download of `key` suggests (its last segment, made safe).
 pub fn default_download_path(key: &str) -> String {
     let name = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or("object");
-    format!("./{}", s3::safe_file_name(name))
+    format!("./{}", safe_file_name(name))
 }

@@ -12,10 +12,10 @@ use super::list::ListState;
 use super::teardown::{Phase, StackProgress};
 use super::widgets::TextInput;
 use super::{App, Effect, Level, Screen, ViewState};
-use crate::aws::shelve::{
+use crate::domain::archive::Location;
+use crate::domain::archive::shelve::{
     ArchiveSummary, Preview, Progress, RestoreOptions, RestoreReport, ShelveOptions, Shelved,
 };
-use crate::domain::archive::Location;
 use crate::domain::stack::Stack;
 use crate::domain::teardown::run::{OutcomeKind, Settings, StackPlan};
 
@@ -210,7 +210,7 @@ fn shelve_options(now: chrono::DateTime<chrono::Utc>) -> ShelveOptions {
     ShelveOptions {
         all_versions: false,
         logs: None,
-        concurrency: crate::aws::shelve::CONCURRENCY,
+        concurrency: crate::domain::archive::shelve::CONCURRENCY,
         now,
     }
 }

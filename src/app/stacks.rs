@@ -147,7 +147,7 @@ impl StacksState {
             .iter()
             .map(|s| {
                 let a =
-                    crate::aws::activity::assess_stack(s, activity.get(&s.id), &self.policy, now);
+                    crate::domain::abandon::assess_stack(s, activity.get(&s.id), &self.policy, now);
                 (s.id.clone(), a)
             })
             .collect();

@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
 use super::{AwsContext, AwsError, cloudformation, tagging};
-use crate::domain::abandon::{AbandonPolicy, Assessment, assess_with_activity, policy_from_config};
+use crate::domain::abandon::{AbandonPolicy, Assessment, policy_from_config};
 use crate::domain::function_cache::FunctionCache;
 use crate::domain::stack::{Stack, StackResource};
+
+pub use crate::domain::abandon::assess_stack;
 
 /// Stacks looked up at once.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -352,19 +354,4 @@ pub async fn assess_all(
             (s, a)
         })
         .collect()
-}
-
-/// Assesses one stack from its looked-up activity (missing or failed = protected).
-pub fn assess_stack(
-    stack: &Stack,
-    activity: Option<&Result<Vec<DateTime<Utc>>, String>>,
-    policy: &AbandonPolicy,
-    now: DateTime<Utc>,
-) -> Assessment {
-    let activity = match activity {
-        Some(Ok(v)) => Ok(v.as_slice()),
-        Some(Err(e)) => Err(e.as_str()),
-        None => Err("not looked up"),
-    };
-    assess_with_activity(stack, activity, policy, now)
 }

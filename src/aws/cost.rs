@@ -12,12 +12,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use futures::StreamExt;
 
 use super::{AwsContext, AwsError, ErrorKind, cloudformation, cloudwatch, s3};
 use crate::domain::cost::{
-    Arch, Inventory, Measured, PriceTable, StackCost, TableFacts, inventory, price_stack, usage,
+    Arch, Inventory, Measured, StackCost, TableFacts, inventory, price_stack, usage,
 };
 use crate::domain::stack::Stack;
 use crate::domain::teardown::template_resources;
@@ -28,14 +28,7 @@ pub const CONCURRENCY: usize = 16;
 /// ListObjectVersions pages read for a bucket that publishes no size metric.
 pub const MAX_LISTING_PAGES: usize = 100;
 
-/// What the estimate needs besides the stacks.
-#[derive(Debug, Clone)]
-pub struct CostSettings {
-    /// Days of usage to measure (scaled to a 30-day month).
-    pub days: u32,
-    pub prices: PriceTable,
-    pub now: DateTime<Utc>,
-}
+pub use crate::domain::cost::CostSettings;
 
 /// Estimates what each stack costs a month, in the order given. Stacks from several
 /// regions are measured in their own region.

@@ -1,30 +1,27 @@
 //! DynamoDB: table descriptions, one page of a scan or query, conditional writes, and the
 //! parallel-segment export. Values cross this boundary as `domain::dynamo::Attr`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType, Select};
 
 mod export;
-mod query;
 
-pub use export::{ExportSummary, export, export_as, json_line, typed_json_line};
-pub use query::{
+pub use crate::domain::dynamo::query::{
     Expressions, Filter, FilterOp, ItemQuery, SkOp, expressions, filter_value, key_value,
 };
+pub use export::{ExportSummary, export, export_as, json_line, typed_json_line};
 
 use super::{AwsContext, AwsError, ErrorKind};
 use crate::domain::dynamo::{Attr, Item};
 
-/// Shown when a conditional write finds the item different from what was opened.
-pub const CHANGED_MESSAGE: &str =
-    "the item changed since you opened it (or was deleted): reload it and try again";
-
 /// Conditions compare at most this many attributes (expressions are limited to 4 KB).
 const MAX_COMPARED_ATTRS: usize = 150;
 
-pub use crate::domain::dynamo::table::{IndexInfo, IndexKind, KeyAttr, Page, TableInfo};
+pub use crate::domain::dynamo::table::{
+    CHANGED_MESSAGE, IndexInfo, IndexKind, KeyAttr, Page, TableInfo, common_columns,
+};
 
 /// Converts an SDK value (unknown future types become NULL).
 pub fn attr_from_sdk(v: &AttributeValue) -> Attr {
@@ -402,133 +399,11 @@ pub async fn get_item(
     Ok(out.item().map(item_from_sdk))
 }
 
-/// The most common attribute names of `items` after the key names, most frequent first
-/// (ties by name), at most `max` in all.
-pub fn common_columns(
-    counts: &BTreeMap<String, usize>,
-    keys: &[String],
-    max: usize,
-) -> Vec<String> {
-    let mut cols: Vec<String> = keys.to_vec();
-    let mut rest: Vec<(&String, &usize)> =
-        counts.iter().filter(|(k, _)| !keys.contains(k)).collect();
-    rest.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-    cols.extend(rest.into_iter().map(|(k, _)| k.clone()));
-    cols.truncate(max.max(keys.len()));
-    cols
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
-
-    fn table() -> TableInfo {
-        TableInfo {
-            name: "t".into(),
-            logical_id: "T".into(),
-            status: "ACTIVE".into(),
-            pk: KeyAttr {
-                name: "pk".into(),
-                attr_type: "S".into(),
-            },
-            sk: Some(KeyAttr {
-                name: "sk".into(),
-                attr_type: "N".into(),
-            }),
-            indexes: vec![IndexInfo {
-                name: "byStatus".into(),
-                kind: IndexKind::Gsi,
-                pk: KeyAttr {
-                    name: "status".into(),
-                    attr_type: "S".into(),
-                },
-                sk: None,
-                projection: "ALL".into(),
-            }],
-            item_count: Some(1),
-            size_bytes: Some(1),
-            billing_mode: "PAY_PER_REQUEST".into(),
-        }
-    }
-
-    #[test]
-    fn query_expressions() {
-        let q = ItemQuery {
-            pk: Some("A".into()),
-            sk: Some((
-                SkOp::Between,
-                "1".into(),
-                "12345678901234567890123456789012345678".into(),
-            )),
-            ..Default::default()
-        };
-        let e = expressions(&table(), &q).unwrap();
-        assert_eq!(
-            e.key_condition.as_deref(),
-            Some("#pk = :pk AND #sk BETWEEN :sk1 AND :sk2")
-        );
-        assert_eq!(
-            e.values[":sk2"],
-            Attr::N("12345678901234567890123456789012345678".into())
-        );
-        let bad = ItemQuery {
-            pk: Some("A".into()),
-            sk: Some((SkOp::Lt, "x".into(), String::new())),
-            ..Default::default()
-        };
-        assert!(
-            expressions(&table(), &bad)
-                .unwrap_err()
-                .contains("not a number")
-        );
-        let gsi = ItemQuery {
-            index: Some("byStatus".into()),
-            pk: Some("NEW".into()),
-            sk: Some((SkOp::Eq, "1".into(), String::new())),
-            ..Default::default()
-        };
-        assert!(
-            expressions(&table(), &gsi)
-                .unwrap_err()
-                .contains("no sort key")
-        );
-        let nope = ItemQuery {
-            index: Some("nope".into()),
-            ..Default::default()
-        };
-        assert!(expressions(&table(), &nope).is_err());
-    }
-
-    #[test]
-    fn filter_expressions_and_values() {
-        let q = ItemQuery {
-            filter: Some(Filter {
-                attr: "qty".into(),
-                op: FilterOp::Ge,
-                value: "3".into(),
-            }),
-            ..Default::default()
-        };
-        let e = expressions(&table(), &q).unwrap();
-        assert_eq!(e.key_condition, None);
-        assert_eq!(e.filter.as_deref(), Some("#f >= :f"));
-        assert_eq!(e.values[":f"], Attr::N("3".into()));
-        assert_eq!(filter_value("\"007\"", true), Attr::S("007".into()));
-        assert_eq!(filter_value("007", false), Attr::S("007".into()));
-        assert_eq!(filter_value("true", true), Attr::Bool(true));
-        assert_eq!(filter_value("SHIPPED", true), Attr::S("SHIPPED".into()));
-        let q = ItemQuery {
-            filter: Some(Filter {
-                attr: "note".into(),
-                op: FilterOp::Exists,
-                value: String::new(),
-            }),
-            ..Default::default()
-        };
-        let e = expressions(&table(), &q).unwrap();
-        assert_eq!(e.filter.as_deref(), Some("attribute_exists(#f)"));
-        assert!(e.values.is_empty());
-    }
 
     #[test]
     fn sdk_round_trip_is_exact() {
@@ -598,18 +473,5 @@ mod tests {
         );
         assert_eq!(names["#n0"], "w");
         assert_eq!(values.len(), 2);
-    }
-
-    #[test]
-    fn columns_keys_first_then_common() {
-        let counts = BTreeMap::from([
-            ("pk".to_string(), 3),
-            ("b".to_string(), 2),
-            ("a".to_string(), 2),
-            ("z".to_string(), 3),
-            ("rare".to_string(), 1),
-        ]);
-        let cols = common_columns(&counts, &["pk".to_string(), "sk".to_string()], 5);
-        assert_eq!(cols, ["pk", "sk", "z", "a", "b"]);
     }
 }

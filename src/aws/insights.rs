@@ -2,7 +2,7 @@
 //! groups (chunks of 50, at most [`plan::CONCURRENT_QUERIES`] running at once), merged into
 //! the rows one query would give; and the error candidates of a window, for `errors`.
 
-pub mod plan;
+pub use crate::domain::queries::plan;
 
 use std::time::Duration;
 
@@ -14,41 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::logs::LogGroupRef;
 use super::{AwsContext, AwsError, ErrorKind};
 use crate::domain::logbuf::LogEvent;
-pub use plan::{Row, columns};
-
-/// One query's progress, as GetQueryResults reports it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChunkProgress {
-    /// Which chunk of log groups (0-based).
-    pub chunk: usize,
-    /// How many chunks in all.
-    pub chunks: usize,
-    /// `Scheduled`, `Running`, `Complete`, `Failed`, `Cancelled`, `Timeout`.
-    pub status: String,
-    /// Records scanned so far.
-    pub records_scanned: f64,
-    /// Records matched so far.
-    pub records_matched: f64,
-    /// Bytes scanned so far.
-    pub bytes_scanned: f64,
-}
-
-/// The merged answer of a query.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryOutcome {
-    /// The rows, fields in AWS's order.
-    pub rows: Vec<Row>,
-    /// The columns: each field in the order it first appears, `@ptr` left out.
-    pub columns: Vec<String>,
-    /// Records scanned, summed over the chunks.
-    pub records_scanned: f64,
-    /// Records matched, summed over the chunks.
-    pub records_matched: f64,
-    /// How many queries ran (one per 50 log groups).
-    pub queries: usize,
-    /// A `stats` query over several chunks whose aggregates cannot be combined.
-    pub approximate: bool,
-}
+pub use plan::{ChunkProgress, QueryOutcome, Row, columns};
 
 /// How a query runs.
 #[derive(Debug, Clone)]

@@ -13,10 +13,7 @@ use crate::domain::invoke::{CallSpec, Request, Sample, Via, body_hash, throttle_
 
 /// Attempts per call when throttled (the first plus retries).
 const MAX_THROTTLE_ATTEMPTS: u32 = 6;
-/// Largest accepted fan-out.
-pub const MAX_COUNT: usize = 100_000;
-/// Largest accepted concurrency.
-pub const MAX_CONCURRENCY: usize = 256;
+pub use crate::domain::invoke::{MAX_CONCURRENCY, MAX_COUNT};
 
 /// What to call. `Debug` never shows the token.
 #[derive(Clone)]

@@ -1,70 +1,28 @@
 //! S3: a stack's buckets, page-by-page listings, object heads, bounded previews, streamed
 //! downloads, versions and presigned links. Returns domain types, never SDK types.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::EncodingType;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{AwsContext, AwsError, ErrorKind, to_chrono};
 use crate::domain::sanitize::sanitize;
-use crate::domain::stack::StackResource;
 
-/// The CloudFormation type of a bucket.
-pub const BUCKET_TYPE: &str = "AWS::S3::Bucket";
+mod transfer;
+
+pub use transfer::{download, download_target, io_reason, preview, stream_to};
+
+pub use crate::domain::text::{human_size, safe_file_name};
 
 /// Keys asked for per ListObjectsV2 / ListObjectVersions page (the service maximum).
 pub const PAGE_KEYS: i32 = 1000;
 
 pub use crate::domain::s3::{
-    BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview, Progress,
-    VersionEntry, VersionPage,
+    BUCKET_TYPE, BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead,
+    Preview, Progress, VersionEntry, VersionPage, s3_uri, sort_versions, stack_buckets, url_decode,
 };
-
-/// The buckets among a stack's resources (those with a physical name), in logical-id order.
-pub fn stack_buckets(resources: &[StackResource]) -> Vec<BucketRef> {
-    resources
-        .iter()
-        .filter(|r| r.resource_type == BUCKET_TYPE)
-        .filter_map(|r| {
-            r.physical_id.as_ref().map(|p| BucketRef {
-                logical_id: r.logical_id.clone(),
-                name: p.clone(),
-            })
-        })
-        .collect()
-}
-
-/// Decodes a key sent with `encoding-type=url` (percent escapes, `+` for a space), the
-/// way S3 returns keys that XML 1.0 cannot carry (control characters).
-pub fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match hex_pair(b[i + 1], b[i + 2]) {
-                Some(v) => {
-                    out.push(v);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
-    let d = |c: u8| (c as char).to_digit(16);
-    Some((d(hi)? * 16 + d(lo)?) as u8)
-}
 
 /// A key as returned: decoded when the response says it is url-encoded.
 fn key_of(s: Option<&str>, encoded: bool) -> String {
@@ -305,190 +263,6 @@ fn not_found_key(e: AwsError, bucket: &str, key: &str) -> AwsError {
     }
 }
 
-/// Reads at most `max_bytes` from the start of an object with a Range GET (never the whole
-/// object: even a server that ignores the range is read only that far).
-pub async fn preview(
-    ctx: &AwsContext,
-    bucket: &str,
-    key: &str,
-    version_id: Option<&str>,
-    size_hint: u64,
-    max_bytes: usize,
-) -> Result<Preview, AwsError> {
-    if size_hint == 0 || max_bytes == 0 {
-        // A Range GET of an empty object is an InvalidRange error: nothing to read.
-        return Ok(Preview {
-            bytes: Vec::new(),
-            total: size_hint,
-        });
-    }
-    let out = ctx
-        .s3()
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .set_version_id(version_id.map(ToString::to_string))
-        .range(format!("bytes=0-{}", max_bytes - 1))
-        .send()
-        .await
-        .map_err(|e| not_found_key(AwsError::from_sdk("GetObject", e), bucket, key))?;
-    let total = out
-        .content_range()
-        .and_then(|r| r.rsplit('/').next())
-        .and_then(|t| t.parse::<u64>().ok())
-        .unwrap_or(size_hint);
-    let mut body = out.body;
-    let mut bytes = Vec::with_capacity(max_bytes.min(size_hint as usize));
-    while bytes.len() < max_bytes {
-        match body.next().await {
-            Some(Ok(chunk)) => {
-                let take = chunk.len().min(max_bytes - bytes.len());
-                bytes.extend_from_slice(&chunk[..take]);
-            }
-            Some(Err(e)) => {
-                return Err(AwsError::new(
-                    ErrorKind::Network,
-                    format!("GetObject: reading the object failed: {e}"),
-                ));
-            }
-            None => break,
-        }
-    }
-    Ok(Preview { bytes, total })
-}
-
-/// Streams an object into `out`, chunk by chunk (never held whole in memory), reporting
-/// progress; returns `None` when cancelled.
-pub async fn stream_to<W: AsyncWrite + Unpin>(
-    ctx: &AwsContext,
-    bucket: &str,
-    key: &str,
-    version_id: Option<&str>,
-    out: &mut W,
-    cancel: &CancellationToken,
-    mut progress: impl FnMut(Progress),
-) -> Result<Option<u64>, anyhow::Error> {
-    let resp = ctx
-        .s3()
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .set_version_id(version_id.map(ToString::to_string))
-        .send()
-        .await
-        .map_err(|e| not_found_key(AwsError::from_sdk("GetObject", e), bucket, key))?;
-    let total = size(resp.content_length());
-    let mut body = resp.body;
-    let mut done = 0u64;
-    let mut reported = 0u64;
-    progress(Progress { done, total });
-    loop {
-        let next = tokio::select! {
-            () = cancel.cancelled() => return Ok(None),
-            n = body.next() => n,
-        };
-        match next {
-            Some(Ok(chunk)) => {
-                out.write_all(&chunk).await?;
-                done += chunk.len() as u64;
-                // Report at most every 256 KiB (and at the end).
-                if done - reported >= 256 * 1024 {
-                    reported = done;
-                    progress(Progress { done, total });
-                }
-            }
-            Some(Err(e)) => anyhow::bail!("GetObject: reading the object failed: {e}"),
-            None => break,
-        }
-    }
-    out.flush().await?;
-    progress(Progress { done, total });
-    Ok(Some(done))
-}
-
-pub use crate::domain::text::{human_size, safe_file_name};
-
-/// Where a download to `path` goes: into it when it is an existing folder (named after the
-/// key's last segment), else `path` itself.
-pub fn download_target(path: &Path, key: &str) -> PathBuf {
-    if path.is_dir() {
-        let name = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or("object");
-        path.join(safe_file_name(name))
-    } else {
-        path.to_path_buf()
-    }
-}
-
-/// Downloads an object to a file: streamed into a temporary file beside the target, then
-/// renamed into place, so the target is never left half-written. A path that cannot be
-/// written fails before anything is fetched.
-pub async fn download(
-    ctx: &AwsContext,
-    bucket: &str,
-    key: &str,
-    version_id: Option<&str>,
-    path: &Path,
-    cancel: &CancellationToken,
-    progress: impl FnMut(Progress),
-) -> Result<DownloadOutcome, anyhow::Error> {
-    let target = download_target(path, key);
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = target
-        .file_name()
-        .map_or_else(|| "object".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{file_name}.protoctl-part-{}", std::process::id()));
-    let shown = sanitize(&target.display().to_string()).into_owned();
-    let mut file = tokio::fs::File::create(&tmp)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot write {shown}: {}", io_reason(&e)))?;
-    let result = stream_to(ctx, bucket, key, version_id, &mut file, cancel, progress).await;
-    let finished = match result {
-        Ok(Some(n)) => file
-            .sync_all()
-            .await
-            .map(|()| n)
-            .map_err(anyhow::Error::from),
-        Ok(None) => {
-            drop(file);
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Ok(DownloadOutcome::Cancelled);
-        }
-        Err(e) => Err(e),
-    };
-    drop(file);
-    match finished {
-        Ok(bytes) => {
-            if let Err(e) = tokio::fs::rename(&tmp, &target).await {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                anyhow::bail!("cannot write {shown}: {}", io_reason(&e));
-            }
-            Ok(DownloadOutcome::Done {
-                bytes,
-                path: Some(target),
-            })
-        }
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            Err(e)
-        }
-    }
-}
-
-/// A short reason for an I/O error ("permission denied", "no such folder").
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => "no such folder".into(),
-        std::io::ErrorKind::IsADirectory => "it is a folder".into(),
-        std::io::ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
-        std::io::ErrorKind::StorageFull => "no space left on the device".into(),
-        _ => e.to_string(),
-    }
-}
-
 /// One page of ListObjectVersions under `prefix` (versions and delete markers merged,
 /// by key, newest first within a key).
 pub async fn versions_page(
@@ -568,16 +342,6 @@ pub async fn versions_page(
     })
 }
 
-/// Orders versions by key, then the latest first, then newest first.
-pub fn sort_versions(v: &mut [VersionEntry]) {
-    v.sort_by(|a, b| {
-        a.key
-            .cmp(&b.key)
-            .then(b.is_latest.cmp(&a.is_latest))
-            .then(b.last_modified.cmp(&a.last_modified))
-    });
-}
-
 /// Every version and delete marker of `key` exactly (or of every key under it when
 /// `exact` is false), up to `limit` entries.
 pub async fn versions(
@@ -631,11 +395,6 @@ pub async fn presign_get(
     Ok(req.uri().to_string())
 }
 
-/// The `s3://bucket/key` URI of an object (the key exactly as it is).
-pub fn s3_uri(bucket: &str, key: &str) -> String {
-    format!("s3://{bucket}/{key}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -672,84 +431,5 @@ mod tests {
         ] {
             assert_eq!(foreign_versioning_body(other), None, "{other:?}");
         }
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(1536), "1.5 KiB");
-        assert_eq!(human_size(20 * 1024 * 1024), "20.0 MiB");
-    }
-
-    #[test]
-    fn buckets_of_a_stack() {
-        let r = |l: &str, p: Option<&str>, t: &str| StackResource {
-            logical_id: l.into(),
-            physical_id: p.map(Into::into),
-            resource_type: t.into(),
-            status: "CREATE_COMPLETE".into(),
-            stack_path: "demo".into(),
-        };
-        let rs = [
-            r("DataBucket", Some("d-1"), BUCKET_TYPE),
-            r("Fn", Some("f"), "AWS::Lambda::Function"),
-            r("Pending", None, BUCKET_TYPE),
-            r("ServerlessDeploymentBucket", Some("sls-1"), BUCKET_TYPE),
-        ];
-        let b = stack_buckets(&rs);
-        assert_eq!(
-            b.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
-            ["d-1", "sls-1"]
-        );
-    }
-
-    #[test]
-    fn file_names_cannot_escape() {
-        assert_eq!(safe_file_name(".."), "object");
-        assert_eq!(safe_file_name("a\\b"), "a_b");
-        assert_eq!(safe_file_name("x\x1b[2J"), "x_[2J");
-        assert_eq!(safe_file_name("résumé.txt"), "résumé.txt");
-        let dir = std::env::temp_dir();
-        assert_eq!(download_target(&dir, "uploads/a/b.txt"), dir.join("b.txt"));
-        assert_eq!(
-            download_target(Path::new("/nonexistent/x.bin"), "k"),
-            PathBuf::from("/nonexistent/x.bin")
-        );
-    }
-
-    #[test]
-    fn versions_sort_latest_first_within_a_key() {
-        let v = |k: &str, latest: bool, min: i64| VersionEntry {
-            key: k.into(),
-            version_id: Some(format!("{k}{min}")),
-            is_latest: latest,
-            delete_marker: false,
-            size: Some(1),
-            last_modified: Some(chrono::DateTime::from_timestamp(min * 60, 0).unwrap()),
-            etag: None,
-            storage_class: None,
-        };
-        let mut all = vec![
-            v("b", false, 1),
-            v("a", false, 2),
-            v("b", true, 3),
-            v("a", true, 5),
-        ];
-        sort_versions(&mut all);
-        let ids: Vec<_> = all.iter().map(|v| v.version_id.clone().unwrap()).collect();
-        assert_eq!(ids, ["a5", "a2", "b3", "b1"]);
-    }
-
-    #[test]
-    fn url_encoded_keys_decode() {
-        assert_eq!(url_decode("a+b%20c%2B%1B%E2%9C%93"), "a b c+\x1b✓");
-        assert_eq!(url_decode("100%"), "100%");
-        assert_eq!(url_decode("%zz%4"), "%zz%4");
-    }
-
-    #[test]
-    fn uris_keep_the_key() {
-        assert_eq!(s3_uri("b", "a b/ü.txt"), "s3://b/a b/ü.txt");
     }
 }

@@ -52,7 +52,7 @@ pub fn pool_user(
 /// Signs in with the password from the environment or a hidden prompt, answers
 /// NEW_PASSWORD_REQUIRED, and stores the tokens.
 pub async fn sign_in_and_store(ctx: &Context, user: &PoolUser) -> anyhow::Result<Tokens> {
-    let flow = Flow::parse(&ctx.config.cognito.auth_flow)?;
+    let flow = Flow::parse(&ctx.config.cognito.auth_flow).map_err(anyhow::Error::msg)?;
     let password = read_secret(
         PASSWORD_ENV,
         &format!("password for {}: ", sanitize(&user.username)),

@@ -23,6 +23,10 @@ use crate::domain::stack::Stack;
 use crate::domain::teardown::Lifts;
 use crate::domain::teardown::{Blocker, Plan, Refusal};
 
+mod resume;
+
+use resume::{report_resumed, resume_sent_deletes};
+
 /// The arguments of `protoctl teardown`.
 #[derive(Debug, Clone, Args)]
 pub struct TeardownArgs {
@@ -297,96 +301,8 @@ pub async fn run(ctx: &Context, args: &TeardownArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// A stack whose delete an earlier, killed run sent, finished by this run.
-struct Resumed {
-    outcome: Outcome,
-    account: String,
-    region: String,
-}
-
-/// With `--yes`: the named stacks an earlier run sent DeleteStack for and never saw end (it
-/// was killed) are followed to their end without sending anything again; the others are left
-/// for the normal path.
-async fn resume_sent_deletes(
-    ctx: &Context,
-    args: &TeardownArgs,
-    audit: &Audit,
-    run_id: &str,
-    settings: &Settings,
-    cancel: &CancellationToken,
-) -> anyhow::Result<(Vec<Resumed>, TeardownArgs)> {
-    let mut rest = args.clone();
-    if !args.yes {
-        return Ok((Vec::new(), rest));
-    }
-    rest.stacks.clear();
-    let mut resumed = Vec::new();
-    for name in &args.stacks {
-        let sent = match teardown::unfinished_sent_delete(audit, name) {
-            Some(sent) if teardown::delete_under_way(&ctx.aws, &sent).await? => sent,
-            _ => {
-                rest.stacks.push(name.clone());
-                continue;
-            }
-        };
-        if ctx.output == OutputFormat::Table {
-            progress_line(&format!(
-                "{}: run {} sent DeleteStack and stopped without a result; following that delete",
-                sanitize(&sent.stack_name),
-                sent.run
-            ));
-        }
-        let outcome =
-            teardown::finish_sent_delete(&ctx.aws, audit, &sent, run_id, settings, cancel).await;
-        resumed.push(Resumed {
-            outcome,
-            account: sent.account,
-            region: sent.region,
-        });
-    }
-    Ok((resumed, rest))
-}
-
-/// Prints the outcomes of the resumed stacks (JSON only when they are all there is); the
-/// first failure's line, if any.
-fn report_resumed(ctx: &Context, resumed: &[Resumed]) -> anyhow::Result<Option<String>> {
-    if resumed.is_empty() {
-        return Ok(None);
-    }
-    match ctx.output {
-        OutputFormat::Json => {
-            let mut out = Vec::new();
-            for r in resumed {
-                let mut v = serde_json::to_value(&r.outcome)?;
-                v["account"] = json!(r.account);
-                v["region"] = json!(r.region);
-                out.push(v);
-            }
-            print_json(&out)?;
-        }
-        OutputFormat::Table => {
-            let mut out = std::io::stdout().lock();
-            for r in resumed {
-                writeln!(out, "{}", outcome_line(&r.outcome))?;
-            }
-            out.flush()?;
-        }
-    }
-    Ok(resumed
-        .iter()
-        .find(|r| r.outcome.result != OutcomeKind::Deleted)
-        .map(|r| {
-            format!(
-                "{} {}: {}",
-                sanitize(&r.outcome.stack_name),
-                result_word(r.outcome.result),
-                sanitize(r.outcome.error.as_deref().unwrap_or("not deleted"))
-            )
-        }))
-}
-
 /// `NAME  deleted (note): error` for people.
-fn outcome_line(o: &Outcome) -> String {
+pub(super) fn outcome_line(o: &Outcome) -> String {
     format!(
         "{}  {}{}{}",
         sanitize(&o.stack_name),
@@ -432,7 +348,7 @@ async fn gone_while_planning(
     Ok(ExitCode::SUCCESS)
 }
 
-fn result_word(k: OutcomeKind) -> &'static str {
+pub(super) fn result_word(k: OutcomeKind) -> &'static str {
     match k {
         OutcomeKind::Deleted => "deleted",
         OutcomeKind::Refused => "refused",

@@ -178,6 +178,21 @@ pub fn assess_with_activity(
     }
 }
 
+/// Assesses one stack from its looked-up activity (missing or failed = protected).
+pub fn assess_stack(
+    stack: &Stack,
+    activity: Option<&Result<Vec<DateTime<Utc>>, String>>,
+    policy: &AbandonPolicy,
+    now: DateTime<Utc>,
+) -> Assessment {
+    let activity = match activity {
+        Some(Ok(v)) => Ok(v.as_slice()),
+        Some(Err(e)) => Err(e.as_str()),
+        None => Err("not looked up"),
+    };
+    assess_with_activity(stack, activity, policy, now)
+}
+
 /// Parses a TTL tag value into the instant the stack expires.
 ///
 /// Accepts RFC 3339 (which covers cloud-nuke's `2006-01-02T15:04:05Z`) or a bare date

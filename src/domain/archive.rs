@@ -5,6 +5,7 @@ pub mod cfn_yaml;
 mod digest;
 mod location;
 mod lost;
+pub mod shelve;
 pub mod template;
 
 use chrono::{DateTime, Utc};

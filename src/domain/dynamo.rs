@@ -2,6 +2,7 @@
 
 mod input;
 mod number;
+pub mod query;
 pub mod table;
 
 use std::collections::BTreeMap;

@@ -8,6 +8,11 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+/// Largest accepted fan-out.
+pub const MAX_COUNT: usize = 100_000;
+/// Largest accepted concurrency.
+pub const MAX_CONCURRENCY: usize = 256;
+
 /// How the function is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {

@@ -2,6 +2,7 @@
 
 pub mod abandon;
 pub mod archive;
+pub mod cognito;
 pub mod console_url;
 pub mod cost;
 pub mod discovery;
@@ -14,6 +15,7 @@ mod hostile_input_tests;
 pub mod iam;
 pub mod invoke;
 pub mod log_groups;
+pub mod log_poll;
 pub mod logbuf;
 pub mod nested;
 pub mod queries;

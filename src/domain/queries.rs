@@ -1,10 +1,14 @@
 //! Saved Logs Insights queries: the built-ins, and the user's own from `[queries]` (for every
 //! stack, or for the stacks whose name matches a `*` pattern).
 
+pub mod plan;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::config::SavedQueryConfig;
 use crate::domain::logbuf::parse_since;
+
+pub use plan::{ChunkProgress, QueryOutcome, Row};
 
 /// The windows the console's picker offers before a typed one.
 pub const WINDOWS: &[&str] = &["15m", "1h", "24h", "7d"];

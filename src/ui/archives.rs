@@ -10,7 +10,7 @@ use super::Theme;
 use super::widgets::{block, gutter, input_spans, message, spinner, truncate};
 use crate::app::App;
 use crate::app::archives::{RestorePhase, RestoreState};
-use crate::aws::shelve::RestoreReport;
+use crate::domain::archive::shelve::RestoreReport;
 use crate::domain::sanitize::sanitize;
 use crate::domain::text::human_size;
 

@@ -1,7 +1,7 @@
 //! The query form of the items screen: key condition, index, order and a simple filter.
 
 use crate::app::widgets::TextInput;
-use crate::aws::dynamodb;
+use crate::domain::dynamo::query::expressions;
 use crate::domain::dynamo::table::{Filter, FilterOp, ItemQuery, SkOp, TableInfo};
 
 /// A focusable field of the query form.
@@ -123,7 +123,7 @@ impl QueryForm {
             descending: self.descending,
             filter,
         };
-        dynamodb::expressions(table, &q)?;
+        expressions(table, &q)?;
         Ok(q)
     }
 

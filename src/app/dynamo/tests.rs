@@ -397,7 +397,7 @@ fn item_view_toggles_copies_and_edits_conditionally() {
     // The conflict comes back as a clear message; the view keeps the old item.
     a.update(Action::Dynamo(DynamoMsg::ItemDone {
         request_id: *request_id,
-        result: Box::new(Err(crate::aws::dynamodb::CHANGED_MESSAGE.into())),
+        result: Box::new(Err(crate::domain::dynamo::table::CHANGED_MESSAGE.into())),
     }));
     assert!(
         a.notifications

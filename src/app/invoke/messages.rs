@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::Action;
-use crate::aws::cognito::{Flow, PoolUser};
 use crate::config::{CognitoConfig, Config};
+use crate::domain::cognito::{Flow, PoolUser};
 use crate::domain::invoke::{CallSpec, Outcome, Sample};
 use crate::domain::tokens::Tokens;
 

@@ -8,8 +8,8 @@ use super::{
 };
 use crate::app::keymap::{Command, Key, Scope};
 use crate::app::{App, Effect, Level, Screen};
-use crate::aws::cognito::Flow;
-use crate::aws::invoke::{MAX_CONCURRENCY, MAX_COUNT};
+use crate::domain::cognito::Flow;
+use crate::domain::invoke::{MAX_CONCURRENCY, MAX_COUNT};
 
 impl App {
     /// Opens the invoke screen for the detail's stack (key `i`).
@@ -282,7 +282,7 @@ impl App {
             Ok(f) => f,
             Err(e) => {
                 st.signing_in = false;
-                st.error = Some(e.message);
+                st.error = Some(e);
                 return Vec::new();
             }
         };

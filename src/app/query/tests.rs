@@ -6,8 +6,8 @@ use super::*;
 use crate::app::EditTarget;
 use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect, Level, Screen};
-use crate::aws::insights::ChunkProgress;
 use crate::config::SavedQueryConfig;
+use crate::domain::queries::ChunkProgress;
 
 fn press(code: KeyCode) -> Action {
     Action::Input(KeyEvent::new(code, KeyModifiers::NONE))

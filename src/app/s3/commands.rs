@@ -12,8 +12,7 @@ use crate::app::keymap::Command;
 use crate::app::stacks::LoadState;
 use crate::app::widgets::input::Edit;
 use crate::app::{App, Effect, Level, Screen};
-use crate::aws::s3;
-use crate::domain::s3::BucketStats;
+use crate::domain::s3::{BucketStats, s3_uri};
 
 impl App {
     /// Handles a command on one of the S3 screens.
@@ -39,7 +38,7 @@ impl App {
             Command::S3CopyKey | Command::S3CopyUri => {
                 return match self.s3_selected_key() {
                     Some((bucket, key)) if cmd == Command::S3CopyUri => {
-                        vec![Effect::CopyToClipboard(s3::s3_uri(&bucket, &key))]
+                        vec![Effect::CopyToClipboard(s3_uri(&bucket, &key))]
                     }
                     Some((bucket, key)) => vec![Effect::CopyToClipboard(if key.is_empty() {
                         bucket

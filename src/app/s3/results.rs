@@ -7,9 +7,9 @@ use super::{
 use crate::app::list::ListState;
 use crate::app::stacks::LoadState;
 use crate::app::{App, Effect, Level, Screen};
-use crate::aws::s3;
 use crate::domain::s3::DownloadOutcome;
 use crate::domain::stack::Scope;
+use crate::domain::text::human_size;
 
 impl App {
     /// Opens the bucket list of the stack shown in the detail screen.
@@ -188,7 +188,7 @@ impl App {
                 match result {
                     Ok(DownloadOutcome::Done { bytes, path }) => {
                         let where_ = path.map(|p| p.display().to_string()).unwrap_or_default();
-                        let text = format!("saved {} to {}", s3::human_size(bytes), where_);
+                        let text = format!("saved {} to {}", human_size(bytes), where_);
                         self.notify(Level::Info, text);
                     }
                     Ok(DownloadOutcome::Cancelled) => {

@@ -2,15 +2,13 @@
 //! create the stack (in two phases when its code lives in its own deployment bucket), load
 //! every table and bucket back, and check counts and checksums.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
-use serde::Serialize;
 
 use super::{AwsError, ErrorKind, Progress, ProgressFn, io_error};
 use crate::aws::{AwsContext, cloudformation};
+use crate::domain::archive::shelve::{BucketCheck, RestoreOptions, RestoreReport, TableCheck};
 use crate::domain::archive::template::{self, NameScope};
 use crate::domain::archive::{Manifest, STACK_FILE, StackFile};
 use crate::domain::sanitize::sanitize;
@@ -25,67 +23,6 @@ use tables::{load_table, table_digest};
 
 /// The tag every restored stack carries, naming its archive.
 pub const RESTORED_FROM_TAG: &str = "protoctl:restored-from";
-
-/// How to restore.
-#[derive(Debug, Clone)]
-pub struct RestoreOptions {
-    /// The new stack's name (default: the archived stack's name).
-    pub name: Option<String>,
-    /// Parameter values to set (required for NoEcho parameters).
-    pub params: BTreeMap<String, String>,
-    /// Where the archive came from, for the `protoctl:restored-from` tag.
-    pub source: String,
-    /// Time between polls while the stack is created or updated.
-    pub poll: Duration,
-    /// Longest wait for the stack.
-    pub max_wait: Duration,
-    /// Writes in flight at once.
-    pub concurrency: usize,
-}
-
-/// A table loaded back and checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TableCheck {
-    pub logical_id: String,
-    pub name: String,
-    pub expected_items: u64,
-    pub items: u64,
-    pub digest_matches: bool,
-}
-
-/// A bucket loaded back and checked (the latest version of each object).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BucketCheck {
-    pub logical_id: String,
-    pub name: String,
-    pub expected_objects: u64,
-    pub objects: u64,
-    pub checksums_match: bool,
-}
-
-/// What a restore did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RestoreReport {
-    pub stack_name: String,
-    pub stack_id: String,
-    pub status: String,
-    pub two_phase: bool,
-    pub tables: Vec<TableCheck>,
-    pub buckets: Vec<BucketCheck>,
-}
-
-impl RestoreReport {
-    /// True when every count and checksum matched.
-    pub fn verified(&self) -> bool {
-        self.tables
-            .iter()
-            .all(|t| t.digest_matches && t.items == t.expected_items)
-            && self
-                .buckets
-                .iter()
-                .all(|b| b.checksums_match && b.objects == b.expected_objects)
-    }
-}
 
 fn invalid(msg: String) -> AwsError {
     AwsError::new(ErrorKind::Invalid, msg)

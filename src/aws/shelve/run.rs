@@ -2,37 +2,17 @@
 //! write the archive, read it back against its manifest (and, for S3, upload it and read
 //! it back again), and only then tear the stack down through the teardown path.
 
-use serde::Serialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{AwsError, ErrorKind, Progress, ProgressFn, ShelveOptions};
+use super::{
+    AwsError, ErrorKind, Preview, PreviewEntry, Progress, ProgressFn, ShelveOptions, Shelved,
+};
 use crate::aws::audit::{Audit, Entry};
-use crate::aws::teardown::{self, Outcome, Settings, StackPlan};
+use crate::aws::teardown::{self, Settings, StackPlan};
 use crate::aws::{AwsContext, cloudformation, dynamodb};
-use crate::domain::archive::{self, Location, Manifest, NotKept, archive_name, template};
+use crate::domain::archive::{self, Location, Manifest, archive_name, template};
 use crate::domain::sanitize::sanitize;
-
-/// A table and bucket as the dry run shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PreviewEntry {
-    pub logical_id: String,
-    pub name: String,
-    /// Items (DynamoDB's approximate count) or objects.
-    pub count: Option<u64>,
-}
-
-/// What shelving a stack would archive, what it cannot keep, and where it would go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Preview {
-    pub stack: String,
-    pub location: String,
-    pub tables: Vec<PreviewEntry>,
-    pub buckets: Vec<PreviewEntry>,
-    pub log_groups: usize,
-    pub no_echo: Vec<String>,
-    pub not_kept: Vec<NotKept>,
-}
 
 /// Where the archive of `stack` goes inside `to`, named by stack and time.
 pub fn target(to: &Location, stack: &str, now: chrono::DateTime<chrono::Utc>) -> Location {
@@ -105,14 +85,6 @@ pub async fn preview(
         not_kept: archive::not_kept(&resources, &no_echo, opts.logs.is_some(), opts.all_versions),
         no_echo,
     })
-}
-
-/// A stack shelved: where its archive is, what it holds, and how its teardown ended.
-#[derive(Debug, Clone, Serialize)]
-pub struct Shelved {
-    pub location: String,
-    pub manifest: Manifest,
-    pub outcome: Outcome,
 }
 
 /// Everything the teardown half of a shelve needs (the same as `teardown --yes`).

@@ -5,13 +5,11 @@ use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
-use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use super::{AwsError, ErrorKind, Progress, ProgressFn, io_error};
+use super::{ArchiveSummary, AwsError, ErrorKind, Progress, ProgressFn, io_error};
 use crate::aws::AwsContext;
 use crate::domain::archive::{Location, MANIFEST, Manifest, hex, is_safe_path};
 use crate::domain::sanitize::sanitize;
@@ -182,24 +180,6 @@ pub async fn download(
     .await;
     results.into_iter().collect::<Result<Vec<()>, _>>()?;
     Ok(())
-}
-
-/// One archive as `protoctl archives` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ArchiveSummary {
-    pub stack: String,
-    pub archived_at: DateTime<Utc>,
-    pub location: String,
-    pub size_bytes: u64,
-    pub tables: usize,
-    pub items: u64,
-    pub buckets: usize,
-    pub objects: u64,
-    pub account: String,
-    pub region: String,
-    pub version: u32,
-    /// Parameters whose values the archive lacks: to be given on restore.
-    pub no_echo: Vec<String>,
 }
 
 fn summary(m: &Manifest, location: String) -> ArchiveSummary {

@@ -3,10 +3,8 @@
 //! log events, then the manifest, last.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use aws_sdk_cloudformation::types::TemplateStage;
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
@@ -28,17 +26,7 @@ use buckets::write_bucket;
 use logs::write_logs;
 use tables::write_table;
 
-/// How a stack is archived.
-#[derive(Debug, Clone)]
-pub struct ShelveOptions {
-    /// Every object version and delete marker, not only the latest versions.
-    pub all_versions: bool,
-    /// Keep the log events of this last stretch of time.
-    pub logs: Option<Duration>,
-    /// Objects downloaded (and scan segments read) at once.
-    pub concurrency: usize,
-    pub now: DateTime<Utc>,
-}
+use crate::domain::archive::shelve::ShelveOptions;
 
 /// What the writer has produced so far: files written, in order.
 struct Writer {

@@ -20,6 +20,15 @@ pub use usage::{MetricQuery, Stat};
 use crate::domain::teardown::run::StackPlan;
 use crate::domain::teardown::{Plan, PlanAction};
 
+/// What the estimate needs besides the stacks.
+#[derive(Debug, Clone)]
+pub struct CostSettings {
+    /// Days of usage to measure (scaled to a 30-day month).
+    pub days: u32,
+    pub prices: PriceTable,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
 /// Days in the month usage is scaled to (`--days 30` reports the window's usage as is).
 pub const DAYS_PER_MONTH: f64 = 30.0;
 

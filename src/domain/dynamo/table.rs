@@ -1,6 +1,8 @@
 //! What the DynamoDB screens and commands know about a table, and what to read from it:
 //! key schema, indexes, one page of items, the query/scan description.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::Item;
@@ -213,4 +215,42 @@ pub struct ExportSummary {
     pub scanned: u64,
     pub bytes: u64,
     pub cancelled: bool,
+}
+
+/// Shown when a conditional write finds the item different from what was opened.
+pub const CHANGED_MESSAGE: &str =
+    "the item changed since you opened it (or was deleted): reload it and try again";
+
+/// The most common attribute names of `items` after the key names, most frequent first
+/// (ties by name), at most `max` in all.
+pub fn common_columns(
+    counts: &BTreeMap<String, usize>,
+    keys: &[String],
+    max: usize,
+) -> Vec<String> {
+    let mut cols: Vec<String> = keys.to_vec();
+    let mut rest: Vec<(&String, &usize)> =
+        counts.iter().filter(|(k, _)| !keys.contains(k)).collect();
+    rest.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    cols.extend(rest.into_iter().map(|(k, _)| k.clone()));
+    cols.truncate(max.max(keys.len()));
+    cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_keys_first_then_common() {
+        let counts = BTreeMap::from([
+            ("pk".to_string(), 3),
+            ("b".to_string(), 2),
+            ("a".to_string(), 2),
+            ("z".to_string(), 3),
+            ("rare".to_string(), 1),
+        ]);
+        let cols = common_columns(&counts, &["pk".to_string(), "sk".to_string()], 5);
+        assert_eq!(cols, ["pk", "sk", "z", "a", "b"]);
+    }
 }

@@ -7,7 +7,7 @@ use crate::app::Action;
 use crate::app::keymap::Command;
 use crate::app::query::QueryMsg;
 use crate::app::query::tests::{done, outcome, run, with_groups};
-use crate::aws::insights::ChunkProgress;
+use crate::domain::queries::ChunkProgress;
 use crate::ui::tests::{assert_clean, draw};
 
 #[test]
@@ -65,7 +65,7 @@ fn saved_query_picker() {
 #[test]
 fn room_left_over_goes_to_the_cut_columns() {
     use crate::app::query::Results;
-    use crate::aws::insights::QueryOutcome;
+    use crate::domain::queries::QueryOutcome;
     let rows = vec![vec![
         ("@timestamp".to_string(), "1796230161295".to_string()),
         ("@message".to_string(), "m".repeat(70)),

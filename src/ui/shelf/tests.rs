@@ -8,7 +8,7 @@ use crate::app::palette::PaletteAction;
 use crate::app::shelf::{Planned, ShelfEffect, ShelfMsg, Step};
 use crate::app::teardown::{COUNTDOWN_TICKS, Phase};
 use crate::app::{Action, App, Effect, Screen};
-use crate::aws::shelve::{
+use crate::domain::archive::shelve::{
     ArchiveSummary, BucketCheck, Preview, PreviewEntry, Progress, RestoreReport, Shelved,
     TableCheck,
 };

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use super::{KeyAttr, TableInfo};
+use super::table::{KeyAttr, TableInfo};
 use crate::domain::dynamo::{Attr, is_valid_number};
 
 pub use crate::domain::dynamo::table::{Filter, FilterOp, ItemQuery, SkOp};
@@ -107,4 +107,118 @@ pub fn expressions(table: &TableInfo, q: &ItemQuery) -> Result<Expressions, Stri
         });
     }
     Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::dynamo::table::{IndexInfo, IndexKind};
+
+    fn table() -> TableInfo {
+        TableInfo {
+            name: "t".into(),
+            logical_id: "T".into(),
+            status: "ACTIVE".into(),
+            pk: KeyAttr {
+                name: "pk".into(),
+                attr_type: "S".into(),
+            },
+            sk: Some(KeyAttr {
+                name: "sk".into(),
+                attr_type: "N".into(),
+            }),
+            indexes: vec![IndexInfo {
+                name: "byStatus".into(),
+                kind: IndexKind::Gsi,
+                pk: KeyAttr {
+                    name: "status".into(),
+                    attr_type: "S".into(),
+                },
+                sk: None,
+                projection: "ALL".into(),
+            }],
+            item_count: Some(1),
+            size_bytes: Some(1),
+            billing_mode: "PAY_PER_REQUEST".into(),
+        }
+    }
+
+    #[test]
+    fn query_expressions() {
+        let q = ItemQuery {
+            pk: Some("A".into()),
+            sk: Some((
+                SkOp::Between,
+                "1".into(),
+                "12345678901234567890123456789012345678".into(),
+            )),
+            ..Default::default()
+        };
+        let e = expressions(&table(), &q).unwrap();
+        assert_eq!(
+            e.key_condition.as_deref(),
+            Some("#pk = :pk AND #sk BETWEEN :sk1 AND :sk2")
+        );
+        assert_eq!(
+            e.values[":sk2"],
+            Attr::N("12345678901234567890123456789012345678".into())
+        );
+        let bad = ItemQuery {
+            pk: Some("A".into()),
+            sk: Some((SkOp::Lt, "x".into(), String::new())),
+            ..Default::default()
+        };
+        assert!(
+            expressions(&table(), &bad)
+                .unwrap_err()
+                .contains("not a number")
+        );
+        let gsi = ItemQuery {
+            index: Some("byStatus".into()),
+            pk: Some("NEW".into()),
+            sk: Some((SkOp::Eq, "1".into(), String::new())),
+            ..Default::default()
+        };
+        assert!(
+            expressions(&table(), &gsi)
+                .unwrap_err()
+                .contains("no sort key")
+        );
+        let nope = ItemQuery {
+            index: Some("nope".into()),
+            ..Default::default()
+        };
+        assert!(expressions(&table(), &nope).is_err());
+    }
+
+    #[test]
+    fn filter_expressions_and_values() {
+        let q = ItemQuery {
+            filter: Some(Filter {
+                attr: "qty".into(),
+                op: FilterOp::Ge,
+                value: "3".into(),
+            }),
+            ..Default::default()
+        };
+        let e = expressions(&table(), &q).unwrap();
+        assert_eq!(e.key_condition, None);
+        assert_eq!(e.filter.as_deref(), Some("#f >= :f"));
+        assert_eq!(e.values[":f"], Attr::N("3".into()));
+        assert_eq!(filter_value("\"007\"", true), Attr::S("007".into()));
+        assert_eq!(filter_value("007", false), Attr::S("007".into()));
+        assert_eq!(filter_value("true", true), Attr::Bool(true));
+        assert_eq!(filter_value("SHIPPED", true), Attr::S("SHIPPED".into()));
+        let q = ItemQuery {
+            filter: Some(Filter {
+                attr: "note".into(),
+                op: FilterOp::Exists,
+                value: String::new(),
+            }),
+            ..Default::default()
+        };
+        let e = expressions(&table(), &q).unwrap();
+        assert_eq!(e.filter.as_deref(), Some("attribute_exists(#f)"));
+        assert!(e.values.is_empty());
+    }
 }

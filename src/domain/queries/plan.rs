@@ -294,6 +294,40 @@ fn mask_quotes(s: &str) -> String {
     out
 }
 
+/// One query's progress, as GetQueryResults reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChunkProgress {
+    /// Which chunk of log groups (0-based).
+    pub chunk: usize,
+    /// How many chunks in all.
+    pub chunks: usize,
+    /// `Scheduled`, `Running`, `Complete`, `Failed`, `Cancelled`, `Timeout`.
+    pub status: String,
+    /// Records scanned so far.
+    pub records_scanned: f64,
+    /// Records matched so far.
+    pub records_matched: f64,
+    /// Bytes scanned so far.
+    pub bytes_scanned: f64,
+}
+
+/// The merged answer of a query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryOutcome {
+    /// The rows, fields in AWS's order.
+    pub rows: Vec<Row>,
+    /// The columns: each field in the order it first appears, `@ptr` left out.
+    pub columns: Vec<String>,
+    /// Records scanned, summed over the chunks.
+    pub records_scanned: f64,
+    /// Records matched, summed over the chunks.
+    pub records_matched: f64,
+    /// How many queries ran (one per 50 log groups).
+    pub queries: usize,
+    /// A `stats` query over several chunks whose aggregates cannot be combined.
+    pub approximate: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
