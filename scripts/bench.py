@@ -206,6 +206,15 @@ class Bench:
         if r.returncode != 0:
             raise SystemExit(f"{argv[:4]} failed: {r.stderr.decode(errors='replace')[-400:]}")
 
+    def await_protoctl(self):
+        """With --wait-for FILE: waits (untimed) until FILE exists, e.g. the marker another
+        process writes when the binary it builds is complete."""
+        if not self.a.wait_for or os.path.exists(self.a.wait_for):
+            return
+        print(f"waiting for {self.a.wait_for} before running protoctl", file=sys.stderr)
+        while not os.path.exists(self.a.wait_for):
+            time.sleep(5)
+
     def protoctl(self, *args):
         return [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config,
                 "--log-file", os.path.join(self.a.home, "protoctl.log"), *args]
@@ -406,6 +415,7 @@ class Bench:
         out = os.path.join(self.a.home, "shelve.json")
         argv = ["/usr/bin/time", "-f", "%M", "-o", rss, *self.protoctl("shelve", DATA_STACK, "--to", shelf, "--yes", "--output", "json",
                                                                       "--audit-log", os.path.join(self.a.home, "audit.jsonl"))]
+        self.await_protoctl()
         with open(out, "w") as f:
             p = self.measure(lambda: self.run(argv, out=f))
         done = json.load(open(out))[0]
@@ -789,6 +799,8 @@ def main():
                          "shelve (seed the data stack only; wall time, peak RSS); docs/benchmarks.md is written only when all run")
     ap.add_argument("--size", action="append", default=[], metavar="KEY=N",
                     help="override one size, e.g. --size tagged=100 --size items=5000")
+    ap.add_argument("--wait-for", metavar="FILE",
+                    help="before the first protoctl run, wait (untimed) until FILE exists (a binary built meanwhile)")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
     ap.add_argument("--soak", type=float, metavar="MINUTES",
                     help="only the soak: the console tails a stack that receives events for MINUTES, switching screens; RSS over time and error lines")
@@ -812,6 +824,8 @@ def main():
         # Only the data stack is needed.
         b.size = dict(b.size, stacks=0, tagged=0)
     b.seed()
+    if a.only != {"shelve"}:
+        b.await_protoctl()
     if "read" in a.only:
         b.read_tasks()
     if "cost" in a.only:
