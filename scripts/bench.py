@@ -448,7 +448,9 @@ class Bench:
         log = os.path.join(self.a.home, "startup.log")
         if os.path.exists(log):
             os.unlink(log)
-        sock = f"protoctl-bench-{os.getpid()}"
+        # A socket per launch: the previous launch's tmux server may still be shutting down.
+        self.launches = getattr(self, "launches", 0) + 1
+        sock = f"protoctl-bench-{os.getpid()}-{self.launches}"
         argv = [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config, "--log-file", log]
         cmd = " ".join(argv) + "; sleep 5"
         env = dict(os.environ, PROTOCTL_LOG="info")
