@@ -4,8 +4,10 @@
 Seeds benchmark data through the AWS APIs (boto3), then times each task with both tools,
 alternating them, and reports per task: median wall time, client CPU (user+sys of the
 client processes), the ratio, the emulator floor (the minimum requests made by a bare
-boto3 loop in-process), and request counts (from the emulator's request log). Stack listing
-runs warm (protoctl's function-name cache filled) and cold, and with --no-activity. Then
+boto3 loop in-process), and request counts (from the emulator's request log). Functions get
+the aws:cloudformation:* tags real CloudFormation gives them (moto does not). Stack listing
+runs warm (protoctl's function-name cache filled) and cold, cold again with those tags taken
+off (the per-stack fallback), and with --no-activity. Then
 start-up (the console's stack list drawn after launch, warm and cold cache), and peak RSS: of
 headless runs (/usr/bin/time), and of the console driven in tmux to its log screen holding
 every event, to its objects screen with every object of a bucket loaded and to its items
@@ -76,6 +78,7 @@ class Bench:
         self.s3 = boto3.client("s3", **kw)
         self.ddb = boto3.client("dynamodb", **kw)
         self.logs = boto3.client("logs", **kw)
+        self.lam = boto3.client("lambda", **kw)
         self.config = os.path.join(args.home, "bench.toml")
         with open(self.config, "w") as f:
             # since: the console's tail starts a day back (the events were put an hour before seeding).
@@ -92,6 +95,24 @@ class Bench:
         else:
             kw["Tags"] = [{"Key": "team", "Value": "other"}]
         self.cfn.create_stack(**kw)
+        if '"AWS::Lambda::Function"' in body:
+            self.stack_tags_on_functions(name, True)
+
+    def stack_tags_on_functions(self, name, on):
+        """Puts on (or takes off) the stack's functions the tags real CloudFormation gives every
+        resource it creates (aws:cloudformation:stack-name, stack-id, logical-id); moto does not,
+        and protoctl's Resource Groups Tagging sweep reads them."""
+        stack_id = self.cfn.describe_stacks(StackName=name)["Stacks"][0]["StackId"]
+        for r in self.cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]:
+            if r["ResourceType"] != "AWS::Lambda::Function":
+                continue
+            arn = self.lam.get_function(FunctionName=r["PhysicalResourceId"])["Configuration"]["FunctionArn"]
+            tags = {"aws:cloudformation:stack-name": name, "aws:cloudformation:stack-id": stack_id,
+                    "aws:cloudformation:logical-id": r["LogicalResourceId"]}
+            if on:
+                self.lam.tag_resource(Resource=arn, Tags=tags)
+            else:
+                self.lam.untag_resource(Resource=arn, TagKeys=list(tags))
 
     def seed(self):
         s = self.size
@@ -185,6 +206,15 @@ class Bench:
         if r.returncode != 0:
             raise SystemExit(f"{argv[:4]} failed: {r.stderr.decode(errors='replace')[-400:]}")
 
+    def await_protoctl(self):
+        """With --wait-for FILE: waits (untimed) until FILE exists, e.g. the marker another
+        process writes when the binary it builds is complete."""
+        if not self.a.wait_for or os.path.exists(self.a.wait_for):
+            return
+        print(f"waiting for {self.a.wait_for} before running protoctl", file=sys.stderr)
+        while not os.path.exists(self.a.wait_for):
+            time.sleep(5)
+
     def protoctl(self, *args):
         return [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config,
                 "--log-file", os.path.join(self.a.home, "protoctl.log"), *args]
@@ -240,6 +270,14 @@ class Bench:
             print(f"warning: the warm-up run left no {cache}: the warm row is not warm", file=sys.stderr)
         self.task("list tagged stacks", stacks, cli_stacks, floor_stacks, runs)
         self.task("list tagged stacks (cold cache)", stacks, cli_stacks, floor_stacks, runs, before=drop_cache)
+        # The same without CloudFormation's tags on the functions (as moto leaves them): the
+        # tagging sweep finds nothing, so every stack's resources are listed one by one.
+        self.stack_tags_on_functions(DATA_STACK, False)
+        try:
+            self.task("list tagged stacks (cold cache, no stack tags on functions)", stacks, cli_stacks, floor_stacks, runs,
+                      before=drop_cache)
+        finally:
+            self.stack_tags_on_functions(DATA_STACK, True)
         self.task("list tagged stacks (--no-activity)", self.protoctl("stacks", "--no-activity", "--output", "json"),
                   cli_stacks, floor_stacks, runs)
 
@@ -377,6 +415,7 @@ class Bench:
         out = os.path.join(self.a.home, "shelve.json")
         argv = ["/usr/bin/time", "-f", "%M", "-o", rss, *self.protoctl("shelve", DATA_STACK, "--to", shelf, "--yes", "--output", "json",
                                                                       "--audit-log", os.path.join(self.a.home, "audit.jsonl"))]
+        self.await_protoctl()
         with open(out, "w") as f:
             p = self.measure(lambda: self.run(argv, out=f))
         done = json.load(open(out))[0]
@@ -409,7 +448,9 @@ class Bench:
         log = os.path.join(self.a.home, "startup.log")
         if os.path.exists(log):
             os.unlink(log)
-        sock = f"protoctl-bench-{os.getpid()}"
+        # A socket per launch: the previous launch's tmux server may still be shutting down.
+        self.launches = getattr(self, "launches", 0) + 1
+        sock = f"protoctl-bench-{os.getpid()}-{self.launches}"
         argv = [self.a.protoctl, "--endpoint-url", self.a.endpoint, "--config", self.config, "--log-file", log]
         cmd = " ".join(argv) + "; sleep 5"
         env = dict(os.environ, PROTOCTL_LOG="info")
@@ -760,6 +801,8 @@ def main():
                          "shelve (seed the data stack only; wall time, peak RSS); docs/benchmarks.md is written only when all run")
     ap.add_argument("--size", action="append", default=[], metavar="KEY=N",
                     help="override one size, e.g. --size tagged=100 --size items=5000")
+    ap.add_argument("--wait-for", metavar="FILE",
+                    help="before the first protoctl run, wait (untimed) until FILE exists (a binary built meanwhile)")
     ap.add_argument("--write", help="write the table into this markdown file (default: docs/benchmarks.md in full mode)")
     ap.add_argument("--soak", type=float, metavar="MINUTES",
                     help="only the soak: the console tails a stack that receives events for MINUTES, switching screens; RSS over time and error lines")
@@ -783,6 +826,8 @@ def main():
         # Only the data stack is needed.
         b.size = dict(b.size, stacks=0, tagged=0)
     b.seed()
+    if a.only != {"shelve"}:
+        b.await_protoctl()
     if "read" in a.only:
         b.read_tasks()
     if "cost" in a.only:

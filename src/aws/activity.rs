@@ -203,7 +203,7 @@ pub async fn activity_of(
         }
     }
     if misses.len() >= TAG_SWEEP_MIN {
-        let learned = names_from_tags(&misses, ctx, &contexts).await;
+        let (learned, tagged_regions) = names_from_tags(&misses, ctx, &contexts).await;
         // The sweep names the functions; where each one logs comes from its configuration.
         let futs: Vec<_> = misses
             .iter()
@@ -232,6 +232,21 @@ pub async fn activity_of(
         for (s, groups) in swept {
             cache.put_groups(s, &groups, now);
             names.insert(s.id.clone(), Ok(groups));
+        }
+        // A stack the sweep does not mention has no function of its own, once the region's
+        // sweep is seen to carry CloudFormation's tags at all.
+        for s in &misses {
+            let region = ctx_of(s).region.as_str();
+            if names.contains_key(&s.id)
+                || !tagged_regions.contains(region)
+                || !silence_means_none(s)
+            {
+                continue;
+            }
+            if silence_settled(s, now) {
+                cache.put_groups(s, &[], now);
+            }
+            names.insert(s.id.clone(), Ok(Vec::new()));
         }
         misses.retain(|s| !names.contains_key(&s.id));
     }
@@ -298,15 +313,36 @@ pub async fn activity_of(
 /// `ListStackResources` each.
 const TAG_SWEEP_MIN: usize = 10;
 
+/// How long after a stack's last change the tags of its functions are taken to be visible to
+/// the sweep: only then is "not mentioned, so no function" remembered in the cache.
+const TAG_SETTLE_MINUTES: i64 = 10;
+
+/// Whether a stack that a tag-carrying sweep does not mention can be taken to have no
+/// function: not while an operation is in progress (functions may be coming), and not for a
+/// root of nested stacks (its functions carry their nested stacks' tags).
+fn silence_means_none(stack: &Stack) -> bool {
+    stack.nested_stacks == 0 && !stack.status.ends_with("_IN_PROGRESS")
+}
+
+/// Whether the stack changed long enough ago for the sweep's silence to be cached.
+fn silence_settled(stack: &Stack, now: DateTime<Utc>) -> bool {
+    let changed = stack.last_updated.unwrap_or(stack.created);
+    now - changed >= chrono::Duration::minutes(TAG_SETTLE_MINUTES)
+}
+
 /// The function names of the `stacks` that one Resource Groups Tagging sweep per region
-/// mentions, by stack id. A stack it does not mention (no function, or tags not there yet) is
-/// left to `ListStackResources`, as is every stack of a region whose sweep fails (no
-/// `tag:GetResources` permission).
+/// mentions, by stack id, and the regions whose sweep found at least one CloudFormation-tagged
+/// function (where a stack's absence means it has none). A stack a sweep does not mention in
+/// another region (tags not carried, as on an emulator) is left to `ListStackResources`, as is
+/// every stack of a region whose sweep fails (no `tag:GetResources` permission).
 async fn names_from_tags<'a>(
     stacks: &[&'a Stack],
     ctx: &AwsContext,
     contexts: &BTreeMap<&str, AwsContext>,
-) -> BTreeMap<&'a str, Vec<String>> {
+) -> (
+    BTreeMap<&'a str, Vec<String>>,
+    std::collections::BTreeSet<String>,
+) {
     let ctx_of = |s: &Stack| contexts.get(s.region.as_str()).unwrap_or(ctx);
     let mut by_region: BTreeMap<&str, Vec<&'a Stack>> = BTreeMap::new();
     for s in stacks {
@@ -316,7 +352,8 @@ async fn names_from_tags<'a>(
             .push(s);
     }
     let mut out = BTreeMap::new();
-    for group in by_region.values() {
+    let mut tagged = std::collections::BTreeSet::new();
+    for (region, group) in &by_region {
         let Some(first) = group.first() else { continue };
         let swept = match tagging::stack_functions(ctx_of(first)).await {
             Ok(f) => f,
@@ -325,13 +362,16 @@ async fn names_from_tags<'a>(
                 continue;
             }
         };
+        if !swept.is_empty() {
+            tagged.insert((*region).to_owned());
+        }
         for s in group {
             if let Some(functions) = swept.of(&s.id, &s.name) {
                 out.insert(s.id.as_str(), functions.to_vec());
             }
         }
     }
-    out
+    (out, tagged)
 }
 
 /// The abandonment policy of the config's `[abandon]` section.
@@ -354,4 +394,64 @@ pub async fn assess_all(
             (s, a)
         })
         .collect()
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn stack(status: &str, nested: usize, updated_minutes_ago: i64, now: DateTime<Utc>) -> Stack {
+        Stack {
+            name: "shelf".into(),
+            id: "arn:aws:cloudformation:us-east-1:123456789012:stack/shelf/0000".into(),
+            status: status.into(),
+            created: now - chrono::Duration::days(40),
+            last_updated: Some(now - chrono::Duration::minutes(updated_minutes_ago)),
+            tags: BTreeMap::new(),
+            termination_protection: false,
+            outputs: BTreeMap::new(),
+            description: None,
+            region: "us-east-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: nested,
+            profile: None,
+            account_alias: None,
+        }
+    }
+
+    #[test]
+    fn an_unmentioned_stack_has_no_function_unless_busy_or_a_root_of_nested_stacks() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        assert!(silence_means_none(&stack("CREATE_COMPLETE", 0, 60, now)));
+        assert!(silence_means_none(&stack(
+            "UPDATE_ROLLBACK_COMPLETE",
+            0,
+            60,
+            now
+        )));
+        assert!(!silence_means_none(&stack(
+            "UPDATE_IN_PROGRESS",
+            0,
+            60,
+            now
+        )));
+        assert!(!silence_means_none(&stack("CREATE_COMPLETE", 2, 60, now)));
+    }
+
+    #[test]
+    fn silence_is_cached_only_once_the_tags_have_had_time_to_show() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        assert!(silence_settled(
+            &stack("CREATE_COMPLETE", 0, TAG_SETTLE_MINUTES, now),
+            now
+        ));
+        assert!(!silence_settled(
+            &stack("CREATE_COMPLETE", 0, TAG_SETTLE_MINUTES - 1, now),
+            now
+        ));
+        let mut never_updated = stack("CREATE_COMPLETE", 0, 0, now);
+        never_updated.last_updated = None;
+        assert!(silence_settled(&never_updated, now));
+    }
 }
