@@ -138,7 +138,7 @@ pub async fn stack_log_activity(
 }
 
 /// The function-name cache file (`$XDG_CACHE_HOME/protoctl/stack-functions.json` on Linux).
-fn cache_path() -> Option<std::path::PathBuf> {
+pub(crate) fn cache_path() -> Option<std::path::PathBuf> {
     if std::env::var_os("PROTOCTL_NO_CACHE").is_some() {
         return None;
     }
@@ -146,14 +146,14 @@ fn cache_path() -> Option<std::path::PathBuf> {
         .map(|d| d.cache_dir().join("stack-functions.json"))
 }
 
-fn load_cache(path: Option<&std::path::Path>) -> FunctionCache {
+pub(crate) fn load_cache(path: Option<&std::path::Path>) -> FunctionCache {
     path.and_then(|p| std::fs::read_to_string(p).ok())
         .map(|t| FunctionCache::parse(&t))
         .unwrap_or_default()
 }
 
 /// Writes the cache atomically; a failure only costs the next run some requests.
-fn save_cache(path: Option<&std::path::Path>, cache: &FunctionCache) {
+pub(crate) fn save_cache(path: Option<&std::path::Path>, cache: &FunctionCache) {
     let Some(path) = path else { return };
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {

@@ -40,6 +40,10 @@ struct Entry {
     /// The functions that log to a custom group (`LoggingConfig.LogGroup`), with that group.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     custom_groups: BTreeMap<String, String>,
+    /// Whether the stack holds nothing that can block a teardown (no bucket, table, repository
+    /// or protected resource): like the names, a fact of its resource list. `None`: not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nothing_blocks: Option<bool>,
     /// When the names were read.
     read: DateTime<Utc>,
     /// When the entry was last used or written.
@@ -126,10 +130,33 @@ impl FunctionCache {
                 status: stack.status.clone(),
                 functions,
                 custom_groups: BTreeMap::new(),
+                nothing_blocks: None,
                 read: now,
                 seen: now,
             },
         );
+    }
+
+    /// True when the stack's resource list, remembered for its current state, holds nothing
+    /// that can block a teardown (the listing's blockers check then needs no request).
+    pub fn nothing_blocks(&mut self, stack: &Stack, now: DateTime<Utc>) -> bool {
+        self.get(stack, now).is_some()
+            && self
+                .stacks
+                .get(&stack.id)
+                .is_some_and(|e| e.nothing_blocks == Some(true))
+    }
+
+    /// Remembers whether the stack's resource list holds anything that can block a teardown,
+    /// beside its function names (only where those are remembered for its current state: the
+    /// listing reads them first).
+    pub fn set_nothing_blocks(&mut self, stack: &Stack, nothing_blocks: bool, now: DateTime<Utc>) {
+        if self.get(stack, now).is_none() {
+            return;
+        }
+        if let Some(entry) = self.stacks.get_mut(&stack.id) {
+            entry.nothing_blocks = Some(nothing_blocks);
+        }
     }
 
     /// The stack's functions with the log group each writes to, when remembered for its
@@ -274,6 +301,33 @@ mod tests {
                 "/aws/lambda/a-create".to_owned()
             )])
         );
+    }
+
+    #[test]
+    fn nothing_blocks_is_a_fact_of_the_same_stack_state_only() {
+        let mut c = FunctionCache::new();
+        let s = stack("a", None);
+        // Not known without names for this state; setting it then is a no-op.
+        c.set_nothing_blocks(&s, true, now());
+        assert!(!c.nothing_blocks(&s, now()));
+        c.put(&s, vec!["a-create".into()], now());
+        assert!(!c.nothing_blocks(&s, now()), "unknown until checked");
+        c.set_nothing_blocks(&s, true, now());
+        let mut back = FunctionCache::parse(&c.to_text());
+        assert!(back.nothing_blocks(&s, now()), "kept in the file");
+        assert_eq!(back.get(&s, now()), Some(vec!["a-create".into()]));
+        // An update may have added a bucket: a miss.
+        let updated = stack("a", Some(now() - Duration::days(1)));
+        assert!(!c.nothing_blocks(&updated, now()));
+        // Read again after a day, like the names.
+        assert!(!c.nothing_blocks(&s, now() + Duration::hours(MAX_TRUST_HOURS)));
+        // Something that can block is remembered as such: the check reads it live.
+        c.set_nothing_blocks(&s, false, now());
+        assert!(!c.nothing_blocks(&s, now()));
+        // New names for the stack forget the old answer.
+        c.set_nothing_blocks(&s, true, now());
+        c.put(&s, vec!["a-create".into(), "a-list".into()], now());
+        assert!(!c.nothing_blocks(&s, now()));
     }
 
     #[test]

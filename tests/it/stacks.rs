@@ -223,6 +223,14 @@ fn the_function_cache_never_changes_the_answer() {
     assert!(orders["last_activity"].is_string(), "{orders}");
     // Warm: the same answer from the cached names.
     assert_eq!(json_stacks_cached(&dir), cold);
+    // The blockers check remembered what the resource list holds: orders-dev has a bucket and
+    // a table, which can block, so its check keeps reading them live.
+    let cache: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        cache["stacks"][id]["nothing_blocks"], false,
+        "{}",
+        cache["stacks"][id]
+    );
     // A stale entry (the stack changed since: another update time) is not trusted.
     let mut stale = cache.clone();
     stale["stacks"][id]["functions"] = serde_json::json!([]);

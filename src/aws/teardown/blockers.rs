@@ -509,10 +509,23 @@ pub async fn mark_blocked(
     now: DateTime<Utc>,
     concurrency: usize,
 ) {
-    let results: Vec<Result<Vec<String>, AwsError>> = futures::stream::iter(
+    // A stack whose resource list (remembered for its current state) holds nothing that can
+    // block needs no request: resource types change only through a stack operation. What
+    // can block (object lock, retention, deletion protection) is always read live.
+    let path = crate::aws::activity::cache_path();
+    let mut cache = crate::aws::activity::load_cache(path.as_deref());
+    let known_clear: Vec<bool> = assessed
+        .iter()
+        .map(|(s, _)| cache.nothing_blocks(s, now))
+        .collect();
+    let results: Vec<Result<Checked, AwsError>> = futures::stream::iter(
         assessed
             .iter()
-            .map(|(s, _)| async move {
+            .zip(&known_clear)
+            .map(|((s, _), clear)| async move {
+                if *clear {
+                    return Ok(Checked::default());
+                }
                 if s.region.is_empty() || s.region == ctx.region {
                     stack_blocker_lines(ctx, &s.id, now).await
                 } else {
@@ -524,8 +537,23 @@ pub async fn mark_blocked(
     .buffered(concurrency.max(1))
     .collect()
     .await;
+    let learned: Vec<(&crate::domain::stack::Stack, bool)> = assessed
+        .iter()
+        .zip(&results)
+        .zip(&known_clear)
+        .filter(|(_, clear)| !**clear)
+        .filter_map(|(((s, _), r), _)| r.as_ref().ok().map(|c| (s, !c.can_block)))
+        .collect();
+    if !learned.is_empty() {
+        // Into the file as it is now: another task may have written it meanwhile.
+        let mut fresh = crate::aws::activity::load_cache(path.as_deref());
+        for (s, clear) in learned {
+            fresh.set_nothing_blocks(s, clear, now);
+        }
+        crate::aws::activity::save_cache(path.as_deref(), &fresh);
+    }
     for ((_, a), r) in assessed.iter_mut().zip(results) {
-        match r {
+        match r.map(|c| c.lines) {
             Ok(lines) => {
                 a.blocked = !lines.is_empty();
                 a.blocked_reasons = lines;
@@ -538,12 +566,21 @@ pub async fn mark_blocked(
     }
 }
 
-/// The blocker lines of one stack (empty: nothing blocks its teardown).
+/// What the blockers check of one stack found.
+#[derive(Debug, Default)]
+struct Checked {
+    /// The blocker lines (empty: nothing blocks its teardown).
+    lines: Vec<String>,
+    /// Whether the resource list holds anything that can block.
+    can_block: bool,
+}
+
+/// The blockers check of one stack.
 async fn stack_blocker_lines(
     ctx: &AwsContext,
     stack_id: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, AwsError> {
+) -> Result<Checked, AwsError> {
     let resources = crate::aws::cloudformation::resources(ctx, stack_id).await?;
     let can_block = |t: &str| {
         matches!(
@@ -554,7 +591,7 @@ async fn stack_blocker_lines(
             .any(|(p, _, _)| *p == t)
     };
     if !resources.iter().any(|r| can_block(&r.resource_type)) {
-        return Ok(Vec::new());
+        return Ok(Checked::default());
     }
     let root = crate::domain::nested::stack_name_of(stack_id);
     let templates = super::tree_templates(ctx, stack_id, &resources).await?;
@@ -568,9 +605,12 @@ async fn stack_blocker_lines(
         4,
     )
     .await;
-    Ok(found
-        .blockers
-        .iter()
-        .map(crate::domain::teardown::Blocker::line)
-        .collect())
+    Ok(Checked {
+        lines: found
+            .blockers
+            .iter()
+            .map(crate::domain::teardown::Blocker::line)
+            .collect(),
+        can_block: true,
+    })
 }
