@@ -4,6 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 
 pub mod follow;
+mod ids;
 #[cfg(test)]
 mod incremental_tests;
 mod insights;
@@ -13,6 +14,7 @@ mod timeline;
 
 #[cfg(test)]
 mod formats_tests;
+use ids::{EvictedIds, StrHash, StrIndex};
 use requests::RequestOrder;
 use search::Search;
 
@@ -84,10 +86,6 @@ impl RecentIds {
         true
     }
 
-    fn contains(&self, id: &str) -> bool {
-        self.set.contains(id)
-    }
-
     #[cfg(test)]
     fn len(&self) -> usize {
         self.set.len()
@@ -111,8 +109,10 @@ pub struct LogBuffer {
     free: Vec<u32>,
     /// Slots in time order.
     order: VecDeque<u32>,
-    ids: HashSet<String>,
-    evicted: RecentIds,
+    /// The slot of each event held, by event id.
+    ids: StrIndex,
+    evicted: EvictedIds,
+    hash: StrHash,
     /// Key of the newest event evicted or cleared; nothing at or below it is taken again.
     watermark: Option<(i64, String)>,
     cap: usize,
@@ -134,8 +134,9 @@ impl LogBuffer {
             slots: Vec::new(),
             free: Vec::new(),
             order: VecDeque::new(),
-            ids: HashSet::new(),
-            evicted: RecentIds::new(cap),
+            ids: StrIndex::default(),
+            evicted: EvictedIds::new(cap),
+            hash: StrHash::random(),
             watermark: None,
             cap,
             search: None,
@@ -163,7 +164,8 @@ impl LogBuffer {
     ) -> usize {
         let mut added = 0;
         for event in batch {
-            if self.ids.contains(&event.event_id) || self.evicted.contains(&event.event_id) {
+            let h = self.hash.of(&event.event_id);
+            if self.holds(h, &event.event_id) || self.evicted.contains(h, &event.event_id) {
                 continue;
             }
             if let Some((ts, id)) = &self.watermark
@@ -181,7 +183,6 @@ impl LogBuffer {
             }
             on_new(&event);
             added += 1;
-            self.ids.insert(event.event_id.clone());
             let at = match self.order.back() {
                 Some(&last) if self.slot(last).key() > event.key() => self
                     .order
@@ -189,6 +190,7 @@ impl LogBuffer {
                 _ => self.order.len(),
             };
             let slot = self.store(event);
+            self.ids.insert(h, u64::from(slot));
             self.order.insert(at, slot);
             if let Some(search) = &mut self.search {
                 search.observe(slot, &self.slots[slot as usize]);
@@ -205,6 +207,13 @@ impl LogBuffer {
 
     fn slot(&self, slot: u32) -> &LogEvent {
         &self.slots[slot as usize]
+    }
+
+    /// Whether the event with this id (of hash `h`) is held.
+    fn holds(&self, h: u64, id: &str) -> bool {
+        self.ids
+            .get(h, |slot| self.slots[slot as usize].event_id == id)
+            .is_some()
     }
 
     fn store(&mut self, event: LogEvent) -> u32 {
@@ -230,9 +239,18 @@ impl LogBuffer {
         }
         let old = std::mem::take(&mut self.slots[slot as usize]);
         self.free.push(slot);
-        self.ids.remove(&old.event_id);
-        self.evicted.insert(&old.event_id);
-        self.watermark = Some((old.timestamp_ms, old.event_id));
+        let h = self.hash.of(&old.event_id);
+        self.ids.remove(h, u64::from(slot));
+        // The watermark's id keeps its allocation; the evicted id moves to the ring.
+        match &mut self.watermark {
+            Some((ts, id)) => {
+                *ts = old.timestamp_ms;
+                id.clear();
+                id.push_str(&old.event_id);
+            }
+            None => self.watermark = Some((old.timestamp_ms, old.event_id.clone())),
+        }
+        self.evicted.insert(self.hash, h, old.event_id);
     }
 
     /// Empties the buffer; events up to the newest one held now will not be taken again.

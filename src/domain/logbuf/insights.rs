@@ -174,11 +174,14 @@ impl Window {
         self.latest.push_back(ms);
         let at = self.sorted.partition_point(|d| d.total_cmp(&ms).is_le());
         self.sorted.insert(at, ms);
+        // Of equal durations the last one goes, which shifts the fewest.
         if self.latest.len() > self.cap
             && let Some(old) = self.latest.pop_front()
-            && let Ok(at) = self.sorted.binary_search_by(|d| d.total_cmp(&old))
         {
-            self.sorted.remove(at);
+            let end = self.sorted.partition_point(|d| d.total_cmp(&old).is_le());
+            if end > 0 && self.sorted[end - 1].total_cmp(&old).is_eq() {
+                self.sorted.remove(end - 1);
+            }
         }
     }
 
