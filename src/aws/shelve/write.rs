@@ -37,6 +37,22 @@ struct Writer {
 }
 
 impl Writer {
+    /// A writer of the same archive folder that keeps its own list (merged back with
+    /// [`Writer::absorb`]): the tables and the buckets are written side by side.
+    fn lane(&self) -> Self {
+        Self {
+            root: self.root.clone(),
+            files: Vec::new(),
+            known: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Takes over the files a lane wrote.
+    fn absorb(&mut self, lane: Self) {
+        self.files.extend(lane.files);
+        self.known.extend(lane.known);
+    }
+
     async fn create(&mut self, rel: &str) -> Result<tokio::fs::File, AwsError> {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
@@ -148,20 +164,38 @@ pub async fn write_archive(
     };
     w.write_json(STACK_FILE, &stack_file).await?;
 
-    let mut tables = Vec::new();
-    for r in live
-        .iter()
-        .filter(|r| r.resource_type == "AWS::DynamoDB::Table")
-    {
-        let name = r.physical_id.clone().unwrap_or_default();
-        tables.push(write_table(ctx, &mut w, &r.logical_id, &name, opts, progress, cancel).await?);
-    }
-    let mut buckets = Vec::new();
-    for r in live.iter().filter(|r| r.resource_type == "AWS::S3::Bucket") {
-        let name = r.physical_id.clone().unwrap_or_default();
-        buckets
-            .push(write_bucket(ctx, &mut w, &r.logical_id, &name, opts, progress, cancel).await?);
-    }
+    // Two lanes at once: the tables one after another, and the buckets one after another.
+    // The wall is the longer lane's, not their sum, with at most one scan's segments and
+    // one bucket's downloads in flight. A failure in either stops both (nothing is deleted).
+    let mut table_lane = w.lane();
+    let mut bucket_lane = w.lane();
+    let tables_written = async {
+        let mut tables = Vec::new();
+        for r in live
+            .iter()
+            .filter(|r| r.resource_type == "AWS::DynamoDB::Table")
+        {
+            let name = r.physical_id.clone().unwrap_or_default();
+            let lane = &mut table_lane;
+            tables
+                .push(write_table(ctx, lane, &r.logical_id, &name, opts, progress, cancel).await?);
+        }
+        Ok::<_, AwsError>(tables)
+    };
+    let buckets_written = async {
+        let mut buckets = Vec::new();
+        for r in live.iter().filter(|r| r.resource_type == "AWS::S3::Bucket") {
+            let name = r.physical_id.clone().unwrap_or_default();
+            let lane = &mut bucket_lane;
+            buckets
+                .push(write_bucket(ctx, lane, &r.logical_id, &name, opts, progress, cancel).await?);
+        }
+        Ok::<_, AwsError>(buckets)
+    };
+    let (tables, buckets) =
+        futures::future::try_join(Box::pin(tables_written), Box::pin(buckets_written)).await?;
+    w.absorb(table_lane);
+    w.absorb(bucket_lane);
     let mut logs = Vec::new();
     if let Some(span) = opts.logs {
         let start = opts.now - chrono::Duration::from_std(span).unwrap_or_default();
