@@ -148,11 +148,21 @@ impl FunctionCache {
     }
 
     /// Remembers whether the stack's resource list holds anything that can block a teardown,
-    /// beside its function names (only where those are remembered for its current state: the
-    /// listing reads them first).
-    pub fn set_nothing_blocks(&mut self, stack: &Stack, nothing_blocks: bool, now: DateTime<Utc>) {
+    /// beside its function names. Where no names are remembered for its current state, a
+    /// resource list without functions is remembered as such (it is the whole answer); one
+    /// with functions is left to the activity lookup, which also learns their log groups.
+    pub fn set_nothing_blocks(
+        &mut self,
+        stack: &Stack,
+        nothing_blocks: bool,
+        functionless: bool,
+        now: DateTime<Utc>,
+    ) {
         if self.get(stack, now).is_none() {
-            return;
+            if !functionless {
+                return;
+            }
+            self.put(stack, Vec::new(), now);
         }
         if let Some(entry) = self.stacks.get_mut(&stack.id) {
             entry.nothing_blocks = Some(nothing_blocks);
@@ -307,12 +317,14 @@ mod tests {
     fn nothing_blocks_is_a_fact_of_the_same_stack_state_only() {
         let mut c = FunctionCache::new();
         let s = stack("a", None);
-        // Not known without names for this state; setting it then is a no-op.
-        c.set_nothing_blocks(&s, true, now());
+        // Not known without names for this state; setting it then is a no-op for a stack
+        // with functions (the activity lookup learns them with their log groups).
+        c.set_nothing_blocks(&s, true, false, now());
         assert!(!c.nothing_blocks(&s, now()));
+        assert_eq!(c.get(&s, now()), None);
         c.put(&s, vec!["a-create".into()], now());
         assert!(!c.nothing_blocks(&s, now()), "unknown until checked");
-        c.set_nothing_blocks(&s, true, now());
+        c.set_nothing_blocks(&s, true, false, now());
         let mut back = FunctionCache::parse(&c.to_text());
         assert!(back.nothing_blocks(&s, now()), "kept in the file");
         assert_eq!(back.get(&s, now()), Some(vec!["a-create".into()]));
@@ -322,12 +334,17 @@ mod tests {
         // Read again after a day, like the names.
         assert!(!c.nothing_blocks(&s, now() + Duration::hours(MAX_TRUST_HOURS)));
         // Something that can block is remembered as such: the check reads it live.
-        c.set_nothing_blocks(&s, false, now());
+        c.set_nothing_blocks(&s, false, false, now());
         assert!(!c.nothing_blocks(&s, now()));
         // New names for the stack forget the old answer.
-        c.set_nothing_blocks(&s, true, now());
+        c.set_nothing_blocks(&s, true, false, now());
         c.put(&s, vec!["a-create".into(), "a-list".into()], now());
         assert!(!c.nothing_blocks(&s, now()));
+        // A stack without functions is learned whole from its resource list.
+        let b = stack("b", None);
+        c.set_nothing_blocks(&b, true, true, now());
+        assert_eq!(c.get(&b, now()), Some(Vec::new()));
+        assert!(c.nothing_blocks(&b, now()));
     }
 
     #[test]

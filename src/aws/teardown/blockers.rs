@@ -537,18 +537,18 @@ pub async fn mark_blocked(
     .buffered(concurrency.max(1))
     .collect()
     .await;
-    let learned: Vec<(&crate::domain::stack::Stack, bool)> = assessed
+    let learned: Vec<(&crate::domain::stack::Stack, &Checked)> = assessed
         .iter()
         .zip(&results)
         .zip(&known_clear)
         .filter(|(_, clear)| !**clear)
-        .filter_map(|(((s, _), r), _)| r.as_ref().ok().map(|c| (s, !c.can_block)))
+        .filter_map(|(((s, _), r), _)| r.as_ref().ok().map(|c| (s, c)))
         .collect();
     if !learned.is_empty() {
         // Into the file as it is now: another task may have written it meanwhile.
         let mut fresh = crate::aws::activity::load_cache(path.as_deref());
-        for (s, clear) in learned {
-            fresh.set_nothing_blocks(s, clear, now);
+        for (s, c) in learned {
+            fresh.set_nothing_blocks(s, !c.can_block, c.functionless, now);
         }
         crate::aws::activity::save_cache(path.as_deref(), &fresh);
     }
@@ -573,6 +573,8 @@ struct Checked {
     lines: Vec<String>,
     /// Whether the resource list holds anything that can block.
     can_block: bool,
+    /// Whether the resource list holds no function (`false` when unknown).
+    functionless: bool,
 }
 
 /// The blockers check of one stack.
@@ -582,6 +584,9 @@ async fn stack_blocker_lines(
     now: DateTime<Utc>,
 ) -> Result<Checked, AwsError> {
     let resources = crate::aws::cloudformation::resources(ctx, stack_id).await?;
+    let functionless = !resources
+        .iter()
+        .any(|r| r.resource_type == "AWS::Lambda::Function");
     let can_block = |t: &str| {
         matches!(
             t,
@@ -591,7 +596,11 @@ async fn stack_blocker_lines(
             .any(|(p, _, _)| *p == t)
     };
     if !resources.iter().any(|r| can_block(&r.resource_type)) {
-        return Ok(Checked::default());
+        return Ok(Checked {
+            lines: Vec::new(),
+            can_block: false,
+            functionless,
+        });
     }
     let root = crate::domain::nested::stack_name_of(stack_id);
     let templates = super::tree_templates(ctx, stack_id, &resources).await?;
@@ -612,5 +621,6 @@ async fn stack_blocker_lines(
             .map(crate::domain::teardown::Blocker::line)
             .collect(),
         can_block: true,
+        functionless,
     })
 }
