@@ -399,7 +399,7 @@ impl App {
         };
         match cmd {
             Command::Back => {
-                l.stop();
+                // Dropping the screen stops the tail.
                 self.views.pop();
                 Vec::new()
             }

@@ -413,10 +413,8 @@ impl App {
         }
     }
 
+    /// Closes the teardown screen (dropping it stops a run between steps).
     fn close_teardown(&mut self) {
-        if let Some(c) = self.views.teardown().and_then(|t| t.cancel.as_ref()) {
-            c.cancel();
-        }
         self.views.close(|v| matches!(v, ViewState::Teardown(_)));
     }
 

@@ -86,11 +86,11 @@ const PLAIN: &str = r#"{
 }"#;
 
 /// An empty zip archive: the smallest valid deployment artifact.
-const EMPTY_ZIP: [u8; 22] = [
+pub(crate) const EMPTY_ZIP: [u8; 22] = [
     0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ];
 
-fn block<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -100,13 +100,49 @@ fn block<F: std::future::Future>(f: F) -> F::Output {
 }
 
 async fn wait_settled(name: &str) {
+    settled(name).await;
+}
+
+/// Waits until no operation runs on the stack; its status then.
+pub(crate) async fn settled(name: &str) -> String {
     for _ in 0..300 {
         match stack_status(name).await {
-            Some(s) if !s.as_str().ends_with("_IN_PROGRESS") => return,
+            Some(s) if !s.as_str().ends_with("_IN_PROGRESS") => return s.as_str().to_string(),
             _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
         }
     }
     panic!("stack {name} never settled");
+}
+
+/// Creates an on-demand table `name` keyed by the string `key`, as someone else would (a
+/// name a restore finds taken).
+pub(crate) async fn table_in_the_way(name: &str, key: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    aws()
+        .await
+        .dynamodb()
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(key)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(key)
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create the table in the way");
 }
 
 fn tags(team: &str) -> Vec<Tag> {
@@ -839,31 +875,7 @@ fn a_name_still_taken_stops_the_restore_before_it_starts() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(block(gone(&name)));
     // Someone made a table with the name the template fixes.
-    block(async {
-        aws()
-            .await
-            .dynamodb()
-            .create_table()
-            .table_name(format!("{name}-notes"))
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .attribute_definitions(
-                aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                    .attribute_name("id")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                    .attribute_name("id")
-                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    block(table_in_the_way(&format!("{name}-notes"), "id"));
     let archive = only_archive(&dir);
     let out = restore(&config, archive.to_str().unwrap(), &[]);
     assert_eq!(out.status.code(), Some(1));

@@ -5,7 +5,10 @@
 use aws_sdk_cloudformation::types::{Capability, Tag};
 use serde_json::Value;
 
-use crate::shelve::{bucket_contents, only_archive, physical, table_digest, temp_dir};
+use crate::shelve::{
+    EMPTY_ZIP, block, bucket_contents, only_archive, physical, settled, table_digest,
+    table_in_the_way, temp_dir,
+};
 use crate::support::{aws, run, stderr, stdout};
 use crate::teardown::{
     audit_path, config_for, gone, protoctl_with, prototype_tags, stack_status, unique,
@@ -69,30 +72,6 @@ Outputs:
   Table:
     Value: !GetAtt OrdersTable.Arn
 "#;
-
-/// An empty zip archive: the smallest valid deployment artifact.
-const EMPTY_ZIP: [u8; 22] = [
-    0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-];
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-async fn settled(name: &str) -> String {
-    for _ in 0..300 {
-        match stack_status(name).await {
-            Some(s) if !s.as_str().ends_with("_IN_PROGRESS") => return s.as_str().to_string(),
-            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-        }
-    }
-    panic!("stack {name} never settled");
-}
 
 /// Deploys the YAML stack as a CLI user would: the bucket, the artifact, the full template.
 async fn deploy(name: &str, team: &str) {
@@ -214,31 +193,7 @@ fn yaml_stack_with_code_in_its_own_bucket_round_trips_in_two_phases() {
     // The name check reads YAML templates too: under a new name whose table name is
     // already taken, the restore stops before it starts and names the table.
     let other = format!("{name}-b");
-    block(async {
-        aws()
-            .await
-            .dynamodb()
-            .create_table()
-            .table_name(format!("{other}-orders"))
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .attribute_definitions(
-                aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .expect("create the table in the way");
-    });
+    block(table_in_the_way(&format!("{other}-orders"), "pk"));
     let mut c = protoctl_with(&config);
     c.args(["restore", archive.to_str().unwrap(), "--name", &other]);
     let out = run(c);

@@ -54,9 +54,7 @@ impl App {
         };
         match cmd {
             Command::Back => {
-                if let Some(ex) = &items.export {
-                    ex.cancel.cancel();
-                }
+                // Dropping the items stops an export.
                 st.items = None;
                 self.views.pop();
                 Vec::new()

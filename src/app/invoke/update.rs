@@ -100,10 +100,8 @@ impl App {
         }
     }
 
+    /// Closes the screen (dropping it stops a running fan-out).
     fn close_invoke(&mut self) {
-        if let Some(f) = self.views.invoke().and_then(|st| st.fanout.as_ref()) {
-            f.cancel.cancel();
-        }
         self.views.pop();
     }
 
