@@ -368,9 +368,14 @@ impl App {
                     .for_each(|p| p.phase = "cancelling…".into());
                 Vec::new()
             }
-            (Command::Back, _) => {
+            (Command::Back, phase) => {
                 self.close_teardown();
-                self.reload_stacks_after_teardown()
+                // After a run the stacks may be gone: back to a fresh list. A plan left
+                // without running changed nothing: back where it was opened.
+                if phase == Phase::Done {
+                    return self.reload_stacks_after_teardown();
+                }
+                Vec::new()
             }
             (
                 Command::TeardownDisableProtection | Command::TeardownBypassGovernance,

@@ -516,3 +516,30 @@ fn several_stacks_confirm_by_count_and_read_only_refuses() {
     ));
     assert_clean(&draw(&a));
 }
+
+#[test]
+fn leaving_a_plan_that_did_not_run_goes_back_where_it_was_opened_without_a_reload() {
+    // From the detail of the abandoned stack: the plan, then esc.
+    let mut a = loaded();
+    a.update(Action::Command(Command::AbandonedFilter));
+    a.update(Action::Command(Command::Open));
+    assert_eq!(a.screen(), crate::app::Screen::Detail);
+    let effects = a.update(Action::Command(Command::Teardown));
+    let Some(Effect::Teardown(TeardownEffect::Plan {
+        request_id, stacks, ..
+    })) = effects.first()
+    else {
+        panic!("{effects:?}")
+    };
+    let plan = plan_for(&stacks[0]);
+    let request_id = *request_id;
+    a.update(Action::Teardown(TeardownMsg::Planned {
+        request_id,
+        result: Box::new(Ok(("123456789012".into(), vec![plan]))),
+    }));
+    assert_eq!(a.screen(), crate::app::Screen::Teardown);
+    let effects = a.update(Action::Command(Command::Back));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(a.screen(), crate::app::Screen::Detail);
+    assert!(a.views.teardown().is_none());
+}
