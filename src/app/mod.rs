@@ -34,7 +34,7 @@ pub use messages::{Action, EditTarget, Effect};
 use palette::Overlay;
 pub use settings::Settings;
 pub use stacks::StacksState;
-pub use views::{Screen, View, ViewState, Views};
+pub use views::{Screen, ViewState, Views};
 
 /// How loud a notification is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

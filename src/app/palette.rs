@@ -455,7 +455,7 @@ impl super::App {
             }
         };
         let mut effects = Vec::new();
-        if self.views.screens().get(1) == Some(&Screen::Detail) && self.views.detail().is_some() {
+        if self.views.page(1) == Some(Screen::Detail) && self.views.detail().is_some() {
             // From the detail or a screen above it: that stack's detail first.
             self.views.truncate(2);
         } else {

@@ -67,10 +67,10 @@ impl Screen {
 
 /// One open screen (with the pages above it that share its state).
 #[derive(Debug)]
-pub struct View {
+struct View {
     /// Bottom to top; never empty.
     pages: Vec<Screen>,
-    pub state: ViewState,
+    state: ViewState,
 }
 
 /// Declares the views, the page each opens on, and an accessor pair per view: the topmost
@@ -172,12 +172,19 @@ impl Views {
             .unwrap_or(Screen::Stacks)
     }
 
+    /// The open pages, bottom to top.
+    fn pages(&self) -> impl Iterator<Item = Screen> + '_ {
+        self.stack.iter().flat_map(|v| v.pages.iter().copied())
+    }
+
     /// Every open page, bottom to top.
     pub fn screens(&self) -> Vec<Screen> {
-        self.stack
-            .iter()
-            .flat_map(|v| v.pages.iter().copied())
-            .collect()
+        self.pages().collect()
+    }
+
+    /// The page at `depth` from the bottom (0: the stack list).
+    pub fn page(&self, depth: usize) -> Option<Screen> {
+        self.pages().nth(depth)
     }
 
     /// How many pages are open (the stack list counts as one).
@@ -229,11 +236,6 @@ impl Views {
         {
             self.stack.truncate(i);
         }
-    }
-
-    /// The state of the view on top.
-    pub fn top(&self) -> &ViewState {
-        &self.stack[self.stack.len() - 1].state
     }
 }
 
