@@ -3,8 +3,11 @@
 //! docs/benchmarks.md. The screens' states are built through `App::update`, with made-up
 //! task results, as the running console builds them.
 
+use protoctl::app::Scoped;
+use protoctl::app::detail::{DetailEffect, DetailMsg};
 use protoctl::app::dynamo::{DynamoEffect, DynamoMsg};
 use protoctl::app::logs::LogsMsg;
+use protoctl::app::stacks::{StacksEffect, StacksMsg};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -67,11 +70,11 @@ fn app() -> App {
         label: "default · us-east-1".into(),
     };
     let effects = app.update(Action::AwsReady(Ok(ctx)));
-    if let Some(Effect::LoadStacks { request_id }) = effects.first() {
-        app.update(Action::StacksLoaded {
+    if let Some(Effect::Stacks(StacksEffect::Load { request_id })) = effects.first() {
+        app.update(Action::Stacks(StacksMsg::Loaded {
             request_id: *request_id,
             result: Ok(Vec::new()),
-        });
+        }));
     }
     app
 }
@@ -86,13 +89,13 @@ fn stack_list(c: &mut Criterion) {
     for n in [1_000_usize, 100_000, 1_000_000] {
         let mut app = app();
         let id = match app.update(Action::Command(Command::Refresh)).first() {
-            Some(Effect::LoadStacks { request_id }) => *request_id,
+            Some(Effect::Stacks(StacksEffect::Load { request_id })) => *request_id,
             _ => 0,
         };
-        app.update(Action::StacksLoaded {
+        app.update(Action::Stacks(StacksMsg::Loaded {
             request_id: id,
             result: Ok((0..n).map(stack).collect()),
-        });
+        }));
         app.update(Action::Command(Command::Bottom));
         let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
@@ -113,15 +116,15 @@ const BUCKET: &str = "proto-0000001-dev-data-123456789012";
 fn on_detail() -> App {
     let mut app = app();
     let id = match app.update(Action::Command(Command::Refresh)).first() {
-        Some(Effect::LoadStacks { request_id }) => *request_id,
+        Some(Effect::Stacks(StacksEffect::Load { request_id })) => *request_id,
         other => panic!("{other:?}"),
     };
-    app.update(Action::StacksLoaded {
+    app.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![stack(1)]),
-    });
+    }));
     let id = match app.update(Action::Command(Command::Open)).first() {
-        Some(Effect::LoadDetail { request_id, .. }) => *request_id,
+        Some(Effect::Detail(DetailEffect::Load { request_id, .. })) => *request_id,
         other => panic!("{other:?}"),
     };
     let resource = |logical: &str, physical: &str, kind: &str| StackResource {
@@ -131,7 +134,7 @@ fn on_detail() -> App {
         status: "CREATE_COMPLETE".into(),
         stack_path: "proto-0000001-dev".into(),
     };
-    app.update(Action::DetailLoaded {
+    app.update(Action::Detail(DetailMsg::Loaded {
         request_id: id,
         result: Box::new(Ok(DetailData {
             stack: stack(1),
@@ -141,7 +144,7 @@ fn on_detail() -> App {
             ],
             events: Vec::new(),
         })),
-    });
+    }));
     app
 }
 
@@ -213,7 +216,10 @@ fn on_items(n: usize) -> App {
 fn on_objects(n: usize) -> App {
     let mut app = on_detail();
     let id = match app.update(Action::Command(Command::S3Buckets)).first() {
-        Some(Effect::S3(_, S3Effect::LoadBuckets { request_id, .. })) => *request_id,
+        Some(Effect::S3(Scoped {
+            work: S3Effect::LoadBuckets { request_id, .. },
+            ..
+        })) => *request_id,
         other => panic!("{other:?}"),
     };
     app.update(Action::S3(S3Action::BucketsLoaded {
@@ -230,7 +236,10 @@ fn on_objects(n: usize) -> App {
         }]),
     }));
     let id = match app.update(Action::Command(Command::Open)).first() {
-        Some(Effect::S3(_, S3Effect::ListPage { request_id, .. })) => *request_id,
+        Some(Effect::S3(Scoped {
+            work: S3Effect::ListPage { request_id, .. },
+            ..
+        })) => *request_id,
         other => panic!("{other:?}"),
     };
     let objects = (0..n)

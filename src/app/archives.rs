@@ -13,6 +13,7 @@ use super::shelf::{RunProgress, ShelfEffect, ShelfMsg};
 use super::widgets::TextInput;
 use super::widgets::input::Edit;
 use super::{App, Effect, Level, Screen};
+use crate::app::shelf::ShelfWork;
 use crate::domain::archive::Location;
 use crate::domain::archive::shelve::{ArchiveSummary, RestoreOptions, RestoreReport};
 
@@ -118,10 +119,10 @@ impl App {
         a.request_id = request_id;
         a.loading = true;
         a.error = None;
-        vec![Effect::Shelf(
+        vec![Effect::Shelf(ShelfWork::new(
             None,
             Box::new(ShelfEffect::List { request_id, places }),
-        )]
+        ))]
     }
 
     /// True while the restore form has the keyboard.
@@ -266,14 +267,14 @@ impl App {
             max_wait: Duration::from_secs(3600),
             concurrency: crate::domain::archive::shelve::CONCURRENCY,
         };
-        vec![Effect::Shelf(
+        vec![Effect::Shelf(ShelfWork::new(
             None,
             Box::new(ShelfEffect::Restore {
                 request_id,
                 archive,
                 opts,
             }),
-        )]
+        ))]
     }
 
     /// A bound command on the restore screen (the form itself takes raw keys).
@@ -371,5 +372,36 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+}
+
+impl super::ScreenState for ArchivesState {
+    fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+        if app.screen() == Screen::Restore {
+            app.restore_command(cmd)
+        } else {
+            app.archives_command(cmd)
+        }
+    }
+
+    fn hints(_app: &App, page: Screen) -> Vec<Command> {
+        if page == Screen::Restore {
+            vec![Command::Open, Command::Back, Command::Help]
+        } else {
+            vec![
+                Command::Open,
+                Command::Refresh,
+                Command::Back,
+                Command::Help,
+            ]
+        }
+    }
+
+    fn input_focused(app: &App) -> bool {
+        app.restore_input_focused()
+    }
+
+    fn input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+        app.restore_input(key)
     }
 }

@@ -1,7 +1,7 @@
 //! What stacks cost, in the console: the `$/MO` column of the stack list (one estimate for
 //! every listed stack, asked after the list is drawn), the `$` breakdown of one stack, and
-//! what a teardown saves. Every estimate is one `Effect::LoadCosts`; its answer comes back as
-//! `Action::CostsLoaded` and goes to whoever holds its request id.
+//! what a teardown saves. Every estimate is one `Effect::Cost(CostEffect::Estimate)`; its answer comes back as
+//! `Action::Cost(CostMsg::Estimated)` and goes to whoever holds its request id.
 
 use super::keymap::Command;
 use super::list::ListState;
@@ -184,11 +184,11 @@ impl App {
         };
         Ok((
             request_id,
-            Effect::LoadCosts {
+            Effect::Cost(CostEffect::Estimate {
                 request_id,
                 stacks,
                 settings: Box::new(settings),
-            },
+            }),
         ))
     }
 
@@ -337,6 +337,54 @@ impl App {
         let n = t.plan_lines();
         t.list.set_len(n);
         effects
+    }
+}
+
+/// An estimate's answer.
+#[derive(Debug)]
+pub enum CostMsg {
+    Estimated {
+        request_id: u64,
+        result: Result<Vec<StackCost>, String>,
+    },
+}
+
+/// Estimate what `stacks` cost a month (one batched estimate, whatever their number).
+#[derive(Debug, Clone)]
+pub enum CostEffect {
+    Estimate {
+        request_id: u64,
+        stacks: Vec<Stack>,
+        settings: Box<crate::domain::cost::CostSettings>,
+    },
+}
+
+impl super::Work for CostEffect {
+    /// Stacks of several profiles: each group is measured with its own context.
+    fn scope(&self) -> Option<&crate::domain::stack::Scope> {
+        None
+    }
+}
+
+impl super::Update for CostMsg {
+    fn update(self, app: &mut App) -> Vec<Effect> {
+        let Self::Estimated { request_id, result } = self;
+        app.costs_loaded(request_id, &result)
+    }
+}
+
+impl super::ScreenState for CostState {
+    fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+        app.cost_command(cmd)
+    }
+
+    fn hints(_app: &App, _page: Screen) -> Vec<Command> {
+        vec![
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+        ]
     }
 }
 

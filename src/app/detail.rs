@@ -294,11 +294,102 @@ impl super::App {
             return Vec::new();
         };
         d.start_loading(request_id);
-        vec![Effect::LoadDetail {
+        vec![Effect::Detail(DetailEffect::Load {
             scope: d.stack.scope(),
             request_id,
             stack_id: d.stack.id.clone(),
-        }]
+        })]
+    }
+}
+
+/// The detail screen's task result.
+#[derive(Debug)]
+pub enum DetailMsg {
+    Loaded {
+        request_id: u64,
+        result: Box<Result<DetailData, String>>,
+    },
+}
+
+/// The detail screen's work.
+#[derive(Debug, Clone)]
+pub enum DetailEffect {
+    /// Read the stack, its resources and its latest events.
+    Load {
+        scope: crate::domain::stack::Scope,
+        request_id: u64,
+        stack_id: String,
+    },
+}
+
+impl super::Work for DetailEffect {
+    fn scope(&self) -> Option<&crate::domain::stack::Scope> {
+        let Self::Load { scope, .. } = self;
+        Some(scope)
+    }
+}
+
+impl super::Update for DetailMsg {
+    fn update(self, app: &mut super::App) -> Vec<Effect> {
+        let Self::Loaded { request_id, result } = self;
+        let Some(detail) = app.views.detail_mut() else {
+            return Vec::new();
+        };
+        if detail.request_id != request_id {
+            return Vec::new();
+        }
+        match *result {
+            Ok(data) => detail.set(data),
+            Err(e) => {
+                detail.fail(e.clone());
+                app.notify(Level::Error, e);
+            }
+        }
+        Vec::new()
+    }
+}
+
+impl super::ScreenState for DetailState {
+    fn command(app: &mut super::App, cmd: Command) -> Vec<Effect> {
+        let page = app.page_rows.max(1);
+        app.detail_command(cmd, page)
+    }
+
+    /// The capability screens its stack has (all of them while the resources load), then
+    /// the panes and the way back.
+    fn hints(app: &super::App, _page: super::Screen) -> Vec<Command> {
+        let has = |kind: &str| {
+            app.views
+                .detail()
+                .and_then(|d| d.data.as_ref())
+                .is_none_or(|data| data.resources.iter().any(|r| r.resource_type == kind))
+        };
+        let mut v = Vec::new();
+        if has("AWS::DynamoDB::Table") {
+            v.push(Command::DynamoTables);
+        }
+        if has("AWS::S3::Bucket") {
+            v.push(Command::S3Buckets);
+        }
+        v.push(Command::Logs);
+        v.push(Command::Errors);
+        v.push(Command::Query);
+        if has("AWS::Lambda::Function") {
+            v.push(Command::LogsFunction);
+            if !app.header.read_only {
+                v.push(Command::Invoke);
+            }
+        }
+        v.push(Command::Cost);
+        v.push(Command::Teardown);
+        v.extend([
+            Command::NextPane,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+        ]);
+        v
     }
 }
 

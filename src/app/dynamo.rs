@@ -15,6 +15,7 @@ use crate::domain::stack::Stack;
 mod commands;
 mod form;
 mod messages;
+use crate::app::keymap::Command;
 use form::FIELD_MAX;
 pub use form::{FormField, QueryForm};
 pub use messages::{DynamoEffect, DynamoMsg, ItemOutcome};
@@ -475,6 +476,72 @@ impl App {
             return Vec::new();
         }
         vec![effect]
+    }
+}
+
+impl super::Work for DynamoEffect {
+    fn scope(&self) -> Option<&crate::domain::stack::Scope> {
+        Some(Self::scope(self))
+    }
+}
+
+impl super::Update for DynamoMsg {
+    fn update(self, app: &mut super::App) -> Vec<super::Effect> {
+        app.dynamo_update(self)
+    }
+}
+
+impl super::ScreenState for DynamoState {
+    fn command(app: &mut super::App, cmd: Command) -> Vec<super::Effect> {
+        app.dynamo_command(cmd)
+    }
+
+    fn hints(_app: &super::App, page: super::Screen) -> Vec<Command> {
+        match page {
+            super::Screen::DynamoItems => vec![
+                Command::Open,
+                Command::ItemQuery,
+                Command::Filter,
+                Command::ItemExport,
+                Command::ItemCancel,
+                Command::Refresh,
+                Command::Back,
+            ],
+            super::Screen::DynamoItem => vec![
+                Command::ItemTyped,
+                Command::ItemCopy,
+                Command::ItemEdit,
+                Command::ItemDelete,
+                Command::Refresh,
+                Command::Back,
+            ],
+            _ => vec![
+                Command::Open,
+                Command::Refresh,
+                Command::Back,
+                Command::Help,
+                Command::Quit,
+            ],
+        }
+    }
+
+    fn input_focused(app: &super::App) -> bool {
+        app.dynamo_input_focused()
+    }
+
+    fn input(app: &mut super::App, key: crossterm::event::KeyEvent) -> Vec<super::Effect> {
+        app.dynamo_input(key)
+    }
+
+    fn edited(
+        app: &mut super::App,
+        target: super::EditTarget,
+        text: &str,
+    ) -> Option<Vec<super::Effect>> {
+        match target {
+            super::EditTarget::DynamoItem { typed } => Some(app.dynamo_edit_finished(typed, text)),
+            _ => None,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use super::keymap::Command;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::{Action, App, Effect, Level, Screen};
+use crate::app::Scoped;
 use crate::domain::errors::{ErrorGroup, LatestOccurrence, MAX_JSON_BYTES};
 use crate::domain::logbuf::LogEvent;
 use crate::domain::logbuf::follow::LogGroupRef;
@@ -311,7 +312,7 @@ impl App {
         st.request_id = request_id;
         st.load = LoadState::Loading;
         st.loaded_at = Some(now);
-        vec![Effect::Errors(
+        vec![Effect::Errors(Scoped::new(
             st.stack.scope(),
             Box::new(ErrorsEffect::Load {
                 request_id,
@@ -319,7 +320,7 @@ impl App {
                 window: (now - st.window.duration(), now),
                 cancel,
             }),
-        )]
+        ))]
     }
 
     /// The ERRORS column's counts for every listed stack (last 24 h), a few stacks at once.
@@ -341,14 +342,14 @@ impl App {
         crate::domain::stack::by_scope(self.stacks.stacks.clone())
             .into_iter()
             .map(|(scope, stacks)| {
-                Effect::Errors(
+                Effect::Errors(Scoped::new(
                     scope,
                     Box::new(ErrorsEffect::Counts {
                         request_id,
                         stacks,
                         window,
                     }),
-                )
+                ))
             })
             .collect()
     }
@@ -494,7 +495,7 @@ impl App {
             scroll: ListState::default(),
             request_id,
         });
-        vec![Effect::Errors(
+        vec![Effect::Errors(Scoped::new(
             st.stack.scope(),
             Box::new(ErrorsEffect::Occurrence {
                 request_id,
@@ -502,7 +503,7 @@ impl App {
                 group: log_group,
                 at,
             }),
-        )]
+        ))]
     }
 
     /// `i` on an occurrence: the invoke screen with its function selected.
@@ -546,3 +547,36 @@ pub fn action(msg: ErrorsMsg) -> Action {
 #[cfg(test)]
 #[path = "errors_tests.rs"]
 pub(crate) mod tests;
+
+impl super::Update for ErrorsMsg {
+    fn update(self, app: &mut App) -> Vec<Effect> {
+        app.errors_msg(self)
+    }
+}
+
+impl super::ScreenState for ErrorsState {
+    fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+        app.errors_command(cmd)
+    }
+
+    fn hints(_app: &App, page: Screen) -> Vec<Command> {
+        if page == Screen::ErrorOccurrence {
+            vec![
+                Command::Invoke,
+                Command::PageDown,
+                Command::Top,
+                Command::Refresh,
+                Command::Back,
+                Command::Help,
+            ]
+        } else {
+            vec![
+                Command::Open,
+                Command::ErrorsWindow,
+                Command::Refresh,
+                Command::Back,
+                Command::Help,
+            ]
+        }
+    }
+}

@@ -5,6 +5,8 @@ use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
 use crate::app::keymap::Keymap;
+use crate::app::stacks::StacksEffect;
+use crate::app::stacks::StacksMsg;
 use crate::app::{HeaderInfo, Settings};
 use crate::domain::errors::Grouper;
 use crate::domain::time::Clock;
@@ -197,21 +199,21 @@ fn app() -> App {
 pub(crate) fn listed(a: &mut App) -> Vec<Effect> {
     let ctx = crate::app::test_connection(None, "http://127.0.0.1:1");
     let id = match a.update(Action::AwsReady(Ok(ctx))).as_slice() {
-        [Effect::LoadStacks { request_id }] => *request_id,
+        [Effect::Stacks(StacksEffect::Load { request_id })] => *request_id,
         other => panic!("{other:?}"),
     };
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![
             crate::app::tests::stack("orders-dev", "CREATE_COMPLETE", 2),
             crate::app::tests::stack("survey-dev", "CREATE_COMPLETE", 3),
         ]),
-    })
+    }))
 }
 
 fn load_id(effects: &[Effect]) -> (u64, (DateTime<Utc>, DateTime<Utc>)) {
     match effects {
-        [Effect::Errors(_, fx)] => match fx.as_ref() {
+        [Effect::Errors(Scoped { work: fx, .. })] => match fx.as_ref() {
             ErrorsEffect::Load {
                 request_id, window, ..
             } => (*request_id, *window),
@@ -240,7 +242,7 @@ fn the_list_asks_for_error_counts_and_fills_them_in() {
     let (request_id, stacks, window) = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Errors(_, fx) => match fx.as_ref() {
+            Effect::Errors(Scoped { work: fx, .. }) => match fx.as_ref() {
                 ErrorsEffect::Counts {
                     request_id,
                     stacks,
@@ -369,7 +371,7 @@ fn enter_reads_the_latest_occurrence_and_builds_its_lines() {
     let effects = a.update(Action::Command(Command::Open));
     assert_eq!(a.screen(), Screen::ErrorOccurrence);
     let (request_id, at) = match effects.as_slice() {
-        [Effect::Errors(_, fx)] => match fx.as_ref() {
+        [Effect::Errors(Scoped { work: fx, .. })] => match fx.as_ref() {
             ErrorsEffect::Occurrence {
                 request_id,
                 at,

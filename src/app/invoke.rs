@@ -20,6 +20,8 @@ use crate::domain::tokens::Tokens;
 mod messages;
 mod update;
 
+use crate::app::Scoped;
+use crate::app::keymap::Command;
 pub use messages::{
     InvokeEffect, InvokeMsg, PayloadStore, Secret, Settings, SignInResult, signed_in,
 };
@@ -186,14 +188,14 @@ impl InvokeState {
     fn load_saved(&mut self) -> Option<Effect> {
         self.saved.clear();
         let (store, f) = (self.store.clone()?, self.function_name()?);
-        Some(Effect::Invoke(
+        Some(Effect::Invoke(Scoped::new(
             self.stack.scope(),
             Box::new(InvokeEffect::LoadSaved {
                 store,
                 stack: self.stack.name.clone(),
                 function: f.to_string(),
             }),
-        ))
+        )))
     }
 
     fn move_focus(&mut self, back: bool) {
@@ -336,5 +338,43 @@ impl InvokeState {
             }
         }
         Ok(spec)
+    }
+}
+
+impl super::Update for InvokeMsg {
+    fn update(self, app: &mut super::App) -> Vec<super::Effect> {
+        app.invoke_msg(self)
+    }
+}
+
+impl super::ScreenState for InvokeState {
+    fn command(app: &mut super::App, cmd: Command) -> Vec<super::Effect> {
+        app.invoke_command(cmd)
+    }
+
+    fn hints(_app: &super::App, _page: super::Screen) -> Vec<Command> {
+        vec![
+            Command::InvokeCall,
+            Command::InvokeFanOut,
+            Command::InvokeEditPayload,
+            Command::InvokeSavePayload,
+            Command::Back,
+        ]
+    }
+
+    fn input_focused(app: &super::App) -> bool {
+        app.invoke_input_focused()
+    }
+
+    fn input(app: &mut super::App, key: crossterm::event::KeyEvent) -> Vec<super::Effect> {
+        app.invoke_key(key)
+    }
+
+    fn edited(
+        app: &mut super::App,
+        target: super::EditTarget,
+        text: &str,
+    ) -> Option<Vec<super::Effect>> {
+        (target == super::EditTarget::InvokePayload).then(|| app.invoke_edited(text.to_string()))
     }
 }

@@ -458,6 +458,41 @@ impl App {
     }
 }
 
+impl super::Work for LogsEffect {
+    fn scope(&self) -> Option<&crate::domain::stack::Scope> {
+        Some(Self::scope(self))
+    }
+}
+
+impl super::Update for LogsMsg {
+    fn update(self, app: &mut App) -> Vec<Effect> {
+        app.logs_update(self)
+    }
+}
+
+impl super::ScreenState for LogsState {
+    fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+        app.logs_command(cmd)
+    }
+
+    fn hints(_app: &App, _page: super::Screen) -> Vec<Command> {
+        vec![
+            Command::LogsPause,
+            Command::Bottom,
+            Command::Filter,
+            Command::LogsNextMatch,
+            Command::LogsWrap,
+            Command::Open,
+            Command::LogsByRequest,
+            Command::Back,
+        ]
+    }
+
+    fn edited(app: &mut App, target: super::EditTarget, text: &str) -> Option<Vec<Effect>> {
+        (target == super::EditTarget::LogsSearch).then(|| app.logs_search_edited(text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

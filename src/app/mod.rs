@@ -6,7 +6,6 @@ pub mod cost;
 pub mod detail;
 pub mod dynamo;
 pub mod errors;
-pub mod hints;
 pub mod invoke;
 pub mod keymap;
 pub mod list;
@@ -15,6 +14,7 @@ mod messages;
 pub mod palette;
 pub mod query;
 pub mod s3;
+pub(crate) mod screens;
 pub mod settings;
 pub mod shelf;
 pub mod stacks;
@@ -30,11 +30,11 @@ use crate::config::Theme as ThemeName;
 use crate::domain::time::Clock;
 pub use detail::{DetailData, DetailState};
 use keymap::{Command, Key, Keymap};
-pub use messages::{Action, EditTarget, Effect};
+pub use messages::{Action, EditTarget, Effect, Scoped, Update, Work};
 use palette::Overlay;
 pub use settings::Settings;
 pub use stacks::StacksState;
-pub use views::{Screen, ViewState, Views};
+pub use views::{Screen, ScreenState, ViewState, Views};
 
 /// How loud a notification is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,14 +144,7 @@ impl App {
 
     /// True while a line of text input has the keyboard.
     pub fn input_focused(&self) -> bool {
-        self.overlay.is_some()
-            || (self.screen() == Screen::Stacks && self.stacks.filter_editing)
-            || self.teardown_input_focused()
-            || self.shelve_input_focused()
-            || self.restore_input_focused()
-            || self.s3_input_focused()
-            || self.dynamo_input_focused()
-            || self.query_input_focused()
+        self.overlay.is_some() || self.screen_input_focused()
     }
 
     /// Turns a terminal event into an action through the key map of the current screen.
@@ -166,9 +159,6 @@ impl App {
             return None;
         }
         if self.confirm_quit || self.input_focused() {
-            return Some(Action::Input(*key));
-        }
-        if self.invoke_input_focused() {
             return Some(Action::Input(*key));
         }
         if self.show_help {
@@ -206,6 +196,10 @@ impl App {
 
     /// Applies one action; returns the effects to start.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let action = match action.route(self) {
+            Ok(effects) => return effects,
+            Err(action) => action,
+        };
         match action {
             Action::Tick => {
                 self.tick = self.tick.wrapping_add(1);
@@ -213,9 +207,7 @@ impl App {
                     n.ttl = n.ttl.saturating_sub(1);
                 }
                 self.notifications.retain(|n| n.ttl > 0);
-                let mut fx = self.teardown_tick();
-                fx.extend(self.shelve_tick());
-                fx
+                self.screens_tick()
             }
             Action::AwsReady(Ok(ctx)) => {
                 self.header.connection.clone_from(&ctx.label);
@@ -253,94 +245,17 @@ impl App {
                 self.notify(Level::Error, e);
                 Vec::new()
             }
-            Action::StacksLoaded { request_id, result } => {
-                if request_id != self.stacks.request_id {
-                    return Vec::new();
-                }
-                match result {
-                    Ok(stacks) => {
-                        self.stacks.set(stacks, self.clock.now());
-                        let mut effects = self.load_activity();
-                        effects.extend(self.load_error_counts());
-                        effects.extend(self.load_costs());
-                        return effects;
-                    }
-                    Err(e) => {
-                        self.stacks.fail(e.clone());
-                        self.notify(Level::Error, e);
-                    }
-                }
-                Vec::new()
-            }
-            Action::DetailLoaded { request_id, result } => {
-                let Some(detail) = self.views.detail_mut() else {
-                    return Vec::new();
-                };
-                if detail.request_id != request_id {
-                    return Vec::new();
-                }
-                match *result {
-                    Ok(data) => detail.set(data),
-                    Err(e) => {
-                        detail.fail(e.clone());
-                        self.notify(Level::Error, e);
-                    }
-                }
-                Vec::new()
-            }
-            // the query form takes typed keys.
-            Action::Input(key) if self.dynamo_input_focused() => self.dynamo_input(key),
             Action::Input(key) if self.confirm_quit => self.quit_answer(key),
-            Action::Input(key) => {
-                if self.overlay.is_some() {
-                    return self.overlay_input(key);
-                }
-                if self.screen() == Screen::Invoke {
-                    return self.invoke_key(key);
-                }
-                if self.screen() == Screen::Teardown {
-                    return self.teardown_input(key);
-                }
-                if self.screen() == Screen::Shelve {
-                    return self.shelve_input(key);
-                }
-                if self.screen() == Screen::Restore {
-                    return self.restore_input(key);
-                }
-                if self.s3_input_focused() {
-                    return self.s3_input(key);
-                }
-                if self.dynamo_input_focused() {
-                    return self.dynamo_input(key);
-                }
-                if self.query_input_focused() {
-                    return self.query_input(key);
-                }
-                self.stacks_input(key);
-                Vec::new()
-            }
-            Action::Dynamo(msg) => self.dynamo_update(msg),
-            Action::S3(a) => self.s3_update(a),
-            Action::Logs(msg) => self.logs_update(msg),
-            Action::Invoke(msg) => self.invoke_msg(msg),
-            Action::Errors(msg) => self.errors_msg(msg),
-            Action::Query(msg) => self.query_msg(msg),
-            Action::ActivityLoaded { request_id, result } => {
-                if request_id == self.stacks.activity_request {
-                    let now = self.clock.now();
-                    self.stacks.set_activity(&result, now);
-                }
-                Vec::new()
-            }
-            Action::Teardown(msg) => self.teardown_update(msg),
-            Action::CostsLoaded { request_id, result } => self.costs_loaded(request_id, &result),
-            Action::Shelf(msg) => self.shelf_update(msg),
+            Action::Input(key) if self.overlay.is_some() => self.overlay_input(key),
+            Action::Input(key) => self.screen_input(key),
             Action::EditFinished { target, result } => self.edit_finished(target, result),
             Action::Notice(text) => {
                 self.notify(Level::Error, text);
                 Vec::new()
             }
             Action::Command(cmd) => self.command(cmd),
+            // Every capability's messages went their own way above.
+            _ => Vec::new(),
         }
     }
 
@@ -353,12 +268,7 @@ impl App {
                 return Vec::new();
             }
         };
-        match target {
-            EditTarget::DynamoItem { typed } => self.dynamo_edit_finished(typed, &text),
-            EditTarget::InvokePayload => self.invoke_edited(text),
-            EditTarget::QueryText => self.query_edited(&text),
-            EditTarget::LogsSearch => self.logs_search_edited(&text),
-        }
+        self.screens_edited(target, &text)
     }
 
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
@@ -381,26 +291,7 @@ impl App {
         if matches!(cmd, Command::Copy | Command::Console | Command::CopyName) {
             return self.copy_command(cmd);
         }
-        let page = self.page_rows.max(1);
-        match self.screen() {
-            Screen::Stacks => self.stacks_command(cmd, page),
-            Screen::Detail => self.detail_command(cmd, page),
-            Screen::DynamoTables | Screen::DynamoItems | Screen::DynamoItem => {
-                self.dynamo_command(cmd)
-            }
-            Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
-                self.s3_command(cmd)
-            }
-            Screen::Logs => self.logs_command(cmd),
-            Screen::Query => self.query_command(cmd),
-            Screen::Invoke => self.invoke_command(cmd),
-            Screen::Teardown => self.teardown_command(cmd),
-            Screen::Errors | Screen::ErrorOccurrence => self.errors_command(cmd),
-            Screen::Cost => self.cost_command(cmd),
-            Screen::Shelve => self.shelve_command(cmd),
-            Screen::Archives => self.archives_command(cmd),
-            Screen::Restore => self.restore_command(cmd),
-        }
+        self.screen_command(cmd)
     }
 }
 

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::list::ListState;
 use super::stacks::LoadState;
 use super::widgets::TextInput;
+use crate::app::keymap::Command;
 use crate::domain::queries::SavedQuery;
 use crate::domain::queries::{ChunkProgress, QueryOutcome, Row, plan};
 use crate::domain::sanitize::sanitize;
@@ -415,5 +416,47 @@ impl Drop for QueryState {
         if let Some(r) = &self.run {
             r.cancel.cancel();
         }
+    }
+}
+
+impl super::Update for QueryMsg {
+    fn update(self, app: &mut super::App) -> Vec<super::Effect> {
+        app.query_msg(self)
+    }
+}
+
+impl super::ScreenState for QueryState {
+    fn command(app: &mut super::App, cmd: Command) -> Vec<super::Effect> {
+        app.query_command(cmd)
+    }
+
+    fn hints(_app: &super::App, _page: super::Screen) -> Vec<Command> {
+        vec![
+            Command::QueryEdit,
+            Command::QueryRun,
+            Command::QueryWindow,
+            Command::QuerySaved,
+            Command::Open,
+            Command::QueryExport,
+            Command::QueryCancel,
+            Command::QueryRight,
+            Command::Back,
+        ]
+    }
+
+    fn input_focused(app: &super::App) -> bool {
+        app.query_input_focused()
+    }
+
+    fn input(app: &mut super::App, key: crossterm::event::KeyEvent) -> Vec<super::Effect> {
+        app.query_input(key)
+    }
+
+    fn edited(
+        app: &mut super::App,
+        target: super::EditTarget,
+        text: &str,
+    ) -> Option<Vec<super::Effect>> {
+        (target == super::EditTarget::QueryText).then(|| app.query_edited(text))
     }
 }

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::Screen;
 use super::list::ListState;
 use super::stacks::LoadState;
+use crate::app::keymap::Command;
 use crate::domain::s3::{
     BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview,
     VersionEntry,
@@ -377,4 +378,64 @@ fn is_s3(screen: Screen) -> bool {
 pub fn default_download_path(key: &str) -> String {
     let name = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or("object");
     format!("./{}", safe_file_name(name))
+}
+
+impl super::Update for S3Action {
+    fn update(self, app: &mut super::App) -> Vec<super::Effect> {
+        app.s3_update(self)
+    }
+}
+
+impl super::ScreenState for S3State {
+    fn command(app: &mut super::App, cmd: Command) -> Vec<super::Effect> {
+        app.s3_command(cmd)
+    }
+
+    fn hints(_app: &super::App, page: super::Screen) -> Vec<Command> {
+        match page {
+            super::Screen::S3Browser => vec![
+                Command::Open,
+                Command::Filter,
+                Command::S3Jump,
+                Command::S3Download,
+                Command::S3Versions,
+                Command::S3CopyKey,
+                Command::S3CopyUrl,
+                Command::Back,
+                Command::Help,
+            ],
+            super::Screen::S3Object => vec![
+                Command::Down,
+                Command::S3Download,
+                Command::S3Versions,
+                Command::S3CopyUri,
+                Command::S3CopyUrl,
+                Command::Back,
+                Command::Help,
+            ],
+            super::Screen::S3Versions => vec![
+                Command::Open,
+                Command::S3Download,
+                Command::S3CopyUrl,
+                Command::Back,
+                Command::Help,
+            ],
+            _ => vec![
+                Command::Open,
+                Command::S3Count,
+                Command::S3Versions,
+                Command::S3CopyKey,
+                Command::Back,
+                Command::Help,
+            ],
+        }
+    }
+
+    fn input_focused(app: &super::App) -> bool {
+        app.s3_input_focused()
+    }
+
+    fn input(app: &mut super::App, key: crossterm::event::KeyEvent) -> Vec<super::Effect> {
+        app.s3_input(key)
+    }
 }

@@ -16,6 +16,7 @@ use crate::domain::archive::Location;
 use crate::domain::archive::shelve::{
     ArchiveSummary, Preview, Progress, RestoreOptions, RestoreReport, ShelveOptions, Shelved,
 };
+use crate::domain::stack::Scope;
 use crate::domain::stack::Stack;
 use crate::domain::teardown::run::{OutcomeKind, Settings, StackPlan};
 
@@ -252,7 +253,7 @@ impl App {
         let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
-        vec![Effect::Shelf(
+        vec![Effect::Shelf(ShelfWork::new(
             Some(stack.scope()),
             Box::new(ShelfEffect::Preview {
                 request_id,
@@ -261,7 +262,7 @@ impl App {
                 to,
                 opts: shelve_options(self.clock.now()),
             }),
-        )]
+        ))]
     }
 
     /// The archive locations of the config (or the default one).
@@ -358,7 +359,7 @@ impl App {
         let mut settings = self.settings.teardown.clone();
         settings.read_only = self.header.read_only;
         settings.now = self.clock.now();
-        vec![Effect::Shelf(
+        vec![Effect::Shelf(ShelfWork::new(
             Some(planned.plan.stack.scope()),
             Box::new(ShelfEffect::Shelve {
                 request_id: t.request_id,
@@ -369,7 +370,7 @@ impl App {
                 opts: shelve_options(self.clock.now()),
                 cancel,
             }),
-        )]
+        ))]
     }
 
     /// Results and progress of the shelf tasks.
@@ -455,5 +456,53 @@ impl App {
             }
             _ => {}
         }
+    }
+}
+
+/// Shelf work with the scope of the stack shelved; `None` for the shelf's archives and
+/// restores, which run with the session's context.
+#[derive(Debug, Clone)]
+pub struct ShelfWork {
+    pub scope: Option<Scope>,
+    pub work: Box<ShelfEffect>,
+}
+
+impl ShelfWork {
+    pub fn new(scope: Option<Scope>, work: Box<ShelfEffect>) -> Self {
+        Self { scope, work }
+    }
+}
+
+impl super::Work for ShelfWork {
+    fn scope(&self) -> Option<&Scope> {
+        self.scope.as_ref()
+    }
+}
+
+impl super::Update for ShelfMsg {
+    fn update(self, app: &mut App) -> Vec<Effect> {
+        app.shelf_update(self)
+    }
+}
+
+impl super::ScreenState for ShelveState {
+    fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+        app.shelve_command(cmd)
+    }
+
+    fn hints(_app: &App, _page: super::Screen) -> Vec<Command> {
+        vec![Command::Open, Command::Back, Command::Help]
+    }
+
+    fn input_focused(app: &App) -> bool {
+        app.shelve_input_focused()
+    }
+
+    fn input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+        app.shelve_input(key)
+    }
+
+    fn tick(app: &mut App) -> Vec<Effect> {
+        app.shelve_tick()
     }
 }

@@ -313,10 +313,10 @@ impl super::App {
     pub(super) fn load_activity(&mut self) -> Vec<Effect> {
         let request_id = self.request_id();
         self.stacks.activity_request = request_id;
-        vec![Effect::LoadActivity {
+        vec![Effect::Stacks(StacksEffect::Activity {
             request_id,
             stacks: self.stacks.stacks.clone(),
-        }]
+        })]
     }
 
     pub(super) fn reload_stacks(&mut self) -> Vec<Effect> {
@@ -325,6 +325,100 @@ impl super::App {
         }
         let request_id = self.request_id();
         self.stacks.start_loading(request_id);
-        vec![Effect::LoadStacks { request_id }]
+        vec![Effect::Stacks(StacksEffect::Load { request_id })]
+    }
+}
+
+/// The stack list's task results.
+#[derive(Debug)]
+pub enum StacksMsg {
+    /// The stacks found (every profile and region of the shelf).
+    Loaded {
+        request_id: u64,
+        result: Result<Vec<Stack>, String>,
+    },
+    /// When each stack last did something (its functions' latest log event).
+    Activity {
+        request_id: u64,
+        result: BTreeMap<String, Result<Vec<DateTime<Utc>>, String>>,
+    },
+}
+
+/// The stack list's work.
+#[derive(Debug, Clone)]
+pub enum StacksEffect {
+    /// Find the stacks of the shelf.
+    Load { request_id: u64 },
+    /// Read the activity of `stacks` (each group in its own account and region).
+    Activity { request_id: u64, stacks: Vec<Stack> },
+}
+
+impl super::Work for StacksEffect {
+    fn scope(&self) -> Option<&crate::domain::stack::Scope> {
+        None
+    }
+}
+
+impl super::Update for StacksMsg {
+    fn update(self, app: &mut super::App) -> Vec<Effect> {
+        match self {
+            Self::Loaded { request_id, result } => {
+                if request_id != app.stacks.request_id {
+                    return Vec::new();
+                }
+                match result {
+                    Ok(stacks) => {
+                        app.stacks.set(stacks, app.clock.now());
+                        let mut effects = app.load_activity();
+                        effects.extend(app.load_error_counts());
+                        effects.extend(app.load_costs());
+                        effects
+                    }
+                    Err(e) => {
+                        app.stacks.fail(e.clone());
+                        app.notify(super::Level::Error, e);
+                        Vec::new()
+                    }
+                }
+            }
+            Self::Activity { request_id, result } => {
+                if request_id == app.stacks.activity_request {
+                    let now = app.clock.now();
+                    app.stacks.set_activity(&result, now);
+                }
+                Vec::new()
+            }
+        }
+    }
+}
+
+impl super::ScreenState for StacksState {
+    fn command(app: &mut super::App, cmd: Command) -> Vec<Effect> {
+        let page = app.page_rows.max(1);
+        app.stacks_command(cmd, page)
+    }
+
+    fn hints(_app: &super::App, _page: super::Screen) -> Vec<Command> {
+        vec![
+            Command::Open,
+            Command::Cost,
+            Command::Teardown,
+            Command::Mark,
+            Command::AbandonedFilter,
+            Command::Filter,
+            Command::Sort,
+            Command::Refresh,
+            Command::Help,
+            Command::Quit,
+        ]
+    }
+
+    fn input_focused(app: &super::App) -> bool {
+        app.stacks.filter_editing
+    }
+
+    fn input(app: &mut super::App, key: KeyEvent) -> Vec<Effect> {
+        app.stacks_input(key);
+        Vec::new()
     }
 }

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::keymap::Command;
 use super::list::ListState;
 use super::{App, Effect, Level, Screen, ViewState};
+use crate::app::stacks::StacksEffect;
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
 use crate::domain::teardown::Lifts;
@@ -434,7 +435,7 @@ impl App {
             return Vec::new();
         }
         self.stacks.start_loading(request_id);
-        vec![Effect::LoadStacks { request_id }]
+        vec![Effect::Stacks(StacksEffect::Load { request_id })]
     }
 
     /// True while a teardown task runs (quitting then asks first).
@@ -571,4 +572,45 @@ pub fn default_settings() -> Settings {
         false,
         chrono::DateTime::<chrono::Utc>::default(),
     )
+}
+
+impl super::Work for TeardownEffect {
+    /// A plan or a run of several stacks: each group runs with its own scope.
+    fn scope(&self) -> Option<&crate::domain::stack::Scope> {
+        None
+    }
+}
+
+impl super::Update for TeardownMsg {
+    fn update(self, app: &mut App) -> Vec<Effect> {
+        app.teardown_update(self)
+    }
+}
+
+impl super::ScreenState for TeardownState {
+    fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+        app.teardown_command(cmd)
+    }
+
+    fn hints(_app: &App, _page: super::Screen) -> Vec<Command> {
+        vec![
+            Command::Open,
+            Command::TeardownDisableProtection,
+            Command::TeardownBypassGovernance,
+            Command::Back,
+            Command::Help,
+        ]
+    }
+
+    fn input_focused(app: &App) -> bool {
+        app.teardown_input_focused()
+    }
+
+    fn input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+        app.teardown_input(key)
+    }
+
+    fn tick(app: &mut App) -> Vec<Effect> {
+        app.teardown_tick()
+    }
 }

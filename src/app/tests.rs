@@ -6,6 +6,10 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::app::detail::DetailEffect;
+use crate::app::detail::DetailMsg;
+use crate::app::stacks::StacksEffect;
+use crate::app::stacks::StacksMsg;
 use crate::domain::stack::Stack;
 
 pub(crate) fn stack(name: &str, status: &str, created_day: u32) -> Stack {
@@ -47,7 +51,7 @@ fn ready(app: &mut App) -> u64 {
     let ctx = crate::app::test_connection(None, "http://127.0.0.1:1");
     let effects = app.update(Action::AwsReady(Ok(ctx)));
     match effects.as_slice() {
-        [Effect::LoadStacks { request_id }] => *request_id,
+        [Effect::Stacks(StacksEffect::Load { request_id })] => *request_id,
         other => panic!("expected LoadStacks, got {other:?}"),
     }
 }
@@ -65,13 +69,13 @@ fn loads_stacks_when_aws_is_ready() {
     );
     let id = ready(&mut a);
     assert_eq!(a.stacks.load, stacks::LoadState::Loading);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![
             stack("b", "CREATE_COMPLETE", 2),
             stack("a", "UPDATE_COMPLETE", 3),
         ]),
-    });
+    }));
     assert_eq!(a.stacks.load, stacks::LoadState::Loaded);
     assert_eq!(a.stacks.selected().unwrap().name, "a");
 }
@@ -81,19 +85,19 @@ fn stale_results_are_dropped() {
     let mut a = app();
     let first = ready(&mut a);
     let second = match a.update(Action::Command(Command::Refresh)).as_slice() {
-        [Effect::LoadStacks { request_id }] => *request_id,
+        [Effect::Stacks(StacksEffect::Load { request_id })] => *request_id,
         other => panic!("{other:?}"),
     };
     assert_ne!(first, second);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: first,
         result: Ok(vec![stack("old", "CREATE_COMPLETE", 1)]),
-    });
+    }));
     assert!(a.stacks.stacks.is_empty(), "stale result must be ignored");
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: second,
         result: Ok(vec![stack("new", "CREATE_COMPLETE", 1)]),
-    });
+    }));
     assert_eq!(a.stacks.stacks[0].name, "new");
 }
 
@@ -101,18 +105,18 @@ fn stale_results_are_dropped() {
 fn failure_keeps_old_rows_and_notifies() {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![stack("a", "CREATE_COMPLETE", 1)]),
-    });
+    }));
     let id2 = match a.update(Action::Command(Command::Refresh)).as_slice() {
-        [Effect::LoadStacks { request_id }] => *request_id,
+        [Effect::Stacks(StacksEffect::Load { request_id })] => *request_id,
         other => panic!("{other:?}"),
     };
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id2,
         result: Err("DescribeStacks: throttled".into()),
-    });
+    }));
     assert_eq!(a.stacks.stacks.len(), 1);
     assert_eq!(a.notifications.back().unwrap().level, Level::Error);
     for _ in 0..NOTIFY_TICKS {
@@ -125,14 +129,14 @@ fn failure_keeps_old_rows_and_notifies() {
 fn filter_input_and_sort() {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![
             stack("orders-dev", "CREATE_COMPLETE", 1),
             stack("survey-dev", "CREATE_COMPLETE", 5),
             stack("ledger-dev", "UPDATE_IN_PROGRESS", 3),
         ]),
-    });
+    }));
     let slash = a.map_event(&key('/')).unwrap();
     a.update(slash);
     assert!(a.input_focused());
@@ -168,10 +172,10 @@ fn filter_input_and_sort() {
 fn opening_orders_dev() -> (App, Vec<Effect>) {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![stack("orders-dev", "CREATE_COMPLETE", 1)]),
-    });
+    }));
     let effects = a.update(Action::Command(Command::Open));
     (a, effects)
 }
@@ -181,25 +185,25 @@ fn open_detail_then_back() {
     let (mut a, effects) = opening_orders_dev();
     let (rid, sid) = match effects.as_slice() {
         [
-            Effect::LoadDetail {
+            Effect::Detail(DetailEffect::Load {
                 request_id,
                 stack_id,
                 ..
-            },
+            }),
         ] => (*request_id, stack_id.clone()),
         other => panic!("{other:?}"),
     };
     assert_eq!(a.screen(), Screen::Detail);
     assert!(sid.contains("orders-dev"));
     let st = stack("orders-dev", "CREATE_COMPLETE", 1);
-    a.update(Action::DetailLoaded {
+    a.update(Action::Detail(DetailMsg::Loaded {
         request_id: rid,
         result: Box::new(Ok(DetailData {
             stack: st,
             resources: vec![],
             events: vec![],
         })),
-    });
+    }));
     assert_eq!(a.views.detail().unwrap().load, stacks::LoadState::Loaded);
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Stacks);
@@ -213,16 +217,16 @@ fn every_screen_of_an_open_stack_works_in_its_profile_and_region() {
     let mut st = stack("orders-dev", "CREATE_COMPLETE", 1);
     st.region = "eu-west-1".into();
     st.profile = Some("sandbox".into());
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![st.clone()]),
-    });
+    }));
     let scope = crate::domain::stack::Scope {
         profile: Some("sandbox".into()),
         region: "eu-west-1".into(),
     };
     let effects = a.update(Action::Command(Command::Open));
-    let [Effect::LoadDetail { request_id, .. }] = effects.as_slice() else {
+    let [Effect::Detail(DetailEffect::Load { request_id, .. })] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     assert_eq!(
@@ -231,7 +235,7 @@ fn every_screen_of_an_open_stack_works_in_its_profile_and_region() {
         "the detail loads where the stack is"
     );
     // The describe result knows no profile: the open stack keeps the one that found it.
-    a.update(Action::DetailLoaded {
+    a.update(Action::Detail(DetailMsg::Loaded {
         request_id: *request_id,
         result: Box::new(Ok(DetailData {
             stack: Stack {
@@ -241,7 +245,7 @@ fn every_screen_of_an_open_stack_works_in_its_profile_and_region() {
             resources: vec![],
             events: vec![],
         })),
-    });
+    }));
     for cmd in [Command::S3Buckets, Command::DynamoTables, Command::Logs] {
         let effects = a.update(Action::Command(cmd));
         assert!(!effects.is_empty(), "{cmd:?}");
@@ -251,7 +255,7 @@ fn every_screen_of_an_open_stack_works_in_its_profile_and_region() {
         a.update(Action::Command(Command::Back));
     }
     assert_eq!(
-        Effect::LoadStacks { request_id: 2 }.scope(),
+        Effect::Stacks(StacksEffect::Load { request_id: 2 }).scope(),
         None,
         "discovery is the session's"
     );
@@ -273,17 +277,17 @@ fn enter_on_a_resource_opens_its_screen() {
         ("AWS::SNS::Topic", Screen::Detail),
     ] {
         let (mut a, effects) = opening_orders_dev();
-        let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+        let Some(Effect::Detail(DetailEffect::Load { request_id, .. })) = effects.first() else {
             panic!("{effects:?}");
         };
-        a.update(Action::DetailLoaded {
+        a.update(Action::Detail(DetailMsg::Loaded {
             request_id: *request_id,
             result: Box::new(Ok(DetailData {
                 stack: stack("orders-dev", "CREATE_COMPLETE", 1),
                 resources: vec![res("Thing", resource_type)],
                 events: vec![],
             })),
-        });
+        }));
         while a.views.detail().unwrap().selected_resource().is_none() {
             a.update(Action::Command(Command::Down));
         }
@@ -350,7 +354,7 @@ fn y_copies_the_stack_id_and_o_its_console_page() {
 #[test]
 fn y_and_o_on_a_resource_of_the_detail() {
     let (mut a, effects) = opening_orders_dev();
-    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+    let Some(Effect::Detail(DetailEffect::Load { request_id, .. })) = effects.first() else {
         panic!("{effects:?}");
     };
     let res = |l: &str, t: &str| crate::domain::stack::StackResource {
@@ -360,7 +364,7 @@ fn y_and_o_on_a_resource_of_the_detail() {
         status: "CREATE_COMPLETE".into(),
         stack_path: "orders-dev".into(),
     };
-    a.update(Action::DetailLoaded {
+    a.update(Action::Detail(DetailMsg::Loaded {
         request_id: *request_id,
         result: Box::new(Ok(DetailData {
             stack: stack("orders-dev", "CREATE_COMPLETE", 1),
@@ -370,7 +374,7 @@ fn y_and_o_on_a_resource_of_the_detail() {
             ],
             events: vec![],
         })),
-    });
+    }));
     while a.views.detail().unwrap().selected_resource().is_none() {
         a.update(Action::Command(Command::Down));
     }

@@ -7,61 +7,35 @@
 //! state (the items screen's tables, items and one item); `esc` pops a page, and the view
 //! with its last page.
 
-use super::keymap::Scope;
-use super::{
-    DetailState, archives::ArchivesState, cost::CostState, dynamo::DynamoState,
-    errors::ErrorsState, invoke::InvokeState, logs::LogsState, query::QueryState, s3::S3State,
-    shelf::ShelveState, teardown::TeardownState,
-};
+use crossterm::event::KeyEvent;
 
-/// Which page is on top.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Stacks,
-    Detail,
-    DynamoTables,
-    DynamoItems,
-    DynamoItem,
-    S3Buckets,
-    S3Browser,
-    S3Object,
-    S3Versions,
-    Logs,
-    Query,
-    Invoke,
-    Teardown,
-    Errors,
-    ErrorOccurrence,
-    Cost,
-    Shelve,
-    Archives,
-    Restore,
-}
+use super::keymap::Command;
+use super::messages::{EditTarget, Effect};
+use super::{App, StacksState};
 
-impl Screen {
-    /// The key-map scope of this screen.
-    pub fn scope(self) -> Scope {
-        match self {
-            Self::Stacks => Scope::Stacks,
-            Self::Detail => Scope::Detail,
-            Self::DynamoTables => Scope::DynamoTables,
-            Self::DynamoItems => Scope::DynamoItems,
-            Self::DynamoItem => Scope::DynamoItem,
-            Self::S3Buckets => Scope::S3Buckets,
-            Self::S3Browser => Scope::S3Objects,
-            Self::S3Object => Scope::S3Object,
-            Self::S3Versions => Scope::S3Versions,
-            Self::Logs => Scope::Logs,
-            Self::Query => Scope::Query,
-            Self::Invoke => Scope::Invoke,
-            Self::Teardown => Scope::Teardown,
-            Self::Errors => Scope::Errors,
-            Self::ErrorOccurrence => Scope::ErrorOccurrence,
-            Self::Cost => Scope::Cost,
-            Self::Shelve => Scope::Shelve,
-            Self::Archives => Scope::Archives,
-            Self::Restore => Scope::Restore,
-        }
+/// What a screen does, implemented by its state type. Each function gets the whole app: a
+/// screen reads the views below it (the stack it was opened from) and opens others above.
+/// The functions with a default are for screens that take typed keys, tick or edit text.
+pub trait ScreenState {
+    /// A bound key's command while one of the view's pages is on top.
+    fn command(app: &mut App, cmd: Command) -> Vec<Effect>;
+    /// The commands the footer hints at on `page`, most useful first.
+    fn hints(app: &App, page: Screen) -> Vec<Command>;
+    /// True while a line of text input of the view on top has the keyboard.
+    fn input_focused(_app: &App) -> bool {
+        false
+    }
+    /// A typed key while `input_focused`.
+    fn input(_app: &mut App, _key: KeyEvent) -> Vec<Effect> {
+        Vec::new()
+    }
+    /// Every tick (4 a second), whether the view is open or not.
+    fn tick(_app: &mut App) -> Vec<Effect> {
+        Vec::new()
+    }
+    /// `$EDITOR`'s text for `target`; `None` when the target is another screen's.
+    fn edited(_app: &mut App, _target: EditTarget, _text: &str) -> Option<Vec<Effect>> {
+        None
     }
 }
 
@@ -73,10 +47,59 @@ struct View {
     state: ViewState,
 }
 
-/// Declares the views, the page each opens on, and an accessor pair per view: the topmost
-/// view of that kind (a view's pages and the screens above it read it).
+/// Declares, from the registration in `screens.rs`: the pages, the key-map scopes, what a
+/// view owns, an accessor pair per view (the topmost view of that kind: a view's pages and
+/// the screens above it read it), and the dispatch of `ScreenState` to the view on top.
 macro_rules! views {
-    ($( $variant:ident($ty:ty) => $root:ident, $get:ident, $get_mut:ident; )*) => {
+    ($( $variant:ident($ty:ty, $get:ident, $get_mut:ident) {
+        $( $page:ident = $name:literal, )+
+    } )*) => {
+        /// Which page is on top.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Screen {
+            Stacks,
+            $( $( $page, )+ )*
+        }
+
+        /// Where a key binding applies: everywhere, or on one page.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Scope {
+            Global,
+            Stacks,
+            $( $( $page, )+ )*
+        }
+
+        impl Screen {
+            /// The key-map scope of this page.
+            pub fn scope(self) -> Scope {
+                match self {
+                    Self::Stacks => Scope::Stacks,
+                    $( $( Self::$page => Scope::$page, )+ )*
+                }
+            }
+        }
+
+        impl Scope {
+            /// The scope's name in the key map and config.
+            pub fn name(self) -> &'static str {
+                match self {
+                    Self::Global => "global",
+                    Self::Stacks => "stacks",
+                    $( $( Self::$page => $name, )+ )*
+                }
+            }
+
+            /// The scope a key-map section names.
+            pub fn from_name(s: &str) -> Option<Self> {
+                match s {
+                    "global" => Some(Self::Global),
+                    "stacks" => Some(Self::Stacks),
+                    $( $( $name => Some(Self::$page), )+ )*
+                    _ => None,
+                }
+            }
+        }
+
         /// What a view owns.
         pub enum ViewState {
             /// The stack list (its state lives on `App`: it outlives every other screen).
@@ -106,7 +129,7 @@ macro_rules! views {
             fn root(&self) -> Screen {
                 match self {
                     Self::Stacks => Screen::Stacks,
-                    $( Self::$variant(_) => Screen::$root, )*
+                    $( Self::$variant(_) => views!(@first $( $page )+), )*
                 }
             }
         }
@@ -128,22 +151,66 @@ macro_rules! views {
                 }
             )*
         }
+
+        impl App {
+            /// The command for the page on top.
+            pub(super) fn screen_command(&mut self, cmd: Command) -> Vec<Effect> {
+                match self.screen() {
+                    Screen::Stacks => <StacksState as ScreenState>::command(self, cmd),
+                    $( $( Screen::$page )|+ => <$ty as ScreenState>::command(self, cmd), )*
+                }
+            }
+
+            /// The commands the footer hints at: the focused page's, as they stand now.
+            pub fn hints(&self) -> Vec<Command> {
+                let page = self.screen();
+                match page {
+                    Screen::Stacks => <StacksState as ScreenState>::hints(self, page),
+                    $( $( Screen::$page )|+ => <$ty as ScreenState>::hints(self, page), )*
+                }
+            }
+
+            /// True while a line of text input of the page on top has the keyboard.
+            pub(super) fn screen_input_focused(&self) -> bool {
+                match self.screen() {
+                    Screen::Stacks => <StacksState as ScreenState>::input_focused(self),
+                    $( $( Screen::$page )|+ => <$ty as ScreenState>::input_focused(self), )*
+                }
+            }
+
+            /// A typed key for the page on top.
+            pub(super) fn screen_input(&mut self, key: KeyEvent) -> Vec<Effect> {
+                match self.screen() {
+                    Screen::Stacks => <StacksState as ScreenState>::input(self, key),
+                    $( $( Screen::$page )|+ => <$ty as ScreenState>::input(self, key), )*
+                }
+            }
+
+            /// Every screen's tick.
+            pub(super) fn screens_tick(&mut self) -> Vec<Effect> {
+                let mut fx = <StacksState as ScreenState>::tick(self);
+                $( fx.extend(<$ty as ScreenState>::tick(self)); )*
+                fx
+            }
+
+            /// Hands `$EDITOR`'s text to the screen whose target it is.
+            pub(super) fn screens_edited(&mut self, target: EditTarget, text: &str) -> Vec<Effect> {
+                if let Some(fx) = <StacksState as ScreenState>::edited(self, target, text) {
+                    return fx;
+                }
+                $(
+                    if let Some(fx) = <$ty as ScreenState>::edited(self, target, text) {
+                        return fx;
+                    }
+                )*
+                Vec::new()
+            }
+        }
     };
+    (@first $first:ident $( $rest:ident )*) => { Screen::$first };
 }
 
-views! {
-    Detail(DetailState) => Detail, detail, detail_mut;
-    Dynamo(DynamoState) => DynamoTables, dynamo, dynamo_mut;
-    S3(S3State) => S3Buckets, s3, s3_mut;
-    Logs(LogsState) => Logs, logs, logs_mut;
-    Query(QueryState) => Query, query, query_mut;
-    Invoke(InvokeState) => Invoke, invoke, invoke_mut;
-    Teardown(TeardownState) => Teardown, teardown, teardown_mut;
-    Errors(ErrorsState) => Errors, errors, errors_mut;
-    Cost(CostState) => Cost, cost, cost_mut;
-    Shelve(ShelveState) => Shelve, shelve, shelve_mut;
-    Archives(ArchivesState) => Archives, archives, archives_mut;
-}
+super::screens::with_views!(views);
 
 /// The open views, bottom (the stack list) to top.
 #[derive(Debug)]
@@ -242,6 +309,7 @@ impl Views {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::{DetailState, dynamo::DynamoState};
     use crate::domain::stack::Stack;
 
     fn stack() -> Stack {

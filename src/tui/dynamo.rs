@@ -148,3 +148,10 @@ async fn export(
     .await
     .map_err(|e| e.to_string())
 }
+
+impl super::effects::Run for DynamoEffect {
+    async fn run(self, env: super::effects::Env) {
+        let action = run(self, &env.aws, &env.tx).await;
+        let _ = env.tx.send(action);
+    }
+}

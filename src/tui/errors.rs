@@ -76,3 +76,9 @@ pub async fn run(fx: ErrorsEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Act
         }
     }
 }
+
+impl super::effects::Run for crate::app::Scoped<Box<ErrorsEffect>> {
+    async fn run(self, env: super::effects::Env) {
+        run(*self.work, env.aws, env.tx).await;
+    }
+}

@@ -182,3 +182,9 @@ fn store(
         .map_err(|e| e.message)?;
     Ok(SignInResult::Tokens(tokens))
 }
+
+impl super::effects::Run for crate::app::Scoped<Box<InvokeEffect>> {
+    async fn run(self, env: super::effects::Env) {
+        run(*self.work, env.aws, env.tx).await;
+    }
+}

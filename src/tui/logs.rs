@@ -53,3 +53,9 @@ pub async fn run(fx: LogsEffect, aws: Arc<AwsContext>, tx: UnboundedSender<Actio
         }
     }
 }
+
+impl super::effects::Run for LogsEffect {
+    async fn run(self, env: super::effects::Env) {
+        run(self, env.aws, env.tx).await;
+    }
+}

@@ -2,6 +2,8 @@
 
 mod clipboard;
 mod contexts;
+mod cost;
+mod detail;
 mod dynamo;
 mod editor;
 mod effects;
@@ -11,6 +13,7 @@ mod logs;
 mod query;
 mod s3;
 mod shelf;
+mod stacks;
 mod teardown;
 
 use std::io::{self, BufWriter, Stdout};

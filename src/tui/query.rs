@@ -112,6 +112,12 @@ pub fn export(path: &str, rows: &[Row]) -> Result<(String, usize), String> {
     Ok((full, rows.len()))
 }
 
+impl super::effects::Run for crate::app::Scoped<Box<QueryEffect>> {
+    async fn run(self, env: super::effects::Env) {
+        run(*self.work, &env.aws, &env.tx).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

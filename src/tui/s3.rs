@@ -167,3 +167,9 @@ async fn load_buckets(aws: &AwsContext, stack_id: &str) -> Result<Vec<BucketInfo
         })
         .collect())
 }
+
+impl super::effects::Run for crate::app::Scoped<S3Effect> {
+    async fn run(self, env: super::effects::Env) {
+        run(self.work, &env.aws, &env.tx).await;
+    }
+}

@@ -150,3 +150,16 @@ async fn plan(
         preview,
     })
 }
+
+impl super::effects::Run for crate::app::shelf::ShelfWork {
+    /// The archive writer's and the restore's futures hold borrows across stream
+    /// combinators for which the compiler cannot prove `Send`: they run on a blocking thread
+    /// of their own, driven by the same runtime.
+    async fn run(self, env: super::effects::Env) {
+        let handle = tokio::runtime::Handle::current();
+        let _ = tokio::task::spawn_blocking(move || {
+            handle.block_on(run(*self.work, env.aws, env.filters, env.tx));
+        })
+        .await;
+    }
+}

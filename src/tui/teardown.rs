@@ -177,3 +177,9 @@ pub async fn run(
         }
     }
 }
+
+impl super::effects::Run for TeardownEffect {
+    async fn run(self, env: super::effects::Env) {
+        effect(self, &env.aws, &env.contexts, &env.filters, &env.tx).await;
+    }
+}

@@ -302,3 +302,21 @@ pub fn render_footer(frame: &mut Frame, area: Rect, theme: &Theme) {
         area,
     );
 }
+
+impl super::Draw for crate::app::archives::ArchivesState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        if app.screen() == crate::app::Screen::Restore {
+            render_restore(frame, area, app, theme);
+        } else {
+            render(frame, area, app, theme);
+        }
+    }
+
+    fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> bool {
+        let focused = app.restore_input_focused() && app.notifications.is_empty();
+        if focused {
+            render_footer(frame, area, theme);
+        }
+        focused
+    }
+}

@@ -234,9 +234,18 @@ fn render_items(
     frame.render_widget(Table::new(rows, widths).header(header), area);
 }
 
+impl super::Draw for crate::app::cost::CostState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use crate::app::cost::CostEffect;
+    use crate::app::cost::CostMsg;
     use crate::app::keymap::Command;
+    use crate::app::stacks::StacksMsg;
     use crate::app::{Action, App, Effect};
     use crate::domain::cost::{CostItem, StackCost, Unpriced};
     use crate::domain::stack::Stack;
@@ -331,14 +340,14 @@ mod tests {
     /// The list loaded; returns the column's request id.
     fn listed(a: &mut App) -> u64 {
         let id = ready(a);
-        let effects = a.update(Action::StacksLoaded {
+        let effects = a.update(Action::Stacks(StacksMsg::Loaded {
             request_id: id,
             result: Ok(demo_stacks()),
-        });
+        }));
         effects
             .iter()
             .find_map(|e| match e {
-                Effect::LoadCosts { request_id, .. } => Some(*request_id),
+                Effect::Cost(CostEffect::Estimate { request_id, .. }) => Some(*request_id),
                 _ => None,
             })
             .expect("an estimate after the list")
@@ -364,10 +373,10 @@ mod tests {
                 c
             }
         });
-        a.update(Action::CostsLoaded {
+        a.update(Action::Cost(CostMsg::Estimated {
             request_id: id,
             result: Ok(all),
-        });
+        }));
         for _ in 0..4 {
             a.update(Action::Command(Command::Sort));
         }
@@ -378,12 +387,12 @@ mod tests {
     fn a_failed_column_shows_question_marks_and_the_error_once() {
         let mut a = app();
         let id = listed(&mut a);
-        a.update(Action::CostsLoaded {
+        a.update(Action::Cost(CostMsg::Estimated {
             request_id: id,
             result: Err(
                 "GetMetricData: AccessDenied (the credentials lack permission for this)".into(),
             ),
-        });
+        }));
         insta::assert_snapshot!("cost__column_failed", draw_sized(&a, 120, 12).backend());
     }
 
@@ -397,10 +406,10 @@ mod tests {
         a.update(Action::Command(Command::Cost));
         insta::assert_snapshot!("cost__breakdown_loading", draw_sized(&a, 120, 16).backend());
         let all = costs(&a, orders_cost);
-        a.update(Action::CostsLoaded {
+        a.update(Action::Cost(CostMsg::Estimated {
             request_id: id,
             result: Ok(all),
-        });
+        }));
         insta::assert_snapshot!("cost__breakdown", draw_sized(&a, 120, 16).backend());
         // Scrolling keeps the cursor in the few rows that are drawn.
         for _ in 0..4 {
@@ -415,19 +424,19 @@ mod tests {
         );
         // Failed, then empty.
         let effects = a.update(Action::Command(Command::Refresh));
-        let [Effect::LoadCosts { request_id, .. }] = effects.as_slice() else {
+        let [Effect::Cost(CostEffect::Estimate { request_id, .. })] = effects.as_slice() else {
             panic!("{effects:?}")
         };
         let rid = *request_id;
-        a.update(Action::CostsLoaded {
+        a.update(Action::Cost(CostMsg::Estimated {
             request_id: rid,
             result: Err(
                 "GetTemplate: ValidationError: Stack with id orders-dev does not exist".into(),
             ),
-        });
+        }));
         insta::assert_snapshot!("cost__breakdown_failed", draw_sized(&a, 120, 10).backend());
         let effects = a.update(Action::Command(Command::Refresh));
-        let [Effect::LoadCosts { request_id, .. }] = effects.as_slice() else {
+        let [Effect::Cost(CostEffect::Estimate { request_id, .. })] = effects.as_slice() else {
             panic!("{effects:?}")
         };
         let rid = *request_id;
@@ -438,10 +447,10 @@ mod tests {
             c.monthly_usd = 0.0;
             c.fixed_usd = 0.0;
         }
-        a.update(Action::CostsLoaded {
+        a.update(Action::Cost(CostMsg::Estimated {
             request_id: rid,
             result: Ok(empty),
-        });
+        }));
         insta::assert_snapshot!("cost__breakdown_empty", draw_sized(&a, 120, 10).backend());
     }
 
@@ -457,10 +466,10 @@ mod tests {
             c.notes.push("note \x1b]52;c;AAAA\x07".into());
             c
         });
-        a.update(Action::CostsLoaded {
+        a.update(Action::Cost(CostMsg::Estimated {
             request_id: id,
             result: Ok(all),
-        });
+        }));
         assert_clean(&draw_sized(&a, 120, 16));
         a.update(Action::Command(Command::Back));
         assert_clean(&draw_sized(&a, 120, 16));

@@ -264,3 +264,9 @@ fn render_summary(frame: &mut Frame, area: Rect, app: &App, d: &DetailState, the
     ];
     frame.render_widget(Paragraph::new(lines), area);
 }
+
+impl super::Draw for crate::app::DetailState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+}

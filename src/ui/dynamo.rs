@@ -461,5 +461,15 @@ fn render_export(
     );
 }
 
+impl super::Draw for crate::app::dynamo::DynamoState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        match app.screen() {
+            crate::app::Screen::DynamoItems => render_items(frame, area, app, theme),
+            crate::app::Screen::DynamoItem => render_item(frame, area, app, theme),
+            _ => render_tables(frame, area, app, theme),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -285,6 +285,12 @@ fn render_occurrence(
     frame.render_widget(Paragraph::new(lines).block(blk), area);
 }
 
+impl super::Draw for crate::app::errors::ErrorsState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+}
+
 #[cfg(test)]
 #[path = "errors_tests.rs"]
 mod tests;

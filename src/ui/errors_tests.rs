@@ -1,6 +1,7 @@
 //! Snapshots of the errors screen: the groups, an occurrence of mixed text and JSON lines,
 //! the loading and empty states, and the stack list's ERRORS column.
 
+use crate::app::Scoped;
 use crate::app::errors::tests::{listed, loaded, on_errors, request_events};
 use crate::app::errors::{ErrorsEffect, ErrorsMsg, Loaded, action};
 use crate::app::keymap::{Command, Keymap};
@@ -10,7 +11,7 @@ use crate::ui::tests::{assert_clean, draw_sized};
 
 fn occurrence_id(effects: &[Effect]) -> u64 {
     match effects {
-        [Effect::Errors(_, fx)] => match fx.as_ref() {
+        [Effect::Errors(Scoped { work: fx, .. })] => match fx.as_ref() {
             ErrorsEffect::Occurrence { request_id, .. } => *request_id,
             other => panic!("{other:?}"),
         },
@@ -66,7 +67,7 @@ fn loading_and_empty() {
     listed(&mut a);
     let effects = a.update(Action::Command(Command::Errors));
     insta::assert_snapshot!("errors__loading", draw_sized(&a, 100, 10).backend());
-    let Some(Effect::Errors(_, fx)) = effects.first() else {
+    let Some(Effect::Errors(Scoped { work: fx, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let ErrorsEffect::Load { request_id, .. } = fx.as_ref() else {
@@ -86,7 +87,7 @@ fn the_stack_list_fills_its_errors_column_in() {
     let request_id = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Errors(_, fx) => match fx.as_ref() {
+            Effect::Errors(Scoped { work: fx, .. }) => match fx.as_ref() {
                 ErrorsEffect::Counts { request_id, .. } => Some(*request_id),
                 _ => None,
             },

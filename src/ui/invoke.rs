@@ -407,5 +407,11 @@ fn render_fanout(frame: &mut Frame, area: Rect, f: &FanOut, tick: u64, theme: &T
     frame.render_widget(Paragraph::new(rows), hist);
 }
 
+impl super::Draw for crate::app::invoke::InvokeState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -422,5 +422,11 @@ fn render_insights(frame: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) 
     }
 }
 
+impl super::Draw for crate::app::logs::LogsState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -19,13 +19,46 @@ pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Level, Screen};
+use crate::app::{App, Level, Screen, StacksState};
 use crate::domain::sanitize::sanitize;
 pub use theme::Theme;
+
+/// How a screen draws, implemented by its state type (beside `app::ScreenState`); the
+/// renderer picks the implementation from the page on top (`app::screens`).
+pub(crate) trait Draw {
+    /// The page on top (`app.screen()`, one of this view's pages) in the body's `area`.
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme);
+    /// The footer while the view's own input has the keyboard; `false`: the usual footer.
+    fn footer(_frame: &mut Frame, _area: Rect, _app: &App, _theme: &Theme) -> bool {
+        false
+    }
+}
+
+/// Declares the renderer's dispatch to the page on top, from the registration.
+macro_rules! drawing {
+    ($( $variant:ident($ty:ty, $get:ident, $get_mut:ident) {
+        $( $page:ident = $name:literal, )+
+    } )*) => {
+        fn draw_page(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+            match app.screen() {
+                Screen::Stacks => <StacksState as Draw>::draw(frame, area, app, theme),
+                $( $( Screen::$page )|+ => <$ty as Draw>::draw(frame, area, app, theme), )*
+            }
+        }
+
+        fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> bool {
+            match app.screen() {
+                Screen::Stacks => <StacksState as Draw>::footer(frame, area, app, theme),
+                $( $( Screen::$page )|+ => <$ty as Draw>::footer(frame, area, app, theme), )*
+            }
+        }
+    };
+}
+
+crate::app::screens::with_views!(drawing);
 
 /// Draws the header, the current screen, the footer and any overlay.
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
@@ -40,25 +73,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         frame.area(),
     );
     render_header(frame, header, app, theme);
-    match app.screen() {
-        Screen::Stacks => stacks::render(frame, body, app, theme),
-        Screen::Detail => detail::render(frame, body, app, theme),
-        Screen::DynamoTables => dynamo::render_tables(frame, body, app, theme),
-        Screen::DynamoItems => dynamo::render_items(frame, body, app, theme),
-        Screen::DynamoItem => dynamo::render_item(frame, body, app, theme),
-        Screen::S3Buckets | Screen::S3Browser | Screen::S3Object | Screen::S3Versions => {
-            s3::render(frame, body, app, theme);
-        }
-        Screen::Logs => logs::render(frame, body, app, theme),
-        Screen::Query => query::render(frame, body, app, theme),
-        Screen::Invoke => invoke::render(frame, body, app, theme),
-        Screen::Teardown => teardown::render(frame, body, app, theme),
-        Screen::Errors | Screen::ErrorOccurrence => errors::render(frame, body, app, theme),
-        Screen::Cost => cost::render(frame, body, app, theme),
-        Screen::Shelve => shelf::render(frame, body, app, theme),
-        Screen::Archives => archives::render(frame, body, app, theme),
-        Screen::Restore => archives::render_restore(frame, body, app, theme),
-    }
+    draw_page(frame, body, app, theme);
     render_footer(frame, footer, app, theme);
     if app.show_help {
         help::render(frame, body, app, theme);
@@ -107,31 +122,7 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
-    if app.teardown_input_focused() {
-        teardown::render_footer(frame, area, app, theme);
-        return;
-    }
-    if app.shelve_input_focused() {
-        shelf::render_footer(frame, area, app, theme);
-        return;
-    }
-    if app.restore_input_focused() && app.notifications.is_empty() {
-        archives::render_footer(frame, area, theme);
-        return;
-    }
-    if s3::render_input(frame, area, app, theme) {
-        return;
-    }
-    if app.screen() == Screen::Stacks && app.stacks.filter_editing && app.overlay.is_none() {
-        let mut spans = vec![Span::styled("/", theme.key)];
-        spans.extend(widgets::input_spans(
-            &app.stacks.filter,
-            Style::default(),
-            theme.accent,
-        ));
-        spans.push(Span::styled("  enter keep · esc clear", theme.dim));
-        let line = Line::from(spans);
-        frame.render_widget(Paragraph::new(line), area);
+    if draw_footer(frame, area, app, theme) {
         return;
     }
     if let Some(n) = app.notifications.back() {

@@ -66,6 +66,7 @@ mod tests {
     use crate::app::Action;
     use crate::app::keymap::Command;
     use crate::app::palette::PaletteAction;
+    use crate::app::stacks::StacksMsg;
     use crate::config::Theme as ThemeName;
     use crate::ui::tests::{app, demo_stacks, draw_sized, ready};
     use crate::ui::{Theme, render};
@@ -83,10 +84,10 @@ mod tests {
     fn loaded() -> crate::app::App {
         let mut a = app();
         let id = ready(&mut a);
-        a.update(Action::StacksLoaded {
+        a.update(Action::Stacks(StacksMsg::Loaded {
             request_id: id,
             result: Ok(demo_stacks()),
-        });
+        }));
         a
     }
 
@@ -193,10 +194,10 @@ mod tests {
         let mut stacks = demo_stacks();
         stacks[1].region = "eu-west-1".into();
         stacks[1].id = stacks[1].id.replace("us-east-1", "eu-west-1");
-        a.update(Action::StacksLoaded {
+        a.update(Action::Stacks(StacksMsg::Loaded {
             request_id: id,
             result: Ok(stacks),
-        });
+        }));
         let screen = draw_sized(&a, 120, 14).backend().to_string();
         assert!(screen.contains("REGION"), "{screen}");
         assert!(screen.contains("eu-west-1"), "{screen}");

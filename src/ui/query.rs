@@ -348,5 +348,11 @@ fn render_picker(frame: &mut Frame, area: Rect, q: &QueryState, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+impl super::Draw for crate::app::query::QueryState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+}
+
 #[cfg(test)]
 mod tests;

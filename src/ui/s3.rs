@@ -485,5 +485,15 @@ fn render_download(frame: &mut Frame, area: Rect, s: &S3State, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+impl super::Draw for crate::app::s3::S3State {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+
+    fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> bool {
+        render_input(frame, area, app, theme)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -296,5 +296,19 @@ pub fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::styled(text, theme.dim)), area);
 }
 
+impl super::Draw for crate::app::shelf::ShelveState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+
+    fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> bool {
+        let focused = app.shelve_input_focused();
+        if focused {
+            render_footer(frame, area, app, theme);
+        }
+        focused
+    }
+}
+
 #[cfg(test)]
 mod tests;

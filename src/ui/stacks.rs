@@ -201,3 +201,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let table = Table::new(rows, widths).header(header).block(blk);
     frame.render_widget(table, area);
 }
+
+impl super::Draw for crate::app::StacksState {
+    fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+        render(frame, area, app, theme);
+    }
+
+    fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> bool {
+        if !app.stacks.filter_editing || app.overlay.is_some() {
+            return false;
+        }
+        let mut spans = vec![Span::styled("/", theme.key)];
+        spans.extend(super::widgets::input_spans(
+            &app.stacks.filter,
+            ratatui::style::Style::default(),
+            theme.accent,
+        ));
+        spans.push(Span::styled("  enter keep · esc clear", theme.dim));
+        frame.render_widget(ratatui::widgets::Paragraph::new(Line::from(spans)), area);
+        true
+    }
+}

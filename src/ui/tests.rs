@@ -8,7 +8,11 @@ use ratatui::backend::TestBackend;
 
 use super::{Theme, render};
 use crate::app::detail::DetailData;
+use crate::app::detail::DetailEffect;
+use crate::app::detail::DetailMsg;
 use crate::app::keymap::{Command, Keymap};
+use crate::app::stacks::StacksEffect;
+use crate::app::stacks::StacksMsg;
 use crate::app::{Action, App, Effect, HeaderInfo};
 use crate::config::Theme as ThemeName;
 use crate::domain::stack::StackEvent;
@@ -66,7 +70,7 @@ pub(crate) fn app() -> App {
 pub(crate) fn ready(app: &mut App) -> u64 {
     let ctx = crate::app::test_connection(Some("demo"), "http://127.0.0.1:5000");
     match app.update(Action::AwsReady(Ok(ctx))).as_slice() {
-        [Effect::LoadStacks { request_id }] => *request_id,
+        [Effect::Stacks(StacksEffect::Load { request_id })] => *request_id,
         other => panic!("{other:?}"),
     }
 }
@@ -135,10 +139,10 @@ fn stacks_loading() {
 fn stacks_loaded() {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(demo_stacks()),
-    });
+    }));
     a.update(Action::Command(Command::Down));
     insta::assert_snapshot!("stacks__loaded", draw(&a).backend());
 }
@@ -147,10 +151,10 @@ fn stacks_loaded() {
 fn stacks_empty() {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![]),
-    });
+    }));
     insta::assert_snapshot!("stacks__empty", draw(&a).backend());
 }
 
@@ -158,10 +162,10 @@ fn stacks_empty() {
 fn stacks_error() {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Err("DescribeStacks: ExpiredToken: The security token included in the request is expired (credentials expired or invalid: run `aws sso login` or check your profile)".into()),
-    });
+    }));
     insta::assert_snapshot!("stacks__error", draw(&a).backend());
 }
 
@@ -169,10 +173,10 @@ fn stacks_error() {
 fn stacks_help() {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(demo_stacks()),
-    });
+    }));
     a.update(Action::Command(Command::Help));
     insta::assert_snapshot!("stacks__help", draw_sized(&a, 100, 30).backend());
 }
@@ -246,15 +250,15 @@ pub(crate) fn detail_data(stack: Stack) -> DetailData {
 pub(crate) fn on_orders_detail_loading() -> (App, u64) {
     let mut a = app();
     let id = ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(demo_stacks()),
-    });
+    }));
     // Sorted by name: ledger, legacy-quiz, orders, ...
     a.update(Action::Command(Command::Down));
     a.update(Action::Command(Command::Down));
     let effects = a.update(Action::Command(Command::Open));
-    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+    let Some(Effect::Detail(DetailEffect::Load { request_id, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let request_id = *request_id;
@@ -265,10 +269,10 @@ pub(crate) fn on_orders_detail_loading() -> (App, u64) {
 pub(crate) fn on_orders_detail() -> App {
     let (mut a, request_id) = on_orders_detail_loading();
     let stack = a.views.detail().unwrap().stack.clone();
-    a.update(Action::DetailLoaded {
+    a.update(Action::Detail(DetailMsg::Loaded {
         request_id,
         result: Box::new(Ok(detail_data(stack))),
-    });
+    }));
     a
 }
 
@@ -278,10 +282,10 @@ fn detail_loaded() {
     let stack = a.views.detail().unwrap().stack.clone();
     assert_eq!(stack.name, "orders-dev");
     insta::assert_snapshot!("detail__loading", draw(&a).backend());
-    a.update(Action::DetailLoaded {
+    a.update(Action::Detail(DetailMsg::Loaded {
         request_id,
         result: Box::new(Ok(detail_data(stack))),
-    });
+    }));
     a.update(Action::Command(Command::Down));
     insta::assert_snapshot!("detail__loaded", draw_sized(&a, 120, 28).backend());
 }
@@ -292,15 +296,15 @@ fn nested_stacks_show_as_a_count_and_a_tree() {
     let id = ready(&mut a);
     let mut stacks = demo_stacks();
     stacks[0].nested_stacks = 2;
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(stacks),
-    });
+    }));
     a.update(Action::Command(Command::Down));
     a.update(Action::Command(Command::Down));
     insta::assert_snapshot!("stacks__nested_count", draw(&a).backend());
     let effects = a.update(Action::Command(Command::Open));
-    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+    let Some(Effect::Detail(DetailEffect::Load { request_id, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let request_id = *request_id;
@@ -339,10 +343,10 @@ fn nested_stacks_show_as_a_count_and_a_tree() {
             "AWS::S3::Bucket",
         ),
     ]);
-    a.update(Action::DetailLoaded {
+    a.update(Action::Detail(DetailMsg::Loaded {
         request_id,
         result: Box::new(Ok(data)),
-    });
+    }));
     // Down to the nested table, past the nested stack's heading and its service heading.
     for _ in 0..10 {
         a.update(Action::Command(Command::Down));
@@ -368,27 +372,27 @@ fn hostile_strings_never_reach_the_terminal() {
     );
     s.outputs.insert(format!("Out{evil}"), format!("val{evil}"));
     s.description = Some(evil.into());
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(vec![s.clone()]),
-    });
+    }));
     assert_clean(&draw(&a));
     let effects = a.update(Action::Command(Command::Open));
-    let Some(Effect::LoadDetail { request_id, .. }) = effects.first() else {
+    let Some(Effect::Detail(DetailEffect::Load { request_id, .. })) = effects.first() else {
         panic!()
     };
     let mut data = detail_data(s);
     data.resources[0].physical_id = Some(evil.into());
     data.events[0].reason = Some(evil.into());
-    a.update(Action::DetailLoaded {
+    a.update(Action::Detail(DetailMsg::Loaded {
         request_id: *request_id,
         result: Box::new(Ok(data)),
-    });
+    }));
     assert_clean(&draw_sized(&a, 120, 28));
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: 999,
         result: Err(evil.into()),
-    });
+    }));
     a.notify(crate::app::Level::Error, evil);
     assert_clean(&draw(&a));
 }
@@ -415,10 +419,10 @@ fn a_click_on_a_scrolled_list_selects_the_row_under_the_pointer() {
     let stacks: Vec<Stack> = (0..60)
         .map(|i| demo_stack(&format!("proto-{i:02}-dev"), "CREATE_COMPLETE", 10, &[]))
         .collect();
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(stacks),
-    });
+    }));
     a.update(Action::Command(Command::Bottom));
     let t = draw(&a);
     // The row drawn on screen line 5 is the one a click there must select.
@@ -449,19 +453,19 @@ fn stacks_from_two_accounts_show_the_account() {
     stacks[0].id = stacks[0].id.replace("123456789012", "222222222222");
     stacks[0].account_alias = Some("proto-sandbox".into());
     stacks[0].profile = Some("sandbox".into());
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(single),
-    });
+    }));
     assert!(!draw(&a).backend().to_string().contains("ACCOUNT"));
     let id = {
         a.update(Action::Command(Command::Refresh));
         a.stacks.request_id
     };
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(stacks),
-    });
+    }));
     let screen = draw_sized(&a, 170, 12).backend().to_string();
     assert!(screen.contains("ACCOUNT"), "{screen}");
     assert!(

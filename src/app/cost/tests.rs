@@ -3,6 +3,8 @@
 use super::*;
 use crate::app::Action;
 use crate::app::keymap::Keymap;
+use crate::app::stacks::StacksEffect;
+use crate::app::stacks::StacksMsg;
 use crate::app::tests::stack;
 use crate::domain::cost::CostItem;
 use crate::ui::tests::{app, ready};
@@ -56,22 +58,25 @@ fn listed(a: &mut App) -> (u64, Vec<Stack>) {
         stack("b", "CREATE_COMPLETE", 2),
         stack("c", "CREATE_COMPLETE", 3),
     ];
-    let effects = a.update(Action::StacksLoaded {
+    let effects = a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(stacks),
-    });
+    }));
     let asked: Vec<_> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::LoadCosts {
+            Effect::Cost(CostEffect::Estimate {
                 request_id, stacks, ..
-            } => Some((*request_id, stacks.clone())),
+            }) => Some((*request_id, stacks.clone())),
             _ => None,
         })
         .collect();
     assert_eq!(asked.len(), 1, "one batched estimate: {effects:?}");
     assert!(
-        matches!(effects.first(), Some(Effect::LoadActivity { .. })),
+        matches!(
+            effects.first(),
+            Some(Effect::Stacks(StacksEffect::Activity { .. }))
+        ),
         "activity first, the estimate after: {effects:?}"
     );
     asked.into_iter().next().unwrap_or_default()
@@ -89,19 +94,19 @@ fn the_column_is_one_batched_estimate_filled_in_after_the_list() {
     );
     assert_eq!(a.stacks.cost_load, LoadState::Loading);
     // A stale answer is dropped.
-    a.update(Action::CostsLoaded {
+    a.update(Action::Cost(CostMsg::Estimated {
         request_id: id + 100,
         result: Ok(vec![cost_of(&asked[0], 1.0, 0.0)]),
-    });
+    }));
     assert!(a.stacks.costs.is_empty());
-    a.update(Action::CostsLoaded {
+    a.update(Action::Cost(CostMsg::Estimated {
         request_id: id,
         result: Ok(vec![
             cost_of(&asked[0], 1.0, 0.0),
             cost_of(&asked[1], 0.5, 32.85),
             cost_of(&asked[2], 0.0, 0.0),
         ]),
-    });
+    }));
     assert_eq!(a.stacks.cost_load, LoadState::Loaded);
     assert_eq!(a.stacks.costs.len(), 3);
     // Sorted by $/MO: most expensive first.
@@ -130,10 +135,10 @@ fn a_failed_estimate_says_so_once_and_keeps_the_list() {
     let mut a = app();
     let (id, _) = listed(&mut a);
     a.notifications.clear();
-    a.update(Action::CostsLoaded {
+    a.update(Action::Cost(CostMsg::Estimated {
         request_id: id,
         result: Err("AccessDenied: cloudwatch:GetMetricData".into()),
-    });
+    }));
     assert!(matches!(a.stacks.cost_load, LoadState::Failed(_)));
     assert_eq!(a.stacks.view.len(), 3);
     assert_eq!(a.notifications.len(), 1);
@@ -149,10 +154,10 @@ fn dollar_shows_the_column_figure_or_waits_for_it_or_asks() {
     assert_eq!(a.screen(), Screen::Cost);
     let c = a.views.cost().unwrap();
     assert_eq!((c.request_id, &c.load), (id, &LoadState::Loading));
-    a.update(Action::CostsLoaded {
+    a.update(Action::Cost(CostMsg::Estimated {
         request_id: id,
         result: Ok(asked.iter().map(|s| cost_of(s, 2.0, 1.0)).collect()),
-    });
+    }));
     let c = a.views.cost().unwrap();
     assert_eq!(c.load, LoadState::Loaded);
     assert_eq!(c.cost.as_ref().unwrap().stack, "a");
@@ -166,7 +171,7 @@ fn dollar_shows_the_column_figure_or_waits_for_it_or_asks() {
     assert_eq!(a.views.cost().unwrap().load, LoadState::Loaded);
     // `r` estimates this one stack again.
     let effects = a.update(Action::Command(Command::Refresh));
-    let [Effect::LoadCosts { stacks, .. }] = effects.as_slice() else {
+    let [Effect::Cost(CostEffect::Estimate { stacks, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(stacks.len(), 1);
@@ -177,26 +182,26 @@ fn dollar_shows_the_column_figure_or_waits_for_it_or_asks() {
 fn dollar_on_the_detail_estimates_that_stack_and_errors_show() {
     let mut a = app();
     let (id, asked) = listed(&mut a);
-    a.update(Action::CostsLoaded {
+    a.update(Action::Cost(CostMsg::Estimated {
         request_id: id,
         result: Err("throttled".into()),
-    });
+    }));
     a.update(Action::Command(Command::Open));
     assert_eq!(a.screen(), Screen::Detail);
     let effects = a.update(Action::Command(Command::Cost));
     let [
-        Effect::LoadCosts {
+        Effect::Cost(CostEffect::Estimate {
             request_id, stacks, ..
-        },
+        }),
     ] = effects.as_slice()
     else {
         panic!("{effects:?}")
     };
     assert_eq!(stacks[0].id, asked[0].id);
-    a.update(Action::CostsLoaded {
+    a.update(Action::Cost(CostMsg::Estimated {
         request_id: *request_id,
         result: Err("the stack no longer exists".into()),
-    });
+    }));
     assert_eq!(
         a.views.cost().unwrap().load,
         LoadState::Failed("the stack no longer exists".into())

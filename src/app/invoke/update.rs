@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     FanOut, Field, InvokeEffect, InvokeMsg, InvokeState, MAX_PAYLOAD, Secret, SignInResult,
 };
+use crate::app::Scoped;
 use crate::app::keymap::{Command, Key, Scope};
 use crate::app::{App, Effect, Level, Screen};
 use crate::domain::cognito::Flow;
@@ -75,21 +76,21 @@ impl App {
         if st.user.is_empty()
             && let Ok((pool, client)) = &st.pool
         {
-            return vec![Effect::Invoke(
+            return vec![Effect::Invoke(Scoped::new(
                 st.stack.scope(),
                 Box::new(InvokeEffect::LastUser {
                     pool: pool.clone(),
                     client: client.clone(),
                 }),
-            )];
+            ))];
         }
         match st.pool_user() {
             Ok(user) => {
                 st.signing_in = true;
-                vec![Effect::Invoke(
+                vec![Effect::Invoke(Scoped::new(
                     st.stack.scope(),
                     Box::new(InvokeEffect::Resume { request_id, user }),
-                )]
+                ))]
             }
             Err(e) => {
                 if st.pool.is_err() {
@@ -229,7 +230,7 @@ impl App {
                 } else {
                     st.name.trim()
                 };
-                return vec![Effect::Invoke(
+                return vec![Effect::Invoke(Scoped::new(
                     st.stack.scope(),
                     Box::new(InvokeEffect::SavePayload {
                         store: store.clone(),
@@ -238,7 +239,7 @@ impl App {
                         name: name.to_string(),
                         payload: st.payload.to_string(),
                     }),
-                )];
+                ))];
             }
         };
         self.notify(Level::Error, error);
@@ -266,7 +267,7 @@ impl App {
         st.signing_in = true;
         st.error = None;
         if let Some(session) = st.new_password_session.take() {
-            return vec![Effect::Invoke(
+            return vec![Effect::Invoke(Scoped::new(
                 st.stack.scope(),
                 Box::new(InvokeEffect::NewPassword {
                     request_id,
@@ -274,7 +275,7 @@ impl App {
                     session,
                     password,
                 }),
-            )];
+            ))];
         }
         let flow = match Flow::parse(&st.settings.cognito.auth_flow) {
             Ok(f) => f,
@@ -284,7 +285,7 @@ impl App {
                 return Vec::new();
             }
         };
-        vec![Effect::Invoke(
+        vec![Effect::Invoke(Scoped::new(
             st.stack.scope(),
             Box::new(InvokeEffect::SignIn {
                 request_id,
@@ -292,7 +293,7 @@ impl App {
                 password,
                 flow,
             }),
-        )]
+        ))]
     }
 
     fn invoke_call(&mut self) -> Vec<Effect> {
@@ -311,14 +312,14 @@ impl App {
                 st.busy = true;
                 st.error = None;
                 st.fanout = None;
-                vec![Effect::Invoke(
+                vec![Effect::Invoke(Scoped::new(
                     st.stack.scope(),
                     Box::new(InvokeEffect::Call {
                         request_id,
                         spec,
                         now,
                     }),
-                )]
+                ))]
             }
             Err(e) => {
                 st.error = Some(e);
@@ -371,7 +372,7 @@ impl App {
                     done: false,
                     cancel: cancel.clone(),
                 });
-                vec![Effect::Invoke(
+                vec![Effect::Invoke(Scoped::new(
                     st.stack.scope(),
                     Box::new(InvokeEffect::FanOut {
                         request_id,
@@ -381,7 +382,7 @@ impl App {
                         concurrency,
                         cancel,
                     }),
-                )]
+                ))]
             }
             Err(e) => {
                 st.error = Some(e);

@@ -4,6 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::app::EditTarget;
+use crate::app::Scoped;
+use crate::app::detail::DetailEffect;
 use crate::app::keymap::Command;
 use crate::app::{Action, App, Effect, Level, Screen};
 use crate::config::SavedQueryConfig;
@@ -31,7 +33,7 @@ fn last_note(a: &App) -> (Level, String) {
 /// The query screen of orders-dev, its groups not found yet.
 pub(crate) fn open(a: &mut App) -> u64 {
     let fx = a.update(Action::Command(Command::Query));
-    let [Effect::Query(_, fx)] = fx.as_slice() else {
+    let [Effect::Query(Scoped { work: fx, .. })] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     let QueryEffect::LoadGroups {
@@ -62,7 +64,7 @@ pub(crate) fn with_groups(n: usize) -> App {
 /// Runs the editor's query (enter in the editor); the run's request id and token.
 pub(crate) fn run(a: &mut App) -> (u64, CancellationToken, Vec<String>, (i64, i64)) {
     let fx = a.update(press(KeyCode::Enter));
-    let [Effect::Query(_, fx)] = fx.as_slice() else {
+    let [Effect::Query(Scoped { work: fx, .. })] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     let QueryEffect::Run {
@@ -145,7 +147,7 @@ fn q_opens_from_the_detail_the_list_and_the_palette() {
     assert!(
         matches!(
             fx.as_slice(),
-            [Effect::LoadDetail { .. }, Effect::Query(..)]
+            [Effect::Detail(DetailEffect::Load { .. }), Effect::Query(..)]
         ),
         "{fx:?}"
     );
@@ -374,7 +376,7 @@ fn export_writes_the_rows_through_an_effect_and_names_the_file() {
     let (id, ..) = run(&mut a);
     done(&mut a, id, outcome(4));
     let fx = a.update(Action::Command(Command::QueryExport));
-    let [Effect::Query(_, fx)] = fx.as_slice() else {
+    let [Effect::Query(Scoped { work: fx, .. })] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     let QueryEffect::Export {
@@ -530,7 +532,7 @@ fn r_retries_the_groups_after_a_failure() {
     a.update(press(KeyCode::Esc));
     let fx = a.update(Action::Command(Command::Refresh));
     assert!(
-        matches!(fx.as_slice(), [Effect::Query(_, f)] if matches!(f.as_ref(), QueryEffect::LoadGroups { .. })),
+        matches!(fx.as_slice(), [Effect::Query(Scoped { work: f, .. })] if matches!(f.as_ref(), QueryEffect::LoadGroups { .. })),
         "{fx:?}"
     );
 }

@@ -7,6 +7,7 @@ use super::{
     ExportState, Phase, PickerKind, QueryEffect, QueryMsg, QueryState, RecordView, Results,
     RunState, TEXT_LIMIT,
 };
+use crate::app::Scoped;
 use crate::app::keymap::Command;
 use crate::app::stacks::LoadState;
 use crate::app::widgets::input::Edit;
@@ -36,14 +37,14 @@ impl App {
         };
         q.groups_request = request_id;
         q.load = LoadState::Loading;
-        vec![Effect::Query(
+        vec![Effect::Query(Scoped::new(
             q.stack.scope(),
             Box::new(QueryEffect::LoadGroups {
                 request_id,
                 stack_name: q.stack.name.clone(),
                 stack_id: q.stack.id.clone(),
             }),
-        )]
+        ))]
     }
 
     /// True while the query editor or a picker has the keyboard.
@@ -268,7 +269,7 @@ impl App {
         q.results = None;
         q.record = None;
         q.editing = false;
-        vec![Effect::Query(
+        vec![Effect::Query(Scoped::new(
             q.stack.scope(),
             Box::new(QueryEffect::Run {
                 request_id,
@@ -277,7 +278,7 @@ impl App {
                 window: (from.timestamp_millis(), to.timestamp_millis()),
                 cancel,
             }),
-        )]
+        ))]
     }
 
     /// `E`: the rows as JSON lines in a file named after the stack and the time.
@@ -300,14 +301,14 @@ impl App {
             path: path.clone(),
             result: None,
         });
-        vec![Effect::Query(
+        vec![Effect::Query(Scoped::new(
             q.stack.scope(),
             Box::new(QueryEffect::Export {
                 request_id,
                 path,
                 rows,
             }),
-        )]
+        ))]
     }
 
     /// A task's answer for this screen; stale ones are dropped.

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     Browser, Download, Entry, Input, InputKind, MAX_INPUT, S3Effect, default_download_path,
 };
+use crate::app::Scoped;
 use crate::app::keymap::Command;
 use crate::app::stacks::LoadState;
 use crate::app::widgets::input::Edit;
@@ -53,7 +54,7 @@ impl App {
                     self.notify(Level::Error, "a presigned URL needs an object");
                     return Vec::new();
                 };
-                return vec![Effect::S3(
+                return vec![Effect::S3(Scoped::new(
                     scope,
                     S3Effect::Presign {
                         bucket: t.bucket,
@@ -61,7 +62,7 @@ impl App {
                         version_id: t.version_id,
                         expiry: self.settings.s3.presign_expiry,
                     },
-                )];
+                ))];
             }
             Command::S3Download => {
                 let Some(t) = self.s3_target() else {
@@ -155,7 +156,10 @@ impl App {
                 let cancel = CancellationToken::new();
                 let bucket = b.bucket.name.clone();
                 s.counts.push((bucket.clone(), cancel.clone()));
-                vec![Effect::S3(scope, S3Effect::Count { bucket, cancel })]
+                vec![Effect::S3(Scoped::new(
+                    scope,
+                    S3Effect::Count { bucket, cancel },
+                ))]
             }
             Command::Open => {
                 let Some(b) = s.selected_bucket() else {
@@ -278,7 +282,7 @@ impl App {
                 };
                 v.request_id = request_id;
                 v.load = LoadState::Loading;
-                vec![Effect::S3(
+                vec![Effect::S3(Scoped::new(
                     scope,
                     S3Effect::LoadVersions {
                         request_id,
@@ -286,7 +290,7 @@ impl App {
                         key: v.key.clone(),
                         exact: v.exact,
                     },
-                )]
+                ))]
             }
             Command::Open => {
                 let Some(e) = v.entries.get(v.list.selected) else {
@@ -381,7 +385,7 @@ impl App {
                     total: 0,
                     cancel: cancel.clone(),
                 });
-                vec![Effect::S3(
+                vec![Effect::S3(Scoped::new(
                     scope,
                     S3Effect::Download {
                         id,
@@ -391,7 +395,7 @@ impl App {
                         path,
                         cancel,
                     },
-                )]
+                ))]
             }
         }
     }

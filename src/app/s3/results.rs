@@ -4,6 +4,7 @@ use super::{
     DownloadRequest, Entry, MAX_PREVIEW_BYTES, ObjectView, S3Action, S3Effect, S3State,
     VersionsView, is_s3,
 };
+use crate::app::Scoped;
 use crate::app::list::ListState;
 use crate::app::stacks::LoadState;
 use crate::app::{App, Effect, Level, Screen};
@@ -42,13 +43,13 @@ impl App {
         };
         s.request_id = request_id;
         s.load = LoadState::Loading;
-        vec![Effect::S3(
+        vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::LoadBuckets {
                 request_id,
                 stack_id: s.stack.id.clone(),
             },
-        )]
+        ))]
     }
 
     /// Applies an S3 task's result.
@@ -226,7 +227,7 @@ impl App {
             return Vec::new();
         }
         b.loading_more = true;
-        vec![Effect::S3(
+        vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::ListPage {
                 request_id: b.request_id,
@@ -234,7 +235,7 @@ impl App {
                 prefix: b.prefix.clone(),
                 token: b.next_token.clone(),
             },
-        )]
+        ))]
     }
 
     /// Starts listing `prefix` of the browser's bucket from its first page.
@@ -254,7 +255,7 @@ impl App {
         b.load = LoadState::Loading;
         b.loading_more = false;
         b.request_id = request_id;
-        vec![Effect::S3(
+        vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::ListPage {
                 request_id,
@@ -262,7 +263,7 @@ impl App {
                 prefix: b.prefix.clone(),
                 token: None,
             },
-        )]
+        ))]
     }
 
     pub(super) fn s3_open_object(
@@ -291,7 +292,7 @@ impl App {
         if self.screen() != Screen::S3Object {
             self.views.push_page(Screen::S3Object);
         }
-        vec![Effect::S3(
+        vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::LoadObject {
                 request_id,
@@ -300,7 +301,7 @@ impl App {
                 version_id,
                 preview_bytes,
             },
-        )]
+        ))]
     }
 
     pub(super) fn s3_open_versions(
@@ -325,7 +326,7 @@ impl App {
             request_id,
         });
         self.views.push_page(Screen::S3Versions);
-        vec![Effect::S3(
+        vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::LoadVersions {
                 request_id,
@@ -333,7 +334,7 @@ impl App {
                 key,
                 exact,
             },
-        )]
+        ))]
     }
 
     /// The object (bucket, key, version) the current screen points at, if any.

@@ -4,7 +4,9 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::app::Scoped;
 use crate::app::keymap::Command;
+use crate::app::stacks::StacksMsg;
 use crate::app::{Action, App, Effect, Level};
 use crate::domain::s3::{BucketRef, ListPage, ObjectEntry};
 
@@ -47,16 +49,22 @@ pub(crate) fn buckets() -> Vec<BucketInfo> {
 pub(crate) fn on_buckets() -> App {
     let mut a = crate::ui::tests::app();
     let id = crate::ui::tests::ready(&mut a);
-    a.update(Action::StacksLoaded {
+    a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(crate::ui::tests::demo_stacks()),
-    });
+    }));
     a.update(Action::Command(Command::Down));
     a.update(Action::Command(Command::Down));
     a.update(Action::Command(Command::Open));
     assert_eq!(a.views.detail().unwrap().stack.name, "orders-dev");
     let effects = a.update(Action::Command(Command::S3Buckets));
-    let [Effect::S3(_, S3Effect::LoadBuckets { request_id, .. })] = effects.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::LoadBuckets { request_id, .. },
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     assert_eq!(a.screen(), Screen::S3Buckets);
@@ -70,15 +78,16 @@ pub(crate) fn on_buckets() -> App {
 fn list_request(effects: &[Effect]) -> (u64, String, Option<String>) {
     match effects {
         [
-            Effect::S3(
-                _,
-                S3Effect::ListPage {
-                    request_id,
-                    prefix,
-                    token,
-                    ..
-                },
-            ),
+            Effect::S3(Scoped {
+                work:
+                    S3Effect::ListPage {
+                        request_id,
+                        prefix,
+                        token,
+                        ..
+                    },
+                ..
+            }),
         ] => (*request_id, prefix.clone(), token.clone()),
         other => panic!("expected one ListPage, got {other:?}"),
     }
@@ -151,7 +160,13 @@ fn stale_bucket_results_are_dropped() {
 fn counting_shows_progress_and_can_be_cancelled() {
     let mut a = on_buckets();
     let effects = a.update(Action::Command(Command::S3Count));
-    let [Effect::S3(_, S3Effect::Count { bucket, cancel })] = effects.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::Count { bucket, cancel },
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     let cancel = cancel.clone();
@@ -176,7 +191,13 @@ fn counting_shows_progress_and_can_be_cancelled() {
 fn closing_the_screens_cancels_running_work() {
     let mut a = on_buckets();
     let effects = a.update(Action::Command(Command::S3Count));
-    let [Effect::S3(_, S3Effect::Count { cancel, .. })] = effects.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::Count { cancel, .. },
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
         panic!()
     };
     let cancel = cancel.clone();
@@ -317,12 +338,12 @@ fn opening_an_object_asks_for_head_and_a_bounded_preview() {
     a.settings.s3.preview_kib = 8;
     let effects = a.update(Action::Command(Command::Open));
     let [
-        Effect::S3(
-            _,
-            S3Effect::LoadObject {
+        Effect::S3(Scoped {
+            work: S3Effect::LoadObject {
                 key, preview_bytes, ..
             },
-        ),
+            ..
+        }),
     ] = effects.as_slice()
     else {
         panic!("{effects:?}")
@@ -345,16 +366,17 @@ fn download_prompts_for_a_path_then_streams_with_progress() {
     type_text(&mut a, "/tmp/out.bin");
     let effects = key(&mut a, KeyCode::Enter);
     let [
-        Effect::S3(
-            _,
-            S3Effect::Download {
-                id,
-                path,
-                cancel,
-                key,
-                ..
-            },
-        ),
+        Effect::S3(Scoped {
+            work:
+                S3Effect::Download {
+                    id,
+                    path,
+                    cancel,
+                    key,
+                    ..
+                },
+            ..
+        }),
     ] = effects.as_slice()
     else {
         panic!("{effects:?}")
@@ -383,7 +405,13 @@ fn download_errors_are_notified() {
     let mut a = on_browser(page("", 0, 3, None));
     a.update(Action::Command(Command::S3Download));
     let effects = key(&mut a, KeyCode::Enter);
-    let [Effect::S3(_, S3Effect::Download { id, .. })] = effects.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::Download { id, .. },
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
         panic!()
     };
     a.update(Action::S3(S3Action::DownloadFinished {
@@ -404,7 +432,13 @@ fn copies_key_uri_and_presigned_url() {
     assert!(matches!(e.as_slice(),
         [Effect::CopyToClipboard(k)] if k == "s3://orders-dev-data-123456789012/uploads/key-000000"));
     let e = a.update(Action::Command(Command::S3CopyUrl));
-    let [Effect::S3(_, S3Effect::Presign { key, expiry, .. })] = e.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::Presign { key, expiry, .. },
+            ..
+        }),
+    ] = e.as_slice()
+    else {
         panic!("{e:?}")
     };
     assert_eq!(key, "uploads/key-000000");
@@ -422,13 +456,13 @@ fn versions_of_a_key_and_of_a_prefix() {
     });
     let e = a.update(Action::Command(Command::S3Versions));
     assert!(matches!(e.as_slice(),
-        [Effect::S3(_, S3Effect::LoadVersions { key, exact: false, .. })] if key == "config/"));
+        [Effect::S3(Scoped { work: S3Effect::LoadVersions { key, exact: false, .. }, .. })] if key == "config/"));
     assert_eq!(a.screen(), Screen::S3Versions);
     a.update(Action::Command(Command::Back));
     a.update(Action::Command(Command::Down));
     let e = a.update(Action::Command(Command::S3Versions));
     assert!(matches!(e.as_slice(),
-        [Effect::S3(_, S3Effect::LoadVersions { key, exact: true, .. })] if key == "empty.bin"));
+        [Effect::S3(Scoped { work: S3Effect::LoadVersions { key, exact: true, .. }, .. })] if key == "empty.bin"));
 }
 
 #[test]

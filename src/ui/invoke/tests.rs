@@ -2,6 +2,7 @@
 
 use crate::app::Action;
 use crate::app::Effect;
+use crate::app::Scoped;
 use crate::app::invoke::{Field, InvokeEffect, InvokeMsg, InvokeState, PayloadStore, SignInResult};
 use crate::app::keymap::Command;
 use crate::domain::invoke::{Outcome, Sample, body_hash};
@@ -26,7 +27,7 @@ fn key(c: KeyCode) -> Action {
 /// Runs the disk effects of the invoke screen and feeds their results back.
 fn disk(a: &mut crate::app::App, effects: Vec<Effect>) {
     for fx in effects {
-        if let Effect::Invoke(_, fx) = fx
+        if let Effect::Invoke(Scoped { work: fx, .. }) = fx
             && let Some(msg) = crate::tui::invoke::disk(*fx)
         {
             let more = a.update(Action::Invoke(msg));
@@ -58,7 +59,7 @@ fn screen(signed_in: bool) -> crate::app::App {
     );
     st.user = "demo@example.com".into();
     let fx = a.open_invoke_with(st);
-    let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
+    let Some(Effect::Invoke(Scoped { work: fx_box, .. })) = fx.first() else {
         panic!("{fx:?}")
     };
     let InvokeEffect::Resume { request_id, .. } = fx_box.as_ref() else {
@@ -87,7 +88,7 @@ fn sign_in_form_hides_the_password() {
     assert!(!text.contains("Demo-Passw0rd!"), "password shown");
     insta::assert_snapshot!("invoke__sign_in", t.backend());
     let fx = a.update(key(KeyCode::Enter));
-    let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
+    let Some(Effect::Invoke(Scoped { work: fx_box, .. })) = fx.first() else {
         panic!("{fx:?}")
     };
     let InvokeEffect::SignIn { password, .. } = fx_box.as_ref() else {
@@ -119,7 +120,7 @@ fn response_view() {
     a.views.invoke_mut().unwrap().focus = Field::Payload;
     typed(&mut a, "{\"title\":\"hello\"}");
     let fx = a.update(Action::Command(Command::InvokeCall));
-    let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
+    let Some(Effect::Invoke(Scoped { work: fx_box, .. })) = fx.first() else {
         panic!("{fx:?}")
     };
     let InvokeEffect::Call { request_id, .. } = fx_box.as_ref() else {
@@ -147,7 +148,7 @@ fn response_view() {
 fn fan_out_summary_and_cancel() {
     let mut a = screen(true);
     let fx = a.update(Action::Command(Command::InvokeFanOut));
-    let Some(Effect::Invoke(_, fx_box)) = fx.first() else {
+    let Some(Effect::Invoke(Scoped { work: fx_box, .. })) = fx.first() else {
         panic!("{fx:?}")
     };
     let InvokeEffect::FanOut {

@@ -6,6 +6,7 @@ use chrono::{TimeZone, Utc};
 
 use super::browser_rows;
 use crate::app::Action;
+use crate::app::Scoped;
 use crate::app::keymap::Command;
 use crate::app::s3::tests::{obj, on_browser, on_buckets, page};
 use crate::app::s3::{S3Action, S3Effect};
@@ -17,7 +18,13 @@ use crate::ui::tests::{assert_clean, draw, draw_sized};
 
 fn open_object(a: &mut App, key: &str, content_type: &str, bytes: &[u8], total: u64) {
     let effects = a.update(Action::Command(Command::Open));
-    let [Effect::S3(_, S3Effect::LoadObject { request_id, .. })] = effects.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::LoadObject { request_id, .. },
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     let head = ObjectHead {
@@ -142,7 +149,13 @@ fn versions_with_delete_marker() {
         next_token: None,
     });
     let effects = a.update(Action::Command(Command::S3Versions));
-    let [Effect::S3(_, S3Effect::LoadVersions { request_id, .. })] = effects.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::LoadVersions { request_id, .. },
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
         panic!()
     };
     let t = |m| Some(Utc.with_ymd_and_hms(2026, 11, 26, 9, m, 0).unwrap());
@@ -197,7 +210,13 @@ fn download_progress_bar() {
     ));
     let act = a.map_event(&ev).unwrap();
     let effects = a.update(act);
-    let [Effect::S3(_, S3Effect::Download { id, .. })] = effects.as_slice() else {
+    let [
+        Effect::S3(Scoped {
+            work: S3Effect::Download { id, .. },
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
         panic!()
     };
     a.update(Action::S3(S3Action::DownloadProgress {

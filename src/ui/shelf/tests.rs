@@ -5,7 +5,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::app::archives::RestorePhase;
 use crate::app::keymap::Command;
 use crate::app::palette::PaletteAction;
+use crate::app::shelf::ShelfWork;
 use crate::app::shelf::{Planned, ShelfEffect, ShelfMsg, Step};
+use crate::app::stacks::StacksEffect;
 use crate::app::teardown::{COUNTDOWN_TICKS, Phase};
 use crate::app::{Action, App, Effect, Screen};
 use crate::domain::archive::shelve::{
@@ -69,7 +71,7 @@ fn planned() -> (App, u64) {
     let mut a = shelf_app();
     a.update(Action::Command(Command::AbandonedFilter));
     let effects = a.update(Action::Command(Command::Shelve));
-    let Some(Effect::Shelf(_, fx)) = effects.first() else {
+    let Some(Effect::Shelf(ShelfWork { work: fx, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let ShelfEffect::Preview {
@@ -140,7 +142,7 @@ fn shelve_plan_confirm_progress_done() {
         assert!(a.update(Action::Tick).is_empty());
     }
     let effects = a.update(Action::Tick);
-    let Some(Effect::Shelf(_, fx)) = effects.first() else {
+    let Some(Effect::Shelf(ShelfWork { work: fx, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let ShelfEffect::Shelve { account, plan, .. } = fx.as_ref() else {
@@ -195,7 +197,10 @@ fn shelve_plan_confirm_progress_done() {
     assert_eq!(a.views.shelve().unwrap().phase, Phase::Done);
     insta::assert_snapshot!("shelve__done", draw_sized(&a, 100, 17).backend());
     let effects = a.update(Action::Command(Command::Back));
-    assert!(matches!(effects.first(), Some(Effect::LoadStacks { .. })));
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Stacks(StacksEffect::Load { .. }))
+    ));
     assert!(a.views.shelve().is_none());
     assert_eq!(a.screen(), Screen::Stacks);
 }
@@ -266,7 +271,7 @@ fn summary(stack: &str, hours_ago: i64, no_echo: &[&str]) -> ArchiveSummary {
 fn listed() -> App {
     let mut a = shelf_app();
     let effects = a.run_palette(PaletteAction::Archives);
-    let Some(Effect::Shelf(_, fx)) = effects.first() else {
+    let Some(Effect::Shelf(ShelfWork { work: fx, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let ShelfEffect::List { request_id, places } = fx.as_ref() else {
@@ -314,7 +319,7 @@ fn archives_list_restore_form_run_and_check() {
     let screen = format!("{:?}", draw_sized(&a, 100, 14).backend());
     assert!(!screen.contains("s3cret"), "a NoEcho value is masked");
     let effects = a.update(enter());
-    let Some(Effect::Shelf(_, fx)) = effects.first() else {
+    let Some(Effect::Shelf(ShelfWork { work: fx, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let ShelfEffect::Restore {
@@ -374,6 +379,6 @@ fn archives_list_restore_form_run_and_check() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::LoadStacks { .. }))
+            .any(|e| matches!(e, Effect::Stacks(StacksEffect::Load { .. })))
     );
 }

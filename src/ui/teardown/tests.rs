@@ -4,7 +4,10 @@ use crate::app::teardown::{TeardownEffect, TeardownMsg};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::app::cost::CostMsg;
 use crate::app::keymap::Command;
+use crate::app::stacks::StacksEffect;
+use crate::app::stacks::StacksMsg;
 use crate::app::teardown::{COUNTDOWN_TICKS, Phase};
 use crate::app::{Action, App, Effect};
 use crate::domain::abandon::{AbandonPolicy, assess};
@@ -17,11 +20,12 @@ use crate::ui::tests::{app, assert_clean, demo_stacks, draw, draw_sized, now, re
 pub(crate) fn loaded() -> App {
     let mut a = app();
     let id = ready(&mut a);
-    let effects = a.update(Action::StacksLoaded {
+    let effects = a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,
         result: Ok(demo_stacks()),
-    });
-    let Some(Effect::LoadActivity { request_id, stacks }) = effects.first() else {
+    }));
+    let Some(Effect::Stacks(StacksEffect::Activity { request_id, stacks })) = effects.first()
+    else {
         panic!("{effects:?}")
     };
     // orders-dev was busy an hour ago; the others have no log activity.
@@ -37,10 +41,10 @@ pub(crate) fn loaded() -> App {
         })
         .collect();
     let request_id = *request_id;
-    a.update(Action::ActivityLoaded {
+    a.update(Action::Stacks(StacksMsg::Activity {
         request_id,
         result: activity,
-    });
+    }));
     a
 }
 
@@ -202,10 +206,10 @@ fn the_plan_says_what_the_teardown_saves_once_the_estimate_arrives() {
         unpriced: vec![],
         notes: vec![],
     };
-    a.update(Action::CostsLoaded {
+    a.update(Action::Cost(CostMsg::Estimated {
         request_id,
         result: Ok(vec![cost]),
-    });
+    }));
     let t = draw_sized(&a, 140, 20);
     let screen = format!("{:?}", t.backend());
     assert!(screen.contains("saves about $4.60/month"), "{screen}");
@@ -289,7 +293,10 @@ fn plan_confirm_countdown_progress() {
     a.update(Action::Teardown(TeardownMsg::Finished));
     assert_eq!(a.views.teardown().unwrap().phase, Phase::Done);
     let effects = a.update(Action::Command(Command::Back));
-    assert!(matches!(effects.first(), Some(Effect::LoadStacks { .. })));
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Stacks(StacksEffect::Load { .. }))
+    ));
     assert!(a.views.teardown().is_none());
 }
 
