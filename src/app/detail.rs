@@ -355,6 +355,39 @@ impl super::ScreenState for DetailState {
         app.detail_command(cmd, page)
     }
 
+    fn copy_target(app: &super::App, _page: super::Screen) -> Option<(&'static str, String)> {
+        let d = app.views.detail()?;
+        match d.pane {
+            Pane::Resources => d
+                .selected_resource()
+                .and_then(|r| r.physical_id.clone())
+                .map(|id| ("physical id", id)),
+            Pane::Outputs => d
+                .stack
+                .outputs
+                .values()
+                .nth(d.outputs.selected)
+                .map(|v| ("output", v.clone())),
+            Pane::Events => Some(("stack id", d.stack.id.clone())),
+        }
+    }
+
+    /// The stack's page, or the selected resource's.
+    fn console_target(app: &super::App, _page: super::Screen) -> Option<String> {
+        use crate::domain::console_url;
+        let d = app.views.detail()?;
+        let stack = console_url::stack(&d.stack.region, &d.stack.id);
+        if d.pane != Pane::Resources {
+            return Some(stack);
+        }
+        let Some(r) = d.selected_resource() else {
+            return Some(stack);
+        };
+        r.physical_id
+            .as_deref()
+            .and_then(|id| console_url::resource(&d.stack.region, &r.resource_type, id))
+    }
+
     /// The capability screens its stack has (all of them while the resources load), then
     /// the panes and the way back.
     fn hints(app: &super::App, _page: super::Screen) -> Vec<Command> {

@@ -529,6 +529,37 @@ impl super::ScreenState for DynamoState {
         app.dynamo_input_focused()
     }
 
+    /// The selected table's name, or the selected item's key as JSON.
+    fn copy_target(app: &super::App, page: super::Screen) -> Option<(&'static str, String)> {
+        let st = app.views.dynamo()?;
+        match page {
+            super::Screen::DynamoTables => st
+                .tables
+                .get(st.list.selected)
+                .map(|t| ("table name", t.name.clone())),
+            super::Screen::DynamoItems => {
+                let items = st.items.as_ref()?;
+                let item = items.items.get(items.list.selected)?;
+                let key = items.table.key_of(item).ok()?;
+                let json = crate::domain::dynamo::item_to_plain_json(&key);
+                Some(("item key", json.to_string()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The table's page (the selected one on the tables page).
+    fn console_target(app: &super::App, page: super::Screen) -> Option<String> {
+        let region = &app.views.detail()?.stack.region;
+        let st = app.views.dynamo()?;
+        let table = match page {
+            super::Screen::DynamoTables => &st.tables.get(st.list.selected)?.name,
+            super::Screen::DynamoItems => &st.items.as_ref()?.table.name,
+            _ => return None,
+        };
+        crate::domain::console_url::resource(region, "AWS::DynamoDB::Table", table)
+    }
+
     fn input(app: &mut super::App, key: crossterm::event::KeyEvent) -> Vec<super::Effect> {
         app.dynamo_input(key)
     }

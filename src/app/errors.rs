@@ -554,9 +554,37 @@ impl super::Update for ErrorsMsg {
     }
 }
 
+/// The group an occurrence page shows, or the one selected in the list.
+fn shown_group(app: &App, page: Screen) -> Option<&ErrorGroup> {
+    let st = app.views.errors()?;
+    match &st.occurrence {
+        Some(o) if page == Screen::ErrorOccurrence => Some(&o.group),
+        _ => st.selected(),
+    }
+}
+
 impl super::ScreenState for ErrorsState {
     fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
         app.errors_command(cmd)
+    }
+
+    /// The group's latest request id (its fingerprint when it has none).
+    fn copy_target(app: &App, page: Screen) -> Option<(&'static str, String)> {
+        let group = shown_group(app, page)?;
+        Some(match &group.latest.request_id {
+            Some(id) => ("request id", id.clone()),
+            None => ("fingerprint", group.fingerprint.clone()),
+        })
+    }
+
+    /// The log group of the group's latest occurrence.
+    fn console_target(app: &App, page: Screen) -> Option<String> {
+        let region = &app.views.errors()?.stack.region;
+        let group = shown_group(app, page)?;
+        Some(crate::domain::console_url::log_group(
+            region,
+            &group.latest.log_group,
+        ))
     }
 
     fn hints(_app: &App, page: Screen) -> Vec<Command> {

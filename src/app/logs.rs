@@ -491,6 +491,20 @@ impl super::ScreenState for LogsState {
     fn edited(app: &mut App, target: super::EditTarget, text: &str) -> Option<Vec<Effect>> {
         (target == super::EditTarget::LogsSearch).then(|| app.logs_search_edited(text))
     }
+
+    fn copy_target(app: &App, _page: super::Screen) -> Option<(&'static str, String)> {
+        app.views
+            .logs()?
+            .selected()
+            .map(|e| ("log message", e.message.clone()))
+    }
+
+    /// The selected event's log group.
+    fn console_target(app: &App, _page: super::Screen) -> Option<String> {
+        let region = &app.views.detail()?.stack.region;
+        let e = app.views.logs()?.selected()?;
+        Some(crate::domain::console_url::log_group(region, &e.log_group))
+    }
 }
 
 #[cfg(test)]

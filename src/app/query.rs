@@ -448,6 +448,24 @@ impl super::ScreenState for QueryState {
         app.query_input_focused()
     }
 
+    /// The selected result row as JSON, or the query while it is edited (or has no rows).
+    fn copy_target(app: &super::App, _page: super::Screen) -> Option<(&'static str, String)> {
+        let q = app.views.query()?;
+        match &q.results {
+            Some(r) if !q.editing => {
+                let row = r.rows.get(r.list.selected)?;
+                let json = crate::domain::queries::row_json(row);
+                Some(("result row", json.to_string()))
+            }
+            _ => Some(("query", q.editor.as_str().to_string())),
+        }
+    }
+
+    fn console_target(app: &super::App, _page: super::Screen) -> Option<String> {
+        let q = app.views.query()?;
+        Some(crate::domain::console_url::logs_insights(&q.stack.region))
+    }
+
     fn input(app: &mut super::App, key: crossterm::event::KeyEvent) -> Vec<super::Effect> {
         app.query_input(key)
     }

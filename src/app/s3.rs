@@ -435,6 +435,22 @@ impl super::ScreenState for S3State {
         app.s3_input_focused()
     }
 
+    /// The selected object's (or prefix's) page; an empty folder's own.
+    fn console_target(app: &super::App, _page: super::Screen) -> Option<String> {
+        use crate::domain::console_url;
+        let s = app.views.s3()?;
+        let (bucket, key) = app.s3_selected_key().or_else(|| {
+            let b = s.browser.as_ref()?;
+            Some((b.bucket.clone(), b.prefix.clone()))
+        })?;
+        let region = &s.stack.region;
+        Some(if key.is_empty() || key.ends_with('/') {
+            console_url::s3_prefix(region, &bucket, &key)
+        } else {
+            console_url::s3_object(region, &bucket, &key)
+        })
+    }
+
     fn input(app: &mut super::App, key: crossterm::event::KeyEvent) -> Vec<super::Effect> {
         app.s3_input(key)
     }

@@ -417,6 +417,15 @@ impl super::ScreenState for StacksState {
         app.stacks.filter_editing
     }
 
+    fn copy_target(app: &super::App, _page: super::Screen) -> Option<(&'static str, String)> {
+        app.stacks.selected().map(|s| ("stack id", s.id.clone()))
+    }
+
+    fn console_target(app: &super::App, _page: super::Screen) -> Option<String> {
+        let s = app.stacks.selected()?;
+        Some(crate::domain::console_url::stack(&s.region, &s.id))
+    }
+
     fn input(app: &mut super::App, key: KeyEvent) -> Vec<Effect> {
         app.stacks_input(key);
         Vec::new()

@@ -29,6 +29,14 @@ pub trait ScreenState {
     fn input(_app: &mut App, _key: KeyEvent) -> Vec<Effect> {
         Vec::new()
     }
+    /// What `y` copies on `page`, and its name (`("table name", ..)`); `None`: nothing.
+    fn copy_target(_app: &App, _page: Screen) -> Option<(&'static str, String)> {
+        None
+    }
+    /// The AWS console page of what is selected on `page`, for `o`.
+    fn console_target(_app: &App, _page: Screen) -> Option<String> {
+        None
+    }
     /// Every tick (4 a second), whether the view is open or not.
     fn tick(_app: &mut App) -> Vec<Effect> {
         Vec::new()
@@ -167,6 +175,24 @@ macro_rules! views {
                 match page {
                     Screen::Stacks => <StacksState as ScreenState>::hints(self, page),
                     $( $( Screen::$page )|+ => <$ty as ScreenState>::hints(self, page), )*
+                }
+            }
+
+            /// What `y` copies on the page on top, and its name.
+            pub(super) fn screen_copy_target(&self) -> Option<(&'static str, String)> {
+                let page = self.screen();
+                match page {
+                    Screen::Stacks => <StacksState as ScreenState>::copy_target(self, page),
+                    $( $( Screen::$page )|+ => <$ty as ScreenState>::copy_target(self, page), )*
+                }
+            }
+
+            /// The console page of what is selected on the page on top.
+            pub(super) fn screen_console_target(&self) -> Option<String> {
+                let page = self.screen();
+                match page {
+                    Screen::Stacks => <StacksState as ScreenState>::console_target(self, page),
+                    $( $( Screen::$page )|+ => <$ty as ScreenState>::console_target(self, page), )*
                 }
             }
 
