@@ -107,7 +107,7 @@ pub struct ItemView {
     pub typed: bool,
     /// The shown JSON, pretty-printed once.
     pub text: String,
-    pub scroll: usize,
+    pub scroll: super::widgets::Scroll,
     pub confirm_delete: bool,
     pub busy: bool,
     pub request_id: u64,
@@ -120,7 +120,7 @@ impl ItemView {
             item,
             typed,
             text: String::new(),
-            scroll: 0,
+            scroll: super::widgets::Scroll::default(),
             confirm_delete: false,
             busy: false,
             request_id: 0,

@@ -150,7 +150,7 @@ pub struct OccurrenceState {
     /// Events of the request read (before the line cap).
     pub events: usize,
     /// The first line shown (its cursor), moved by the navigation keys.
-    pub scroll: ListState,
+    pub scroll: super::widgets::Scroll,
     pub request_id: u64,
 }
 
@@ -175,7 +175,6 @@ impl OccurrenceState {
                 });
             }
         }
-        self.scroll.set_len(self.lines.len());
         self.load = LoadState::Loaded;
     }
 }
@@ -424,10 +423,7 @@ impl App {
                 Command::Refresh => self.open_occurrence(),
                 other => {
                     if let Some(o) = self.views.errors_mut().and_then(|s| s.occurrence.as_mut()) {
-                        o.scroll.navigate(other, page);
-                        // The last page stays full: the top line goes no further.
-                        let last_top = o.lines.len().saturating_sub(page);
-                        o.scroll.selected = o.scroll.selected.min(last_top);
+                        o.scroll.navigate(other, page, Some(o.lines.len()));
                     }
                     Vec::new()
                 }
@@ -492,7 +488,7 @@ impl App {
             load: LoadState::Loading,
             lines: Vec::new(),
             events: 0,
-            scroll: ListState::default(),
+            scroll: super::widgets::Scroll::default(),
             request_id,
         });
         vec![Effect::Errors(Scoped::new(

@@ -413,7 +413,7 @@ fn enter_reads_the_latest_occurrence_and_builds_its_lines() {
     assert_eq!(o.lines.iter().filter(|l| l.time_ms.is_some()).count(), 3);
     a.update(Action::Command(Command::Bottom));
     let o = a.views.errors().unwrap().occurrence.as_ref().unwrap();
-    assert_eq!(o.scroll.selected, o.lines.len() - a.page_rows);
+    assert_eq!(o.scroll.top(), o.lines.len() - a.page_rows);
     a.update(Action::Command(Command::Back));
     assert_eq!(a.screen(), Screen::Errors);
     assert!(a.views.errors().unwrap().occurrence.is_none());
@@ -475,7 +475,7 @@ fn the_screen_keeps_a_bounded_number_of_groups_and_lines() {
         load: LoadState::Loading,
         lines: Vec::new(),
         events: 0,
-        scroll: ListState::default(),
+        scroll: crate::app::widgets::Scroll::default(),
         request_id: 1,
     };
     let big = format!("{{\"items\":[{}]}}", vec!["1"; 50_000].join(","));
@@ -493,7 +493,7 @@ fn hostile_lines_are_sanitised() {
         load: LoadState::Loading,
         lines: Vec::new(),
         events: 0,
-        scroll: ListState::default(),
+        scroll: crate::app::widgets::Scroll::default(),
         request_id: 1,
     };
     o.set_events(&[ev("g", "s", "f", 1, "x", "boom \u{1b}[31mred\u{7}\ttab")]);

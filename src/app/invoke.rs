@@ -109,7 +109,7 @@ pub struct InvokeState {
     pub error: Option<String>,
     pub fanout: Option<FanOut>,
     /// First response line shown (page up / page down).
-    pub scroll: u16,
+    pub scroll: super::widgets::Scroll,
     /// `[cognito]` and `[invoke]` of the config.
     pub settings: Settings,
 }
@@ -152,7 +152,7 @@ impl InvokeState {
             response: None,
             error: None,
             fanout: None,
-            scroll: 0,
+            scroll: super::widgets::Scroll::default(),
             settings: s,
         }
     }

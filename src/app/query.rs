@@ -299,7 +299,7 @@ pub struct ExportState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordView {
     pub row: usize,
-    pub scroll: u16,
+    pub scroll: super::widgets::Scroll,
 }
 
 /// State of the query screen.

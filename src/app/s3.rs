@@ -247,7 +247,7 @@ pub struct ObjectView {
     pub head: Option<ObjectHead>,
     pub preview: Option<PreviewDoc>,
     pub preview_read: usize,
-    pub scroll: ListState,
+    pub scroll: super::widgets::Scroll,
     pub request_id: u64,
 }
 

@@ -219,7 +219,7 @@ fn render_occurrence(
     } else if !o.lines.is_empty() {
         title.push_str(&format!(
             "· line {}/{} ",
-            (o.scroll.selected + 1).min(o.lines.len()),
+            (o.scroll.top() + 1).min(o.lines.len()),
             o.lines.len()
         ));
     }
@@ -262,7 +262,7 @@ fn render_occurrence(
     let lines: Vec<Line> = o
         .lines
         .iter()
-        .skip(o.scroll.selected)
+        .skip(o.scroll.top())
         .take(height)
         .map(|l| {
             let time = l.time_ms.map_or_else(

@@ -256,7 +256,7 @@ fn render_response(frame: &mut Frame, area: Rect, app: &App, st: &InvokeState, t
         Paragraph::new(lines)
             .block(blk)
             .wrap(Wrap { trim: false })
-            .scroll((st.scroll, 0)),
+            .scroll((st.scroll.top_u16(), 0)),
         area,
     );
 }

@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     render_editor(frame, editor, q, theme);
     frame.render_widget(Paragraph::new(status_line(q, app.tick, theme)), status);
     match (&q.results, q.record) {
-        (Some(r), Some(rec)) => render_record(frame, body, r, rec.row, rec.scroll, theme),
+        (Some(r), Some(rec)) => render_record(frame, body, r, rec.row, rec.scroll.top_u16(), theme),
         (Some(r), None) => render_table(frame, body, r, theme),
         (None, _) => render_empty(frame, body, q, theme),
     }

@@ -352,7 +352,7 @@ fn render_object(frame: &mut Frame, area: Rect, app: &App, o: &ObjectView, theme
     }
     ptitle.push_str(&format!(
         " · line {}/{} ",
-        (o.scroll.offset() + 1).min(doc.lines.len()),
+        (o.scroll.top() + 1).min(doc.lines.len()),
         doc.lines.len()
     ));
     let blk = block(ptitle, theme, true);
@@ -364,7 +364,7 @@ fn render_object(frame: &mut Frame, area: Rect, app: &App, o: &ObjectView, theme
     let lines: Vec<Line> = doc
         .lines
         .iter()
-        .skip(o.scroll.offset())
+        .skip(o.scroll.top())
         .take(height)
         .map(|l| {
             Line::from(

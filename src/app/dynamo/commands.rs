@@ -155,7 +155,7 @@ impl App {
             }
             Command::ItemTyped => {
                 view.typed = !view.typed;
-                view.scroll = 0;
+                view.scroll.reset();
                 view.refresh_text();
                 Vec::new()
             }
@@ -226,28 +226,13 @@ impl App {
                     item: view.item.clone(),
                 })]
             }
-            Command::Up => {
-                view.scroll = view.scroll.saturating_sub(1);
-                Vec::new()
-            }
-            Command::Down => {
-                view.scroll = (view.scroll + 1).min(lines.saturating_sub(1));
-                Vec::new()
-            }
-            Command::PageUp => {
-                view.scroll = view.scroll.saturating_sub(page);
-                Vec::new()
-            }
-            Command::PageDown => {
-                view.scroll = (view.scroll + page).min(lines.saturating_sub(1));
-                Vec::new()
-            }
-            Command::Top => {
-                view.scroll = 0;
-                Vec::new()
-            }
-            Command::Bottom => {
-                view.scroll = lines.saturating_sub(page);
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom => {
+                view.scroll.navigate(cmd, page, Some(lines));
                 Vec::new()
             }
             _ => Vec::new(),

@@ -189,13 +189,10 @@ impl App {
             }
             Command::InvokeSavePayload => return self.invoke_save(),
             Command::PageDown | Command::PageUp | Command::Top => {
-                let page = u16::try_from(self.page_rows.max(1)).unwrap_or(u16::MAX);
+                let page = self.page_rows.max(1);
                 if let Some(st) = self.views.invoke_mut() {
-                    st.scroll = match cmd {
-                        Command::PageDown => st.scroll.saturating_add(page),
-                        Command::PageUp => st.scroll.saturating_sub(page),
-                        _ => 0,
-                    };
+                    // The response wraps: its height is the renderer's to know.
+                    st.scroll.navigate(cmd, page, None);
                 }
             }
             _ => {}
@@ -469,7 +466,7 @@ impl App {
                 match *result {
                     Ok(o) => {
                         st.response = Some(o);
-                        st.scroll = 0;
+                        st.scroll.reset();
                     }
                     Err(e) => st.error = Some(e),
                 }

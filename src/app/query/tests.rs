@@ -314,10 +314,13 @@ fn results_are_a_table_of_the_fields_and_a_row_opens_in_full() {
     a.update(Action::Command(Command::Open));
     assert_eq!(
         a.views.query().unwrap().record,
-        Some(RecordView { row: 1, scroll: 0 })
+        Some(RecordView {
+            row: 1,
+            scroll: crate::app::widgets::Scroll::default()
+        })
     );
     a.update(Action::Command(Command::Down));
-    assert_eq!(a.views.query().unwrap().record.unwrap().scroll, 1);
+    assert_eq!(a.views.query().unwrap().record.unwrap().scroll.top(), 1);
     a.update(Action::Command(Command::Back));
     assert!(a.views.query().unwrap().record.is_none());
     assert_eq!(a.screen(), Screen::Query);

@@ -190,21 +190,14 @@ impl App {
                 if let Some(r) = q.results.as_ref().filter(|r| !r.rows.is_empty()) {
                     q.record = Some(RecordView {
                         row: r.list.selected,
-                        scroll: 0,
+                        scroll: crate::app::widgets::Scroll::default(),
                     });
                 }
             }
             other => {
                 if let Some(rec) = q.record.as_mut() {
-                    let page = u16::try_from(page).unwrap_or(u16::MAX);
-                    rec.scroll = match other {
-                        Command::Down => rec.scroll.saturating_add(1),
-                        Command::Up => rec.scroll.saturating_sub(1),
-                        Command::PageDown => rec.scroll.saturating_add(page),
-                        Command::PageUp => rec.scroll.saturating_sub(page),
-                        Command::Top => 0,
-                        _ => rec.scroll,
-                    };
+                    // The row wraps: its height is the renderer's to know.
+                    rec.scroll.navigate(other, page, None);
                 } else if let Some(r) = q.results.as_mut() {
                     r.list.navigate(other, page);
                 }

@@ -256,14 +256,8 @@ impl App {
                 self.s3_open_versions(b, k, true)
             }
             other => {
-                // The preview scrolls by lines: the cursor is the top line.
-                let s = &mut o.scroll;
-                let last_top = s.len.saturating_sub(page);
-                s.navigate(other, page);
-                if matches!(other, Command::Bottom) || s.selected > last_top {
-                    s.selected = last_top;
-                }
-                s.set_offset(s.selected);
+                let lines = o.preview.as_ref().map_or(0, |doc| doc.lines.len());
+                o.scroll.navigate(other, page, Some(lines));
                 Vec::new()
             }
         }

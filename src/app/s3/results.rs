@@ -142,8 +142,7 @@ impl App {
                 match result {
                     Ok((head, p)) => {
                         let doc = super::preview::build(&p.bytes, p.truncated());
-                        o.scroll = ListState::default();
-                        o.scroll.set_len(doc.lines.len());
+                        o.scroll.reset();
                         o.preview_read = p.bytes.len();
                         o.preview = Some(doc);
                         o.head = Some(head);
@@ -286,7 +285,7 @@ impl App {
             head: None,
             preview: None,
             preview_read: 0,
-            scroll: ListState::default(),
+            scroll: crate::app::widgets::Scroll::default(),
             request_id,
         });
         if self.screen() != Screen::S3Object {

@@ -2,6 +2,8 @@
 
 pub mod input;
 pub mod request;
+pub mod scroll;
 
 pub use input::TextInput;
 pub use request::Requests;
+pub use scroll::Scroll;

@@ -71,7 +71,7 @@ pub fn render_item(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let lines: Vec<Line> = view
         .text
         .lines()
-        .skip(view.scroll)
+        .skip(view.scroll.top())
         .take(h)
         .map(|l| json_line(l, theme))
         .collect();
@@ -81,7 +81,7 @@ pub fn render_item(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         sanitize(&items.table.name),
         sanitize(&key),
         if view.typed { "DynamoDB" } else { "plain" },
-        (view.scroll + 1).min(total),
+        (view.scroll.top() + 1).min(total),
         total
     );
     frame.render_widget(Paragraph::new(lines).block(block(title, theme, true)), body);
