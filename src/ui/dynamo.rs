@@ -15,6 +15,7 @@ use crate::app::stacks::LoadState;
 use crate::domain::dynamo::cell_text;
 use crate::domain::dynamo::table::{IndexKind, ItemQuery, KeyAttr, SkOp, TableInfo};
 use crate::domain::sanitize::sanitize;
+use crate::domain::text::human_size;
 
 mod form;
 use form::render_form;
@@ -92,7 +93,10 @@ pub fn render_tables(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(sanitize(&keys_text(&t.pk, t.sk.as_ref())).into_owned()),
                 Cell::from(t.indexes.len().to_string()),
                 Cell::from(t.item_count.map_or_else(|| "-".into(), |n| n.to_string())),
-                Cell::from(t.size_bytes.map_or_else(|| "-".into(), human_bytes)),
+                Cell::from(
+                    t.size_bytes
+                        .map_or_else(|| "-".into(), |n| human_size(u64::try_from(n).unwrap_or(0))),
+                ),
                 Cell::from(billing(&t.billing_mode)),
                 Cell::from(Span::styled(
                     sanitize(&t.status).into_owned(),
@@ -183,19 +187,6 @@ fn billing(mode: &str) -> String {
         "PAY_PER_REQUEST" => "on-demand".into(),
         "PROVISIONED" => "provisioned".into(),
         other => sanitize(other).into_owned(),
-    }
-}
-
-fn human_bytes(n: i64) -> String {
-    let n = n.max(0) as f64;
-    if n < 1024.0 {
-        format!("{n} B")
-    } else if n < 1024.0 * 1024.0 {
-        format!("{:.1} KB", n / 1024.0)
-    } else if n < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.1} MB", n / 1024.0 / 1024.0)
-    } else {
-        format!("{:.1} GB", n / 1024.0 / 1024.0 / 1024.0)
     }
 }
 
@@ -445,7 +436,7 @@ fn render_export(
             format!(
                 "exported {} items ({}) to {path}",
                 s.items,
-                human_bytes(s.bytes as i64)
+                human_size(s.bytes)
             ),
             1.0,
             theme.ok,
