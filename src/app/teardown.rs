@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 use super::keymap::Command;
 use super::list::ListState;
 use super::{App, Effect, Level, Screen, ViewState};
-use crate::app::stacks::StacksEffect;
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
 use crate::domain::teardown::Lifts;
@@ -430,12 +429,7 @@ impl App {
             // The stack may be gone: back to the list.
             self.views.pop();
         }
-        let request_id = self.request_id();
-        if self.connection.is_none() {
-            return Vec::new();
-        }
-        self.stacks.start_loading(request_id);
-        vec![Effect::Stacks(StacksEffect::Load { request_id })]
+        self.reload_stacks()
     }
 
     /// True while a teardown task runs (quitting then asks first).
