@@ -62,6 +62,14 @@ impl Loadable {
         self.request
     }
 
+    /// Why the latest request failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        match &self.state {
+            LoadState::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// True while the latest request is in flight.
     pub fn is_loading(&self) -> bool {
         self.state == LoadState::Loading
@@ -120,6 +128,7 @@ mod tests {
         let back = l.finish(id, Err::<(), _>("denied".to_string()));
         assert_eq!(back, Some(Err("denied".to_string())));
         assert_eq!(l.state(), &LoadState::Failed("denied".into()));
+        assert_eq!(l.error(), Some("denied"));
     }
 
     #[test]
