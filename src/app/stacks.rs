@@ -64,7 +64,8 @@ pub struct StacksState {
     pub loaded_at: Option<DateTime<Utc>>,
     /// Abandonment verdicts by stack id (after the log activity arrives).
     pub assessments: BTreeMap<String, Assessment>,
-    pub activity_request: u64,
+    /// The log activity behind `assessments`: its latest request and how it stands.
+    pub activity: Loadable,
     pub policy: AbandonPolicy,
     /// Show only the abandoned stacks.
     pub abandoned_only: bool,
@@ -291,8 +292,7 @@ impl super::App {
     }
 
     pub(super) fn load_activity(&mut self) -> Vec<Effect> {
-        let request_id = self.request_id();
-        self.stacks.activity_request = request_id;
+        let request_id = self.stacks.activity.start(&mut self.requests);
         vec![Effect::Stacks(StacksEffect::Activity {
             request_id,
             stacks: self.stacks.stacks.clone(),
@@ -359,7 +359,9 @@ impl super::Update for StacksMsg {
                 }
             }
             Self::Activity { request_id, result } => {
-                if request_id == app.stacks.activity_request {
+                // Each stack's activity carries its own error: the answer as a whole is there.
+                if app.stacks.activity.is_latest(request_id) {
+                    app.stacks.activity.set_loaded();
                     let now = app.clock.now();
                     app.stacks.set_activity(&result, now);
                 }

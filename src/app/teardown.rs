@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
+use super::widgets::Loadable;
 use super::{App, Effect, Level, Screen, ViewState};
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
@@ -132,7 +133,8 @@ pub struct TeardownState {
     pub cancel: Option<CancellationToken>,
     /// What tearing each stack down saves a month (estimated once the plan is in).
     pub savings: super::cost::Savings,
-    pub cost_request: u64,
+    /// The estimate behind `savings`: its latest request (a stale answer is dropped).
+    pub cost: Loadable,
 }
 
 /// Closing the screen stops a run between steps (the runner records where it stopped).
@@ -159,7 +161,7 @@ impl TeardownState {
             progress: BTreeMap::new(),
             cancel: None,
             savings: super::cost::Savings::Loading,
-            cost_request: 0,
+            cost: Loadable::default(),
         }
     }
 
