@@ -108,8 +108,8 @@ pub struct ItemView {
     pub text: String,
     pub scroll: usize,
     pub confirm_delete: bool,
-    pub busy: bool,
-    pub request_id: u64,
+    /// The save, delete or reload in flight (its answer ends in a notification).
+    pub op: Loadable,
 }
 
 impl ItemView {
@@ -121,8 +121,7 @@ impl ItemView {
             text: String::new(),
             scroll: 0,
             confirm_delete: false,
-            busy: false,
-            request_id: 0,
+            op: Loadable::default(),
         };
         v.refresh_text();
         v
@@ -357,10 +356,12 @@ impl App {
         let Some(st) = self.views.dynamo_mut() else {
             return;
         };
-        let Some(view) = st.view.as_mut().filter(|v| v.request_id == request_id) else {
+        let Some(view) = st.view.as_mut() else {
             return;
         };
-        view.busy = false;
+        let Some(result) = view.op.finish(request_id, result) else {
+            return;
+        };
         let index = view.index;
         let old = view.item.clone();
         let saved = matches!(result, Ok(ItemOutcome::Saved(_) | ItemOutcome::Deleted));
