@@ -10,6 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::keymap::Command;
 use super::list::ListState;
 use super::shelf::{RunProgress, ShelfEffect, ShelfMsg};
+use super::widgets::Loadable;
 use super::widgets::TextInput;
 use super::widgets::input::Edit;
 use super::{App, Effect, Level, Screen};
@@ -25,9 +26,8 @@ const MAX_VALUE: usize = 4096;
 /// State of the shelf screen.
 #[derive(Debug, Default)]
 pub struct ArchivesState {
-    pub request_id: u64,
-    pub loading: bool,
-    pub error: Option<String>,
+    /// The listing of the archives: the latest request and how it stands.
+    pub load: Loadable,
     /// The locations listed, as shown in the title.
     pub places: Vec<String>,
     pub archives: Vec<ArchiveSummary>,
@@ -111,14 +111,11 @@ impl App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
         let Some(a) = self.views.archives_mut() else {
             return Vec::new();
         };
         let places: Vec<Location> = a.places.iter().filter_map(|p| p.parse().ok()).collect();
-        a.request_id = request_id;
-        a.loading = true;
-        a.error = None;
+        let request_id = a.load.start(&mut self.requests);
         vec![Effect::Shelf(ShelfWork::new(
             None,
             Box::new(ShelfEffect::List { request_id, places }),
@@ -316,19 +313,14 @@ impl App {
             return Vec::new();
         };
         match msg {
-            ShelfMsg::Listed { request_id, result } if request_id == a.request_id => {
-                a.loading = false;
-                match result {
-                    Ok(list) => {
-                        a.list.set_len(list.len());
-                        a.archives = list;
-                    }
-                    Err(e) => {
-                        a.error = Some(e.clone());
-                        self.notify(Level::Error, e);
-                    }
+            ShelfMsg::Listed { request_id, result } => match a.load.finish(request_id, result) {
+                None => {}
+                Some(Ok(list)) => {
+                    a.list.set_len(list.len());
+                    a.archives = list;
                 }
-            }
+                Some(Err(e)) => self.notify(Level::Error, e),
+            },
             ShelfMsg::Progress {
                 request_id,
                 progress,

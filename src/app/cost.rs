@@ -5,9 +5,9 @@
 
 use super::keymap::Command;
 use super::list::ListState;
-use super::stacks::LoadState;
+use super::widgets::{Loadable, Requests};
 use super::{App, Effect, Level, Screen};
-use crate::domain::cost::{PriceTable, Saving, StackCost, money, plan_savings};
+use crate::domain::cost::{CostSettings, PriceTable, Saving, StackCost, money, plan_savings};
 use crate::domain::stack::Stack;
 
 /// Most lines a teardown plan lists of what keeps costing, per stack.
@@ -45,24 +45,28 @@ impl Default for Settings {
 #[derive(Debug)]
 pub struct CostState {
     pub stack: Stack,
-    pub request_id: u64,
-    pub load: LoadState,
+    /// The estimate: the latest request (perhaps the column's) and how it stands.
+    pub load: Loadable,
     pub cost: Option<StackCost>,
     /// Cursor over the breakdown lines.
     pub list: ListState,
 }
 
 impl CostState {
-    /// Waits for the estimate just asked for (or shows why it could not be asked).
-    fn start(&mut self, estimate: Option<Result<(u64, Effect), String>>) -> Vec<Effect> {
-        match estimate {
-            Some(Ok((request_id, effect))) => {
-                self.request_id = request_id;
-                self.load = LoadState::Loading;
-                vec![effect]
+    /// Asks for the stack's estimate with `settings` (or shows why it could not be asked;
+    /// `None` before the AWS context is ready).
+    fn start(
+        &mut self,
+        settings: Option<Result<CostSettings, String>>,
+        ids: &mut Requests,
+    ) -> Vec<Effect> {
+        match settings {
+            Some(Ok(settings)) => {
+                let request_id = self.load.start(ids);
+                vec![estimate(request_id, vec![self.stack.clone()], settings)]
             }
             Some(Err(e)) => {
-                self.load = LoadState::Failed(e);
+                self.load.fail(e);
                 Vec::new()
             }
             None => Vec::new(),
@@ -73,7 +77,7 @@ impl CostState {
         self.list
             .set_len(cost.as_ref().map_or(0, |c| c.breakdown.len()));
         self.cost = cost;
-        self.load = LoadState::Loaded;
+        self.load.set_loaded();
     }
 }
 
@@ -158,38 +162,26 @@ impl App {
         if self.connection.is_none() || self.stacks.stacks.is_empty() {
             return Vec::new();
         }
-        let stacks = self.stacks.stacks.clone();
-        match self.cost_effect(stacks) {
-            Ok((request_id, effect)) => {
-                self.stacks.cost_request = request_id;
-                self.stacks.cost_load = LoadState::Loading;
-                vec![effect]
+        match self.cost_settings() {
+            Ok(settings) => {
+                let request_id = self.stacks.cost_load.start(&mut self.requests);
+                vec![estimate(request_id, self.stacks.stacks.clone(), settings)]
             }
             Err(e) => {
-                self.stacks.cost_load = LoadState::Failed(e.clone());
+                self.stacks.cost_load.fail(e.clone());
                 self.notify(Level::Error, format!("$/MO: {e}"));
                 Vec::new()
             }
         }
     }
 
-    /// An estimate of `stacks` with a fresh request id.
-    fn cost_effect(&mut self, stacks: Vec<Stack>) -> Result<(u64, Effect), String> {
-        let prices = self.settings.cost.prices.clone()?;
-        let request_id = self.request_id();
-        let settings = crate::domain::cost::CostSettings {
+    /// What an estimate needs from the settings and the clock (or why it cannot be asked).
+    fn cost_settings(&self) -> Result<CostSettings, String> {
+        Ok(CostSettings {
             days: self.settings.cost.days,
-            prices,
+            prices: self.settings.cost.prices.clone()?,
             now: self.clock.now(),
-        };
-        Ok((
-            request_id,
-            Effect::Cost(CostEffect::Estimate {
-                request_id,
-                stacks,
-                settings: Box::new(settings),
-            }),
-        ))
+        })
     }
 
     /// An estimate arrived: to the column, the `$` screen and the teardown plan that asked.
@@ -198,42 +190,35 @@ impl App {
         request_id: u64,
         result: &Result<Vec<StackCost>, String>,
     ) -> Vec<Effect> {
-        if request_id == self.stacks.cost_request {
-            match result {
+        let mine = self.stacks.cost_load.finish(request_id, result.as_ref());
+        if let Some(answer) = mine {
+            match answer {
                 Ok(costs) => {
                     for c in costs {
                         self.stacks.costs.insert(c.stack_id.clone(), c.clone());
                     }
-                    self.stacks.cost_load = LoadState::Loaded;
                 }
-                Err(e) => {
-                    self.stacks.cost_load = LoadState::Failed(e.clone());
-                    self.notify(Level::Error, format!("$/MO: {e}"));
-                }
+                Err(e) => self.notify(Level::Error, format!("$/MO: {e}")),
             }
             let now = self.clock.now();
             self.stacks.refilter(now);
         }
-        if let Some(c) = self.views.cost_mut()
-            && c.request_id == request_id
-        {
-            match result {
-                Ok(costs) => {
+        if let Some(c) = self.views.cost_mut() {
+            match c.load.finish(request_id, result.as_ref()) {
+                None => {}
+                Some(Ok(costs)) => {
                     let mine = costs.iter().find(|x| x.stack_id == c.stack.id).cloned();
                     c.set(mine);
                 }
-                Err(e) => {
-                    c.load = LoadState::Failed(e.clone());
-                    if request_id != self.stacks.cost_request {
-                        self.notify(Level::Error, e.clone());
-                    }
-                }
+                // The column's own estimate has already said so.
+                Some(Err(_)) if self.stacks.cost_load.is_latest(request_id) => {}
+                Some(Err(e)) => self.notify(Level::Error, e.clone()),
             }
         }
         if let Some(t) = self.views.teardown_mut()
-            && t.cost_request == request_id
+            && let Some(answer) = t.cost.finish(request_id, result.as_ref())
         {
-            t.savings = match result {
+            t.savings = match answer {
                 Ok(costs) => Savings::Ready(plan_savings(&t.plans, costs)),
                 Err(e) => Savings::Failed(e.clone()),
             };
@@ -256,31 +241,30 @@ impl App {
         };
         let mut st = CostState {
             stack,
-            request_id: 0,
-            load: LoadState::Loading,
+            load: Loadable::default(),
             cost: None,
             list: ListState::default(),
         };
         let mut effects = Vec::new();
         if let Some(c) = self.stacks.costs.get(&st.stack.id) {
             st.set(Some(c.clone()));
-        } else if self.stacks.cost_load == LoadState::Loading
+        } else if self.stacks.cost_load.is_loading()
             && self.stacks.stacks.iter().any(|s| s.id == st.stack.id)
         {
-            st.request_id = self.stacks.cost_request;
+            // Wait for the column's estimate: the same request, still in flight.
+            st.load = self.stacks.cost_load.clone();
         } else {
-            let estimate = self.estimate_one(st.stack.clone());
-            effects = st.start(estimate);
+            let settings = self.estimate_one();
+            effects = st.start(settings, &mut self.requests);
         }
         self.views.open(st);
         effects
     }
 
-    /// The estimate of one stack for the `$` screen (`None` before the AWS context is ready).
-    fn estimate_one(&mut self, stack: Stack) -> Option<Result<(u64, Effect), String>> {
-        self.connection
-            .is_some()
-            .then(|| self.cost_effect(vec![stack]))
+    /// The settings of one stack's estimate for the `$` screen (`None` before the AWS
+    /// context is ready).
+    fn estimate_one(&self) -> Option<Result<CostSettings, String>> {
+        self.connection.is_some().then(|| self.cost_settings())
     }
 
     /// A bound command on the `$` screen.
@@ -292,13 +276,10 @@ impl App {
                 Vec::new()
             }
             Command::Refresh => {
-                let Some(stack) = self.views.cost().map(|c| c.stack.clone()) else {
-                    return Vec::new();
-                };
-                let estimate = self.estimate_one(stack);
+                let settings = self.estimate_one();
                 self.views
                     .cost_mut()
-                    .map(|st| st.start(estimate))
+                    .map(|st| st.start(settings, &mut self.requests))
                     .unwrap_or_default()
             }
             other => {
@@ -319,17 +300,18 @@ impl App {
         else {
             return Vec::new();
         };
-        let outcome = self.cost_effect(stacks);
+        let settings = self.cost_settings();
         let Some(t) = self.views.teardown_mut() else {
             return Vec::new();
         };
-        let effects = match outcome {
-            Ok((request_id, effect)) => {
-                t.cost_request = request_id;
+        let effects = match settings {
+            Ok(settings) => {
+                let request_id = t.cost.start(&mut self.requests);
                 t.savings = Savings::Loading;
-                vec![effect]
+                vec![estimate(request_id, stacks, settings)]
             }
             Err(e) => {
+                t.cost.fail(e.clone());
                 t.savings = Savings::Failed(e);
                 Vec::new()
             }
@@ -338,6 +320,15 @@ impl App {
         t.list.set_len(n);
         effects
     }
+}
+
+/// The estimate of `stacks` asked by request `request_id`.
+fn estimate(request_id: u64, stacks: Vec<Stack>, settings: CostSettings) -> Effect {
+    Effect::Cost(CostEffect::Estimate {
+        request_id,
+        stacks,
+        settings: Box::new(settings),
+    })
 }
 
 /// An estimate's answer.

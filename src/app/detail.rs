@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::keymap::Command;
 use super::list::ListState;
-use super::stacks::LoadState;
+use super::widgets::Loadable;
 use crate::domain::nested::{PATH_SEP, relative_path};
 use crate::domain::stack::StackEvent;
 use crate::domain::stack::{Stack, StackResource};
@@ -48,14 +48,14 @@ pub enum ResourceRow {
 #[derive(Debug)]
 pub struct DetailState {
     pub stack: Stack,
-    pub load: LoadState,
+    /// The stack's resources and events: the latest request and how it stands.
+    pub load: Loadable,
     pub data: Option<DetailData>,
     pub rows: Vec<ResourceRow>,
     pub pane: Pane,
     pub resources: ListState,
     pub outputs: ListState,
     pub events: ListState,
-    pub request_id: u64,
 }
 
 /// The service a resource type belongs to, for grouping.
@@ -143,21 +143,14 @@ impl DetailState {
     pub fn new(stack: Stack) -> Self {
         Self {
             stack,
-            load: LoadState::Idle,
+            load: Loadable::default(),
             data: None,
             rows: Vec::new(),
             pane: Pane::Resources,
             resources: ListState::default(),
             outputs: ListState::default(),
             events: ListState::default(),
-            request_id: 0,
         }
-    }
-
-    /// Marks a load in flight.
-    pub fn start_loading(&mut self, request_id: u64) {
-        self.request_id = request_id;
-        self.load = LoadState::Loading;
     }
 
     /// Stores loaded data and builds the grouped rows.
@@ -174,12 +167,7 @@ impl DetailState {
         self.events.set_len(data.events.len());
         self.rows = rows;
         self.data = Some(data);
-        self.load = LoadState::Loaded;
-    }
-
-    /// Records a failed load.
-    pub fn fail(&mut self, e: String) {
-        self.load = LoadState::Failed(e);
+        self.load.set_loaded();
     }
 
     /// Moves focus to the next (or previous) pane.
@@ -289,11 +277,10 @@ impl super::App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
         let Some(d) = self.views.detail_mut() else {
             return Vec::new();
         };
-        d.start_loading(request_id);
+        let request_id = d.load.start(&mut self.requests);
         vec![Effect::Detail(DetailEffect::Load {
             scope: d.stack.scope(),
             request_id,
@@ -335,15 +322,10 @@ impl super::Update for DetailMsg {
         let Some(detail) = app.views.detail_mut() else {
             return Vec::new();
         };
-        if detail.request_id != request_id {
-            return Vec::new();
-        }
-        match *result {
-            Ok(data) => detail.set(data),
-            Err(e) => {
-                detail.fail(e.clone());
-                app.notify(Level::Error, e);
-            }
+        match detail.load.finish(request_id, *result) {
+            None => {}
+            Some(Ok(data)) => detail.set(data),
+            Some(Err(e)) => app.notify(Level::Error, e),
         }
         Vec::new()
     }

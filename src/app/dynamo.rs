@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;
 
 use super::list::ListState;
-use super::stacks::LoadState;
+use super::widgets::Loadable;
 use super::{App, Effect, Level, Screen};
 use crate::domain::dynamo::table::{ExportSummary, ItemQuery, Page, TableInfo, common_columns};
 use crate::domain::dynamo::{Attr, Item, item_to_plain_json, item_to_typed_json};
@@ -49,10 +49,10 @@ impl Default for DynamoSettings {
 #[derive(Debug)]
 pub struct DynamoState {
     pub stack: Stack,
-    pub load: LoadState,
+    /// The stack's tables: the latest request and how it stands.
+    pub load: Loadable,
     pub tables: Vec<TableInfo>,
     pub list: ListState,
-    pub request_id: u64,
     pub items: Option<ItemsState>,
     pub view: Option<ItemView>,
 }
@@ -68,13 +68,12 @@ pub struct ItemsState {
     pub counts: BTreeMap<String, usize>,
     pub columns: Vec<String>,
     pub next_key: Option<Item>,
-    pub loading: bool,
+    /// The page in flight (or the last one read, or why it failed: no page is asked after).
+    pub load: Loadable,
     pub scanned: u64,
     pub pages: u64,
     /// Pages in a row that matched nothing (a selective filter on a big table).
     pub empty_streak: u32,
-    pub request_id: u64,
-    pub error: Option<String>,
     pub form: Option<QueryForm>,
     pub export: Option<ExportState>,
 }
@@ -109,8 +108,8 @@ pub struct ItemView {
     pub text: String,
     pub scroll: super::widgets::Scroll,
     pub confirm_delete: bool,
-    pub busy: bool,
-    pub request_id: u64,
+    /// The save, delete or reload in flight (its answer ends in a notification).
+    pub op: Loadable,
 }
 
 impl ItemView {
@@ -122,8 +121,7 @@ impl ItemView {
             text: String::new(),
             scroll: super::widgets::Scroll::default(),
             confirm_delete: false,
-            busy: false,
-            request_id: 0,
+            op: Loadable::default(),
         };
         v.refresh_text();
         v
@@ -159,12 +157,10 @@ impl ItemsState {
             counts: BTreeMap::new(),
             columns: Vec::new(),
             next_key: None,
-            loading: false,
+            load: Loadable::default(),
             scanned: 0,
             pages: 0,
             empty_streak: 0,
-            request_id: 0,
-            error: None,
             form: None,
             export: None,
         };
@@ -201,7 +197,7 @@ impl ItemsState {
         self.pages += 1;
         self.empty_streak = if empty { self.empty_streak + 1 } else { 0 };
         self.next_key = page.last_key;
-        self.loading = false;
+        self.load.set_loaded();
         self.columns = common_columns(&self.counts, &self.key_columns(), MAX_COLUMNS);
     }
 
@@ -216,10 +212,9 @@ impl DynamoState {
     pub fn new(stack: Stack) -> Self {
         Self {
             stack,
-            load: LoadState::Idle,
+            load: Loadable::default(),
             tables: Vec::new(),
             list: ListState::default(),
-            request_id: 0,
             items: None,
             view: None,
         }
@@ -240,12 +235,10 @@ impl App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
         let Some(st) = self.views.dynamo_mut() else {
             return Vec::new();
         };
-        st.request_id = request_id;
-        st.load = LoadState::Loading;
+        let request_id = st.load.start(&mut self.requests);
         vec![Effect::Dynamo(DynamoEffect::LoadTables {
             scope: st.stack.scope(),
             request_id,
@@ -270,19 +263,13 @@ impl App {
                 let Some(st) = self.views.dynamo_mut() else {
                     return Vec::new();
                 };
-                if st.request_id != request_id {
-                    return Vec::new();
-                }
-                match result {
-                    Ok(tables) => {
+                match st.load.finish(request_id, result) {
+                    None => {}
+                    Some(Ok(tables)) => {
                         st.list.set_len(tables.len());
                         st.tables = tables;
-                        st.load = LoadState::Loaded;
                     }
-                    Err(e) => {
-                        st.load = LoadState::Failed(e.clone());
-                        self.notify(Level::Error, e);
-                    }
+                    Some(Err(e)) => self.notify(Level::Error, e),
                 }
                 Vec::new()
             }
@@ -290,11 +277,9 @@ impl App {
                 let Some(items) = self.views.dynamo_mut().and_then(|d| d.items.as_mut()) else {
                     return Vec::new();
                 };
-                if items.request_id != request_id {
-                    return Vec::new();
-                }
-                match *result {
-                    Ok(page) => {
+                match items.load.finish(request_id, *result) {
+                    None => Vec::new(),
+                    Some(Ok(page)) => {
                         items.add_page(page);
                         let max = self.settings.dynamo.max_rows;
                         if items.has_more() && items.items.len() >= max {
@@ -311,9 +296,7 @@ impl App {
                         }
                         self.dynamo_load_more()
                     }
-                    Err(e) => {
-                        items.loading = false;
-                        items.error = Some(e.clone());
+                    Some(Err(e)) => {
                         self.notify(Level::Error, e);
                         Vec::new()
                     }
@@ -373,10 +356,12 @@ impl App {
         let Some(st) = self.views.dynamo_mut() else {
             return;
         };
-        let Some(view) = st.view.as_mut().filter(|v| v.request_id == request_id) else {
+        let Some(view) = st.view.as_mut() else {
             return;
         };
-        view.busy = false;
+        let Some(result) = view.op.finish(request_id, result) else {
+            return;
+        };
         let index = view.index;
         let old = view.item.clone();
         let saved = matches!(result, Ok(ItemOutcome::Saved(_) | ItemOutcome::Deleted));
@@ -431,17 +416,15 @@ impl App {
         let Some(items) = d.items.as_mut() else {
             return Vec::new();
         };
-        if items.loading
-            || items.error.is_some()
+        if items.load.is_loading()
+            || items.load.error().is_some()
             || !items.has_more()
             || items.items.len() >= self.settings.dynamo.max_rows
             || items.list.selected + near < items.items.len()
         {
             return Vec::new();
         }
-        let request_id = self.requests.issue();
-        items.loading = true;
-        items.request_id = request_id;
+        let request_id = items.load.start(&mut self.requests);
         vec![Effect::Dynamo(DynamoEffect::LoadPage {
             scope,
             request_id,
@@ -461,11 +444,10 @@ impl App {
         }
         let mut items = ItemsState::new(table, query);
         let page_size = self.settings.dynamo.page_size;
-        items.request_id = self.requests.issue();
-        items.loading = true;
+        let request_id = items.load.start(&mut self.requests);
         let effect = Effect::Dynamo(DynamoEffect::LoadPage {
             scope: st.stack.scope(),
-            request_id: items.request_id,
+            request_id,
             table: Box::new(items.table.clone()),
             query: items.query.clone(),
             start: None,

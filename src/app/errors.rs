@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
-use super::stacks::LoadState;
+use super::widgets::Loadable;
 use super::{Action, App, Effect, Level, Screen};
 use crate::app::Scoped;
 use crate::domain::errors::{ErrorGroup, LatestOccurrence, MAX_JSON_BYTES};
@@ -145,13 +145,13 @@ pub struct OccurrenceLine {
 #[derive(Debug)]
 pub struct OccurrenceState {
     pub group: ErrorGroup,
-    pub load: LoadState,
+    /// The request's events: the latest read and how it stands.
+    pub load: Loadable,
     pub lines: Vec<OccurrenceLine>,
     /// Events of the request read (before the line cap).
     pub events: usize,
     /// The first line shown (its cursor), moved by the navigation keys.
     pub scroll: super::widgets::Scroll,
-    pub request_id: u64,
 }
 
 impl OccurrenceState {
@@ -175,7 +175,7 @@ impl OccurrenceState {
                 });
             }
         }
-        self.load = LoadState::Loaded;
+        self.load.set_loaded();
     }
 }
 
@@ -213,12 +213,12 @@ fn display(message: &str) -> String {
 pub struct ErrorsState {
     pub stack: Stack,
     pub window: Window,
-    pub load: LoadState,
+    /// The groups of the window: the latest read and how it stands.
+    pub load: Loadable,
     pub data: Loaded,
     /// Groups beyond [`MAX_SHOWN`] left out.
     pub hidden: usize,
     pub list: ListState,
-    pub request_id: u64,
     pub cancel: Option<CancellationToken>,
     /// When the window ended (the loaded groups' ages are from here).
     pub loaded_at: Option<DateTime<Utc>>,
@@ -231,11 +231,10 @@ impl ErrorsState {
         Self {
             stack,
             window,
-            load: LoadState::Idle,
+            load: Loadable::default(),
             data: Loaded::default(),
             hidden: 0,
             list: ListState::default(),
-            request_id: 0,
             cancel: None,
             loaded_at: None,
             occurrence: None,
@@ -259,7 +258,7 @@ impl ErrorsState {
         {
             self.list.selected = i;
         }
-        self.load = LoadState::Loaded;
+        self.load.set_loaded();
     }
 
     /// The group under the cursor.
@@ -300,7 +299,6 @@ impl App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
         let now = self.clock.now();
         let Some(st) = self.views.errors_mut() else {
             return Vec::new();
@@ -308,8 +306,7 @@ impl App {
         st.stop();
         let cancel = CancellationToken::new();
         st.cancel = Some(cancel.clone());
-        st.request_id = request_id;
-        st.load = LoadState::Loading;
+        let request_id = st.load.start(&mut self.requests);
         st.loaded_at = Some(now);
         vec![Effect::Errors(Scoped::new(
             st.stack.scope(),
@@ -376,31 +373,23 @@ impl App {
                 let Some(st) = self
                     .views
                     .errors_mut()
-                    .filter(|s| s.request_id == request_id)
+                    .filter(|s| s.load.is_latest(request_id))
                 else {
                     return Vec::new();
                 };
                 st.cancel = None;
-                match *result {
-                    Ok(data) => st.set(data),
-                    Err(e) => {
-                        st.load = LoadState::Failed(e.clone());
-                        self.notify(Level::Error, e);
-                    }
+                match st.load.finish(request_id, *result) {
+                    None => {}
+                    Some(Ok(data)) => st.set(data),
+                    Some(Err(e)) => self.notify(Level::Error, e),
                 }
             }
             ErrorsMsg::Occurrence { request_id, result } => {
-                let Some(o) = self
-                    .views
-                    .errors_mut()
-                    .and_then(|s| s.occurrence.as_mut())
-                    .filter(|o| o.request_id == request_id)
-                else {
+                let Some(o) = self.views.errors_mut().and_then(|s| s.occurrence.as_mut()) else {
                     return Vec::new();
                 };
-                match result {
-                    Ok(events) => o.set_events(&events),
-                    Err(e) => o.load = LoadState::Failed(e),
+                if let Some(Ok(events)) = o.load.finish(request_id, result) {
+                    o.set_events(&events);
                 }
             }
         }
@@ -459,7 +448,6 @@ impl App {
 
     /// Reads the selected group's latest occurrence (its request's lines).
     fn open_occurrence(&mut self) -> Vec<Effect> {
-        let request_id = self.request_id();
         let Some(st) = self.views.errors_mut() else {
             return Vec::new();
         };
@@ -483,14 +471,15 @@ impl App {
                 functions_by_stream: Vec::new(),
             });
         let at = Box::new(group.latest.clone());
-        st.occurrence = Some(OccurrenceState {
+        let mut occurrence = OccurrenceState {
             group,
-            load: LoadState::Loading,
+            load: Loadable::default(),
             lines: Vec::new(),
             events: 0,
             scroll: super::widgets::Scroll::default(),
-            request_id,
-        });
+        };
+        let request_id = occurrence.load.start(&mut self.requests);
+        st.occurrence = Some(occurrence);
         vec![Effect::Errors(Scoped::new(
             st.stack.scope(),
             Box::new(ErrorsEffect::Occurrence {

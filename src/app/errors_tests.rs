@@ -5,6 +5,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
 use crate::app::keymap::Keymap;
+use crate::app::stacks::LoadState;
 use crate::app::stacks::StacksEffect;
 use crate::app::stacks::StacksMsg;
 use crate::app::{HeaderInfo, Settings};
@@ -342,7 +343,7 @@ fn a_failed_load_is_shown_and_notified() {
         result: Box::new(Err("FilterLogEvents: throttled".into())),
     }));
     assert!(matches!(
-        &a.views.errors().unwrap().load,
+        a.views.errors().unwrap().load.state(),
         LoadState::Failed(e) if e.contains("throttled")
     ));
     assert_eq!(a.notifications.back().unwrap().level, Level::Error);
@@ -472,11 +473,10 @@ fn the_screen_keeps_a_bounded_number_of_groups_and_lines() {
     );
     let mut o = OccurrenceState {
         group: one,
-        load: LoadState::Loading,
+        load: Loadable::default(),
         lines: Vec::new(),
         events: 0,
         scroll: crate::app::widgets::Scroll::default(),
-        request_id: 1,
     };
     let big = format!("{{\"items\":[{}]}}", vec!["1"; 50_000].join(","));
     let events: Vec<LogEvent> = (0..3)
@@ -490,11 +490,10 @@ fn the_screen_keeps_a_bounded_number_of_groups_and_lines() {
 fn hostile_lines_are_sanitised() {
     let mut o = OccurrenceState {
         group: loaded().groups.remove(0),
-        load: LoadState::Loading,
+        load: Loadable::default(),
         lines: Vec::new(),
         events: 0,
         scroll: crate::app::widgets::Scroll::default(),
-        request_id: 1,
     };
     o.set_events(&[ev("g", "s", "f", 1, "x", "boom \u{1b}[31mred\u{7}\ttab")]);
     assert!(!o.lines[0].text.contains('\u{1b}'));

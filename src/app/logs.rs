@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
-use super::stacks::LoadState;
+use super::widgets::Loadable;
 use super::{App, Effect, Level};
 use crate::domain::logbuf::CaseInsensitive;
 use crate::domain::logbuf::follow::{FollowOptions, LogGroupRef, TailMode, TailMsg};
@@ -21,7 +21,8 @@ pub struct LogsState {
     /// The function shown (physical name), or every function of the stack.
     pub function: Option<String>,
     pub groups: Vec<LogGroupRef>,
-    pub load: LoadState,
+    /// The log groups' load; its request id also marks the tail that follows them.
+    pub load: Loadable,
     pub buf: LogBuffer,
     pub insights: Insights,
     /// Cursor over the rows of the view.
@@ -42,7 +43,6 @@ pub struct LogsState {
     pub mode: Option<TailMode>,
     pub sampled: bool,
     pub warning: Option<String>,
-    pub request_id: u64,
     pub cancel: Option<CancellationToken>,
     /// Colour slot of each function, by first appearance among the groups.
     pub colours: HashMap<String, usize>,
@@ -57,7 +57,7 @@ impl LogsState {
             stack,
             function,
             groups: Vec::new(),
-            load: LoadState::Idle,
+            load: Loadable::default(),
             buf: LogBuffer::new(cap),
             insights: Insights::new(),
             list: ListState::default(),
@@ -73,7 +73,6 @@ impl LogsState {
             mode: None,
             sampled: false,
             warning: None,
-            request_id: 0,
             cancel: None,
             colours: HashMap::new(),
             start_ms,
@@ -111,7 +110,7 @@ impl LogsState {
             self.colours.entry(g.function.clone()).or_insert(n);
         }
         self.groups = groups;
-        self.load = LoadState::Loaded;
+        self.load.set_loaded();
     }
 
     /// Takes a batch from the tail (queued while paused).
@@ -300,13 +299,11 @@ impl App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
         let Some(l) = self.views.logs_mut() else {
             return Vec::new();
         };
         l.stop();
-        l.request_id = request_id;
-        l.load = LoadState::Loading;
+        let request_id = l.load.start(&mut self.requests);
         vec![Effect::Logs(LogsEffect::LoadGroups {
             scope: l.stack.scope(),
             request_id,
@@ -336,16 +333,16 @@ impl App {
             return Vec::new();
         };
         match msg {
-            LogsMsg::GroupsLoaded { request_id, result } if request_id == l.request_id => {
-                match result {
-                    Ok(groups) if groups.is_empty() => {
-                        l.load = LoadState::Failed(
-                            "no log groups yet: a function's group appears on its first invocation"
-                                .into(),
+            LogsMsg::GroupsLoaded { request_id, result } => {
+                match l.load.finish(request_id, result) {
+                    None => Vec::new(),
+                    Some(Ok(groups)) if groups.is_empty() => {
+                        l.load.fail(
+                            "no log groups yet: a function's group appears on its first invocation",
                         );
                         Vec::new()
                     }
-                    Ok(groups) => {
+                    Some(Ok(groups)) => {
                         l.set_groups(groups.clone());
                         let cancel = CancellationToken::new();
                         l.cancel = Some(cancel.clone());
@@ -357,14 +354,13 @@ impl App {
                             cancel,
                         })]
                     }
-                    Err(e) => {
-                        l.load = LoadState::Failed(e.clone());
+                    Some(Err(e)) => {
                         self.notify(Level::Error, e);
                         Vec::new()
                     }
                 }
             }
-            LogsMsg::Tail { request_id, msg } if request_id == l.request_id => {
+            LogsMsg::Tail { request_id, msg } if l.load.is_latest(request_id) => {
                 match msg {
                     TailMsg::Events(batch) => l.ingest(batch),
                     TailMsg::Mode(m) => {
@@ -387,7 +383,7 @@ impl App {
                 }
                 Vec::new()
             }
-            _ => Vec::new(),
+            LogsMsg::Tail { .. } => Vec::new(),
         }
     }
 
@@ -510,6 +506,7 @@ impl super::ScreenState for LogsState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::stacks::LoadState;
     use crate::app::{Action, Screen};
     use crate::ui::tests::on_orders_detail;
 
@@ -554,7 +551,7 @@ mod tests {
             result: Ok(vec![]),
         }));
         let l = a.views.logs().unwrap();
-        assert!(matches!(&l.load, LoadState::Failed(e) if e.contains("no log groups")));
+        assert!(matches!(l.load.state(), LoadState::Failed(e) if e.contains("no log groups")));
 
         // A retry finds a group and starts following; esc cancels the task.
         let effects = a.update(Action::Command(Command::Refresh));
@@ -616,7 +613,7 @@ mod tests {
             result: Err("DescribeLogGroups: AccessDeniedException".into()),
         }));
         assert!(matches!(
-            &a.views.logs().unwrap().load,
+            a.views.logs().unwrap().load.state(),
             LoadState::Failed(e) if e.contains("AccessDenied")
         ));
     }

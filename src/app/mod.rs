@@ -241,7 +241,7 @@ impl App {
                 Vec::new()
             }
             Action::AwsReady(Err(e)) => {
-                self.stacks.fail(e.clone());
+                self.stacks.load.fail(e.clone());
                 self.notify(Level::Error, e);
                 Vec::new()
             }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::list::ListState;
-use super::stacks::LoadState;
+use super::widgets::Loadable;
 use super::widgets::TextInput;
 use crate::app::keymap::Command;
 use crate::domain::queries::SavedQuery;
@@ -308,8 +308,8 @@ pub struct QueryState {
     pub stack: Stack,
     /// The stack's log group names, once found.
     pub groups: Vec<String>,
-    pub load: LoadState,
-    pub groups_request: u64,
+    /// The log groups' load: the latest request and how it stands.
+    pub load: Loadable,
     pub editor: TextInput,
     /// The editor has the keyboard.
     pub editing: bool,
@@ -330,8 +330,7 @@ impl QueryState {
         Self {
             stack,
             groups: Vec::new(),
-            load: LoadState::Idle,
-            groups_request: 0,
+            load: Loadable::default(),
             editor: TextInput::new(DEFAULT_QUERY),
             editing: true,
             window,

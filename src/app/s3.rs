@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::Screen;
 use super::list::ListState;
 use super::stacks::LoadState;
+use super::widgets::Loadable;
 use crate::app::keymap::Command;
 use crate::domain::s3::{
     BucketRef, BucketStats, DownloadOutcome, ListPage, ObjectEntry, ObjectHead, Preview,
@@ -156,10 +157,11 @@ pub struct Browser {
     pub list: ListState,
     pub filter: String,
     pub next_token: Option<String>,
-    pub load: LoadState,
+    /// The listing of the prefix: its latest request (the later pages carry the same id) and
+    /// how its first page stands.
+    pub load: Loadable,
     pub loading_more: bool,
     pub pages: usize,
-    pub request_id: u64,
     /// Parent prefixes and their cursor, for going back up.
     pub history: Vec<(String, usize)>,
     /// Where to put the cursor when the listing arrives (after going back up).
@@ -243,12 +245,12 @@ pub struct ObjectView {
     pub bucket: String,
     pub key: String,
     pub version_id: Option<String>,
-    pub load: LoadState,
+    /// The head and the preview: the latest request and how it stands.
+    pub load: Loadable,
     pub head: Option<ObjectHead>,
     pub preview: Option<PreviewDoc>,
     pub preview_read: usize,
     pub scroll: super::widgets::Scroll,
-    pub request_id: u64,
 }
 
 /// The versions of a key (or of every key under a prefix).
@@ -257,11 +259,11 @@ pub struct VersionsView {
     pub bucket: String,
     pub key: String,
     pub exact: bool,
-    pub load: LoadState,
+    /// The versions: the latest request and how it stands.
+    pub load: Loadable,
     pub entries: Vec<VersionEntry>,
     pub truncated: bool,
     pub list: ListState,
-    pub request_id: u64,
 }
 
 /// A download in progress (or just finished).
@@ -313,10 +315,10 @@ pub struct DownloadRequest {
 #[derive(Debug)]
 pub struct S3State {
     pub stack: Stack,
-    pub load: LoadState,
+    /// The stack's buckets: the latest request and how it stands.
+    pub load: Loadable,
     pub buckets: Vec<BucketInfo>,
     pub list: ListState,
-    pub request_id: u64,
     pub counts: Vec<(String, CancellationToken)>,
     pub browser: Option<Browser>,
     pub object: Option<ObjectView>,
@@ -331,10 +333,9 @@ impl S3State {
     pub fn new(stack: Stack) -> Self {
         Self {
             stack,
-            load: LoadState::Idle,
+            load: Loadable::default(),
             buckets: Vec::new(),
             list: ListState::default(),
-            request_id: 0,
             counts: Vec::new(),
             browser: None,
             object: None,

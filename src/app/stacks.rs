@@ -10,15 +10,8 @@ use crate::domain::cost::StackCost;
 use crate::domain::stack::Stack;
 use crate::domain::teardown::account_from_stack_id;
 
-/// Whether data is on its way, there, or failed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum LoadState {
-    #[default]
-    Idle,
-    Loading,
-    Loaded,
-    Failed(String),
-}
+pub use super::widgets::LoadState;
+use super::widgets::Loadable;
 
 /// The column the stack list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,7 +51,8 @@ impl SortKey {
 /// State of the stack list screen.
 #[derive(Debug, Default)]
 pub struct StacksState {
-    pub load: LoadState,
+    /// The list's load: its latest request and how it stands.
+    pub load: Loadable,
     pub stacks: Vec<Stack>,
     /// Indices into `stacks` after filter and sort.
     pub view: Vec<usize>,
@@ -67,11 +61,11 @@ pub struct StacksState {
     pub filter_editing: bool,
     pub sort: SortKey,
     pub reverse: bool,
-    pub request_id: u64,
     pub loaded_at: Option<DateTime<Utc>>,
     /// Abandonment verdicts by stack id (after the log activity arrives).
     pub assessments: BTreeMap<String, Assessment>,
-    pub activity_request: u64,
+    /// The log activity behind `assessments`: its latest request and how it stands.
+    pub activity: Loadable,
     pub policy: AbandonPolicy,
     /// Show only the abandoned stacks.
     pub abandoned_only: bool,
@@ -88,18 +82,11 @@ pub struct StacksState {
     pub errors_request: u64,
     /// The `$/MO` column: each stack's estimate by stack id (kept across reloads).
     pub costs: BTreeMap<String, StackCost>,
-    /// The column's estimate in flight, done, or failed.
-    pub cost_load: LoadState,
-    pub cost_request: u64,
+    /// The column's estimate: in flight, done, or failed.
+    pub cost_load: Loadable,
 }
 
 impl StacksState {
-    /// Marks a load in flight (stale rows stay visible meanwhile).
-    pub fn start_loading(&mut self, request_id: u64) {
-        self.request_id = request_id;
-        self.load = LoadState::Loading;
-    }
-
     /// Stores a fresh list, keeping the cursor on the same stack when it is still there.
     pub fn set(&mut self, stacks: Vec<Stack>, now: DateTime<Utc>) {
         let keep = self.selected().map(|s| s.id.clone());
@@ -126,7 +113,6 @@ impl StacksState {
             .max()
             .unwrap_or(12);
         self.account_width = u16::try_from(longest.clamp(12, 40) + 1).unwrap_or(13);
-        self.load = LoadState::Loaded;
         self.loaded_at = Some(now);
         self.refilter(now);
         if let Some(id) = keep
@@ -163,11 +149,6 @@ impl StacksState {
             self.marked.insert(id);
         }
         self.list.navigate(super::keymap::Command::Down, 1);
-    }
-
-    /// Records a failed load.
-    pub fn fail(&mut self, e: String) {
-        self.load = LoadState::Failed(e);
     }
 
     /// The stack under the cursor.
@@ -311,8 +292,7 @@ impl super::App {
     }
 
     pub(super) fn load_activity(&mut self) -> Vec<Effect> {
-        let request_id = self.request_id();
-        self.stacks.activity_request = request_id;
+        let request_id = self.stacks.activity.start(&mut self.requests);
         vec![Effect::Stacks(StacksEffect::Activity {
             request_id,
             stacks: self.stacks.stacks.clone(),
@@ -323,8 +303,8 @@ impl super::App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
-        self.stacks.start_loading(request_id);
+        // Stale rows stay visible while the new list loads.
+        let request_id = self.stacks.load.start(&mut self.requests);
         vec![Effect::Stacks(StacksEffect::Load { request_id })]
     }
 }
@@ -363,26 +343,25 @@ impl super::Update for StacksMsg {
     fn update(self, app: &mut super::App) -> Vec<Effect> {
         match self {
             Self::Loaded { request_id, result } => {
-                if request_id != app.stacks.request_id {
-                    return Vec::new();
-                }
-                match result {
-                    Ok(stacks) => {
+                match app.stacks.load.finish(request_id, result) {
+                    None => Vec::new(),
+                    Some(Ok(stacks)) => {
                         app.stacks.set(stacks, app.clock.now());
                         let mut effects = app.load_activity();
                         effects.extend(app.load_error_counts());
                         effects.extend(app.load_costs());
                         effects
                     }
-                    Err(e) => {
-                        app.stacks.fail(e.clone());
+                    Some(Err(e)) => {
                         app.notify(super::Level::Error, e);
                         Vec::new()
                     }
                 }
             }
             Self::Activity { request_id, result } => {
-                if request_id == app.stacks.activity_request {
+                // Each stack's activity carries its own error: the answer as a whole is there.
+                if app.stacks.activity.is_latest(request_id) {
+                    app.stacks.activity.set_loaded();
                     let now = app.clock.now();
                     app.stacks.set_activity(&result, now);
                 }

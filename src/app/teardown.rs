@@ -9,8 +9,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
+use super::widgets::Loadable;
 use super::{App, Effect, Level, Screen, ViewState};
-use crate::app::stacks::StacksEffect;
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
 use crate::domain::teardown::Lifts;
@@ -133,7 +133,8 @@ pub struct TeardownState {
     pub cancel: Option<CancellationToken>,
     /// What tearing each stack down saves a month (estimated once the plan is in).
     pub savings: super::cost::Savings,
-    pub cost_request: u64,
+    /// The estimate behind `savings`: its latest request (a stale answer is dropped).
+    pub cost: Loadable,
 }
 
 /// Closing the screen stops a run between steps (the runner records where it stopped).
@@ -160,7 +161,7 @@ impl TeardownState {
             progress: BTreeMap::new(),
             cancel: None,
             savings: super::cost::Savings::Loading,
-            cost_request: 0,
+            cost: Loadable::default(),
         }
     }
 
@@ -430,12 +431,7 @@ impl App {
             // The stack may be gone: back to the list.
             self.views.pop();
         }
-        let request_id = self.request_id();
-        if self.connection.is_none() {
-            return Vec::new();
-        }
-        self.stacks.start_loading(request_id);
-        vec![Effect::Stacks(StacksEffect::Load { request_id })]
+        self.reload_stacks()
     }
 
     /// True while a teardown task runs (quitting then asks first).

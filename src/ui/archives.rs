@@ -10,6 +10,7 @@ use super::Theme;
 use super::widgets::{block, gutter, input_spans, message, spinner, truncate};
 use crate::app::App;
 use crate::app::archives::{RestorePhase, RestoreState};
+use crate::app::stacks::LoadState;
 use crate::domain::archive::shelve::RestoreReport;
 use crate::domain::sanitize::sanitize;
 use crate::domain::text::human_size;
@@ -20,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let title = format!(" Shelf · {} ", sanitize(&a.places.join(", ")));
-    if let Some(e) = &a.error {
+    if let LoadState::Failed(e) = a.load.state() {
         message(
             frame,
             area,
@@ -30,7 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
-    if a.loading && a.archives.is_empty() {
+    if a.load.is_loading() && a.archives.is_empty() {
         message(
             frame,
             area,

@@ -21,7 +21,7 @@ const NOTES_SHOWN: usize = 4;
 
 /// The `$/MO` cell of a stack: its figure, `…` while estimating, `?` when it failed.
 pub fn cell<'a>(st: &StacksState, s: &Stack, theme: &Theme) -> Cell<'a> {
-    let span = match (st.costs.get(&s.id), &st.cost_load) {
+    let span = match (st.costs.get(&s.id), st.cost_load.state()) {
         (Some(c), _) => {
             let style = if c.fixed_usd > 0.0 {
                 theme.warn
@@ -56,7 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         sanitize(&st.stack.name),
         sanitize(&st.stack.region)
     );
-    let cost = match (&st.load, &st.cost) {
+    let cost = match (st.load.state(), &st.cost) {
         (LoadState::Idle | LoadState::Loading, _) => {
             title.push_str(&format!("{} ", spinner(app.tick)));
             let text = format!(

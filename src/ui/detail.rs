@@ -27,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     render_summary(frame, summary, app, d, theme);
     let Some(data) = d.data.as_ref() else {
         let blk = block(" Resources ".into(), theme, true);
-        match &d.load {
+        match d.load.state() {
             LoadState::Failed(e) => message(
                 frame,
                 main,

@@ -44,7 +44,7 @@ pub fn render_tables(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let title = format!(" DynamoDB tables of {} ", sanitize(&st.stack.name));
     let [list, detail] = Layout::vertical([Constraint::Min(4), Constraint::Length(7)]).areas(area);
-    match &st.load {
+    match st.load.state() {
         LoadState::Failed(e) => {
             message(
                 frame,
@@ -235,14 +235,14 @@ pub fn render_items(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         truncate(&sanitize(&describe_query(&items.table, &items.query)), 80)
     );
     if items.items.is_empty() {
-        let text = if let Some(e) = &items.error {
+        let text = if let Some(e) = items.load.error() {
             format!("Could not read the table:\n{e}\n\npress r to retry")
-        } else if items.loading {
+        } else if items.load.is_loading() {
             format!("{} Reading the first page…", spinner(app.tick))
         } else {
             "No items.".to_string()
         };
-        let style = if items.error.is_some() {
+        let style = if items.load.error().is_some() {
             theme.error
         } else {
             theme.dim
@@ -271,7 +271,7 @@ fn render_items_status(
         Span::styled(format!(" · {} scanned", items.scanned), theme.dim),
         Span::styled(format!(" · {} pages", items.pages), theme.dim),
     ];
-    if items.loading {
+    if items.load.is_loading() {
         spans.push(Span::styled(
             format!("  {} loading more…", spinner(app.tick)),
             theme.warn,
@@ -295,10 +295,10 @@ fn render_items_status(
         ));
     } else if items.has_more() {
         spans.push(Span::styled("  more below ↓", theme.dim));
-    } else if items.error.is_none() {
+    } else if items.load.error().is_none() {
         spans.push(Span::styled("  all loaded", theme.ok));
     }
-    if let Some(e) = &items.error {
+    if let Some(e) = items.load.error() {
         spans.push(Span::styled(
             format!("  {}", truncate(&sanitize(e), 80)),
             theme.error,

@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn render_groups(frame: &mut Frame, area: Rect, app: &App, st: &ErrorsState, theme: &Theme) {
-    let loading = matches!(st.load, LoadState::Loading | LoadState::Idle);
+    let loading = matches!(st.load.state(), LoadState::Loading | LoadState::Idle);
     let n = st.data.groups.len();
     let mut title = format!(
         " Errors · {} · last {} ({n} group{}",
@@ -74,7 +74,7 @@ fn render_groups(frame: &mut Frame, area: Rect, app: &App, st: &ErrorsState, the
     }
     let blk = block(title, theme, true);
     if st.data.groups.is_empty() {
-        match &st.load {
+        match st.load.state() {
             LoadState::Idle | LoadState::Loading => message(
                 frame,
                 area,
@@ -214,7 +214,7 @@ fn render_occurrence(
         at,
         one_line(g.latest.request_id.as_deref().unwrap_or("-")),
     );
-    if o.load == LoadState::Loading {
+    if o.load.is_loading() {
         title.push_str(&format!("{} ", spinner(app.tick)));
     } else if !o.lines.is_empty() {
         title.push_str(&format!(
@@ -224,7 +224,7 @@ fn render_occurrence(
         ));
     }
     let blk = block(title, theme, true);
-    match &o.load {
+    match o.load.state() {
         LoadState::Idle | LoadState::Loading => {
             message(
                 frame,

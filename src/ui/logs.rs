@@ -40,12 +40,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let title = title(l, app.tick);
     let blk = block(title, theme, true);
     if l.is_empty() {
-        let text = match &l.load {
+        let text = match l.load.state() {
             LoadState::Failed(e) => format!("Could not tail the logs:\n{e}\n\npress r to retry"),
             LoadState::Loaded => "Waiting for log events…".to_string(),
             _ => "Finding the log groups…".to_string(),
         };
-        let style = if matches!(l.load, LoadState::Failed(_)) {
+        let style = if matches!(l.load.state(), LoadState::Failed(_)) {
             theme.error
         } else {
             theme.dim
@@ -97,7 +97,7 @@ fn title(l: &LogsState, tick: u64) -> String {
     match &l.mode {
         Some(TailMode::Live { .. }) => t.push_str(" · LIVE"),
         Some(TailMode::Polling { .. }) => t.push_str(" · polling"),
-        None if matches!(l.load, LoadState::Loading | LoadState::Idle) => {
+        None if matches!(l.load.state(), LoadState::Loading | LoadState::Idle) => {
             t.push_str(&format!(" {}", spinner(tick)));
         }
         None => {}

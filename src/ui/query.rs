@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn render_editor(frame: &mut Frame, area: Rect, q: &QueryState, theme: &Theme) {
-    let groups = match &q.load {
+    let groups = match q.load.state() {
         LoadState::Loaded => format!("{} log groups", q.groups.len()),
         LoadState::Failed(_) => "no log groups".to_string(),
         _ => "finding log groups…".to_string(),
@@ -137,7 +137,7 @@ fn status_line(q: &QueryState, tick: u64, theme: &Theme) -> Line<'static> {
 
 fn render_empty(frame: &mut Frame, area: Rect, q: &QueryState, theme: &Theme) {
     let blk = block(" Results ".to_string(), theme, !q.editing);
-    let (text, style) = match (&q.load, &q.run) {
+    let (text, style) = match (q.load.state(), &q.run) {
         (LoadState::Failed(e), _) => (
             format!("Could not find the stack's log groups:\n{e}\n\npress r to retry"),
             theme.error,

@@ -90,17 +90,17 @@ fn render_buckets(frame: &mut Frame, area: Rect, app: &App, s: &S3State, theme: 
         sanitize(&s.stack.name),
         s.buckets.len()
     );
-    if s.load == LoadState::Loading {
+    if s.load.is_loading() {
         title.push_str(&format!("{} ", spinner(app.tick)));
     }
     let blk = block(title, theme, true);
     if s.buckets.is_empty() {
-        let text = match &s.load {
+        let text = match s.load.state() {
             LoadState::Failed(e) => format!("Could not list the buckets:\n{e}\n\npress r to retry"),
             LoadState::Loaded => "This stack has no S3 bucket.".into(),
             _ => "Loading the stack's buckets…".into(),
         };
-        let style = if matches!(s.load, LoadState::Failed(_)) {
+        let style = if matches!(s.load.state(), LoadState::Failed(_)) {
             theme.error
         } else {
             theme.dim
@@ -224,12 +224,12 @@ fn render_browser(frame: &mut Frame, area: Rect, app: &App, b: &Browser, theme: 
     if !b.filter.is_empty() {
         title.push_str(&format!("· filter: {} ", sanitize(&b.filter)));
     }
-    if b.load == LoadState::Loading || b.loading_more {
+    if b.load.is_loading() || b.loading_more {
         title.push_str(&format!("{} ", spinner(app.tick)));
     }
     let blk = block(title, theme, true);
     if b.entries.is_empty() || b.view.is_empty() {
-        let (text, style) = match &b.load {
+        let (text, style) = match b.load.state() {
             LoadState::Failed(e) => (
                 format!("Could not list the objects:\n{e}\n\npress r to retry"),
                 theme.error,
@@ -286,7 +286,7 @@ fn render_object(frame: &mut Frame, area: Rect, app: &App, o: &ObjectView, theme
     let title = format!(" {} ", truncate(&sanitize(&o.key), 200));
     let Some(h) = o.head.as_ref() else {
         let blk = block(title, theme, true);
-        match &o.load {
+        match o.load.state() {
             LoadState::Failed(e) => message(
                 frame,
                 area,
@@ -387,7 +387,7 @@ fn render_versions(frame: &mut Frame, area: Rect, app: &App, v: &VersionsView, t
     };
     let markers = v.entries.iter().filter(|e| e.delete_marker).count();
     let mut title = format!(" Versions of {what} in {} ", sanitize(&v.bucket));
-    if v.load == LoadState::Loading {
+    if v.load.is_loading() {
         title.push_str(&format!("{} ", spinner(app.tick)));
     } else {
         title.push_str(&format!(
@@ -398,7 +398,7 @@ fn render_versions(frame: &mut Frame, area: Rect, app: &App, v: &VersionsView, t
     }
     let blk = block(title, theme, true);
     if v.entries.is_empty() {
-        let (text, style) = match &v.load {
+        let (text, style) = match v.load.state() {
             LoadState::Failed(e) => (
                 format!("Could not list the versions:\n{e}\n\npress r to retry"),
                 theme.error,

@@ -19,7 +19,7 @@ pub const ERRORS_MIN_WIDTH: u16 = 120;
 /// Draws the stack list (only the visible rows are built).
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let st = &app.stacks;
-    let loading = matches!(st.load, LoadState::Loading | LoadState::Idle);
+    let loading = matches!(st.load.state(), LoadState::Loading | LoadState::Idle);
     let mut title = format!(" Stacks ({}", st.view.len());
     if st.view.len() != st.stacks.len() {
         title.push_str(&format!(" of {}", st.stacks.len()));
@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let blk = block(title, theme, true);
     if st.stacks.is_empty() {
-        match &st.load {
+        match st.load.state() {
             LoadState::Idle | LoadState::Loading => {
                 message(frame, area, blk, "Discovering prototype stacks…", theme.dim);
             }

@@ -460,7 +460,7 @@ fn stacks_from_two_accounts_show_the_account() {
     assert!(!draw(&a).backend().to_string().contains("ACCOUNT"));
     let id = {
         a.update(Action::Command(Command::Refresh));
-        a.stacks.request_id
+        a.stacks.load.request()
     };
     a.update(Action::Stacks(StacksMsg::Loaded {
         request_id: id,

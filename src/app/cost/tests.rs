@@ -3,6 +3,7 @@
 use super::*;
 use crate::app::Action;
 use crate::app::keymap::Keymap;
+use crate::app::stacks::LoadState;
 use crate::app::stacks::StacksEffect;
 use crate::app::stacks::StacksMsg;
 use crate::app::tests::stack;
@@ -139,7 +140,7 @@ fn a_failed_estimate_says_so_once_and_keeps_the_list() {
         request_id: id,
         result: Err("AccessDenied: cloudwatch:GetMetricData".into()),
     }));
-    assert!(matches!(a.stacks.cost_load, LoadState::Failed(_)));
+    assert!(matches!(a.stacks.cost_load.state(), LoadState::Failed(_)));
     assert_eq!(a.stacks.view.len(), 3);
     assert_eq!(a.notifications.len(), 1);
     assert!(a.notifications[0].text.starts_with("$/MO: AccessDenied"));
@@ -153,7 +154,10 @@ fn dollar_shows_the_column_figure_or_waits_for_it_or_asks() {
     assert!(a.update(Action::Command(Command::Cost)).is_empty());
     assert_eq!(a.screen(), Screen::Cost);
     let c = a.views.cost().unwrap();
-    assert_eq!((c.request_id, &c.load), (id, &LoadState::Loading));
+    assert_eq!(
+        (c.load.request(), c.load.state()),
+        (id, &LoadState::Loading)
+    );
     a.update(Action::Cost(CostMsg::Estimated {
         request_id: id,
         result: Ok(asked.iter().map(|s| cost_of(s, 2.0, 1.0)).collect()),

@@ -172,7 +172,7 @@ impl App {
                 );
                 Vec::new()
             }
-            Command::ItemEdit if view.busy => Vec::new(),
+            Command::ItemEdit if view.op.is_loading() => Vec::new(),
             Command::ItemEdit => {
                 let typed = view.typed || view.item.values().any(needs_typed);
                 let json = if typed {
@@ -197,31 +197,29 @@ impl App {
                 view.confirm_delete = true;
                 Vec::new()
             }
-            Command::ItemConfirm if view.confirm_delete && !view.busy => {
+            Command::ItemConfirm if view.confirm_delete && !view.op.is_loading() => {
                 view.confirm_delete = false;
                 let Some(items) = st.items.as_ref() else {
                     return Vec::new();
                 };
                 let table = Box::new(items.table.clone());
                 let old = view.item.clone();
-                view.request_id = self.requests.issue();
-                view.busy = true;
+                let request_id = view.op.start(&mut self.requests);
                 vec![Effect::Dynamo(DynamoEffect::DeleteItem {
                     scope: st.stack.scope(),
-                    request_id: view.request_id,
+                    request_id,
                     table,
                     old,
                 })]
             }
-            Command::Refresh if !view.busy => {
+            Command::Refresh if !view.op.is_loading() => {
                 let Some(items) = st.items.as_ref() else {
                     return Vec::new();
                 };
-                view.request_id = self.requests.issue();
-                view.busy = true;
+                let request_id = view.op.start(&mut self.requests);
                 vec![Effect::Dynamo(DynamoEffect::GetItem {
                     scope: st.stack.scope(),
-                    request_id: view.request_id,
+                    request_id,
                     table: Box::new(items.table.clone()),
                     item: view.item.clone(),
                 })]
@@ -292,11 +290,10 @@ impl App {
             self.notify(Level::Error, e);
             return Vec::new();
         }
-        view.request_id = self.requests.issue();
-        view.busy = true;
+        let request_id = view.op.start(&mut self.requests);
         vec![Effect::Dynamo(DynamoEffect::PutItem {
             scope: st.stack.scope(),
-            request_id: view.request_id,
+            request_id,
             table: Box::new(items.table.clone()),
             old: view.item.clone(),
             new,

@@ -151,7 +151,7 @@ fn pages_load_lazily_as_the_cursor_nears_the_end() {
     a.page_rows = 10;
     assert_eq!(items_of(&a).items.len(), 100);
     assert!(
-        !items_of(&a).loading,
+        !items_of(&a).load.is_loading(),
         "100 rows fill the screen: no second page yet"
     );
     assert!(a.update(Action::Command(Command::Down)).is_empty());
@@ -248,7 +248,7 @@ fn a_short_filtered_page_fetches_the_next_one() {
             other => panic!("{other:?}"),
         }
     }
-    assert!(!items_of(&a).loading, "paused");
+    assert!(!items_of(&a).load.is_loading(), "paused");
     let eff = a.update(Action::Command(Command::Down));
     assert!(
         matches!(

@@ -31,12 +31,10 @@ impl App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
         let Some(q) = self.views.query_mut() else {
             return Vec::new();
         };
-        q.groups_request = request_id;
-        q.load = LoadState::Loading;
+        let request_id = q.load.start(&mut self.requests);
         vec![Effect::Query(Scoped::new(
             q.stack.scope(),
             Box::new(QueryEffect::LoadGroups {
@@ -163,7 +161,7 @@ impl App {
                 }
             }
             Command::QueryEdit => q.editing = true,
-            Command::Refresh if matches!(q.load, LoadState::Failed(_)) => {
+            Command::Refresh if matches!(q.load.state(), LoadState::Failed(_)) => {
                 return self.load_query_groups();
             }
             Command::QueryRun | Command::Refresh => return self.query_run(),
@@ -311,19 +309,14 @@ impl App {
         };
         let run_id = q.run.as_ref().map(|r| r.request_id);
         match msg {
-            QueryMsg::Groups { request_id, result } if request_id == q.groups_request => {
-                match result {
-                    Ok(mut groups) => {
-                        groups.dedup();
-                        q.groups = groups;
-                        q.load = LoadState::Loaded;
-                    }
-                    Err(e) => {
-                        q.load = LoadState::Failed(e.clone());
-                        self.notify(Level::Error, e);
-                    }
+            QueryMsg::Groups { request_id, result } => match q.load.finish(request_id, result) {
+                None => {}
+                Some(Ok(mut groups)) => {
+                    groups.dedup();
+                    q.groups = groups;
                 }
-            }
+                Some(Err(e)) => self.notify(Level::Error, e),
+            },
             QueryMsg::Progress {
                 request_id,
                 progress,

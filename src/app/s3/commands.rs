@@ -10,7 +10,6 @@ use super::{
 };
 use crate::app::Scoped;
 use crate::app::keymap::Command;
-use crate::app::stacks::LoadState;
 use crate::app::widgets::input::Edit;
 use crate::app::{App, Effect, Level, Screen};
 use crate::domain::s3::{BucketStats, s3_uri};
@@ -270,12 +269,7 @@ impl App {
         };
         match cmd {
             Command::Refresh => {
-                let request_id = self.request_id();
-                let Some(v) = self.views.s3_mut().and_then(|s| s.versions.as_mut()) else {
-                    return Vec::new();
-                };
-                v.request_id = request_id;
-                v.load = LoadState::Loading;
+                let request_id = v.load.start(&mut self.requests);
                 vec![Effect::S3(Scoped::new(
                     scope,
                     S3Effect::LoadVersions {

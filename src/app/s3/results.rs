@@ -6,7 +6,7 @@ use super::{
 };
 use crate::app::Scoped;
 use crate::app::list::ListState;
-use crate::app::stacks::LoadState;
+use crate::app::widgets::Loadable;
 use crate::app::{App, Effect, Level, Screen};
 use crate::domain::s3::DownloadOutcome;
 use crate::domain::stack::Scope;
@@ -37,12 +37,10 @@ impl App {
         if self.connection.is_none() {
             return Vec::new();
         }
-        let request_id = self.request_id();
         let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
-        s.request_id = request_id;
-        s.load = LoadState::Loading;
+        let request_id = s.load.start(&mut self.requests);
         vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::LoadBuckets {
@@ -63,19 +61,13 @@ impl App {
         let mut effects = Vec::new();
         match action {
             S3Action::BucketsLoaded { request_id, result } => {
-                if request_id != s.request_id {
-                    return Vec::new();
-                }
-                match result {
-                    Ok(b) => {
+                match s.load.finish(request_id, result) {
+                    None => return Vec::new(),
+                    Some(Ok(b)) => {
                         s.list.set_len(b.len());
                         s.buckets = b;
-                        s.load = LoadState::Loaded;
                     }
-                    Err(e) => {
-                        s.load = LoadState::Failed(e.clone());
-                        error = Some(e);
-                    }
+                    Some(Err(e)) => error = Some(e),
                 }
             }
             S3Action::CountProgress {
@@ -103,14 +95,13 @@ impl App {
                 let Some(b) = s.browser.as_mut() else {
                     return Vec::new();
                 };
-                if request_id != b.request_id {
+                let Some(result) = b.load.finish(request_id, result) else {
                     return Vec::new();
-                }
+                };
                 b.loading_more = false;
                 match result {
                     Ok(page) => {
                         b.append(page);
-                        b.load = LoadState::Loaded;
                         let max = self.settings.s3.max_objects;
                         if b.next_token.is_some() && b.entries.len() >= max {
                             info = Some(format!(
@@ -123,10 +114,9 @@ impl App {
                         }
                     }
                     Err(e) => {
-                        if b.entries.is_empty() {
-                            b.load = LoadState::Failed(e.clone());
-                        } else {
-                            b.load = LoadState::Loaded;
+                        // A later page failed: what is listed stays usable.
+                        if !b.entries.is_empty() {
+                            b.load.set_loaded();
                         }
                         error = Some(e);
                     }
@@ -136,42 +126,30 @@ impl App {
                 let Some(o) = s.object.as_mut() else {
                     return Vec::new();
                 };
-                if request_id != o.request_id {
-                    return Vec::new();
-                }
-                match result {
-                    Ok((head, p)) => {
+                match o.load.finish(request_id, result) {
+                    None => return Vec::new(),
+                    Some(Ok((head, p))) => {
                         let doc = super::preview::build(&p.bytes, p.truncated());
                         o.scroll.reset();
                         o.preview_read = p.bytes.len();
                         o.preview = Some(doc);
                         o.head = Some(head);
-                        o.load = LoadState::Loaded;
                     }
-                    Err(e) => {
-                        o.load = LoadState::Failed(e.clone());
-                        error = Some(e);
-                    }
+                    Some(Err(e)) => error = Some(e),
                 }
             }
             S3Action::VersionsLoaded { request_id, result } => {
                 let Some(v) = s.versions.as_mut() else {
                     return Vec::new();
                 };
-                if request_id != v.request_id {
-                    return Vec::new();
-                }
-                match result {
-                    Ok((entries, truncated)) => {
+                match v.load.finish(request_id, result) {
+                    None => return Vec::new(),
+                    Some(Ok((entries, truncated))) => {
                         v.list.set_len(entries.len());
                         v.entries = entries;
                         v.truncated = truncated;
-                        v.load = LoadState::Loaded;
                     }
-                    Err(e) => {
-                        v.load = LoadState::Failed(e.clone());
-                        error = Some(e);
-                    }
+                    Some(Err(e)) => error = Some(e),
                 }
             }
             S3Action::DownloadProgress { id, done, total } => {
@@ -229,7 +207,7 @@ impl App {
         vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::ListPage {
-                request_id: b.request_id,
+                request_id: b.load.request(),
                 bucket: b.bucket.clone(),
                 prefix: b.prefix.clone(),
                 token: b.next_token.clone(),
@@ -240,7 +218,6 @@ impl App {
     /// Starts listing `prefix` of the browser's bucket from its first page.
     pub(super) fn s3_list(&mut self, prefix: String) -> Vec<Effect> {
         let scope = self.s3_scope();
-        let request_id = self.request_id();
         let Some(b) = self.views.s3_mut().and_then(|s| s.browser.as_mut()) else {
             return Vec::new();
         };
@@ -251,9 +228,8 @@ impl App {
         b.next_token = None;
         b.pages = 0;
         b.filter.clear();
-        b.load = LoadState::Loading;
+        let request_id = b.load.start(&mut self.requests);
         b.loading_more = false;
-        b.request_id = request_id;
         vec![Effect::S3(Scoped::new(
             scope,
             S3Effect::ListPage {
@@ -272,22 +248,22 @@ impl App {
         version_id: Option<String>,
     ) -> Vec<Effect> {
         let scope = self.s3_scope();
-        let request_id = self.request_id();
         let preview_bytes = (self.settings.s3.preview_kib * 1024).min(MAX_PREVIEW_BYTES) as usize;
         let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
-        s.object = Some(ObjectView {
+        let mut object = ObjectView {
             bucket: bucket.clone(),
             key: key.clone(),
             version_id: version_id.clone(),
-            load: LoadState::Loading,
+            load: Loadable::default(),
             head: None,
             preview: None,
             preview_read: 0,
             scroll: crate::app::widgets::Scroll::default(),
-            request_id,
-        });
+        };
+        let request_id = object.load.start(&mut self.requests);
+        s.object = Some(object);
         if self.screen() != Screen::S3Object {
             self.views.push_page(Screen::S3Object);
         }
@@ -310,20 +286,20 @@ impl App {
         exact: bool,
     ) -> Vec<Effect> {
         let scope = self.s3_scope();
-        let request_id = self.request_id();
         let Some(s) = self.views.s3_mut() else {
             return Vec::new();
         };
-        s.versions = Some(VersionsView {
+        let mut versions = VersionsView {
             bucket: bucket.clone(),
             key: key.clone(),
             exact,
-            load: LoadState::Loading,
+            load: Loadable::default(),
             entries: Vec::new(),
             truncated: false,
             list: ListState::default(),
-            request_id,
-        });
+        };
+        let request_id = versions.load.start(&mut self.requests);
+        s.versions = Some(versions);
         self.views.push_page(Screen::S3Versions);
         vec![Effect::S3(Scoped::new(
             scope,

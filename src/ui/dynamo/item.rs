@@ -64,7 +64,7 @@ pub fn render_item(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .filter_map(|k| view.item.get(k).map(|a| cell_text(a, 40)))
         .collect::<Vec<_>>()
         .join(" / ");
-    let banner_h = u16::from(view.confirm_delete || view.busy);
+    let banner_h = u16::from(view.confirm_delete || view.op.is_loading());
     let [body, banner] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(banner_h)]).areas(area);
     let h = usize::from(body.height.saturating_sub(2));
@@ -96,7 +96,7 @@ pub fn render_item(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )),
             banner,
         );
-    } else if view.busy {
+    } else if view.op.is_loading() {
         frame.render_widget(
             Paragraph::new(Line::styled(
                 format!(" {} writing…", spinner(app.tick)),
