@@ -454,6 +454,13 @@ impl super::App {
                 return Vec::new();
             }
         };
+        self.open_on_stack(cmd, name)
+    }
+
+    /// Runs the detail screen's `cmd` for the stack of the detail that is open (closing the
+    /// screens above it), or for the selected stack of the list (opening its detail first).
+    /// `name` is the palette's word for it, for the message when no stack is selected.
+    pub(super) fn open_on_stack(&mut self, cmd: Command, name: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         if self.views.page(1) == Some(Screen::Detail) && self.views.detail().is_some() {
             // From the detail or a screen above it: that stack's detail first.

@@ -238,7 +238,7 @@ impl super::App {
             }
             Command::Open => self.open_detail(),
             Command::Errors => self.open_errors(),
-            Command::Query => self.open_screen("query"),
+            Command::Query => self.open_on_stack(Command::Query, "query"),
             Command::Cost => self.open_cost(),
             Command::Teardown => {
                 let targets = self.teardown_targets();
