@@ -95,24 +95,31 @@ class Bench:
         else:
             kw["Tags"] = [{"Key": "team", "Value": "other"}]
         self.cfn.create_stack(**kw)
-        if '"AWS::Lambda::Function"' in body:
-            self.stack_tags_on_functions(name, True)
+        if '"AWS::Lambda::Function"' in body or '"AWS::DynamoDB::Table"' in body:
+            self.stack_tags_on_resources(name, True)
 
-    def stack_tags_on_functions(self, name, on):
-        """Puts on (or takes off) the stack's functions the tags real CloudFormation gives every
-        resource it creates (aws:cloudformation:stack-name, stack-id, logical-id); moto does not,
-        and protoctl's Resource Groups Tagging sweep reads them."""
+    def stack_tags_on_resources(self, name, on):
+        """Puts on (or takes off) the stack's functions and tables the tags real CloudFormation
+        gives every resource it creates (aws:cloudformation:stack-name, stack-id, logical-id);
+        moto does not, and protoctl's Resource Groups Tagging sweeps read them. (Buckets get
+        them too on AWS, but S3 refuses system tags from anyone but CloudFormation, moto
+        included.)"""
         stack_id = self.cfn.describe_stacks(StackName=name)["Stacks"][0]["StackId"]
         for r in self.cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]:
-            if r["ResourceType"] != "AWS::Lambda::Function":
-                continue
-            arn = self.lam.get_function(FunctionName=r["PhysicalResourceId"])["Configuration"]["FunctionArn"]
             tags = {"aws:cloudformation:stack-name": name, "aws:cloudformation:stack-id": stack_id,
                     "aws:cloudformation:logical-id": r["LogicalResourceId"]}
-            if on:
-                self.lam.tag_resource(Resource=arn, Tags=tags)
-            else:
-                self.lam.untag_resource(Resource=arn, TagKeys=list(tags))
+            if r["ResourceType"] == "AWS::Lambda::Function":
+                arn = self.lam.get_function(FunctionName=r["PhysicalResourceId"])["Configuration"]["FunctionArn"]
+                if on:
+                    self.lam.tag_resource(Resource=arn, Tags=tags)
+                else:
+                    self.lam.untag_resource(Resource=arn, TagKeys=list(tags))
+            elif r["ResourceType"] == "AWS::DynamoDB::Table":
+                arn = self.ddb.describe_table(TableName=r["PhysicalResourceId"])["Table"]["TableArn"]
+                if on:
+                    self.ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+                else:
+                    self.ddb.untag_resource(ResourceArn=arn, TagKeys=list(tags))
 
     def seed(self):
         s = self.size
@@ -270,14 +277,14 @@ class Bench:
             print(f"warning: the warm-up run left no {cache}: the warm row is not warm", file=sys.stderr)
         self.task("list tagged stacks", stacks, cli_stacks, floor_stacks, runs)
         self.task("list tagged stacks (cold cache)", stacks, cli_stacks, floor_stacks, runs, before=drop_cache)
-        # The same without CloudFormation's tags on the functions (as moto leaves them): the
-        # tagging sweep finds nothing, so every stack's resources are listed one by one.
-        self.stack_tags_on_functions(DATA_STACK, False)
+        # The same without CloudFormation's tags on the resources (as moto leaves them): the
+        # tagging sweeps find nothing, so every stack's resources are listed one by one.
+        self.stack_tags_on_resources(DATA_STACK, False)
         try:
-            self.task("list tagged stacks (cold cache, no stack tags on functions)", stacks, cli_stacks, floor_stacks, runs,
+            self.task("list tagged stacks (cold cache, no stack tags on resources)", stacks, cli_stacks, floor_stacks, runs,
                       before=drop_cache)
         finally:
-            self.stack_tags_on_functions(DATA_STACK, True)
+            self.stack_tags_on_resources(DATA_STACK, True)
         self.task("list tagged stacks (--no-activity)", self.protoctl("stacks", "--no-activity", "--output", "json"),
                   cli_stacks, floor_stacks, runs)
 

@@ -311,7 +311,7 @@ pub async fn activity_of(
 
 /// Stacks missing from the cache from which one tagging sweep per region is cheaper than a
 /// `ListStackResources` each.
-const TAG_SWEEP_MIN: usize = 10;
+pub(crate) const TAG_SWEEP_MIN: usize = 10;
 
 /// How long after a stack's last change the tags of its functions are taken to be visible to
 /// the sweep: only then is "not mentioned, so no function" remembered in the cache.
@@ -320,12 +320,12 @@ const TAG_SETTLE_MINUTES: i64 = 10;
 /// Whether a stack that a tag-carrying sweep does not mention can be taken to have no
 /// function: not while an operation is in progress (functions may be coming), and not for a
 /// root of nested stacks (its functions carry their nested stacks' tags).
-fn silence_means_none(stack: &Stack) -> bool {
+pub(crate) fn silence_means_none(stack: &Stack) -> bool {
     stack.nested_stacks == 0 && !stack.status.ends_with("_IN_PROGRESS")
 }
 
 /// Whether the stack changed long enough ago for the sweep's silence to be cached.
-fn silence_settled(stack: &Stack, now: DateTime<Utc>) -> bool {
+pub(crate) fn silence_settled(stack: &Stack, now: DateTime<Utc>) -> bool {
     let changed = stack.last_updated.unwrap_or(stack.created);
     now - changed >= chrono::Duration::minutes(TAG_SETTLE_MINUTES)
 }

@@ -313,3 +313,62 @@ async fn the_tagging_sweep_files_functions_by_their_stack_tags() {
         Some(&["orders-dev-create".to_owned()][..])
     );
 }
+
+/// The blockers column's sweep: a table CloudFormation made (its tags put on here, as real
+/// CloudFormation does and the emulator does not) names its stack; a stack with nothing
+/// tagged is not mentioned. In a region of its own, so no other test's sweep sees the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blockable_sweep_names_the_stacks_that_own_a_table() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Tag,
+    };
+    use protoctl::aws::tagging::{STACK_ID_TAG, STACK_NAME_TAG, stacks_with_blockable};
+    let ctx = crate::support::aws().await.with_region("ap-southeast-2");
+    let ddb = ctx.dynamodb();
+    let table = format!("sweep-{}-items", std::process::id());
+    let id = format!(
+        "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/sweep-{}/x",
+        std::process::id()
+    );
+    let before = stacks_with_blockable(&ctx).await.unwrap();
+    assert!(!before.mentions(&id, "sweep-owner"));
+    let made = ddb
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .tags(
+            Tag::builder()
+                .key(STACK_NAME_TAG)
+                .value("sweep-owner")
+                .build()
+                .unwrap(),
+        )
+        .tags(Tag::builder().key(STACK_ID_TAG).value(&id).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(made.table_description().is_some());
+    let swept = stacks_with_blockable(&ctx).await;
+    ddb.delete_table().table_name(&table).send().await.unwrap();
+    let swept = swept.unwrap();
+    assert!(swept.mentions(&id, "sweep-owner"));
+    assert!(swept.mentions("another-id", "sweep-owner"), "by name too");
+    assert!(!swept.mentions(
+        "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/plain/y",
+        "plain"
+    ));
+}

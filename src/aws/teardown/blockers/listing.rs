@@ -1,11 +1,16 @@
 //! The listing's blockers column: each stack's blockers, and what the function cache
 //! remembers of a resource list that holds nothing that can block.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
 use super::tree_blockers;
+use crate::aws::activity::{TAG_SWEEP_MIN, silence_means_none, silence_settled};
+use crate::aws::tagging::{StackSet, stacks_with_blockable};
 use crate::aws::{AwsContext, AwsError};
+use crate::domain::stack::Stack;
 
 /// Fills `blocked` and `blocked_reasons` of each assessment from its stack's blockers
 /// (ListStackResources, GetTemplate, then one lookup per resource that can block).
@@ -27,12 +32,26 @@ pub async fn mark_blocked(
         .iter()
         .map(|(s, _)| cache.nothing_blocks(s, now))
         .collect();
+    // Many stacks to look at: one tagging sweep per region first; a stack that owns none of
+    // the region's tagged resources that can block needs no look either.
+    let unknown: Vec<&Stack> = assessed
+        .iter()
+        .zip(&known_clear)
+        .filter(|(_, clear)| !**clear)
+        .map(|((s, _), _)| s)
+        .collect();
+    let silent = if unknown.len() >= TAG_SWEEP_MIN {
+        swept_silent(ctx, &unknown).await
+    } else {
+        BTreeSet::new()
+    };
+    let silent = &silent;
     let results: Vec<Result<Checked, AwsError>> = futures::stream::iter(
         assessed
             .iter()
             .zip(&known_clear)
             .map(|((s, _), clear)| async move {
-                if *clear {
+                if *clear || silent.contains(s.id.as_str()) {
                     return Ok(Checked::default());
                 }
                 if s.region.is_empty() || s.region == ctx.region {
@@ -51,6 +70,8 @@ pub async fn mark_blocked(
         .zip(&results)
         .zip(&known_clear)
         .filter(|(_, clear)| !**clear)
+        // The sweep's silence is remembered once the stack's tags have had time to appear.
+        .filter(|(((s, _), _), _)| !silent.contains(s.id.as_str()) || silence_settled(s, now))
         .filter_map(|(((s, _), r), _)| r.as_ref().ok().map(|c| (s, c)))
         .collect();
     if !learned.is_empty() {
@@ -73,6 +94,52 @@ pub async fn mark_blocked(
             }
         }
     }
+}
+
+/// The stacks (by id) whose region's sweep found resources that can block, tagged by
+/// CloudFormation, and none of them theirs. A region whose sweep fails (no
+/// `tag:GetResources` permission) or finds no such resource at all (tags not carried, as on an
+/// emulator) vouches for none of its stacks: they are looked at one by one.
+async fn swept_silent<'a>(ctx: &AwsContext, stacks: &[&'a Stack]) -> BTreeSet<&'a str> {
+    let mut by_region: BTreeMap<&str, Vec<&'a Stack>> = BTreeMap::new();
+    for s in stacks {
+        let region = if s.region.is_empty() {
+            &ctx.region
+        } else {
+            &s.region
+        };
+        by_region.entry(region.as_str()).or_default().push(s);
+    }
+    let mut out = BTreeSet::new();
+    for (region, group) in by_region {
+        let swept = if region == ctx.region {
+            stacks_with_blockable(ctx).await
+        } else {
+            stacks_with_blockable(&ctx.with_region(region)).await
+        };
+        match swept {
+            Ok(swept) => out.extend(silent_in(&group, &swept)),
+            Err(e) => {
+                tracing::debug!(error = %e, region, "blockable sweep failed; looking at each stack");
+            }
+        }
+    }
+    out
+}
+
+/// The stacks of one region that its sweep vouches for: the sweep found something (so
+/// CloudFormation's tags reach this region's resources) but nothing of theirs, and nothing of
+/// theirs can be hiding: not a root of nested stacks (its resources carry their nested
+/// stacks' tags), not in the middle of an operation.
+fn silent_in<'a>(group: &[&'a Stack], swept: &StackSet) -> Vec<&'a str> {
+    if swept.is_empty() {
+        return Vec::new();
+    }
+    group
+        .iter()
+        .filter(|s| !swept.mentions(&s.id, &s.name) && silence_means_none(s))
+        .map(|s| s.id.as_str())
+        .collect()
 }
 
 /// What the blockers check of one stack found.
@@ -132,4 +199,46 @@ async fn stack_blocker_lines(
         can_block: true,
         functionless,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::tagging::{STACK_ID_TAG, STACK_NAME_TAG};
+
+    fn stack(name: &str, status: &str, nested: usize) -> Stack {
+        Stack {
+            name: name.into(),
+            id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/0000"),
+            status: status.into(),
+            created: chrono::Utc::now() - chrono::Duration::days(40),
+            last_updated: None,
+            tags: BTreeMap::new(),
+            termination_protection: false,
+            outputs: BTreeMap::new(),
+            description: None,
+            region: "us-east-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: nested,
+            profile: None,
+            account_alias: None,
+        }
+    }
+
+    #[test]
+    fn a_sweep_vouches_only_for_settled_plain_stacks_it_does_not_mention() {
+        let bucketed = stack("bucketed", "CREATE_COMPLETE", 0);
+        let named = stack("named", "UPDATE_COMPLETE", 0);
+        let plain = stack("plain", "CREATE_COMPLETE", 0);
+        let busy = stack("busy", "UPDATE_IN_PROGRESS", 0);
+        let root = stack("root", "CREATE_COMPLETE", 2);
+        let group = [&bucketed, &named, &plain, &busy, &root];
+        let mut swept = StackSet::default();
+        swept.add([(STACK_ID_TAG, bucketed.id.as_str())].into_iter());
+        swept.add([(STACK_NAME_TAG, "named")].into_iter());
+        assert_eq!(silent_in(&group, &swept), vec![plain.id.as_str()]);
+        // A sweep that found nothing at all (tags not carried here) vouches for nobody.
+        assert!(silent_in(&group, &StackSet::default()).is_empty());
+    }
 }
