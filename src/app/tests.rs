@@ -14,26 +14,16 @@ use crate::domain::stack::Stack;
 
 pub(crate) fn stack(name: &str, status: &str, created_day: u32) -> Stack {
     Stack {
-        name: name.into(),
-        id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/0000"),
         status: status.into(),
-        created: Utc
-            .with_ymd_and_hms(2026, 11, created_day, 9, 0, 0)
-            .unwrap(),
-        last_updated: None,
         tags: BTreeMap::from([
             ("protoctl:prototype".to_string(), "true".to_string()),
             ("owner".to_string(), format!("{name}-owner")),
         ]),
-        termination_protection: false,
-        outputs: BTreeMap::new(),
-        description: None,
-        region: "us-east-1".into(),
-        parent_id: None,
-        root_id: None,
-        nested_stacks: 0,
-        profile: None,
-        account_alias: None,
+        ..Stack::sample(
+            name,
+            Utc.with_ymd_and_hms(2026, 11, created_day, 9, 0, 0)
+                .unwrap(),
+        )
     }
 }
 

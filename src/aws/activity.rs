@@ -402,21 +402,10 @@ mod tests {
 
     fn stack(status: &str, nested: usize, updated_minutes_ago: i64, now: DateTime<Utc>) -> Stack {
         Stack {
-            name: "shelf".into(),
-            id: "arn:aws:cloudformation:us-east-1:123456789012:stack/shelf/0000".into(),
             status: status.into(),
-            created: now - chrono::Duration::days(40),
             last_updated: Some(now - chrono::Duration::minutes(updated_minutes_ago)),
-            tags: BTreeMap::new(),
-            termination_protection: false,
-            outputs: BTreeMap::new(),
-            description: None,
-            region: "us-east-1".into(),
-            parent_id: None,
-            root_id: None,
             nested_stacks: nested,
-            profile: None,
-            account_alias: None,
+            ..Stack::sample("shelf", now - chrono::Duration::days(40))
         }
     }
 

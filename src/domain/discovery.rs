@@ -133,21 +133,10 @@ mod tests {
 
     fn stack(name: &str, status: &str, t: &[(&str, &str)]) -> Stack {
         Stack {
-            name: name.into(),
             id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/x"),
             status: status.into(),
-            created: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            last_updated: None,
             tags: tags(t),
-            termination_protection: false,
-            outputs: BTreeMap::new(),
-            description: None,
-            region: "us-east-1".into(),
-            parent_id: None,
-            root_id: None,
-            nested_stacks: 0,
-            profile: None,
-            account_alias: None,
+            ..Stack::sample(name, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())
         }
     }
 

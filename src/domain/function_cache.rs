@@ -246,21 +246,10 @@ mod tests {
 
     fn stack(id: &str, updated: Option<DateTime<Utc>>) -> Stack {
         Stack {
-            name: id.into(),
             id: id.into(),
             status: "UPDATE_COMPLETE".into(),
-            created: now() - Duration::days(100),
             last_updated: updated,
-            tags: BTreeMap::new(),
-            termination_protection: false,
-            outputs: BTreeMap::new(),
-            description: None,
-            region: "us-east-1".into(),
-            parent_id: None,
-            root_id: None,
-            nested_stacks: 0,
-            profile: None,
-            account_alias: None,
+            ..Stack::sample(id, now() - Duration::days(100))
         }
     }
 

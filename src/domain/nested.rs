@@ -178,21 +178,9 @@ mod tests {
 
     fn stack(name: &str, parent: Option<&str>) -> Stack {
         Stack {
-            name: name.into(),
             id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/u"),
-            status: "CREATE_COMPLETE".into(),
-            created: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            last_updated: None,
-            tags: BTreeMap::new(),
-            termination_protection: false,
-            outputs: BTreeMap::new(),
-            description: None,
-            region: "us-east-1".into(),
             parent_id: parent.map(Into::into),
-            root_id: None,
-            nested_stacks: 0,
-            profile: None,
-            account_alias: None,
+            ..Stack::sample(name, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())
         }
     }
 

@@ -36,6 +36,31 @@ pub struct Stack {
     pub account_alias: Option<String>,
 }
 
+#[cfg(test)]
+impl Stack {
+    /// A stack for tests: `name` in us-east-1 of account 123456789012, created at `created`,
+    /// complete, with nothing else set.
+    pub(crate) fn sample(name: &str, created: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            name: name.into(),
+            id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/0000"),
+            status: "CREATE_COMPLETE".into(),
+            created,
+            last_updated: None,
+            tags: BTreeMap::new(),
+            termination_protection: false,
+            outputs: BTreeMap::new(),
+            description: None,
+            region: "us-east-1".into(),
+            parent_id: None,
+            root_id: None,
+            nested_stacks: 0,
+            profile: None,
+            account_alias: None,
+        }
+    }
+}
+
 /// Where a stack is reached: the profile that found it and its region. Every effect of a
 /// screen opened from a stack carries its scope, and runs with that profile's credentials
 /// in that region.

@@ -186,21 +186,11 @@ fn teardown_saves_all_but_what_survives() {
     let table = PriceTable::bundled().unwrap();
     let c = price_stack(&inv(), &measured(), &table, 30).unwrap();
     let stack = crate::domain::stack::Stack {
-        name: "shop".into(),
         id: c.stack_id.clone(),
-        status: "CREATE_COMPLETE".into(),
-        created: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        last_updated: None,
-        tags: BTreeMap::new(),
-        termination_protection: false,
-        outputs: BTreeMap::new(),
-        description: None,
-        region: "us-east-1".into(),
-        parent_id: None,
-        root_id: None,
-        nested_stacks: 0,
-        profile: None,
-        account_alias: None,
+        ..crate::domain::stack::Stack::sample(
+            "shop",
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        )
     };
     let mut plan = build_plan(&stack, &[], &BTreeMap::new(), vec![], vec![], vec![]);
     plan.steps.push(PlanStep {
@@ -239,21 +229,11 @@ fn money_reads_well() {
 /// A stack of `name` in us-east-1 with nothing else set.
 pub(crate) fn stack_named(name: &str) -> crate::domain::stack::Stack {
     crate::domain::stack::Stack {
-        name: name.into(),
         id: format!("arn:aws:cloudformation:us-east-1:1:stack/{name}/1"),
-        status: "CREATE_COMPLETE".into(),
-        created: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        last_updated: None,
-        tags: BTreeMap::new(),
-        termination_protection: false,
-        outputs: BTreeMap::new(),
-        description: None,
-        region: "us-east-1".into(),
-        parent_id: None,
-        root_id: None,
-        nested_stacks: 0,
-        profile: None,
-        account_alias: None,
+        ..crate::domain::stack::Stack::sample(
+            name,
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        )
     }
 }
 

@@ -208,21 +208,9 @@ mod tests {
 
     fn stack(name: &str, status: &str, nested: usize) -> Stack {
         Stack {
-            name: name.into(),
-            id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/0000"),
             status: status.into(),
-            created: chrono::Utc::now() - chrono::Duration::days(40),
-            last_updated: None,
-            tags: BTreeMap::new(),
-            termination_protection: false,
-            outputs: BTreeMap::new(),
-            description: None,
-            region: "us-east-1".into(),
-            parent_id: None,
-            root_id: None,
             nested_stacks: nested,
-            profile: None,
-            account_alias: None,
+            ..Stack::sample(name, chrono::Utc::now() - chrono::Duration::days(40))
         }
     }
 
