@@ -216,9 +216,9 @@ impl App {
             }
         }
         if let Some(t) = self.views.teardown_mut()
-            && let Some(answer) = t.cost.finish(request_id, result.as_ref())
+            && t.cost_request == request_id
         {
-            t.savings = match answer {
+            t.savings = match result {
                 Ok(costs) => Savings::Ready(plan_savings(&t.plans, costs)),
                 Err(e) => Savings::Failed(e.clone()),
             };
@@ -306,12 +306,12 @@ impl App {
         };
         let effects = match settings {
             Ok(settings) => {
-                let request_id = t.cost.start(&mut self.requests);
+                let request_id = self.requests.issue();
+                t.cost_request = request_id;
                 t.savings = Savings::Loading;
                 vec![estimate(request_id, stacks, settings)]
             }
             Err(e) => {
-                t.cost.fail(e.clone());
                 t.savings = Savings::Failed(e);
                 Vec::new()
             }

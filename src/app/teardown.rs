@@ -13,7 +13,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::keymap::Command;
 use super::list::ListState;
-use super::widgets::Loadable;
 use super::{App, Effect, Level, Screen, ViewState};
 use crate::domain::stack::Stack;
 use crate::domain::stack::StackEvent;
@@ -50,8 +49,8 @@ pub struct TeardownState {
     pub cancel: Option<CancellationToken>,
     /// What tearing each stack down saves a month (estimated once the plan is in).
     pub savings: super::cost::Savings,
-    /// The estimate behind `savings`: its latest request (a stale answer is dropped).
-    pub cost: Loadable,
+    /// The latest estimate's request id (an older answer is dropped); `savings` is its state.
+    pub cost_request: u64,
 }
 
 /// Closing the screen stops a run between steps (the runner records where it stopped).
@@ -78,7 +77,7 @@ impl TeardownState {
             progress: BTreeMap::new(),
             cancel: None,
             savings: super::cost::Savings::Loading,
-            cost: Loadable::default(),
+            cost_request: 0,
         }
     }
 

@@ -169,7 +169,7 @@ fn the_plan_says_what_the_teardown_saves_once_the_estimate_arrives() {
     use crate::domain::cost::{CostItem, StackCost};
     let mut a = planned();
     let t = a.views.teardown().unwrap();
-    let (request_id, stack) = (t.cost.request(), t.plans[0].stack.clone());
+    let (request_id, stack) = (t.cost_request, t.plans[0].stack.clone());
     assert!(request_id > 0, "the plan asked for an estimate");
     let line = |logical: &str, resource: &str, usage_type: &str, monthly: f64| CostItem {
         service: "S3".into(),
