@@ -125,6 +125,12 @@ pub(crate) fn type_text(a: &mut App, text: &str) {
 fn planned() -> App {
     let mut a = loaded();
     a.update(Action::Command(Command::AbandonedFilter));
+    plan_one(&mut a);
+    a
+}
+
+/// `D` on the focused stack, and the plan of that one stack answered.
+fn plan_one(a: &mut App) {
     let effects = a.update(Action::Command(Command::Teardown));
     let Some(Effect::Teardown(TeardownEffect::Plan {
         request_id, stacks, ..
@@ -139,7 +145,6 @@ fn planned() -> App {
         request_id,
         result: Box::new(Ok(("123456789012".into(), vec![plan]))),
     }));
-    a
 }
 
 #[test]
@@ -531,19 +536,7 @@ fn leaving_a_plan_that_did_not_run_goes_back_where_it_was_opened_without_a_reloa
     a.update(Action::Command(Command::AbandonedFilter));
     a.update(Action::Command(Command::Open));
     assert_eq!(a.screen(), crate::app::Screen::Detail);
-    let effects = a.update(Action::Command(Command::Teardown));
-    let Some(Effect::Teardown(TeardownEffect::Plan {
-        request_id, stacks, ..
-    })) = effects.first()
-    else {
-        panic!("{effects:?}")
-    };
-    let plan = plan_for(&stacks[0]);
-    let request_id = *request_id;
-    a.update(Action::Teardown(TeardownMsg::Planned {
-        request_id,
-        result: Box::new(Ok(("123456789012".into(), vec![plan]))),
-    }));
+    plan_one(&mut a);
     assert_eq!(a.screen(), crate::app::Screen::Teardown);
     let effects = a.update(Action::Command(Command::Back));
     assert!(effects.is_empty(), "{effects:?}");
