@@ -25,10 +25,8 @@ pub(crate) fn now() -> chrono::DateTime<Utc> {
 
 pub(crate) fn demo_stack(name: &str, status: &str, days_old: i64, tags: &[(&str, &str)]) -> Stack {
     Stack {
-        name: name.into(),
         id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/6f1c"),
         status: status.into(),
-        created: now() - chrono::Duration::days(days_old),
         last_updated: (days_old > 3).then(|| now() - chrono::Duration::days(days_old / 2)),
         tags: tags
             .iter()
@@ -43,12 +41,7 @@ pub(crate) fn demo_stack(name: &str, status: &str, days_old: i64, tags: &[(&str,
             ("UserPoolId".to_string(), "us-east-1_Demo1234".to_string()),
         ]),
         description: Some("The AWS CloudFormation template for this Serverless application".into()),
-        region: "us-east-1".into(),
-        parent_id: None,
-        root_id: None,
-        nested_stacks: 0,
-        profile: None,
-        account_alias: None,
+        ..Stack::sample(name, now() - chrono::Duration::days(days_old))
     }
 }
 
